@@ -84,14 +84,18 @@ migrate: install ## Apply the database migrations (DATABASE_URL or POSTGRES_CONF
 
 .PHONY: up
 up: ## Start the whole local stack with Docker Compose (API, PostgreSQL, Redis, Traefik, Grafana, Prometheus, Loki, Tempo)
-	@[ -f .env ] || { cp .env.example .env; echo "created .env from .env.example: set the passwords in it"; }
-	docker compose up -d --build --wait
-	@echo "API:     http://localhost/health   (through Traefik)"
-	@echo "Grafana: http://grafana.localhost  (user admin, password GRAFANA_ADMIN_PASSWORD from .env)"
+	@[ -f .env ] || { cp .env.example .env; echo "created .env from .env.example: replace every change-me in it"; }
+	@! grep -q '=change-me$$' .env || echo "warning: .env still holds change-me placeholders (fine on a laptop, never elsewhere)"
+	docker compose up --detach --build --wait
+	@port="$$(sed -n 's/^TRAEFIK_HTTP_PORT=//p' .env)"; port="$${port:-80}"; suffix="$$([ "$$port" = 80 ] || echo ":$$port")"; \
+	echo ""; \
+	echo "API:     http://localhost$$suffix/health   (through Traefik; also /ready, /metrics, /api/v1/payments)"; \
+	echo "Grafana: http://grafana.localhost$$suffix  (user admin, password GRAFANA_ADMIN_PASSWORD from .env)"; \
+	echo "Stop with 'make down' (keeps the data) or 'make down VOLUMES=1' (deletes it). Guide: docs/local-stack.md"
 
 .PHONY: down
-down: ## Stop the local stack (data volumes are kept; add -v to docker compose down to drop them)
-	docker compose down
+down: ## Stop the local stack; data volumes are kept unless VOLUMES=1 (make down VOLUMES=1 resets the databases)
+	docker compose down --remove-orphans $(if $(filter 1 yes true,$(VOLUMES)),--volumes)
 
 # ---------------------------------------------------------------- performance
 .PHONY: bench
@@ -106,3 +110,33 @@ chaos: install ## Fault runs: Redis and PostgreSQL outages, SIGTERM under load, 
 .PHONY: synth
 synth: install ## Synthesize the CDKTF stacks into modules/ (Terraform JSON)
 	npm run synth
+
+# ---------------------------------------------------------------- environments (Terragrunt live tree)
+# live/environment.sh does the work (preflight, synth, terragrunt run --all, smoke test);
+# live/README.md explains every step. ENV is checked before anything runs.
+LIVE_TARGETS := plan deploy destroy outputs kubeconfig
+ifneq ($(filter $(LIVE_TARGETS),$(MAKECMDGOALS)),)
+ifeq ($(filter $(ENV),$(ENVIRONMENTS)),)
+$(error ENV='$(ENV)' is not an environment: use one of $(ENVIRONMENTS), e.g. make deploy ENV=development)
+endif
+endif
+
+.PHONY: plan
+plan: install ## Plan every layer of an environment: make plan ENV=development
+	@live/environment.sh plan $(ENV)
+
+.PHONY: deploy
+deploy: install ## Deploy an environment in one line (preflight, synth, apply, smoke test): make deploy ENV=development
+	@live/environment.sh deploy $(ENV)
+
+.PHONY: destroy
+destroy: ## Destroy an environment, app first (asks for its name; production needs CONFIRM_PRODUCTION_DESTROY=yes)
+	@live/environment.sh destroy $(ENV)
+
+.PHONY: outputs
+outputs: ## Show the outputs of every layer of an environment: make outputs ENV=development
+	@live/environment.sh outputs $(ENV)
+
+.PHONY: kubeconfig
+kubeconfig: ## Point kubectl at an environment's EKS cluster: make kubeconfig ENV=development
+	@live/environment.sh kubeconfig $(ENV)

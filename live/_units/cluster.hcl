@@ -1,0 +1,45 @@
+# The cluster layer of every environment (modules/cluster: EKS, managed nodes, add-ons, Pod
+# Identity roles of the controllers). live/<env>/cluster/terragrunt.hcl includes this file.
+locals {
+  env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
+}
+
+terraform {
+  source = "${get_repo_root()}//modules/cluster"
+}
+
+dependency "network" {
+  config_path = "${get_terragrunt_dir()}/../network"
+  mock_outputs = {
+    vpc_id             = "vpc-00000000000000000"
+    private_subnet_ids = ["subnet-00000000000000003", "subnet-00000000000000004"]
+  }
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+}
+
+# Account-wide: the GitHub deploy role must administer the cluster, since the platform and app
+# layers talk to the Kubernetes API with the identity Terragrunt runs as.
+dependency "shared" {
+  config_path = "${get_repo_root()}/live/shared/global"
+  mock_outputs = {
+    github_deploy_role_arn = "arn:aws:iam::123456789012:role/payflow-github-deploy"
+  }
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+}
+
+inputs = {
+  vpc_id               = dependency.network.outputs.vpc_id
+  private_subnet_ids   = dependency.network.outputs.private_subnet_ids
+  admin_principal_arns = concat(local.env.cluster.admin_principal_arns, [dependency.shared.outputs.github_deploy_role_arn])
+
+  cluster_version            = local.env.cluster.kubernetes_version
+  endpoint_public_access     = local.env.cluster.endpoint_public_access
+  public_access_cidrs        = local.env.cluster.public_access_cidrs
+  node_instance_types        = local.env.cluster.node_instance_types
+  node_capacity_type         = local.env.cluster.node_capacity_type
+  node_min_size              = local.env.cluster.node_min_size
+  node_desired_size          = local.env.cluster.node_desired_size
+  node_max_size              = local.env.cluster.node_max_size
+  node_disk_size_gb          = local.env.cluster.node_disk_size_gb
+  cluster_log_retention_days = local.env.retention.log_days
+}

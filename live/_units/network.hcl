@@ -1,0 +1,17 @@
+# The network layer of every environment (modules/network: VPC, subnets, NAT, flow logs,
+# endpoints). live/<env>/network/terragrunt.hcl includes this file; values come from env.hcl.
+locals {
+  env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
+}
+
+terraform {
+  source = "${get_repo_root()}//modules/network"
+}
+
+inputs = {
+  vpc_cidr                   = local.env.network.vpc_cidr
+  azs                        = local.env.network.azs
+  single_nat_gateway         = local.env.network.single_nat_gateway
+  enable_interface_endpoints = local.env.network.interface_endpoints
+  flow_log_retention_days    = local.env.retention.log_days
+}

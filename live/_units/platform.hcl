@@ -1,0 +1,62 @@
+# The platform layer of every environment (modules/platform: load balancer controller, External
+# Secrets, metrics-server, autoscaler, Prometheus/Grafana, Loki, Tempo, log shipper, blackbox
+# exporter). live/<env>/platform/terragrunt.hcl includes this file. The controllers' AWS roles
+# are bound by Pod Identity in the cluster and data layers, so none is passed here.
+locals {
+  env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
+}
+
+terraform {
+  # "//": the whole repository is copied into Terragrunt's cache, so the module finds monitoring/.
+  source = "${get_repo_root()}//modules/platform"
+}
+
+dependency "network" {
+  config_path = "${get_terragrunt_dir()}/../network"
+  mock_outputs = {
+    vpc_id = "vpc-00000000000000000"
+  }
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+}
+
+dependency "cluster" {
+  config_path = "${get_terragrunt_dir()}/../cluster"
+  mock_outputs = {
+    cluster_name                       = "payflow-mock"
+    cluster_endpoint                   = "https://0000000000000000000000000000000.gr7.eu-west-3.eks.amazonaws.com"
+    cluster_certificate_authority_data = "bW9jaw=="
+    cluster_version                    = "1.33"
+  }
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+}
+
+dependency "data" {
+  config_path = "${get_terragrunt_dir()}/../data"
+  mock_outputs = {
+    loki_bucket_name  = "payflow-mock-loki"
+    tempo_bucket_name = "payflow-mock-tempo"
+  }
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+}
+
+inputs = {
+  cluster_name                       = dependency.cluster.outputs.cluster_name
+  cluster_endpoint                   = dependency.cluster.outputs.cluster_endpoint
+  cluster_certificate_authority_data = dependency.cluster.outputs.cluster_certificate_authority_data
+  cluster_version                    = dependency.cluster.outputs.cluster_version
+  vpc_id                             = dependency.network.outputs.vpc_id
+  loki_bucket_name                   = dependency.data.outputs.loki_bucket_name
+  tempo_bucket_name                  = dependency.data.outputs.tempo_bucket_name
+
+  api_hostname     = "api.${local.env.dns.domain}"
+  grafana_hostname = "grafana.${local.env.dns.domain}"
+  certificate_arn  = local.env.dns.certificate_arn
+
+  prometheus_retention_days = local.env.retention.prometheus_days
+  loki_retention_days       = local.env.retention.loki_days
+  tempo_retention_days      = local.env.retention.tempo_days
+  prometheus_replicas       = local.env.monitoring.prometheus_replicas
+  prometheus_storage_gib    = local.env.monitoring.prometheus_storage_gib
+  alertmanager_replicas     = local.env.monitoring.alertmanager_replicas
+  loki_replicas             = local.env.monitoring.loki_replicas
+}

@@ -1,0 +1,82 @@
+# Development: fast and cheap (docs: DESIGN.md, "Environments"). Data only: the wiring that turns
+# these values into module inputs is in live/_units/<layer>.hcl, shared by every environment.
+locals {
+  environment = "development"
+
+  # REPLACE: the 12-digit id of the AWS account this environment deploys to
+  # (`aws sts get-caller-identity --query Account --output text`). make deploy refuses to run
+  # while it is the placeholder or differs from the account you are logged in to.
+  account_id = "123456789012"
+  region     = "eu-west-3"
+
+  # REPLACE: a domain you control and an ACM certificate (in the region above) that covers
+  # api.<domain> and grafana.<domain>. See live/README.md, "Domain and certificate".
+  dns = {
+    domain          = "dev.payflow.example.com"
+    certificate_arn = "arn:aws:acm:eu-west-3:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+  }
+
+  network = {
+    azs                 = ["eu-west-3a", "eu-west-3b"]
+    vpc_cidr            = "10.10.0.0/16"
+    single_nat_gateway  = true  # one shared NAT gateway: cheap, not zone-redundant
+    interface_endpoints = false # ECR/STS/Secrets Manager through the NAT gateway instead
+  }
+
+  cluster = {
+    kubernetes_version = "1.33"
+    # REPLACE: the public IPs allowed to reach the Kubernetes API (your egress IP as x.x.x.x/32:
+    # `curl https://checkip.amazonaws.com`; add your CI runners'). 0.0.0.0/0 is refused.
+    endpoint_public_access = true
+    public_access_cidrs    = ["203.0.113.10/32"]
+    # REPLACE: IAM roles that administer the cluster, among them the role you deploy with (for
+    # SSO: arn:aws:iam::<account>:role/AWSReservedSSO_<PermissionSet>_<id>, without the path).
+    # The GitHub deploy role of live/shared is added by live/_units/cluster.hcl.
+    admin_principal_arns = ["arn:aws:iam::123456789012:role/payflow-admin"]
+    node_instance_types  = ["t3.large", "t3a.large", "m5.large"]
+    node_capacity_type   = "SPOT"
+    node_min_size        = 2
+    node_desired_size    = 2
+    node_max_size        = 4
+    node_disk_size_gb    = 30
+  }
+
+  database = {
+    instance_class        = "db.t4g.micro"
+    allocated_storage_gb  = 20
+    multi_az              = false
+    deletion_protection   = false
+    skip_final_snapshot   = true
+    backup_retention_days = 1
+  }
+
+  redis = {
+    node_type                  = "cache.t4g.micro"
+    replicas                   = 0
+    automatic_failover_enabled = false
+    multi_az_enabled           = false
+    snapshot_retention_days    = 0
+  }
+
+  retention = {
+    log_days              = 7 # CloudWatch: VPC flow logs, EKS control plane, RDS
+    loki_days             = 7
+    tempo_days            = 3
+    prometheus_days       = 3
+    buckets_force_destroy = true # make destroy empties the Loki/Tempo buckets
+  }
+
+  monitoring = {
+    prometheus_replicas    = 1
+    prometheus_storage_gib = 20
+    alertmanager_replicas  = 1
+    loki_replicas          = 1
+  }
+
+  app = {
+    min_replicas       = 1
+    max_replicas       = 3
+    log_level          = "debug"
+    zone_spread_policy = "ScheduleAnyway"
+  }
+}

@@ -1,0 +1,84 @@
+# Production: highly available, most secure (docs: DESIGN.md, "Environments"). The contract test
+# (stacks/test/live-contract.test.ts) fails when these values break the production rules:
+# 3 AZs with a NAT gateway each, Multi-AZ RDS with deletion protection and longer backups, Redis
+# failover over at least 2 replicas, longer log retention than development.
+locals {
+  environment = "production"
+
+  # REPLACE: the 12-digit id of the AWS account this environment deploys to
+  # (`aws sts get-caller-identity --query Account --output text`). make deploy refuses to run
+  # while it is the placeholder or differs from the account you are logged in to.
+  account_id = "123456789012"
+  region     = "eu-west-3"
+
+  # REPLACE: a domain you control and an ACM certificate (in the region above) that covers
+  # api.<domain> and grafana.<domain>. See live/README.md, "Domain and certificate".
+  dns = {
+    domain          = "payflow.example.com"
+    certificate_arn = "arn:aws:acm:eu-west-3:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+  }
+
+  network = {
+    azs                 = ["eu-west-3a", "eu-west-3b", "eu-west-3c"]
+    vpc_cidr            = "10.30.0.0/16"
+    single_nat_gateway  = false # one per AZ: an AZ outage takes down only that AZ's egress
+    interface_endpoints = true
+  }
+
+  cluster = {
+    kubernetes_version = "1.33"
+    # REPLACE: the public IPs allowed to reach the Kubernetes API (your egress IP as x.x.x.x/32:
+    # `curl https://checkip.amazonaws.com`; add your CI runners'). 0.0.0.0/0 is refused.
+    endpoint_public_access = true
+    public_access_cidrs    = ["203.0.113.10/32"]
+    # REPLACE: IAM roles that administer the cluster, among them the role you deploy with (for
+    # SSO: arn:aws:iam::<account>:role/AWSReservedSSO_<PermissionSet>_<id>, without the path).
+    # The GitHub deploy role of live/shared is added by live/_units/cluster.hcl.
+    admin_principal_arns = ["arn:aws:iam::123456789012:role/payflow-admin"]
+    node_instance_types  = ["m6i.large", "m6a.large"]
+    node_capacity_type   = "ON_DEMAND"
+    node_min_size        = 3
+    node_desired_size    = 3
+    node_max_size        = 9
+    node_disk_size_gb    = 50
+  }
+
+  database = {
+    instance_class        = "db.m6g.large"
+    allocated_storage_gb  = 50
+    multi_az              = true
+    deletion_protection   = true
+    skip_final_snapshot   = false
+    backup_retention_days = 30 # point-in-time recovery over the last 30 days
+  }
+
+  redis = {
+    node_type                  = "cache.m6g.large"
+    replicas                   = 2
+    automatic_failover_enabled = true
+    multi_az_enabled           = true
+    snapshot_retention_days    = 7
+  }
+
+  retention = {
+    log_days              = 365 # CloudWatch: VPC flow logs, EKS control plane, RDS
+    loki_days             = 31
+    tempo_days            = 14
+    prometheus_days       = 15
+    buckets_force_destroy = false # keep telemetry when the environment is destroyed
+  }
+
+  monitoring = {
+    prometheus_replicas    = 2
+    prometheus_storage_gib = 100
+    alertmanager_replicas  = 3
+    loki_replicas          = 2
+  }
+
+  app = {
+    min_replicas       = 3
+    max_replicas       = 10
+    log_level          = "info"
+    zone_spread_policy = "DoNotSchedule"
+  }
+}

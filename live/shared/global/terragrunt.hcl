@@ -1,0 +1,21 @@
+# Account-wide unit (modules/shared): the ECR repository of the API image and the GitHub Actions
+# OIDC provider with its plan and deploy roles. Once per AWS account; its settings are in
+# ../account.hcl. make deploy applies it before any environment.
+include "root" {
+  path   = find_in_parent_folders("root.hcl")
+  expose = true
+}
+
+locals {
+  account = read_terragrunt_config(find_in_parent_folders("account.hcl")).locals
+}
+
+terraform {
+  source = "${get_repo_root()}//modules/shared"
+}
+
+inputs = {
+  github_repository      = include.root.locals.github_repository
+  github_deploy_branches = local.account.github_deploy_branches
+  github_environments    = local.account.github_environments
+}

@@ -1,0 +1,78 @@
+# Root Terragrunt configuration, included by every unit under live/ with
+#   include "root" { path = find_in_parent_folders("root.hcl") }
+# It is named root.hcl, not terragrunt.hcl: Terragrunt deprecates a root file named
+# terragrunt.hcl (docs/adr/007-root-hcl.md). It holds what every unit shares: the S3 remote
+# state, the common inputs and the tool version constraints. Environment data lives in
+# live/<env>/env.hcl (live/shared/account.hcl for the account-wide unit), never here.
+
+terraform_version_constraint  = ">= 1.11.0, < 2.0.0"
+terragrunt_version_constraint = ">= 0.90.0, < 2.0.0"
+
+locals {
+  project = "payflow"
+  # REPLACE with your repository ("owner/name"): it tags every resource and is the only
+  # repository the GitHub OIDC roles of live/shared trust.
+  github_repository = "payflow/payflow-platform"
+
+  # An environment unit finds live/<env>/env.hcl; the account-wide unit live/shared finds
+  # live/shared/account.hcl. Both define account_id, region and environment.
+  scope       = try(read_terragrunt_config(find_in_parent_folders("env.hcl")), read_terragrunt_config(find_in_parent_folders("account.hcl")))
+  account_id  = local.scope.locals.account_id
+  region      = local.scope.locals.region
+  environment = local.scope.locals.environment
+
+  tags = {
+    Project     = local.project
+    Environment = local.environment
+    ManagedBy   = "terragrunt"
+    Repository  = "github.com/${local.github_repository}"
+  }
+
+  # THE switch for the DynamoDB lock table (docs/adr/006-state-locking.md). Native S3 locking
+  # (use_lockfile) is always on; the table is added on top while it is true. Turn it off for
+  # one run with PAYFLOW_STATE_DYNAMODB_LOCK=false, or for good by changing the default here.
+  dynamodb_lock = get_env("PAYFLOW_STATE_DYNAMODB_LOCK", "true") == "true"
+
+  # One bucket per account and region, created and hardened by Terragrunt on first use
+  # (--backend-bootstrap). The skip_* options are spelled out as false so that a reader and
+  # the contract test (stacks/test/live-contract.test.ts) see the hardening, not a default.
+  state_bucket_config = {
+    bucket         = "${local.project}-tfstate-${local.account_id}-${local.region}"
+    key            = "${path_relative_to_include()}/terraform.tfstate"
+    region         = local.region
+    encrypt        = true
+    use_lockfile   = true
+    s3_bucket_tags = local.tags
+
+    skip_bucket_versioning             = false
+    skip_bucket_ssencryption           = false
+    skip_bucket_enforced_tls           = false
+    skip_bucket_public_access_blocking = false
+    skip_bucket_root_access            = false
+  }
+
+  state_lock_table_config = local.dynamodb_lock ? {
+    dynamodb_table                 = "${local.project}-tflock-${local.account_id}-${local.region}"
+    dynamodb_table_tags            = local.tags
+    enable_lock_table_ssencryption = true
+  } : {}
+}
+
+remote_state {
+  backend = "s3"
+  config  = merge(local.state_bucket_config, local.state_lock_table_config)
+  generate = {
+    path      = "backend.tf"
+    if_exists = "overwrite_terragrunt"
+  }
+}
+
+# Every module declares project and environment; AWS modules also region and tags (they feed
+# the provider's default_tags). Terragrunt passes inputs as TF_VAR_* variables, which Terraform
+# ignores in a module that does not declare them (the Kubernetes-only platform and app modules).
+inputs = {
+  project     = local.project
+  environment = local.environment
+  region      = local.region
+  tags        = local.tags
+}

@@ -1,0 +1,632 @@
+// The Terragrunt live tree against the synthesized modules (issue 6): every rule of
+// live-contract.ts holds on the repository, and every rule is shown to fail on a broken copy.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import {
+  type ContractSpec,
+  type Hcl,
+  type LiveTree,
+  type ProductionRule,
+  type Violation,
+  buildLiveTree,
+  checkContract,
+  cloneTree,
+  firstBlock,
+  labelledBlocks,
+  loadLiveTree,
+  localsOf,
+  resolveUnit,
+  rules,
+  unitDirs,
+} from './live-contract';
+
+const repoRoot = join(__dirname, '..', '..');
+const num = (value: unknown): number => (typeof value === 'number' ? value : Number.NaN);
+const longerThanDevelopment = (production: unknown, development: unknown): boolean =>
+  num(production) > num(development);
+
+const productionRules: ProductionRule[] = [
+  {
+    description: '3 availability zones',
+    layer: 'network',
+    variable: 'azs',
+    holds: (p) => Array.isArray(p) && p.length === 3,
+  },
+  {
+    description: 'one NAT gateway per AZ',
+    layer: 'network',
+    variable: 'single_nat_gateway',
+    holds: (p) => p === false,
+  },
+  {
+    description: 'flow logs kept longer than in development',
+    layer: 'network',
+    variable: 'flow_log_retention_days',
+    holds: longerThanDevelopment,
+  },
+  { description: 'Multi-AZ RDS', layer: 'data', variable: 'db_multi_az', holds: (p) => p === true },
+  {
+    description: 'RDS deletion protection',
+    layer: 'data',
+    variable: 'db_deletion_protection',
+    holds: (p) => p === true,
+  },
+  {
+    description: 'a final snapshot before deletion',
+    layer: 'data',
+    variable: 'db_skip_final_snapshot',
+    holds: (p) => p === false,
+  },
+  {
+    description: 'backups of at least 7 days, longer than development',
+    layer: 'data',
+    variable: 'db_backup_retention_days',
+    holds: (p, d) => num(p) >= 7 && longerThanDevelopment(p, d),
+  },
+  {
+    description: 'Redis automatic failover',
+    layer: 'data',
+    variable: 'redis_automatic_failover',
+    holds: (p) => p === true,
+  },
+  {
+    description: 'Redis Multi-AZ',
+    layer: 'data',
+    variable: 'redis_multi_az',
+    holds: (p) => p === true,
+  },
+  {
+    description: 'at least 2 Redis replicas',
+    layer: 'data',
+    variable: 'redis_replica_count',
+    holds: (p) => num(p) >= 2,
+  },
+  {
+    description: 'logs kept longer than in development',
+    layer: 'data',
+    variable: 'log_retention_days',
+    holds: longerThanDevelopment,
+  },
+  {
+    description: 'Loki retention longer than in development',
+    layer: 'data',
+    variable: 'loki_retention_days',
+    holds: longerThanDevelopment,
+  },
+  {
+    description: 'telemetry buckets never force-destroyed',
+    layer: 'data',
+    variable: 'buckets_force_destroy',
+    holds: (p) => p === false,
+  },
+  {
+    description: 'API pods spread over zones, strictly',
+    layer: 'app',
+    variable: 'zone_spread_policy',
+    holds: (p) => p === 'DoNotSchedule',
+  },
+  {
+    description: 'at least 2 API pods',
+    layer: 'app',
+    variable: 'min_replicas',
+    holds: (p) => num(p) >= 2,
+  },
+];
+
+const spec: ContractSpec = {
+  environments: ['development', 'staging', 'production'],
+  layers: ['network', 'cluster', 'data', 'platform', 'app'],
+  accountUnits: ['shared/global'],
+  productionRules,
+  production: 'production',
+  development: 'development',
+};
+
+const describeViolations = (violations: Violation[]): string =>
+  violations.map((v) => `  [${v.rule}] ${v.unit}: ${v.message}`).join('\n');
+
+function file(tree: LiveTree, path: string): Hcl {
+  const found = tree.files.get(path);
+  if (!found) throw new Error(`${path} is not in the tree`);
+  return found;
+}
+
+/** The (single) object of `block "label" {}` in a parsed file. */
+function block(tree: LiveTree, path: string, type: string, label: string): Hcl {
+  const found = labelledBlocks(file(tree, path), type).get(label);
+  if (!found) throw new Error(`${path} has no ${type} "${label}"`);
+  return found;
+}
+
+function locals(tree: LiveTree, path: string): Hcl {
+  const found = ((file(tree, path).locals as Hcl[] | undefined) ?? [])[0];
+  if (!found) throw new Error(`${path} has no locals block`);
+  return found;
+}
+
+function inputs(tree: LiveTree, path: string): Hcl {
+  const parsed = file(tree, path);
+  parsed.inputs ??= {};
+  return parsed.inputs as Hcl;
+}
+
+describe('Terragrunt live tree (live/, root.hcl) against modules/', function () {
+  let tree: LiveTree;
+
+  before(async function () {
+    tree = await loadLiveTree(repoRoot);
+  });
+
+  describe('the repository satisfies every rule', function () {
+    for (const name of Object.keys(rules)) {
+      it(name, function () {
+        const rule = rules[name];
+        if (!rule) throw new Error(name);
+        const violations = rule(tree, spec);
+        expect(violations, `\n${describeViolations(violations)}`).to.deep.equal([]);
+      });
+    }
+
+    it('covers 3 environments x 5 layers plus the account-wide unit', function () {
+      expect(unitDirs(tree)).to.have.length(16);
+      expect(unitDirs(tree)).to.include('live/shared/global');
+    });
+
+    it('units are tiny: an environment unit only includes root.hcl and its layer file', function () {
+      for (const dir of unitDirs(tree).filter((d) => !d.startsWith('live/shared/'))) {
+        const unit = file(tree, `${dir}/terragrunt.hcl`);
+        expect(Object.keys(unit), dir).to.deep.equal(['include']);
+      }
+    });
+
+    it('the app takes its image tag from IMAGE_TAG (CI passes the SHA it pushed)', function () {
+      expect(inputs(tree, 'live/_units/app.hcl').image_tag).to.match(
+        /^\$\{get_env\("IMAGE_TAG", "[^"]+"\)\}$/,
+      );
+    });
+
+    it('the dependency graph is network <- cluster <- data <- platform <- app, shared beside', function () {
+      const graph = Object.fromEntries(
+        spec.layers.map((layer) => [
+          layer,
+          [...resolveUnit(tree, `live/production/${layer}`).dependencies.values()]
+            .map((d) => d.target?.replace(/^live\/(production\/)?/, ''))
+            .sort(),
+        ]),
+      );
+      expect(graph).to.deep.equal({
+        network: [],
+        cluster: ['network', 'shared/global'],
+        data: ['cluster', 'network'],
+        platform: ['cluster', 'data', 'network'],
+        app: ['cluster', 'data', 'network', 'platform', 'shared/global'],
+      });
+    });
+
+    it('the app computes the data subnet CIDRs exactly as modules/network lays them out', function () {
+      // Stand-in for a missing network output (live/_units/app.hcl): breaks loudly if either side changes.
+      const network = JSON.parse(
+        readFileSync(join(repoRoot, 'modules/network/main.tf.json'), 'utf8'),
+      ) as {
+        resource: { aws_subnet: Record<string, { cidr_block: string }> };
+      };
+      expect(network.resource.aws_subnet.data?.cidr_block).to.equal(
+        '${cidrsubnet(cidrsubnet(var.vpc_cidr, 2, 3), 4, (4 + count.index))}',
+      );
+      expect(inputs(tree, 'live/_units/app.hcl').data_subnet_cidr_blocks).to.equal(
+        '${[for i, az in local.env.network.azs : cidrsubnet(cidrsubnet(local.env.network.vpc_cidr, 2, 3), 4, 4 + i)]}',
+      );
+    });
+
+    it('the DynamoDB lock table is behind the one PAYFLOW_STATE_DYNAMODB_LOCK switch', function () {
+      const rootLocals = localsOf(file(tree, 'root.hcl'));
+      expect(rootLocals.dynamodb_lock).to.equal(
+        '${get_env("PAYFLOW_STATE_DYNAMODB_LOCK", "true") == "true"}',
+      );
+      expect(String(rootLocals.state_lock_table_config)).to.match(/^\$\{local\.dynamodb_lock \?/);
+      expect(JSON.stringify(rootLocals.state_bucket_config)).not.to.include('dynamodb');
+    });
+
+    it('environment data is read the way live/environment.sh reads it (plain literals)', function () {
+      for (const environment of spec.environments) {
+        const text = readFileSync(join(repoRoot, 'live', environment, 'env.hcl'), 'utf8');
+        expect(text, environment).to.match(/^ {2}account_id = "\d{12}"$/m);
+        expect(text, environment).to.match(/^ {2}region {5}= "[a-z]{2}-[a-z]+-\d"$/m);
+        expect(localsOf(file(tree, `live/${environment}/env.hcl`)).environment).to.equal(
+          environment,
+        );
+      }
+    });
+  });
+
+  describe('every rule catches a broken tree', function () {
+    const breaks: { rule: string; what: string; expect: RegExp; mutate: (t: LiveTree) => void }[] =
+      [
+        {
+          rule: 'every environment has every layer',
+          what: 'a missing unit',
+          expect: /live\/staging\/cluster\/terragrunt.hcl is missing/,
+          mutate: (t) => t.files.delete('live/staging/cluster/terragrunt.hcl'),
+        },
+        {
+          rule: 'every environment has every layer',
+          what: 'a unit including another layer’s file',
+          expect: /does not include live\/_units\/data.hcl/,
+          mutate: (t) => {
+            block(t, 'live/staging/data/terragrunt.hcl', 'include', 'layer').path =
+              '${dirname(find_in_parent_folders("root.hcl"))}/live/_units/cluster.hcl';
+          },
+        },
+        {
+          rule: 'source module exists',
+          what: 'a misspelt module',
+          expect: /modules\/netwrk\/main.tf.json does not exist/,
+          mutate: (t) => {
+            (firstBlock(file(t, 'live/_units/network.hcl'), 'terraform') as Hcl).source =
+              '${get_repo_root()}//modules/netwrk';
+          },
+        },
+        {
+          rule: 'source module exists',
+          what: 'a relative source (breaks in the Terragrunt cache)',
+          expect: /is not "\$\{get_repo_root\(\)\}\/\/modules\/<name>"/,
+          mutate: (t) => {
+            (firstBlock(file(t, 'live/_units/data.hcl'), 'terraform') as Hcl).source =
+              '../../../modules/data';
+          },
+        },
+        {
+          rule: 'every input is a module variable',
+          what: 'an input the module does not declare',
+          expect:
+            /input "vpc_cidrr" \(live\/_units\/network.hcl\) is not a variable of modules\/network/,
+          mutate: (t) => {
+            inputs(t, 'live/_units/network.hcl').vpc_cidrr = '10.0.0.0/16';
+          },
+        },
+        {
+          rule: 'every input is a module variable',
+          what: 'a root input no module declares',
+          expect: /root.hcl input "regoin" is declared by no module/,
+          mutate: (t) => {
+            inputs(t, 'root.hcl').regoin = 'eu-west-3';
+          },
+        },
+        {
+          rule: 'every required variable is given',
+          what: 'a required variable left out',
+          expect: /required variable "vpc_cidr" of modules\/network is not given/,
+          mutate: (t) => {
+            delete inputs(t, 'live/_units/network.hcl').vpc_cidr;
+          },
+        },
+        {
+          rule: 'every dependency path exists',
+          what: 'a dependency pointing nowhere',
+          expect: /dependency "network" points to .*netwrk/,
+          mutate: (t) => {
+            block(t, 'live/_units/data.hcl', 'dependency', 'network').config_path =
+              '${get_terragrunt_dir()}/../netwrk';
+          },
+        },
+        {
+          rule: 'every dependency output exists and is mocked',
+          what: 'an output the dependency does not have',
+          expect: /dependency.network.outputs.vpc_idd: modules\/network has no output "vpc_idd"/,
+          mutate: (t) => {
+            inputs(t, 'live/_units/data.hcl').vpc_id = '${dependency.network.outputs.vpc_idd}';
+          },
+        },
+        {
+          rule: 'every dependency output exists and is mocked',
+          what: 'an output without a mock',
+          expect: /dependency.network.outputs.data_subnet_ids: no mock output "data_subnet_ids"/,
+          mutate: (t) => {
+            delete (block(t, 'live/_units/data.hcl', 'dependency', 'network').mock_outputs as Hcl)
+              .data_subnet_ids;
+          },
+        },
+        {
+          rule: 'every dependency output exists and is mocked',
+          what: 'a reference to an undeclared dependency',
+          expect: /dependency.vpc.outputs.vpc_id: no dependency "vpc"/,
+          mutate: (t) => {
+            inputs(t, 'live/_units/data.hcl').vpc_id = '${dependency.vpc.outputs.vpc_id}';
+          },
+        },
+        {
+          rule: 'mock outputs only for init, validate and plan',
+          what: 'mocks allowed for apply',
+          expect: /allows mock outputs for "apply"/,
+          mutate: (t) => {
+            block(
+              t,
+              'live/_units/cluster.hcl',
+              'dependency',
+              'network',
+            ).mock_outputs_allowed_terraform_commands = ['plan', 'apply'];
+          },
+        },
+        {
+          rule: 'mock outputs only for init, validate and plan',
+          what: 'mocks without a command list',
+          expect: /without mock_outputs_allowed_terraform_commands/,
+          mutate: (t) => {
+            delete block(t, 'live/_units/cluster.hcl', 'dependency', 'network')
+              .mock_outputs_allowed_terraform_commands;
+          },
+        },
+        {
+          rule: 'dependency graph is acyclic',
+          what: 'network depending on app',
+          expect: /dependency cycle: network -> app -> .*network/,
+          mutate: (t) => {
+            const network = file(t, 'live/_units/network.hcl');
+            network.dependency = { app: [{ config_path: '${get_terragrunt_dir()}/../app' }] };
+          },
+        },
+        {
+          rule: 'dependency graph is the same in every environment',
+          what: 'an extra dependency in one environment',
+          expect: /live\/staging: dependencies .*network->data/,
+          mutate: (t) => {
+            file(t, 'live/staging/network/terragrunt.hcl').dependency = {
+              data: [{ config_path: '${get_terragrunt_dir()}/../data' }],
+            };
+          },
+        },
+        {
+          rule: 'state bucket is hardened',
+          what: 'a missing remote_state',
+          expect: /no remote_state block/,
+          mutate: (t) => {
+            delete file(t, 'root.hcl').remote_state;
+          },
+        },
+        {
+          rule: 'state bucket is hardened',
+          what: 'a backend file Terragrunt may overwrite even when hand-written',
+          expect: /if_exists = "overwrite_terragrunt"/,
+          mutate: (t) => {
+            ((firstBlock(file(t, 'root.hcl'), 'remote_state') as Hcl).generate as Hcl).if_exists =
+              'overwrite';
+          },
+        },
+        {
+          rule: 'state bucket is hardened',
+          what: 'one state file shared by every unit',
+          expect: /path_relative_to_include/,
+          mutate: (t) => {
+            (locals(t, 'root.hcl').state_bucket_config as Hcl).key = 'terraform.tfstate';
+          },
+        },
+        {
+          rule: 'state bucket is hardened',
+          what: 'the version constraints removed',
+          expect: /version_constraint/,
+          mutate: (t) => {
+            delete file(t, 'root.hcl').terragrunt_version_constraint;
+          },
+        },
+      ];
+    const hardening: [string, unknown][] = [
+      ['encrypt', false],
+      ['use_lockfile', false],
+      ['skip_bucket_versioning', true],
+      ['skip_bucket_ssencryption', true],
+      ['skip_bucket_enforced_tls', true],
+      ['skip_bucket_public_access_blocking', true],
+      ['skip_bucket_root_access', true],
+    ];
+    for (const [key, bad] of hardening) {
+      breaks.push({
+        rule: 'state bucket is hardened',
+        what: `${key} = ${String(bad)}`,
+        expect: new RegExp(`state_bucket_config.${key} must be`),
+        mutate: (t) => {
+          (locals(t, 'root.hcl').state_bucket_config as Hcl)[key] = bad;
+        },
+      });
+    }
+    // Each production rule, broken through production's env.hcl (data) as a person would.
+    const productionBreaks: [string, (env: Hcl) => void][] = [
+      ['azs', (env) => ((env.network as Hcl).azs = ['eu-west-3a', 'eu-west-3b'])],
+      ['single_nat_gateway', (env) => ((env.network as Hcl).single_nat_gateway = true)],
+      ['flow_log_retention_days', (env) => ((env.retention as Hcl).log_days = 7)],
+      ['db_multi_az', (env) => ((env.database as Hcl).multi_az = false)],
+      ['db_deletion_protection', (env) => ((env.database as Hcl).deletion_protection = false)],
+      ['db_skip_final_snapshot', (env) => ((env.database as Hcl).skip_final_snapshot = true)],
+      ['db_backup_retention_days', (env) => ((env.database as Hcl).backup_retention_days = 1)],
+      [
+        'redis_automatic_failover',
+        (env) => ((env.redis as Hcl).automatic_failover_enabled = false),
+      ],
+      ['redis_multi_az', (env) => ((env.redis as Hcl).multi_az_enabled = false)],
+      ['redis_replica_count', (env) => ((env.redis as Hcl).replicas = 1)],
+      ['log_retention_days', (env) => ((env.retention as Hcl).log_days = 7)],
+      ['loki_retention_days', (env) => ((env.retention as Hcl).loki_days = 7)],
+      ['zone_spread_policy', (env) => ((env.app as Hcl).zone_spread_policy = 'ScheduleAnyway')],
+      ['min_replicas', (env) => ((env.app as Hcl).min_replicas = 1)],
+      ['buckets_force_destroy', (env) => ((env.retention as Hcl).buckets_force_destroy = true)],
+    ];
+    for (const [variable, mutateEnv] of productionBreaks) {
+      breaks.push({
+        rule: 'production satisfies the production rules',
+        what: `production ${variable}`,
+        expect: new RegExp(`: ${variable} = `),
+        mutate: (t) => mutateEnv(locals(t, 'live/production/env.hcl')),
+      });
+    }
+
+    it('has a broken case for every rule and every production rule', function () {
+      expect(new Set(breaks.map((b) => b.rule))).to.deep.equal(new Set(Object.keys(rules)));
+      const broken = new Set(
+        breaks
+          .filter((b) => b.rule.startsWith('production'))
+          .map((b) => b.what.replace('production ', '')),
+      );
+      expect([...broken].sort()).to.deep.equal(productionRules.map((r) => r.variable).sort());
+    });
+
+    for (const broken of breaks) {
+      it(`${broken.rule}: catches ${broken.what}`, function () {
+        const copy = cloneTree(tree);
+        broken.mutate(copy);
+        const rule = rules[broken.rule];
+        if (!rule) throw new Error(broken.rule);
+        const report = (t: LiveTree): string =>
+          rule(t, spec)
+            .map((v) => `${v.unit}: ${v.message}`)
+            .join('\n');
+        expect(report(copy)).to.match(broken.expect);
+        expect(report(tree), 'the unbroken tree does not have this violation').not.to.match(
+          broken.expect,
+        );
+      });
+    }
+  });
+
+  describe('HCL formatting (what terragrunt hcl fmt --check enforces in CI)', function () {
+    const terraform = spawnSync('terraform', ['version'], { encoding: 'utf8' });
+    for (const path of ['root.hcl', ...hclFiles()]) {
+      it(`${path} is formatted`, function () {
+        if (terraform.status !== 0) {
+          if (process.env.CI)
+            throw new Error('terraform is required in CI to check HCL formatting');
+          console.warn('  !!! terraform not found: HCL formatting NOT checked');
+          this.skip();
+        }
+        // terraform fmt and terragrunt hcl fmt share HashiCorp's hclwrite formatter.
+        const result = spawnSync('terraform', ['fmt', '-check', '-diff', '-'], {
+          input: readFileSync(join(repoRoot, path), 'utf8'),
+          encoding: 'utf8',
+        });
+        expect(result.status, result.stdout).to.equal(0);
+      });
+    }
+  });
+});
+
+function hclFiles(): string[] {
+  const found = spawnSync('find', ['live', '-name', '*.hcl'], { cwd: repoRoot, encoding: 'utf8' });
+  return found.stdout.split('\n').filter(Boolean).sort();
+}
+
+describe('live-contract engine on its own fixture', function () {
+  // Two layers a <- b in environments dev and prod; module b needs a's output "id".
+  const fixture = new Map<string, string>([
+    [
+      'root.hcl',
+      'inputs = {\n  environment = local.env\n}\nlocals {\n  env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals.name\n}\n',
+    ],
+    [
+      'live/_units/a.hcl',
+      'terraform {\n  source = "${get_repo_root()}//modules/a"\n}\ninputs = {\n  size = 1\n}\n',
+    ],
+    [
+      'live/_units/b.hcl',
+      [
+        'locals {\n  env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals\n}',
+        'terraform {\n  source = "${get_repo_root()}//modules/b"\n}',
+        'dependency "a" {\n  config_path = "${get_terragrunt_dir()}/../a"\n  mock_outputs = { id = "mock" }\n  mock_outputs_allowed_terraform_commands = ["plan"]\n}',
+        'inputs = {\n  a_id = dependency.a.outputs.id\n  replicas = local.env.replicas\n  label = "b-${local.env.name}"\n}',
+      ].join('\n'),
+    ],
+  ]);
+  for (const [environment, replicas] of [
+    ['dev', 1],
+    ['prod', 3],
+  ] as const) {
+    fixture.set(
+      `live/${environment}/env.hcl`,
+      `locals {\n  name = "${environment}"\n  replicas = ${replicas}\n}\n`,
+    );
+    for (const layer of ['a', 'b']) {
+      fixture.set(
+        `live/${environment}/${layer}/terragrunt.hcl`,
+        `include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\ninclude "layer" {\n  path = "\${dirname(find_in_parent_folders("root.hcl"))}/live/_units/${layer}.hcl"\n}\n`,
+      );
+    }
+  }
+  const moduleJson = new Map<string, Hcl>([
+    ['a', { variable: { environment: {}, size: { default: 1 } }, output: { id: { value: 'x' } } }],
+    ['b', { variable: { environment: {}, a_id: {}, replicas: {}, label: { default: '' } } }],
+  ]);
+  const fixtureSpec: ContractSpec = {
+    environments: ['dev', 'prod'],
+    layers: ['a', 'b'],
+    accountUnits: [],
+    productionRules: [
+      {
+        description: 'at least 2 replicas',
+        layer: 'b',
+        variable: 'replicas',
+        holds: (p) => num(p) >= 2,
+      },
+    ],
+    production: 'prod',
+    development: 'dev',
+  };
+  const generic = (violations: Violation[]): Violation[] =>
+    violations.filter((v) => v.rule !== 'state');
+  let good: LiveTree;
+
+  before(async function () {
+    good = await buildLiveTree(fixture, moduleJson);
+  });
+
+  it('a well-formed tree has no violation', function () {
+    expect(describeViolations(generic(checkContract(good, fixtureSpec)))).to.equal('');
+  });
+
+  it('evaluates locals, env.hcl, templates and dependency references like Terragrunt', function () {
+    const unit = resolveUnit(good, 'live/prod/b');
+    expect(unit.module).to.equal('b');
+    expect(unit.inputs.get('environment')).to.deep.equal({ value: 'prod', from: 'root.hcl' });
+    expect(unit.inputs.get('replicas')?.value).to.equal(3);
+    expect(unit.inputs.get('label')?.value).to.equal('b-prod');
+    expect(unit.references.map((r) => `${r.dependency}.${r.output}`)).to.deep.equal(['a.id']);
+    expect(unit.dependencies.get('a')?.target).to.equal('live/prod/a');
+  });
+
+  it('names each broken contract', async function () {
+    const broken = async (edit: (sources: Map<string, string>) => void): Promise<string> => {
+      const sources = new Map(fixture);
+      edit(sources);
+      return describeViolations(
+        generic(checkContract(await buildLiveTree(sources, moduleJson), fixtureSpec)),
+      );
+    };
+    const replace = (path: string, from: string, to: string) => (s: Map<string, string>) => {
+      s.set(path, (s.get(path) ?? '').replace(from, to));
+    };
+    expect(await broken(replace('live/_units/b.hcl', 'outputs.id', 'outputs.name'))).to.match(
+      /modules\/a has no output "name"/,
+    );
+    expect(
+      await broken(replace('live/_units/b.hcl', 'replicas = local', 'replica = local')),
+    ).to.match(/input "replica".*not a variable[\s\S]*required variable "replicas"/);
+    expect(await broken(replace('live/_units/b.hcl', '../a', '../c'))).to.match(
+      /dependency "a" points to/,
+    );
+    expect(await broken(replace('live/_units/a.hcl', 'modules/a', 'modules/z'))).to.match(
+      /modules\/z\/main.tf.json does not exist/,
+    );
+    expect(await broken(replace('live/prod/env.hcl', 'replicas = 3', 'replicas = 1'))).to.match(
+      /at least 2 replicas: replicas = 1/,
+    );
+    expect(await broken(replace('live/_units/b.hcl', '["plan"]', '["apply"]'))).to.match(
+      /allows mock outputs for "apply"/,
+    );
+    expect(
+      await broken((s) =>
+        s.set(
+          'live/_units/a.hcl',
+          `${s.get('live/_units/a.hcl') ?? ''}\ndependency "b" {\n  config_path = "../b"\n}\n`,
+        ),
+      ),
+    ).to.match(/dependency cycle: a -> b -> a/);
+  });
+});
