@@ -38,7 +38,7 @@ function loadDocuments(): MarkdownDocument[] {
   return findMarkdown(repoRoot).map((path) => ({ path, text: readFileSync(path, 'utf8') }));
 }
 
-type Token = ReturnType<MarkdownIt['parse']>[number];
+type Token = ReturnType<typeof markdown.parse>[number];
 function flatten(tokens: Token[]): Token[] {
   return tokens.flatMap((t) => [t, ...flatten(t.children ?? [])]);
 }
@@ -69,7 +69,7 @@ export function brokenLinks(
 ): string[] {
   const hrefs = flatten(markdown.parse(doc.text, {}))
     .filter((t) => t.type === 'link_open' || t.type === 'image')
-    .map((t) => t.attrGet('href') ?? t.attrGet('src') ?? '');
+    .map((t) => String(t.attrGet('href') ?? t.attrGet('src') ?? ''));
   const broken: string[] = [];
   for (const href of hrefs) {
     if (/^[a-z][a-z0-9+.-]*:/i.test(href) || href === '') continue; // http:, mailto:, …
@@ -106,7 +106,9 @@ export function makeTargets(makefile: string): Set<string> {
 export function unknownMakeTargets(doc: MarkdownDocument, targets: Set<string>): string[] {
   const missing: string[] = [];
   for (const code of codeOf(doc.text)) {
-    for (const match of code.matchAll(/(?:^|[\s;&|(`$>])make[ \t]+((?:[a-z][\w-]*(?:[ \t]+|$))+)/gm)) {
+    for (const match of code.matchAll(
+      /(?:^|[\s;&|(`$>])make[ \t]+((?:[a-z][\w-]*(?:[ \t]+|$))+)/gm,
+    )) {
       for (const word of (match[1] ?? '').trim().split(/\s+/)) {
         if (!targets.has(word)) missing.push(word);
       }
