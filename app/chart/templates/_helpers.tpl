@@ -1,0 +1,154 @@
+{{/*
+Chart name, truncated to 63 characters (the DNS label limit of Kubernetes names).
+*/}}
+{{- define "payflow.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Full name: the release name when it already contains the chart name (releases `payflow`
+and `payflow-migrations`), else "<release>-<chart>".
+*/}}
+{{- define "payflow.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "payflow.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Selector labels: stable for the life of a release (a Deployment selector is immutable).
+*/}}
+{{- define "payflow.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "payflow.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: {{ .Values.mode }}
+{{- end }}
+
+{{- define "payflow.labels" -}}
+helm.sh/chart: {{ include "payflow.chart" . }}
+{{ include "payflow.selectorLabels" . }}
+app.kubernetes.io/version: {{ include "payflow.version" . | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: payflow
+{{- end }}
+
+{{/*
+Version of the API: the image tag, else the chart appVersion. Also APP_VERSION.
+*/}}
+{{- define "payflow.version" -}}
+{{- default .Chart.AppVersion .Values.image.tag | trunc 63 }}
+{{- end }}
+
+{{- define "payflow.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (include "payflow.version" .) }}
+{{- end }}
+{{- end }}
+
+{{- define "payflow.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "payflow.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name of the Secret written by the ExternalSecret (POSTGRES_PASSWORD, REDIS_URL).
+*/}}
+{{- define "payflow.secretName" -}}
+{{- printf "%s-secrets" (include "payflow.fullname" .) }}
+{{- end }}
+
+{{- define "payflow.configMapName" -}}
+{{- printf "%s-config" (include "payflow.fullname" .) }}
+{{- end }}
+
+{{/*
+Path of the POSTGRES_CONFIGURATION file inside the container.
+*/}}
+{{- define "payflow.postgresConfigPath" -}}
+/etc/payflow/postgres.yaml
+{{- end }}
+
+{{/*
+Restricted Pod Security Standard, pod level.
+*/}}
+{{- define "payflow.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+Restricted Pod Security Standard, container level.
+*/}}
+{{- define "payflow.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+privileged: false
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+Environment shared by the API and the migrations Job: non-secret settings from the
+ConfigMap, secrets from the Secret written by External Secrets.
+*/}}
+{{- define "payflow.envFrom" -}}
+- configMapRef:
+    name: {{ include "payflow.configMapName" . }}
+- secretRef:
+    name: {{ include "payflow.secretName" . }}
+{{- end }}
+
+{{- define "payflow.env" -}}
+- name: POSTGRES_CONFIGURATION
+  value: {{ include "payflow.postgresConfigPath" . }}
+- name: APP_VERSION
+  value: {{ include "payflow.version" . | quote }}
+- name: PORT
+  value: {{ .Values.containerPort | quote }}
+{{- end }}
+
+{{- define "payflow.volumeMounts" -}}
+- name: postgres-configuration
+  mountPath: {{ include "payflow.postgresConfigPath" . | dir }}
+  readOnly: true
+- name: tmp
+  mountPath: /tmp
+{{- end }}
+
+{{- define "payflow.volumes" -}}
+- name: postgres-configuration
+  configMap:
+    name: {{ include "payflow.configMapName" . }}
+    items:
+      - key: postgres.yaml
+        path: {{ include "payflow.postgresConfigPath" . | base }}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- end }}

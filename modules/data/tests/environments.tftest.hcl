@@ -1,0 +1,203 @@
+# Applies the data module with a mocked AWS provider once per environment, with the
+# inputs live/<env>/data gives it, and checks what each environment must get.
+# Run: `npx mocha stacks/test/terraform-modules.test.ts` (all modules), or by hand: see stacks/data/README.md.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  region                 = "eu-west-3"
+  vpc_id                 = "vpc-0123456789abcdef0"
+  data_subnet_ids        = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2", "subnet-0ccccccccccccccc3"]
+  node_security_group_id = "sg-0123456789abcdef0"
+  cluster_name           = "payflow-test"
+}
+
+run "development" {
+  command = apply
+
+  variables {
+    environment                 = "development"
+    db_multi_az                 = false
+    db_deletion_protection      = false
+    db_skip_final_snapshot      = true
+    db_backup_retention_days    = 1
+    redis_replica_count         = 0
+    redis_automatic_failover    = false
+    redis_multi_az              = false
+    redis_snapshot_retention_days = 0
+    secret_recovery_window_days = 0
+    buckets_force_destroy       = true
+    log_retention_days          = 7
+    loki_retention_days         = 7
+    tempo_retention_days        = 3
+  }
+
+  assert {
+    condition     = aws_db_instance.postgres_instance.multi_az == false && aws_db_instance.postgres_instance.deletion_protection == false
+    error_message = "Development runs a single-AZ database without deletion protection."
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.redis_replication_group.num_cache_clusters == 1 && aws_elasticache_replication_group.redis_replication_group.automatic_failover_enabled == false
+    error_message = "Development runs one Redis node without failover."
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.redis_cpu_alarm) == 1 && length(aws_cloudwatch_metric_alarm.redis_memory_alarm) == 1
+    error_message = "Every Redis node (one in development) has CPU and memory alarms."
+  }
+  assert {
+    condition     = length(aws_iam_role.postgres_monitoring_role) == 0 && aws_db_instance.postgres_instance.monitoring_interval == 0
+    error_message = "Enhanced monitoring is off by default and creates no role."
+  }
+  assert {
+    condition     = aws_s3_bucket.loki_bucket.bucket == "payflow-development-loki-111122223333"
+    error_message = "Bucket names are <project>-<environment>-<tool>-<account id>."
+  }
+  assert {
+    condition     = one([for r in aws_s3_bucket_lifecycle_configuration.tempo_lifecycle.rule : r.expiration[0].days]) == 3
+    error_message = "The Tempo bucket expires objects after tempo_retention_days."
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.postgres_log_group["postgresql"].retention_in_days == 7 && aws_cloudwatch_log_group.postgres_log_group["postgresql"].name == "/aws/rds/instance/payflow-development-postgres/postgresql"
+    error_message = "RDS exports into pre-created log groups with a retention."
+  }
+}
+
+run "staging" {
+  command = apply
+
+  variables {
+    environment              = "staging"
+    db_instance_class        = "db.t4g.small"
+    db_multi_az              = true
+    db_deletion_protection   = false
+    db_backup_retention_days = 7
+    redis_replica_count      = 1
+    redis_automatic_failover = true
+    redis_multi_az           = true
+  }
+
+  assert {
+    condition     = aws_db_instance.postgres_instance.multi_az == true && aws_db_instance.postgres_instance.backup_retention_period == 7
+    error_message = "Staging runs a Multi-AZ database with a week of backups."
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.redis_replication_group.num_cache_clusters == 2 && aws_elasticache_replication_group.redis_replication_group.automatic_failover_enabled && aws_elasticache_replication_group.redis_replication_group.multi_az_enabled
+    error_message = "Staging runs a primary and a replica with Multi-AZ failover."
+  }
+  assert {
+    condition     = toset(keys(aws_cloudwatch_metric_alarm.redis_cpu_alarm)) == toset(["001", "002"]) && aws_cloudwatch_metric_alarm.redis_cpu_alarm["002"].dimensions.CacheClusterId == "payflow-staging-redis-002"
+    error_message = "Each Redis member cluster has its own CPU alarm."
+  }
+}
+
+run "production" {
+  command = apply
+
+  variables {
+    environment                    = "production"
+    db_instance_class              = "db.m7g.large"
+    db_multi_az                    = true
+    db_deletion_protection         = true
+    db_skip_final_snapshot         = false
+    db_backup_retention_days       = 30
+    db_monitoring_interval_seconds = 30
+    redis_node_type                = "cache.m7g.large"
+    redis_replica_count            = 2
+    redis_automatic_failover       = true
+    redis_multi_az                 = true
+    redis_snapshot_retention_days  = 7
+    alarm_sns_topic_arn            = "arn:aws:sns:eu-west-3:111122223333:payflow-alerts"
+    log_retention_days             = 365
+  }
+
+  # What every environment gets (secure by construction, not by input).
+  assert {
+    condition = alltrue([
+      aws_db_instance.postgres_instance.storage_encrypted,
+      aws_db_instance.postgres_instance.publicly_accessible == false,
+      aws_db_instance.postgres_instance.manage_master_user_password,
+      aws_db_instance.postgres_instance.kms_key_id == aws_kms_key.data_key.arn,
+      aws_db_instance.postgres_instance.performance_insights_enabled,
+      aws_db_instance.postgres_instance.performance_insights_kms_key_id == aws_kms_key.data_key.arn,
+      aws_db_instance.postgres_instance.auto_minor_version_upgrade,
+      aws_db_instance.postgres_instance.copy_tags_to_snapshot,
+      aws_db_instance.postgres_instance.engine == "postgres",
+      startswith(aws_db_instance.postgres_instance.engine_version, "16"),
+      aws_db_instance.postgres_instance.max_allocated_storage > aws_db_instance.postgres_instance.allocated_storage,
+    ])
+    error_message = "PostgreSQL is encrypted with the data key, private, with an RDS-managed password and Performance Insights."
+  }
+  assert {
+    condition     = aws_db_parameter_group.postgres_parameter_group.family == "postgres16" && contains([for p in aws_db_parameter_group.postgres_parameter_group.parameter : "${p.name}=${p.value}"], "rds.force_ssl=1")
+    error_message = "The parameter group forces TLS."
+  }
+  assert {
+    condition     = aws_kms_key.data_key.enable_key_rotation
+    error_message = "The data key rotates."
+  }
+  assert {
+    condition = alltrue([
+      aws_elasticache_replication_group.redis_replication_group.transit_encryption_enabled,
+      aws_elasticache_replication_group.redis_replication_group.at_rest_encryption_enabled == "true",
+      aws_elasticache_replication_group.redis_replication_group.kms_key_id == aws_kms_key.data_key.arn,
+      aws_elasticache_replication_group.redis_replication_group.auth_token == aws_secretsmanager_secret_version.redis_auth_secret_version.secret_string,
+      aws_secretsmanager_secret_version.redis_auth_secret_version.secret_string == data.aws_secretsmanager_random_password.redis_generated_auth_token.random_password,
+    ])
+    error_message = "Redis is encrypted in transit and at rest and its AUTH token is the one stored in Secrets Manager."
+  }
+  assert {
+    condition = alltrue([
+      aws_vpc_security_group_ingress_rule.postgres_ingress_from_nodes.referenced_security_group_id == "sg-0123456789abcdef0",
+      aws_vpc_security_group_ingress_rule.postgres_ingress_from_nodes.from_port == 5432,
+      aws_vpc_security_group_ingress_rule.postgres_ingress_from_nodes.cidr_ipv4 == null,
+      aws_vpc_security_group_ingress_rule.redis_ingress_from_nodes.referenced_security_group_id == "sg-0123456789abcdef0",
+      aws_vpc_security_group_ingress_rule.redis_ingress_from_nodes.from_port == 6379,
+      aws_vpc_security_group_ingress_rule.redis_ingress_from_nodes.cidr_ipv4 == null,
+    ])
+    error_message = "Only the node security group reaches PostgreSQL and Redis."
+  }
+  assert {
+    condition = alltrue([for b in [aws_s3_bucket_public_access_block.loki_public_access_block, aws_s3_bucket_public_access_block.tempo_public_access_block] :
+    b.block_public_acls && b.block_public_policy && b.ignore_public_acls && b.restrict_public_buckets])
+    error_message = "The telemetry buckets block all public access."
+  }
+  assert {
+    condition     = data.aws_iam_policy_document.external_secrets_permissions.statement[0].resources == toset(["arn:aws:secretsmanager:eu-west-3:111122223333:secret:rds!db-mock-AbCdEf", aws_secretsmanager_secret.redis_auth_secret.arn])
+    error_message = "external-secrets reads exactly the RDS master secret and the Redis AUTH secret."
+  }
+  assert {
+    condition = alltrue([
+      aws_eks_pod_identity_association.external_secrets_association.namespace == "external-secrets",
+      aws_eks_pod_identity_association.external_secrets_association.service_account == "external-secrets",
+      aws_eks_pod_identity_association.loki_access_association.namespace == "monitoring",
+      aws_eks_pod_identity_association.loki_access_association.service_account == "loki",
+      aws_eks_pod_identity_association.tempo_access_association.service_account == "tempo",
+      aws_eks_pod_identity_association.tempo_access_association.cluster_name == "payflow-test",
+    ])
+    error_message = "Pod Identity associations match the contract's namespaces and service accounts."
+  }
+
+  # What production gets from its inputs.
+  assert {
+    condition     = aws_db_instance.postgres_instance.multi_az && aws_db_instance.postgres_instance.deletion_protection && !aws_db_instance.postgres_instance.skip_final_snapshot && aws_db_instance.postgres_instance.backup_retention_period == 30
+    error_message = "Production runs a Multi-AZ database with deletion protection, a final snapshot and 30 days of backups."
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.redis_replication_group.num_cache_clusters == 3 && aws_elasticache_replication_group.redis_replication_group.multi_az_enabled && aws_elasticache_replication_group.redis_replication_group.snapshot_retention_limit == 7
+    error_message = "Production runs a primary and two replicas with Multi-AZ failover and a week of snapshots."
+  }
+  assert {
+    condition     = length(aws_iam_role.postgres_monitoring_role) == 1 && aws_db_instance.postgres_instance.monitoring_role_arn == aws_iam_role.postgres_monitoring_role[0].arn
+    error_message = "Enhanced monitoring, when on, uses its own role."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.postgres_free_storage_alarm.alarm_actions == toset(["arn:aws:sns:eu-west-3:111122223333:payflow-alerts"]) && length(aws_cloudwatch_metric_alarm.redis_memory_alarm) == 3
+    error_message = "Alarms notify the SNS topic; each of the three Redis nodes has a memory alarm."
+  }
+  assert {
+    condition     = output.db_port == 5432 && output.redis_port == 6379 && output.db_master_secret_arn == "arn:aws:secretsmanager:eu-west-3:111122223333:secret:rds!db-mock-AbCdEf"
+    error_message = "The contract outputs carry the ports and the master secret ARN."
+  }
+}

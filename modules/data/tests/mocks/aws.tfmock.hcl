@@ -1,0 +1,57 @@
+# Values the mocked AWS provider returns, shared by every test file of the data module.
+# Only what the module reads back needs a realistic shape (ARNs, JSON, the RDS secret).
+
+# RDS returns the secret it created for the master password; the mock must too,
+# since outputs and the external-secrets policy read master_user_secret[0].
+mock_resource "aws_db_instance" {
+  defaults = {
+    address = "payflow-db.abcdefghijkl.eu-west-3.rds.amazonaws.com"
+    master_user_secret = [{
+      kms_key_id    = "arn:aws:kms:eu-west-3:111122223333:key/00000000-0000-0000-0000-000000000000"
+      secret_arn    = "arn:aws:secretsmanager:eu-west-3:111122223333:secret:rds!db-mock-AbCdEf"
+      secret_status = "active"
+    }]
+  }
+}
+mock_resource "aws_kms_key" {
+  defaults = {
+    arn = "arn:aws:kms:eu-west-3:111122223333:key/00000000-0000-0000-0000-000000000000"
+  }
+}
+mock_resource "aws_secretsmanager_secret" {
+  defaults = {
+    arn = "arn:aws:secretsmanager:eu-west-3:111122223333:secret:payflow/redis/auth-token-AbCdEf"
+  }
+}
+mock_resource "aws_s3_bucket" {
+  defaults = {
+    arn = "arn:aws:s3:::payflow-mock-bucket"
+  }
+}
+mock_resource "aws_iam_role" {
+  defaults = {
+    arn = "arn:aws:iam::111122223333:role/payflow-mock"
+  }
+}
+mock_data "aws_caller_identity" {
+  defaults = {
+    account_id = "111122223333"
+  }
+}
+mock_data "aws_partition" {
+  defaults = {
+    partition = "aws"
+  }
+}
+# Not a secret: a placeholder the mocked GetRandomPassword returns (ElastiCache
+# validates the token's length and characters even against the mock).
+mock_data "aws_secretsmanager_random_password" {
+  defaults = {
+    random_password = "changeMeMockedAuthToken0123456789"
+  }
+}
+mock_data "aws_iam_policy_document" {
+  defaults = {
+    json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+  }
+}

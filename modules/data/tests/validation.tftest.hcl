@@ -1,0 +1,150 @@
+# Inputs the data module must refuse: each run gives one bad value and expects the
+# matching variable validation to fail (plan only: nothing would be created).
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  region                 = "eu-west-3"
+  environment            = "staging"
+  vpc_id                 = "vpc-0123456789abcdef0"
+  data_subnet_ids        = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
+  node_security_group_id = "sg-0123456789abcdef0"
+  cluster_name           = "payflow-test"
+}
+
+run "failover_needs_a_replica" {
+  command = plan
+  variables {
+    redis_replica_count      = 0
+    redis_automatic_failover = true
+    redis_multi_az           = false
+  }
+  expect_failures = [var.redis_automatic_failover]
+}
+
+run "redis_multi_az_needs_failover" {
+  command = plan
+  variables {
+    redis_replica_count      = 1
+    redis_automatic_failover = false
+    redis_multi_az           = true
+  }
+  expect_failures = [var.redis_multi_az]
+}
+
+run "production_requires_deletion_protection" {
+  command = plan
+  variables {
+    environment            = "production"
+    db_deletion_protection = false
+    redis_replica_count    = 2
+  }
+  expect_failures = [var.db_deletion_protection]
+}
+
+run "production_requires_multi_az_database" {
+  command = plan
+  variables {
+    environment         = "production"
+    db_multi_az         = false
+    redis_replica_count = 2
+  }
+  expect_failures = [var.db_multi_az]
+}
+
+run "production_requires_final_snapshot" {
+  command = plan
+  variables {
+    environment            = "production"
+    db_skip_final_snapshot = true
+  }
+  expect_failures = [var.db_skip_final_snapshot]
+}
+
+run "production_requires_two_weeks_of_backups" {
+  command = plan
+  variables {
+    environment              = "production"
+    db_backup_retention_days = 7
+  }
+  expect_failures = [var.db_backup_retention_days]
+}
+
+run "production_requires_redis_failover" {
+  command = plan
+  variables {
+    environment              = "production"
+    redis_automatic_failover = false
+    redis_multi_az           = false
+  }
+  expect_failures = [var.redis_automatic_failover]
+}
+
+run "production_requires_multi_az_redis" {
+  command = plan
+  variables {
+    environment    = "production"
+    redis_multi_az = false
+  }
+  expect_failures = [var.redis_multi_az]
+}
+
+run "production_buckets_are_never_force_destroyed" {
+  command = plan
+  variables {
+    environment           = "production"
+    buckets_force_destroy = true
+  }
+  expect_failures = [var.buckets_force_destroy]
+}
+
+run "postgres_must_be_version_16" {
+  command = plan
+  variables {
+    db_engine_version = "15.7"
+  }
+  expect_failures = [var.db_engine_version]
+}
+
+run "storage_autoscaling_ceiling_above_initial_storage" {
+  command = plan
+  variables {
+    db_allocated_storage_gb     = 100
+    db_max_allocated_storage_gb = 50
+  }
+  expect_failures = [var.db_max_allocated_storage_gb]
+}
+
+run "two_data_subnets_at_least" {
+  command = plan
+  variables {
+    data_subnet_ids = ["subnet-0aaaaaaaaaaaaaaa1"]
+  }
+  expect_failures = [var.data_subnet_ids]
+}
+
+run "node_security_group_is_an_id" {
+  command = plan
+  variables {
+    node_security_group_id = "0.0.0.0/0"
+  }
+  expect_failures = [var.node_security_group_id]
+}
+
+run "performance_insights_retention_is_7_or_months" {
+  command = plan
+  variables {
+    db_performance_insights_retention_days = 30
+  }
+  expect_failures = [var.db_performance_insights_retention_days]
+}
+
+run "environment_is_one_of_three" {
+  command = plan
+  variables {
+    environment = "prod"
+  }
+  expect_failures = [var.environment]
+}

@@ -1,0 +1,130 @@
+# Applies the shared module with a mocked AWS provider. The module is deployed once per
+# account (live/shared, environment = the account's strictest environment); one run per
+# environment value checks names and that nothing else depends on it.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  region            = "eu-west-3"
+  github_repository = "acme/payflow-platform"
+}
+
+run "development" {
+  command = apply
+
+  variables {
+    environment            = "development"
+    github_deploy_branches = ["main", "release/2026-11"]
+    github_environments    = ["development"]
+  }
+
+  assert {
+    condition     = aws_iam_role.github_deploy_role.name == "payflow-development-github-deploy" && aws_iam_role.github_plan_role.name == "payflow-development-github-plan"
+    error_message = "Role names are <project>-<environment>-github-<purpose>."
+  }
+  assert {
+    condition = toset(one([for c in data.aws_iam_policy_document.github_deploy_trust.statement[0].condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"])) == toset([
+      "repo:acme/payflow-platform:ref:refs/heads/main",
+      "repo:acme/payflow-platform:ref:refs/heads/release/2026-11",
+      "repo:acme/payflow-platform:environment:development",
+    ])
+    error_message = "The deploy role trusts exactly the configured branches and environments."
+  }
+}
+
+run "staging" {
+  command = apply
+
+  variables {
+    environment               = "staging"
+    state_bucket_name_pattern = "acme-state-bucket"
+  }
+
+  assert {
+    condition     = contains(one([for s in data.aws_iam_policy_document.github_plan_permissions.statement : s.resources if s.sid == "ReadState"]), "arn:aws:s3:::acme-state-bucket/*")
+    error_message = "An explicit state bucket name replaces the default pattern."
+  }
+}
+
+run "production" {
+  command = apply
+
+  variables {
+    environment = "production"
+  }
+
+  assert {
+    condition = alltrue([
+      aws_ecr_repository.ecr_repository.name == "payflow/api",
+      aws_ecr_repository.ecr_repository.image_tag_mutability == "IMMUTABLE",
+      aws_ecr_repository.ecr_repository.image_scanning_configuration[0].scan_on_push,
+      aws_ecr_repository.ecr_repository.encryption_configuration[0].encryption_type == "KMS",
+      aws_ecr_repository.ecr_repository.encryption_configuration[0].kms_key == aws_kms_key.ecr_key.arn,
+      aws_kms_key.ecr_key.enable_key_rotation,
+    ])
+    error_message = "The API repository has immutable tags, scan on push and a rotating KMS key."
+  }
+  assert {
+    condition = alltrue([
+      jsondecode(aws_ecr_lifecycle_policy.ecr_lifecycle.policy).rules[0].selection.tagStatus == "untagged",
+      jsondecode(aws_ecr_lifecycle_policy.ecr_lifecycle.policy).rules[0].selection.countNumber == 7,
+      jsondecode(aws_ecr_lifecycle_policy.ecr_lifecycle.policy).rules[1].selection.tagStatus == "tagged",
+      jsondecode(aws_ecr_lifecycle_policy.ecr_lifecycle.policy).rules[1].selection.countNumber == 50,
+    ])
+    error_message = "The lifecycle policy expires untagged images after 7 days and keeps 50 tagged ones."
+  }
+  assert {
+    condition = alltrue([
+      aws_iam_openid_connect_provider.github_provider.url == "https://token.actions.githubusercontent.com",
+      toset(aws_iam_openid_connect_provider.github_provider.client_id_list) == toset(["sts.amazonaws.com"]),
+      contains(aws_iam_openid_connect_provider.github_provider.thumbprint_list, "6938fd4d98bab03faadb97b34396831e3780aea1"),
+    ])
+    error_message = "The OIDC provider is GitHub's, for the sts.amazonaws.com audience, with the documented thumbprints."
+  }
+  assert {
+    condition = alltrue([for doc in [data.aws_iam_policy_document.github_plan_trust, data.aws_iam_policy_document.github_deploy_trust] : alltrue([
+      one(doc.statement[0].principals).type == "Federated",
+      toset(one(doc.statement[0].principals).identifiers) == toset([aws_iam_openid_connect_provider.github_provider.arn]),
+      one([for c in doc.statement[0].condition : c.test == "StringEquals" && toset(c.values) == toset(["sts.amazonaws.com"]) if c.variable == "token.actions.githubusercontent.com:aud"]),
+    ])])
+    error_message = "Both roles trust only the GitHub provider and check the audience."
+  }
+  assert {
+    condition = one([for c in data.aws_iam_policy_document.github_deploy_trust.statement[0].condition : c.test == "StringEquals" && toset(c.values) == toset([
+      "repo:acme/payflow-platform:ref:refs/heads/main",
+      "repo:acme/payflow-platform:environment:staging",
+      "repo:acme/payflow-platform:environment:production",
+    ]) if c.variable == "token.actions.githubusercontent.com:sub"])
+    error_message = "The deploy role trusts only main and the staging/production environments of the repository, exactly."
+  }
+  assert {
+    condition = one([for c in data.aws_iam_policy_document.github_plan_trust.statement[0].condition : c.test == "StringLike" && alltrue([for v in c.values : startswith(v, "repo:acme/payflow-platform:")]) if c.variable == "token.actions.githubusercontent.com:sub"])
+    error_message = "The plan role trusts any ref or pull request of this repository only."
+  }
+  assert {
+    condition     = aws_iam_role_policy_attachment.github_plan_read_only.policy_arn == "arn:aws:iam::aws:policy/ReadOnlyAccess" && aws_iam_role_policy_attachment.github_plan_read_only.role == aws_iam_role.github_plan_role.name
+    error_message = "The plan role is read-only (ReadOnlyAccess)."
+  }
+  assert {
+    condition = alltrue([
+      one([for s in data.aws_iam_policy_document.github_plan_permissions.statement : toset(s.resources) if s.sid == "WriteTheLockfileOnly"]) == toset(["arn:aws:s3:::payflow-tfstate-111122223333-*/*.tflock"]),
+      one([for s in data.aws_iam_policy_document.github_plan_permissions.statement : toset(s.resources) if s.sid == "LockTable"]) == toset(["arn:aws:dynamodb:*:111122223333:table/payflow-tflock-111122223333-*"]),
+      one([for s in data.aws_iam_policy_document.github_plan_permissions.statement : toset(s.resources) if s.sid == "RefreshTheRedisAuthSecret"]) == toset(["arn:aws:secretsmanager:eu-west-3:111122223333:secret:payflow-*/redis/auth-token-*"]),
+    ])
+    error_message = "The plan role writes only the state lockfile and the lock table, and reads only the Redis AUTH secret."
+  }
+  assert {
+    condition = alltrue([
+      one([for s in data.aws_iam_policy_document.github_deploy_permissions.statement : toset(s.resources) if s.sid == "PushTheApiImage"]) == toset([aws_ecr_repository.ecr_repository.arn]),
+      one([for s in data.aws_iam_policy_document.github_deploy_permissions.statement : s.effect if s.sid == "NeverChangeTheGithubRoles"]) == "Deny",
+      one([for s in data.aws_iam_policy_document.github_deploy_permissions.statement : toset(one(s.condition).values) if s.sid == "ProvisionTheLayersInTheRegion"]) == toset(["eu-west-3"]),
+    ])
+    error_message = "The deploy role pushes only to the API repository, cannot edit the GitHub roles and provisions only in its region."
+  }
+  assert {
+    condition     = output.ecr_repository_url == "111122223333.dkr.ecr.eu-west-3.amazonaws.com/payflow/api" && output.github_deploy_role_arn == aws_iam_role.github_deploy_role.arn
+    error_message = "The contract outputs are set."
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * Values of the PayFlow chart (app/chart) for one environment. The app stack calls this with
+ * Terraform variable references; the tests call it with real example inputs and validate the
+ * result against app/chart/values.schema.json, so the stack can only produce values the chart
+ * accepts.
+ */
+
+export type ChartMode = 'api' | 'migrations';
+export type SpreadPolicy = 'DoNotSchedule' | 'ScheduleAnyway';
+
+/** Everything environment-specific about the API, as the app stack's inputs provide it. */
+export interface ApiSettings {
+  readonly environment: string;
+  readonly imageRepository: string;
+  readonly imageTag: string;
+  readonly logLevel: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly cpuRequest: string;
+  readonly memoryRequest: string;
+  readonly cpuLimit: string;
+  readonly memoryLimit: string;
+  readonly zoneSpread: SpreadPolicy | string;
+  readonly apiHostname: string;
+  readonly certificateArn: string;
+  readonly albGroupName: string;
+  readonly dbAddress: string;
+  readonly dbPort: number;
+  readonly dbName: string;
+  readonly dbUsername: string;
+  readonly dbMasterSecretArn: string;
+  readonly redisHost: string;
+  readonly redisPort: number;
+  readonly redisAuthSecretArn: string;
+  /** JSON key of the token in the Redis AUTH secret; empty when the secret is the bare token. */
+  readonly redisAuthSecretProperty: string;
+  readonly clusterSecretStoreName: string;
+  readonly monitoringNamespace: string;
+  readonly vpcCidrBlock: string;
+  readonly dataSubnetCidrs: string[];
+  readonly serviceAccountAnnotations: Record<string, string>;
+}
+
+interface Resources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
+
+/** Shape of app/chart/values.yaml (values.schema.json is the authority). */
+export interface ChartValues {
+  mode: ChartMode;
+  image: { repository: string; tag: string; pullPolicy: 'IfNotPresent' };
+  environment: string;
+  logLevel: string;
+  containerPort: number;
+  postgres: { host: string; port: number; user: string; database: string; sslMode: string };
+  redis: { host: string; port: number; tls: boolean };
+  otlpEndpoint: string;
+  externalSecret: {
+    enabled: boolean;
+    refreshInterval: string;
+    secretStore: { kind: 'ClusterSecretStore'; name: string };
+    postgresSecret: { key: string; passwordProperty: string };
+    redisSecret: { key: string; tokenProperty: string };
+  };
+  serviceAccount: { create: boolean; name: string; annotations: Record<string, string> };
+  replicaCount: number;
+  autoscaling: {
+    enabled: boolean;
+    minReplicas: number;
+    maxReplicas: number;
+    targetCPUUtilizationPercentage: number;
+  };
+  resources: Resources;
+  probes: Record<
+    'startup' | 'liveness' | 'readiness',
+    { path: string; periodSeconds: number; timeoutSeconds: number; failureThreshold: number }
+  >;
+  lifecycle: { preStopSleepSeconds: number; terminationGracePeriodSeconds: number };
+  topologySpread: { zoneWhenUnsatisfiable: string; hostnameWhenUnsatisfiable: SpreadPolicy };
+  podDisruptionBudget: { enabled: boolean; minAvailable: number };
+  service: { port: number };
+  ingress: {
+    enabled: boolean;
+    className: 'alb';
+    host: string;
+    certificateArn: string;
+    groupName: string;
+    scheme: 'internet-facing';
+    sslPolicy: string;
+    healthcheckPath: string;
+  };
+  networkPolicy: {
+    enabled: boolean;
+    ingressCidrs: string[];
+    monitoringNamespace: string;
+    dataSubnetCidrs: string[];
+    otlpPort: number;
+  };
+  serviceMonitor: {
+    enabled: boolean;
+    interval: string;
+    scrapeTimeout: string;
+    labels: Record<string, string>;
+  };
+  migrations: {
+    backoffLimit: number;
+    ttlSecondsAfterFinished: number;
+    activeDeadlineSeconds: number;
+    resources: Resources;
+  };
+}
+
+/** Port of the trace collector's OTLP/HTTP receiver (service `tempo` in the monitoring namespace). */
+export const OTLP_HTTP_PORT = 4318;
+
+export function apiChartValues(settings: ApiSettings, mode: ChartMode): ChartValues {
+  const resources: Resources = {
+    requests: { cpu: settings.cpuRequest, memory: settings.memoryRequest },
+    limits: { cpu: settings.cpuLimit, memory: settings.memoryLimit },
+  };
+  return {
+    mode,
+    image: {
+      repository: settings.imageRepository,
+      tag: settings.imageTag,
+      pullPolicy: 'IfNotPresent',
+    },
+    environment: settings.environment,
+    logLevel: settings.logLevel,
+    containerPort: 8080,
+    postgres: {
+      host: settings.dbAddress,
+      port: settings.dbPort,
+      user: settings.dbUsername,
+      database: settings.dbName,
+      // RDS enforces TLS (rds.force_ssl); the API verifies nothing more than encryption.
+      sslMode: 'require',
+    },
+    redis: { host: settings.redisHost, port: settings.redisPort, tls: true },
+    otlpEndpoint: `http://tempo.${settings.monitoringNamespace}.svc.cluster.local:${OTLP_HTTP_PORT}`,
+    externalSecret: {
+      enabled: true,
+      refreshInterval: '1h',
+      secretStore: { kind: 'ClusterSecretStore', name: settings.clusterSecretStoreName },
+      postgresSecret: { key: settings.dbMasterSecretArn, passwordProperty: 'password' },
+      redisSecret: {
+        key: settings.redisAuthSecretArn,
+        tokenProperty: settings.redisAuthSecretProperty,
+      },
+    },
+    serviceAccount: { create: true, name: '', annotations: settings.serviceAccountAnnotations },
+    replicaCount: settings.minReplicas,
+    autoscaling: {
+      enabled: true,
+      minReplicas: settings.minReplicas,
+      maxReplicas: settings.maxReplicas,
+      targetCPUUtilizationPercentage: 70,
+    },
+    resources,
+    probes: {
+      // Up to 2 minutes to start (5 s x 24) before liveness takes over.
+      startup: { path: '/liveness', periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 24 },
+      liveness: { path: '/liveness', periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+      readiness: { path: '/readiness', periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 },
+    },
+    lifecycle: { preStopSleepSeconds: 10, terminationGracePeriodSeconds: 40 },
+    topologySpread: {
+      zoneWhenUnsatisfiable: settings.zoneSpread,
+      hostnameWhenUnsatisfiable: 'ScheduleAnyway',
+    },
+    podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    service: { port: 80 },
+    ingress: {
+      enabled: mode === 'api',
+      className: 'alb',
+      host: settings.apiHostname,
+      certificateArn: settings.certificateArn,
+      groupName: settings.albGroupName,
+      scheme: 'internet-facing',
+      sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      healthcheckPath: '/health',
+    },
+    networkPolicy: {
+      enabled: true,
+      ingressCidrs: [settings.vpcCidrBlock],
+      monitoringNamespace: settings.monitoringNamespace,
+      dataSubnetCidrs: settings.dataSubnetCidrs,
+      otlpPort: OTLP_HTTP_PORT,
+    },
+    serviceMonitor: { enabled: true, interval: '30s', scrapeTimeout: '10s', labels: {} },
+    migrations: {
+      backoffLimit: 3,
+      ttlSecondsAfterFinished: 3600,
+      activeDeadlineSeconds: 600,
+      resources: {
+        requests: { cpu: '50m', memory: '96Mi' },
+        limits: { cpu: settings.cpuLimit, memory: settings.memoryLimit },
+      },
+    },
+  };
+}

@@ -1,0 +1,280 @@
+import { Release } from '@cdktf/provider-helm/lib/release';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { Fn } from 'cdktf';
+import type { Construct } from 'constructs';
+import { Input, Rule } from '../lib/inputs';
+import { ModuleStack } from '../lib/module-stack';
+import { connectToCluster } from '../platform/cluster-connection';
+import { type ApiSettings, apiChartValues } from './api-chart-values';
+
+/** Names other layers and the runbooks rely on (team contract). */
+export const APP_NAMESPACE = 'payflow';
+export const API_RELEASE = 'payflow';
+export const MIGRATIONS_RELEASE = 'payflow-migrations';
+/** Terragrunt copies the whole repository, so the chart is found next to the module. */
+export const API_CHART_PATH = '${path.module}/../../app/chart';
+
+const HOSTNAME = '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$';
+const SECRET_ARN =
+  '^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+$';
+const CPU = '^([0-9]+m|[0-9]+(\\.[0-9]+)?)$';
+const MEMORY = '^[0-9]+(Ki|Mi|Gi)$';
+
+/**
+ * The PayFlow API on the cluster: its namespace (Pod Security Standard "restricted"
+ * enforced), the `payflow-migrations` release (a Job Terraform waits for) and then the
+ * `payflow` release, both from app/chart with values built from this module's inputs.
+ */
+export class AppStack extends ModuleStack {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, {
+      purpose:
+        'The PayFlow API on EKS: namespace `payflow` (Pod Security Standard restricted), the ' +
+        '`payflow-migrations` Helm release (database migrations Job, awaited) and then the ' +
+        '`payflow` release (Deployment, ALB Ingress, HPA, PDB, NetworkPolicies, ServiceMonitor, ' +
+        'ExternalSecret) from app/chart.',
+      aws: false,
+    });
+    connectToCluster(this);
+
+    const str = (name: string, description: string, regex?: [string, string], def?: string) =>
+      Input.string(this, name, {
+        description,
+        ...(def === undefined ? {} : { default: def }),
+        ...(regex ? { validation: [Rule.matches(regex[0], regex[1])] } : {}),
+      });
+    const num = (name: string, description: string, def: number, min: number, max: number) =>
+      Input.number(this, name, { description, default: def, validation: [Rule.between(min, max)] });
+
+    const imageRepository = str(
+      'image_repository',
+      'Container image repository of the API (shared module output `ecr_repository_url`).',
+      [
+        '^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+$',
+        'an image repository such as 123456789012.dkr.ecr.eu-west-3.amazonaws.com/payflow-api',
+      ],
+    );
+    const imageTag = str('image_tag', 'Image tag to deploy (the git SHA the pipeline built).', [
+      '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
+      'a container image tag',
+    ]);
+    const logLevel = Input.string(this, 'log_level', {
+      description: 'LOG_LEVEL of the API.',
+      default: 'info',
+      validation: [Rule.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])],
+    });
+    const minReplicas = num('min_replicas', 'Fewest API pods (HPA minimum).', 2, 1, 20);
+    const maxReplicas = Input.number(this, 'max_replicas', {
+      description: 'Most API pods (HPA maximum, scaling at 70 % CPU).',
+      default: 10,
+      validation: [
+        Rule.between(2, 50),
+        Rule.custom((v) => `${v} >= var.min_replicas`, 'Must be at least min_replicas.'),
+      ],
+    });
+    const cpuRequest = str(
+      'cpu_request',
+      'CPU request of an API pod.',
+      [CPU, 'a CPU quantity such as 100m'],
+      '100m',
+    );
+    const memoryRequest = str(
+      'memory_request',
+      'Memory request of an API pod.',
+      [MEMORY, 'a memory quantity such as 128Mi'],
+      '128Mi',
+    );
+    const cpuLimit = str(
+      'cpu_limit',
+      'CPU limit of an API pod.',
+      [CPU, 'a CPU quantity such as 500m'],
+      '500m',
+    );
+    const memoryLimit = str(
+      'memory_limit',
+      'Memory limit of an API pod.',
+      [MEMORY, 'a memory quantity such as 256Mi'],
+      '256Mi',
+    );
+    const zoneSpread = Input.string(this, 'zone_spread_policy', {
+      description:
+        'DoNotSchedule refuses to stack API pods in one availability zone (production); ScheduleAnyway only prefers spreading.',
+      default: 'ScheduleAnyway',
+      validation: [Rule.oneOf(['DoNotSchedule', 'ScheduleAnyway'])],
+    });
+    const apiHostname = str(
+      'api_hostname',
+      'Public hostname of the API, e.g. api.payflow.example.com.',
+      [HOSTNAME, 'a lowercase DNS name'],
+    );
+    const certificateArn = str(
+      'certificate_arn',
+      'ACM certificate ARN covering api_hostname (TLS on the ALB).',
+      [
+        '^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$',
+        'an ACM certificate ARN',
+      ],
+    );
+    const albGroupName = str(
+      'alb_group_name',
+      'ALB group: Ingresses with the same group share one load balancer.',
+      ['^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$', 'a lowercase name'],
+      'payflow',
+    );
+    const dbAddress = str('db_address', 'PostgreSQL hostname (data module output `db_address`).', [
+      HOSTNAME,
+      'a DNS name',
+    ]);
+    const dbPort = num(
+      'db_port',
+      'PostgreSQL port (data module output `db_port`).',
+      5432,
+      1,
+      65535,
+    );
+    const dbName = str('db_name', 'Database name (data module output `db_name`).', [
+      '^[A-Za-z_][A-Za-z0-9_]{0,62}$',
+      'a PostgreSQL identifier',
+    ]);
+    const dbUsername = str('db_username', 'Database user (data module output `db_username`).', [
+      '^[A-Za-z_][A-Za-z0-9_]{0,62}$',
+      'a PostgreSQL identifier',
+    ]);
+    const dbSecret = str(
+      'db_master_secret_arn',
+      'Secrets Manager ARN of the RDS master user secret (data module output `db_master_secret_arn`); only the ARN, never the password.',
+      [SECRET_ARN, 'a Secrets Manager secret ARN'],
+    );
+    const redisHost = str(
+      'redis_primary_endpoint',
+      'Redis primary endpoint (data module output `redis_primary_endpoint`).',
+      [HOSTNAME, 'a DNS name'],
+    );
+    const redisPort = num(
+      'redis_port',
+      'Redis port (data module output `redis_port`).',
+      6379,
+      1,
+      65535,
+    );
+    const redisSecret = str(
+      'redis_auth_secret_arn',
+      'Secrets Manager ARN of the Redis AUTH token (data module output `redis_auth_secret_arn`).',
+      [SECRET_ARN, 'a Secrets Manager secret ARN'],
+    );
+    const redisSecretProperty = str(
+      'redis_auth_secret_property',
+      'JSON key holding the token in the Redis AUTH secret; empty when the secret string is the bare token.',
+      ['^[A-Za-z0-9_.-]*$', 'a JSON key or empty'],
+      '',
+    );
+    const secretStore = str(
+      'cluster_secret_store_name',
+      'ClusterSecretStore reading Secrets Manager (platform module output `cluster_secret_store_name`).',
+      ['^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$', 'a Kubernetes object name'],
+    );
+    const monitoringNamespace = str(
+      'monitoring_namespace',
+      'Namespace of Prometheus and Tempo (platform module output `monitoring_namespace`).',
+      ['^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', 'a namespace name'],
+      'monitoring',
+    );
+    const vpcCidr = Input.string(this, 'vpc_cidr_block', {
+      description:
+        'VPC CIDR (network module output `vpc_cidr_block`): the ALB reaches the pods from inside it.',
+      validation: [Rule.cidr()],
+    });
+    const dataSubnetCidrs = Input.stringList(this, 'data_subnet_cidr_blocks', {
+      description:
+        'CIDRs of the data subnets (RDS, ElastiCache): the only egress targets on 5432/6379.',
+      validation: [Rule.lengthBetween(1, 6), Rule.eachCidr()],
+    });
+    const serviceAccountAnnotations = Input.stringMap(this, 'service_account_annotations', {
+      description:
+        'Annotations of the API service account (e.g. eks.amazonaws.com/role-arn for IRSA). The API needs no AWS access today.',
+      default: {},
+    });
+
+    const settings: ApiSettings = {
+      environment: this.environment.stringValue,
+      imageRepository: imageRepository.stringValue,
+      imageTag: imageTag.stringValue,
+      logLevel: logLevel.stringValue,
+      minReplicas: minReplicas.numberValue,
+      maxReplicas: maxReplicas.numberValue,
+      cpuRequest: cpuRequest.stringValue,
+      memoryRequest: memoryRequest.stringValue,
+      cpuLimit: cpuLimit.stringValue,
+      memoryLimit: memoryLimit.stringValue,
+      zoneSpread: zoneSpread.stringValue,
+      apiHostname: apiHostname.stringValue,
+      certificateArn: certificateArn.stringValue,
+      albGroupName: albGroupName.stringValue,
+      dbAddress: dbAddress.stringValue,
+      dbPort: dbPort.numberValue,
+      dbName: dbName.stringValue,
+      dbUsername: dbUsername.stringValue,
+      dbMasterSecretArn: dbSecret.stringValue,
+      redisHost: redisHost.stringValue,
+      redisPort: redisPort.numberValue,
+      redisAuthSecretArn: redisSecret.stringValue,
+      redisAuthSecretProperty: redisSecretProperty.stringValue,
+      clusterSecretStoreName: secretStore.stringValue,
+      monitoringNamespace: monitoringNamespace.stringValue,
+      vpcCidrBlock: vpcCidr.stringValue,
+      dataSubnetCidrs: dataSubnetCidrs.listValue,
+      serviceAccountAnnotations: serviceAccountAnnotations.value as Record<string, string>,
+    };
+
+    const namespace = new NamespaceV1(this, 'app_namespace', {
+      metadata: {
+        name: APP_NAMESPACE,
+        labels: {
+          // Pods violating the restricted Pod Security Standard are refused at admission.
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'latest',
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/warn': 'restricted',
+          // The AWS Load Balancer Controller adds a readiness gate: a new pod counts as ready
+          // only once the ALB sees it healthy, so rolling updates never empty the target group.
+          'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled',
+        },
+      },
+    });
+
+    const release = (name: string, values: object, extra: Partial<ReleaseSettings>) =>
+      new Release(this, name.replace(/-/g, '_'), {
+        name,
+        chart: API_CHART_PATH,
+        namespace: namespace.metadata.name,
+        createNamespace: false,
+        values: [Fn.yamlencode(values)],
+        wait: true,
+        timeout: 600,
+        maxHistory: 10,
+        cleanupOnFail: true,
+        ...extra,
+      });
+
+    // The Job must complete before the API moves to the new schema's code.
+    const migrations = release(MIGRATIONS_RELEASE, apiChartValues(settings, 'migrations'), {
+      waitForJobs: true,
+    });
+    release(API_RELEASE, apiChartValues(settings, 'api'), {
+      // A failed rollout is rolled back to the previous revision.
+      atomic: true,
+      dependsOn: [migrations],
+    });
+
+    this.output('api_url', {
+      value: `https://${apiHostname.stringValue}`,
+      description: 'Public URL of the API (ALB with the ACM certificate).',
+    });
+    this.output('namespace', {
+      value: namespace.metadata.name,
+      description: 'Namespace of the API and its migrations Job.',
+    });
+  }
+}
+
+type ReleaseSettings = ConstructorParameters<typeof Release>[2];

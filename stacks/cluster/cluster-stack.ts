@@ -1,0 +1,489 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
+import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
+import { EksAddon, type EksAddonConfig } from '@cdktf/provider-aws/lib/eks-addon';
+import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
+import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { TerraformIterator, Token } from 'cdktf';
+import type { Construct } from 'constructs';
+import { CLOUDWATCH_RETENTION_DAYS, Input, Rule } from '../lib/inputs';
+import { ModuleStack } from '../lib/module-stack';
+import { PodIdentityRole } from '../lib/pod-identity-role';
+import { clusterAutoscalerPolicy, loadBalancerControllerPolicy } from './controller-policies';
+
+export const CONTROL_PLANE_LOG_TYPES = [
+  'api',
+  'audit',
+  'authenticator',
+  'controllerManager',
+  'scheduler',
+] as const;
+
+export const CORE_ADDONS = [
+  'vpc-cni',
+  'kube-proxy',
+  'eks-pod-identity-agent',
+  'coredns',
+  'aws-ebs-csi-driver',
+] as const;
+
+/**
+ * The Kubernetes cluster of one environment: EKS control plane (private endpoint, public
+ * endpoint off or restricted to CIDRs), Secrets envelope-encrypted with a rotated KMS key,
+ * every control-plane log type in CloudWatch, access entries instead of the aws-auth
+ * ConfigMap, one managed node group (IMDSv2, encrypted gp3), core add-ons, and the Pod
+ * Identity roles of the controllers acting on AWS resources this layer owns.
+ */
+export class ClusterStack extends ModuleStack {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, {
+      purpose:
+        'The EKS cluster of one environment: control plane with a private endpoint (public endpoint ' +
+        'off or CIDR-restricted), KMS envelope encryption of Kubernetes Secrets, all control-plane ' +
+        'logs, API authentication mode with access entries for administrators, a managed node group ' +
+        '(launch template enforcing IMDSv2 and encrypted gp3 volumes), the core add-ons (vpc-cni, ' +
+        'kube-proxy, coredns, eks-pod-identity-agent, aws-ebs-csi-driver) and EKS Pod Identity roles ' +
+        'for the AWS Load Balancer Controller, the Cluster Autoscaler and the EBS CSI driver.',
+    });
+
+    // ---- inputs (vpc_id and subnets come from the network unit through Terragrunt)
+    const vpcId = Input.string(this, 'vpc_id', {
+      description: 'VPC of the cluster (network output vpc_id).',
+      validation: [Rule.matches('^vpc-[0-9a-f]+$', 'a VPC id such as vpc-0123456789abcdef0')],
+    });
+    const privateSubnetIds = Input.stringList(this, 'private_subnet_ids', {
+      description:
+        'Private subnets for the control plane ENIs and the nodes, one per zone (network output private_subnet_ids).',
+      validation: [
+        Rule.lengthBetween(2, 3),
+        Rule.eachMatches('^subnet-[0-9a-f]+$', 'a subnet id such as subnet-0123456789abcdef0'),
+      ],
+    });
+    const clusterVersion = Input.string(this, 'cluster_version', {
+      description: 'Kubernetes version of the control plane and the nodes, e.g. 1.33.',
+      default: '1.33',
+      validation: [Rule.matches('^1\\.[0-9]{2}$', 'a Kubernetes minor version such as 1.33')],
+    });
+    const publicEndpoint = Input.bool(this, 'endpoint_public_access', {
+      description:
+        'Expose the Kubernetes API on the internet, restricted to public_access_cidrs. Off: the API ' +
+        'is reachable from the VPC only (VPN, bastion or CI runners inside the VPC).',
+      default: false,
+    });
+    const publicCidrs = Input.stringList(this, 'public_access_cidrs', {
+      description:
+        'CIDRs allowed to reach the public API endpoint (e.g. the office or CI egress IPs).',
+      default: [],
+      validation: [
+        Rule.eachCidr(),
+        Rule.custom(
+          (v) => `!contains(${v}, "0.0.0.0/0")`,
+          'The public endpoint may not be open to 0.0.0.0/0: list the CIDRs that need it.',
+        ),
+        Rule.custom(
+          (v) => `!var.endpoint_public_access || length(${v}) > 0`,
+          'endpoint_public_access = true needs at least one CIDR in public_access_cidrs.',
+        ),
+      ],
+    });
+    const logRetention = Input.number(this, 'cluster_log_retention_days', {
+      description: 'Days CloudWatch keeps the control-plane logs.',
+      default: 90,
+      validation: [Rule.oneOf(CLOUDWATCH_RETENTION_DAYS)],
+    });
+    const adminArns = Input.stringList(this, 'admin_principal_arns', {
+      description:
+        'IAM roles/users made cluster administrators through access entries ' +
+        '(AmazonEKSClusterAdminPolicy). Include the role Terragrunt deploys with: the platform and ' +
+        'app layers talk to the Kubernetes API with it.',
+      validation: [
+        Rule.lengthBetween(1, 20),
+        Rule.eachMatches(
+          '^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$',
+          'an IAM role or user ARN such as arn:aws:iam::123456789012:role/admin',
+        ),
+      ],
+    });
+    const instanceTypes = Input.stringList(this, 'node_instance_types', {
+      description:
+        'EC2 instance types of the node group; several types make spot capacity more available.',
+      default: ['t3.large'],
+      validation: [
+        Rule.lengthBetween(1, 10),
+        Rule.eachMatches('^[a-z][a-z0-9-]*\\.[a-z0-9]+$', 'an instance type such as m6i.large'),
+      ],
+    });
+    const capacityType = Input.string(this, 'node_capacity_type', {
+      description:
+        'ON_DEMAND, or SPOT (up to 90% cheaper, nodes can be reclaimed with 2 minutes notice).',
+      default: 'ON_DEMAND',
+      validation: [Rule.oneOf(['ON_DEMAND', 'SPOT'])],
+    });
+    const minSize = Input.number(this, 'node_min_size', {
+      description:
+        'Fewest nodes the autoscaler keeps (spread over the zones in production: >= zones).',
+      default: 2,
+      validation: [Rule.between(1, 100)],
+    });
+    const desiredSize = Input.number(this, 'node_desired_size', {
+      description:
+        'Nodes at creation; afterwards the Cluster Autoscaler owns this number (ignored on update).',
+      default: 2,
+      validation: [
+        Rule.custom(
+          (v) => `${v} >= var.node_min_size && ${v} <= var.node_max_size`,
+          'node_desired_size must be between node_min_size and node_max_size.',
+        ),
+      ],
+    });
+    const maxSize = Input.number(this, 'node_max_size', {
+      description: 'Most nodes the autoscaler may start.',
+      default: 4,
+      validation: [
+        Rule.between(1, 100),
+        Rule.custom((v) => `${v} >= var.node_min_size`, 'node_max_size must be >= node_min_size.'),
+      ],
+    });
+    const diskSize = Input.number(this, 'node_disk_size_gb', {
+      description: 'Size of each node root volume (encrypted gp3), in GiB.',
+      default: 50,
+      validation: [Rule.between(20, 1000)],
+    });
+    const hopLimit = Input.number(this, 'node_metadata_hop_limit', {
+      description:
+        'IMDSv2 hop limit. 2 lets pods in their own network namespace read instance metadata ' +
+        '(region, instance id: the EBS CSI node plugin and the load balancer controller use it); the ' +
+        'node role they could then reach only holds the worker, CNI and ECR read-only policies, and ' +
+        'controllers get AWS credentials through Pod Identity. 1 blocks pods entirely (set the ' +
+        'controllers region/VPC explicitly then).',
+      default: 2,
+      validation: [Rule.oneOf([1, 2])],
+    });
+
+    const partition = new DataAwsPartition(this, 'current');
+    const caller = new DataAwsCallerIdentity(this, 'current_account');
+    const accountId = caller.accountId;
+    const region = this.region.stringValue;
+    const clusterName = this.namePrefix; // network tags its subnets with this same name
+    const logGroupName = `/aws/eks/${clusterName}/cluster`;
+    const managedPolicy = (name: string) => `arn:${partition.partition}:iam::aws:policy/${name}`;
+
+    // ---- KMS key: Secrets envelope encryption and the control-plane log group
+    const key = new KmsKey(this, 'cluster', {
+      description: `Encrypts Kubernetes Secrets and control-plane logs of ${clusterName}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            // Delegates to IAM: the cluster role's own policy grants it the key below.
+            Sid: 'AccountAdministersTheKey',
+            Effect: 'Allow',
+            Principal: { AWS: `arn:${partition.partition}:iam::${accountId}:root` },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+          {
+            Sid: 'CloudWatchLogsForTheControlPlaneLogGroupOnly',
+            Effect: 'Allow',
+            Principal: { Service: `logs.${region}.amazonaws.com` },
+            Action: [
+              'kms:Encrypt*',
+              'kms:Decrypt*',
+              'kms:ReEncrypt*',
+              'kms:GenerateDataKey*',
+              'kms:Describe*',
+            ],
+            Resource: '*',
+            Condition: {
+              ArnEquals: {
+                'kms:EncryptionContext:aws:logs:arn': `arn:${partition.partition}:logs:${region}:${accountId}:log-group:${logGroupName}`,
+              },
+            },
+          },
+        ],
+      }),
+    });
+    new KmsAlias(this, 'cluster_alias', {
+      name: `alias/${clusterName}-eks`,
+      targetKeyId: key.keyId,
+    });
+
+    // Created before the cluster so EKS does not create it without retention or encryption.
+    const logGroup = new CloudwatchLogGroup(this, 'control_plane', {
+      name: logGroupName,
+      retentionInDays: logRetention.numberValue,
+      kmsKeyId: key.arn,
+    });
+
+    // ---- control plane role
+    const clusterRole = new IamRole(this, 'cluster_role', {
+      name: `${clusterName}-eks-cluster`,
+      description: 'Assumed by the EKS control plane of this cluster',
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'eks.amazonaws.com' },
+            Action: ['sts:AssumeRole', 'sts:TagSession'],
+            Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
+          },
+        ],
+      }),
+    });
+    const clusterPolicy = new IamRolePolicyAttachment(this, 'cluster_role_eks', {
+      role: clusterRole.name,
+      policyArn: managedPolicy('AmazonEKSClusterPolicy'),
+    });
+    const clusterKeyUse = new IamRolePolicy(this, 'cluster_role_kms', {
+      name: 'secrets-encryption-key',
+      role: clusterRole.id,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ListGrants', 'kms:DescribeKey'],
+            Resource: key.arn,
+          },
+        ],
+      }),
+    });
+
+    const cluster = new EksCluster(this, 'this', {
+      name: clusterName,
+      version: clusterVersion.stringValue,
+      roleArn: clusterRole.arn,
+      vpcConfig: {
+        subnetIds: privateSubnetIds.listValue,
+        endpointPrivateAccess: true,
+        endpointPublicAccess: publicEndpoint.booleanValue,
+        // null when the endpoint is private: AWS would otherwise record 0.0.0.0/0.
+        publicAccessCidrs: Token.asList(
+          `\${var.${publicEndpoint.friendlyUniqueId} ? var.${publicCidrs.friendlyUniqueId} : null}`,
+        ),
+      },
+      encryptionConfig: { provider: { keyArn: key.arn }, resources: ['secrets'] },
+      enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+      accessConfig: {
+        authenticationMode: 'API',
+        // Nobody is admin implicitly: admin_principal_arns are, through access entries.
+        bootstrapClusterCreatorAdminPermissions: false,
+      },
+      upgradePolicy: { supportType: 'STANDARD' },
+      dependsOn: [logGroup, clusterPolicy, clusterKeyUse],
+    });
+
+    // ---- administrators: access entries (no aws-auth ConfigMap)
+    const admins = TerraformIterator.fromList(adminArns.listValue);
+    const adminEntries = new EksAccessEntry(this, 'admin', {
+      forEach: admins,
+      clusterName: cluster.name,
+      principalArn: admins.value,
+      type: 'STANDARD',
+    });
+    const adminPolicies = TerraformIterator.fromList(adminArns.listValue);
+    new EksAccessPolicyAssociation(this, 'admin_policy', {
+      forEach: adminPolicies,
+      clusterName: cluster.name,
+      principalArn: adminPolicies.value,
+      policyArn: `arn:${partition.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
+      accessScope: { type: 'cluster' },
+      dependsOn: [adminEntries],
+    });
+
+    // ---- nodes
+    const nodeRole = new IamRole(this, 'node_role', {
+      name: `${clusterName}-eks-node`,
+      description: 'Instance role of the EKS managed nodes',
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'ec2.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      }),
+    });
+    const nodePolicies = [
+      'AmazonEKSWorkerNodePolicy',
+      'AmazonEKS_CNI_Policy',
+      'AmazonEC2ContainerRegistryReadOnly',
+    ].map(
+      (policy) =>
+        new IamRolePolicyAttachment(this, `node_role_${policy}`, {
+          role: nodeRole.name,
+          policyArn: managedPolicy(policy),
+        }),
+    );
+
+    const launchTemplate = new LaunchTemplate(this, 'nodes', {
+      name: `${clusterName}-nodes`,
+      description: 'EKS nodes: IMDSv2 only, encrypted gp3 root volume',
+      updateDefaultVersion: true,
+      metadataOptions: {
+        httpEndpoint: 'enabled',
+        httpTokens: 'required',
+        httpPutResponseHopLimit: hopLimit.numberValue,
+        instanceMetadataTags: 'disabled',
+      },
+      blockDeviceMappings: [
+        {
+          deviceName: '/dev/xvda',
+          ebs: {
+            volumeSize: diskSize.numberValue,
+            volumeType: 'gp3',
+            encrypted: 'true',
+            deleteOnTermination: 'true',
+          },
+        },
+      ],
+      monitoring: { enabled: true },
+      tagSpecifications: [
+        { resourceType: 'instance', tags: { Name: `${clusterName}-node` } },
+        { resourceType: 'volume', tags: { Name: `${clusterName}-node` } },
+      ],
+    });
+
+    const addon = (
+      name: (typeof CORE_ADDONS)[number],
+      options: Pick<EksAddonConfig, 'dependsOn' | 'podIdentityAssociation'> = {},
+    ) =>
+      new EksAddon(this, `addon_${name.replace(/-/g, '_')}`, {
+        clusterName: cluster.name,
+        addonName: name,
+        resolveConflictsOnCreate: 'OVERWRITE',
+        resolveConflictsOnUpdate: 'OVERWRITE',
+        ...options,
+      });
+    // Networking and the Pod Identity agent must exist before the first node joins;
+    // CoreDNS and the EBS CSI controller need nodes to become healthy.
+    const earlyAddons = [addon('vpc-cni'), addon('kube-proxy')];
+    const podIdentityAgent = addon('eks-pod-identity-agent');
+
+    const nodeGroup = new EksNodeGroup(this, 'workers', {
+      clusterName: cluster.name,
+      nodeGroupName: `${clusterName}-workers`,
+      nodeRoleArn: nodeRole.arn,
+      subnetIds: privateSubnetIds.listValue,
+      version: clusterVersion.stringValue,
+      amiType: 'AL2023_x86_64_STANDARD',
+      capacityType: capacityType.stringValue,
+      instanceTypes: instanceTypes.listValue,
+      scalingConfig: {
+        minSize: minSize.numberValue,
+        desiredSize: desiredSize.numberValue,
+        maxSize: maxSize.numberValue,
+      },
+      updateConfig: { maxUnavailablePercentage: 33 },
+      launchTemplate: {
+        id: launchTemplate.id,
+        version: Token.asString(launchTemplate.latestVersion),
+      },
+      labels: { 'payflow.io/capacity-type': capacityType.stringValue },
+      lifecycle: { ignoreChanges: ['scaling_config[0].desired_size'] },
+      dependsOn: [...nodePolicies, ...earlyAddons, podIdentityAgent],
+    });
+
+    // ---- controllers acting on AWS (Pod Identity, roles scoped to this cluster)
+    const policyScope = {
+      partition: partition.partition,
+      region,
+      accountId,
+      clusterName,
+      vpcId: vpcId.stringValue,
+    };
+    const ebsCsi = new PodIdentityRole(this, 'ebs_csi', {
+      roleName: `${clusterName}-ebs-csi`,
+      clusterName: cluster.name,
+      accountId,
+      namespace: 'kube-system',
+      serviceAccount: 'ebs-csi-controller-sa',
+      managedPolicyArns: [managedPolicy('service-role/AmazonEBSCSIDriverPolicy')],
+      associate: false, // the add-on below carries the association
+    });
+    addon('aws-ebs-csi-driver', {
+      podIdentityAssociation: [
+        { roleArn: ebsCsi.role.arn, serviceAccount: 'ebs-csi-controller-sa' },
+      ],
+      dependsOn: [nodeGroup, podIdentityAgent],
+    });
+    addon('coredns', { dependsOn: [nodeGroup] });
+
+    const loadBalancerController = new PodIdentityRole(this, 'load_balancer_controller', {
+      roleName: `${clusterName}-aws-load-balancer-controller`,
+      clusterName: cluster.name,
+      accountId,
+      namespace: 'kube-system',
+      serviceAccount: 'aws-load-balancer-controller',
+      policy: loadBalancerControllerPolicy(policyScope),
+    });
+    const clusterAutoscaler = new PodIdentityRole(this, 'cluster_autoscaler', {
+      roleName: `${clusterName}-cluster-autoscaler`,
+      clusterName: cluster.name,
+      accountId,
+      namespace: 'kube-system',
+      serviceAccount: 'cluster-autoscaler',
+      policy: clusterAutoscalerPolicy(policyScope),
+    });
+
+    // ---- outputs (names are a contract with data, platform, app and live/)
+    this.output('cluster_name', { value: cluster.name, description: 'Name of the EKS cluster.' });
+    this.output('cluster_arn', { value: cluster.arn, description: 'ARN of the EKS cluster.' });
+    this.output('cluster_endpoint', {
+      value: cluster.endpoint,
+      description:
+        'HTTPS endpoint of the Kubernetes API (Kubernetes/Helm providers of later layers).',
+    });
+    this.output('cluster_certificate_authority_data', {
+      value: cluster.certificateAuthority.get(0).data,
+      description: 'Base64 CA certificate of the Kubernetes API.',
+    });
+    this.output('cluster_version', {
+      value: cluster.version,
+      description: 'Kubernetes version running on the control plane.',
+    });
+    this.output('cluster_security_group_id', {
+      value: cluster.vpcConfig.clusterSecurityGroupId,
+      description: 'Security group EKS created for the control plane and the managed nodes.',
+    });
+    this.output('node_security_group_id', {
+      value: cluster.vpcConfig.clusterSecurityGroupId,
+      description:
+        'Security group of the nodes and their pods (managed nodes use the EKS cluster security ' +
+        'group): the data layer admits PostgreSQL/Redis from it.',
+    });
+    this.output('node_role_arn', {
+      value: nodeRole.arn,
+      description: 'Instance role of the nodes.',
+    });
+    this.output('kms_key_arn', {
+      value: key.arn,
+      description: 'KMS key encrypting Kubernetes Secrets and the control-plane logs.',
+    });
+    this.output('load_balancer_controller_role_arn', {
+      value: loadBalancerController.role.arn,
+      description: 'Pod Identity role of kube-system/aws-load-balancer-controller.',
+    });
+    this.output('cluster_autoscaler_role_arn', {
+      value: clusterAutoscaler.role.arn,
+      description: 'Pod Identity role of kube-system/cluster-autoscaler.',
+    });
+    this.output('ebs_csi_role_arn', {
+      value: ebsCsi.role.arn,
+      description: 'Pod Identity role of kube-system/ebs-csi-controller-sa.',
+    });
+  }
+}

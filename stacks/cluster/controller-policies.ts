@@ -1,0 +1,322 @@
+import type { PolicyDocument } from '../lib/pod-identity-role';
+
+export interface ScopeOfPolicies {
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly clusterName: string;
+  readonly vpcId: string;
+}
+
+/**
+ * AWS Load Balancer Controller v2 policy: the official iam_policy.json
+ * (kubernetes-sigs/aws-load-balancer-controller/docs/install/iam_policy.json), tightened:
+ * - ARNs name this region and account instead of `*:*`;
+ * - where the official policy only requires the `elbv2.k8s.aws/cluster` tag to exist, the tag
+ *   must name this cluster, so the controller of another cluster cannot touch these resources.
+ * Read-only Describe/Get calls keep `Resource: "*"`: those APIs do not support resource scoping.
+ */
+export function loadBalancerControllerPolicy(scope: ScopeOfPolicies): PolicyDocument {
+  const { partition, region, accountId, clusterName, vpcId } = scope;
+  const ec2 = `arn:${partition}:ec2:${region}:${accountId}`;
+  const elb = `arn:${partition}:elasticloadbalancing:${region}:${accountId}`;
+  const ownedByThisCluster = { 'aws:ResourceTag/elbv2.k8s.aws/cluster': clusterName };
+  const taggedForThisCluster = { 'aws:RequestTag/elbv2.k8s.aws/cluster': clusterName };
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'CreateElbServiceLinkedRole',
+        Effect: 'Allow',
+        Action: ['iam:CreateServiceLinkedRole'],
+        Resource: '*',
+        Condition: { StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' } },
+      },
+      {
+        Sid: 'ReadOnlyDiscovery',
+        Effect: 'Allow',
+        Action: [
+          'ec2:DescribeAccountAttributes',
+          'ec2:DescribeAddresses',
+          'ec2:DescribeAvailabilityZones',
+          'ec2:DescribeInternetGateways',
+          'ec2:DescribeVpcs',
+          'ec2:DescribeVpcPeeringConnections',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeSecurityGroups',
+          'ec2:DescribeInstances',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeTags',
+          'ec2:GetCoipPoolUsage',
+          'ec2:DescribeCoipPools',
+          'ec2:GetSecurityGroupsForVpc',
+          'ec2:DescribeIpamPools',
+          'ec2:DescribeRouteTables',
+          'elasticloadbalancing:DescribeLoadBalancers',
+          'elasticloadbalancing:DescribeLoadBalancerAttributes',
+          'elasticloadbalancing:DescribeListeners',
+          'elasticloadbalancing:DescribeListenerCertificates',
+          'elasticloadbalancing:DescribeSSLPolicies',
+          'elasticloadbalancing:DescribeRules',
+          'elasticloadbalancing:DescribeTargetGroups',
+          'elasticloadbalancing:DescribeTargetGroupAttributes',
+          'elasticloadbalancing:DescribeTargetHealth',
+          'elasticloadbalancing:DescribeTags',
+          'elasticloadbalancing:DescribeTrustStores',
+          'elasticloadbalancing:DescribeListenerAttributes',
+          'elasticloadbalancing:DescribeCapacityReservation',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'ReadCertificatesWafShield',
+        Effect: 'Allow',
+        Action: [
+          'cognito-idp:DescribeUserPoolClient',
+          'acm:ListCertificates',
+          'acm:DescribeCertificate',
+          'iam:ListServerCertificates',
+          'iam:GetServerCertificate',
+          'waf-regional:GetWebACL',
+          'waf-regional:GetWebACLForResource',
+          'wafv2:GetWebACL',
+          'wafv2:GetWebACLForResource',
+          'shield:GetSubscriptionState',
+          'shield:DescribeProtection',
+        ],
+        Resource: '*',
+      },
+      {
+        // The official policy grants these on "*": scoped here to this account's web ACLs,
+        // Shield protections and application load balancers.
+        Sid: 'AttachWafAndShieldToLoadBalancers',
+        Effect: 'Allow',
+        Action: [
+          'waf-regional:AssociateWebACL',
+          'waf-regional:DisassociateWebACL',
+          'wafv2:AssociateWebACL',
+          'wafv2:DisassociateWebACL',
+          'shield:CreateProtection',
+          'shield:DeleteProtection',
+        ],
+        Resource: [
+          `arn:${partition}:wafv2:${region}:${accountId}:regional/webacl/*/*`,
+          `arn:${partition}:waf-regional:${region}:${accountId}:webacl/*`,
+          `arn:${partition}:shield::${accountId}:protection/*`,
+          `${elb}:loadbalancer/app/*/*`,
+        ],
+      },
+      {
+        Sid: 'CreateSecurityGroupsInTheClusterVpc',
+        Effect: 'Allow',
+        Action: ['ec2:CreateSecurityGroup'],
+        Resource: [`${ec2}:security-group/*`, `${ec2}:vpc/${vpcId}`],
+      },
+      {
+        Sid: 'TagSecurityGroupsAtCreation',
+        Effect: 'Allow',
+        Action: ['ec2:CreateTags'],
+        Resource: `${ec2}:security-group/*`,
+        Condition: {
+          StringEquals: { 'ec2:CreateAction': 'CreateSecurityGroup', ...taggedForThisCluster },
+        },
+      },
+      {
+        Sid: 'RetagOwnSecurityGroups',
+        Effect: 'Allow',
+        Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
+        Resource: `${ec2}:security-group/*`,
+        Condition: {
+          Null: { 'aws:RequestTag/elbv2.k8s.aws/cluster': 'true' },
+          StringEquals: ownedByThisCluster,
+        },
+      },
+      {
+        Sid: 'ManageOwnSecurityGroups',
+        Effect: 'Allow',
+        Action: [
+          'ec2:AuthorizeSecurityGroupIngress',
+          'ec2:RevokeSecurityGroupIngress',
+          'ec2:DeleteSecurityGroup',
+        ],
+        Resource: `${ec2}:security-group/*`,
+        Condition: { StringEquals: ownedByThisCluster },
+      },
+      {
+        // The controller opens the node security group to its load balancers.
+        Sid: 'OpenNodeSecurityGroupToLoadBalancers',
+        Effect: 'Allow',
+        Action: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress'],
+        Resource: `${ec2}:security-group/*`,
+        Condition: {
+          StringEquals: { [`aws:ResourceTag/kubernetes.io/cluster/${clusterName}`]: 'owned' },
+        },
+      },
+      {
+        Sid: 'CreateLoadBalancersTaggedForThisCluster',
+        Effect: 'Allow',
+        Action: [
+          'elasticloadbalancing:CreateLoadBalancer',
+          'elasticloadbalancing:CreateTargetGroup',
+        ],
+        Resource: [`${elb}:loadbalancer/*`, `${elb}:targetgroup/*/*`],
+        Condition: { StringEquals: taggedForThisCluster },
+      },
+      {
+        Sid: 'ListenersAndRules',
+        Effect: 'Allow',
+        Action: [
+          'elasticloadbalancing:CreateListener',
+          'elasticloadbalancing:DeleteListener',
+          'elasticloadbalancing:CreateRule',
+          'elasticloadbalancing:DeleteRule',
+        ],
+        Resource: [
+          `${elb}:loadbalancer/net/*/*`,
+          `${elb}:loadbalancer/app/*/*`,
+          `${elb}:listener/net/*/*/*`,
+          `${elb}:listener/app/*/*/*`,
+          `${elb}:listener-rule/net/*/*/*`,
+          `${elb}:listener-rule/app/*/*/*`,
+        ],
+      },
+      {
+        Sid: 'RetagOwnLoadBalancers',
+        Effect: 'Allow',
+        Action: ['elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags'],
+        Resource: [
+          `${elb}:targetgroup/*/*`,
+          `${elb}:loadbalancer/net/*/*`,
+          `${elb}:loadbalancer/app/*/*`,
+        ],
+        Condition: {
+          Null: { 'aws:RequestTag/elbv2.k8s.aws/cluster': 'true' },
+          StringEquals: ownedByThisCluster,
+        },
+      },
+      {
+        Sid: 'TagListenersAndRules',
+        Effect: 'Allow',
+        Action: ['elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags'],
+        Resource: [
+          `${elb}:listener/net/*/*/*`,
+          `${elb}:listener/app/*/*/*`,
+          `${elb}:listener-rule/net/*/*/*`,
+          `${elb}:listener-rule/app/*/*/*`,
+        ],
+      },
+      {
+        Sid: 'ManageOwnLoadBalancers',
+        Effect: 'Allow',
+        Action: [
+          'elasticloadbalancing:ModifyLoadBalancerAttributes',
+          'elasticloadbalancing:SetIpAddressType',
+          'elasticloadbalancing:SetSecurityGroups',
+          'elasticloadbalancing:SetSubnets',
+          'elasticloadbalancing:DeleteLoadBalancer',
+          'elasticloadbalancing:ModifyTargetGroup',
+          'elasticloadbalancing:ModifyTargetGroupAttributes',
+          'elasticloadbalancing:DeleteTargetGroup',
+          'elasticloadbalancing:ModifyListenerAttributes',
+          'elasticloadbalancing:ModifyCapacityReservation',
+          'elasticloadbalancing:ModifyIpPools',
+        ],
+        Resource: [
+          `${elb}:targetgroup/*/*`,
+          `${elb}:loadbalancer/net/*/*`,
+          `${elb}:loadbalancer/app/*/*`,
+        ],
+        Condition: { StringEquals: ownedByThisCluster },
+      },
+      {
+        Sid: 'TagLoadBalancersAtCreation',
+        Effect: 'Allow',
+        Action: ['elasticloadbalancing:AddTags'],
+        Resource: [
+          `${elb}:targetgroup/*/*`,
+          `${elb}:loadbalancer/net/*/*`,
+          `${elb}:loadbalancer/app/*/*`,
+        ],
+        Condition: {
+          StringEquals: {
+            'elasticloadbalancing:CreateAction': ['CreateTargetGroup', 'CreateLoadBalancer'],
+            ...taggedForThisCluster,
+          },
+        },
+      },
+      {
+        Sid: 'RegisterTargets',
+        Effect: 'Allow',
+        Action: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
+        Resource: `${elb}:targetgroup/*/*`,
+      },
+      {
+        Sid: 'ListenerSettings',
+        Effect: 'Allow',
+        Action: [
+          'elasticloadbalancing:SetWebAcl',
+          'elasticloadbalancing:ModifyListener',
+          'elasticloadbalancing:AddListenerCertificates',
+          'elasticloadbalancing:RemoveListenerCertificates',
+          'elasticloadbalancing:ModifyRule',
+          'elasticloadbalancing:SetRulePriorities',
+        ],
+        Resource: [
+          `${elb}:loadbalancer/app/*/*`,
+          `${elb}:listener/net/*/*/*`,
+          `${elb}:listener/app/*/*/*`,
+          `${elb}:listener-rule/net/*/*/*`,
+          `${elb}:listener-rule/app/*/*/*`,
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * Cluster Autoscaler (auto-discovery of managed node groups): it may only change the size of
+ * Auto Scaling groups tagged for this cluster (EKS tags managed node group ASGs with
+ * `k8s.io/cluster-autoscaler/<cluster>`); everything else is read-only.
+ */
+export function clusterAutoscalerPolicy(scope: ScopeOfPolicies): PolicyDocument {
+  const { partition, region, accountId, clusterName } = scope;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ScaleOnlyThisClustersNodeGroups',
+        Effect: 'Allow',
+        Action: [
+          'autoscaling:SetDesiredCapacity',
+          'autoscaling:TerminateInstanceInAutoScalingGroup',
+        ],
+        Resource: `arn:${partition}:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
+        Condition: {
+          StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: 'owned' },
+        },
+      },
+      {
+        Sid: 'DiscoverNodeGroups',
+        Effect: 'Allow',
+        Action: [
+          'autoscaling:DescribeAutoScalingGroups',
+          'autoscaling:DescribeAutoScalingInstances',
+          'autoscaling:DescribeLaunchConfigurations',
+          'autoscaling:DescribeScalingActivities',
+          'autoscaling:DescribeTags',
+          'ec2:DescribeImages',
+          'ec2:DescribeInstanceTypes',
+          'ec2:DescribeLaunchTemplateVersions',
+          'ec2:GetInstanceTypesFromInstanceRequirements',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'DescribeThisClustersNodeGroups',
+        Effect: 'Allow',
+        Action: ['eks:DescribeNodegroup'],
+        Resource: `arn:${partition}:eks:${region}:${accountId}:nodegroup/${clusterName}/*/*`,
+      },
+    ],
+  };
+}

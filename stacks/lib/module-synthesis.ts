@@ -1,0 +1,85 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Testing } from 'cdktf';
+import type { Construct } from 'constructs';
+import { renderModuleReadme, type TerraformJson } from './module-readme';
+import type { ModuleStack } from './module-stack';
+
+/** A stack class as registered in stacks/main.ts: `new (scope, moduleName)`. */
+export type ModuleStackClass = new (scope: Construct, id: string) => ModuleStack;
+
+export interface ModuleArtifacts {
+  readonly name: string;
+  /** Contents of modules/<name>/main.tf.json */
+  readonly mainTfJson: string;
+  /** Contents of modules/<name>/README.md */
+  readonly readme: string;
+}
+
+/**
+ * Terraform JSON of one stack, deterministic: keys sorted, CDKTF's `//` metadata
+ * (which carries the cdktf version and construct paths) removed, no backend block.
+ * Testing.synth is CDKTF's public entry point doing exactly aspects + validations +
+ * toTerraform() + metadata removal, without prepareStack() (which adds a LocalBackend
+ * holding an absolute state path).
+ */
+export function synthesizeStack(stack: ModuleStack): TerraformJson {
+  const tf = JSON.parse(Testing.synth(stack, true)) as TerraformJson;
+  stripMetadata(tf);
+  if (tf.terraform) {
+    delete tf.terraform.backend;
+  }
+  return sortKeys(tf) as TerraformJson;
+}
+
+export function synthesizeModule(stack: ModuleStack): ModuleArtifacts {
+  const tf = synthesizeStack(stack);
+  const name = stack.node.id;
+  return {
+    name,
+    mainTfJson: JSON.stringify(tf, null, 2) + '\n',
+    readme: renderModuleReadme(name, stack.purpose, tf),
+  };
+}
+
+/** Synthesize every registered stack, in registration order. */
+export function synthesizeModules(
+  registry: Readonly<Record<string, ModuleStackClass>>,
+): ModuleArtifacts[] {
+  const app = new App({ skipValidation: true });
+  return Object.entries(registry).map(([name, StackClass]) =>
+    synthesizeModule(new StackClass(app, name)),
+  );
+}
+
+/** Write modules/<name>/{main.tf.json,README.md}; other files (tests/) are left alone. */
+export function writeModules(artifacts: readonly ModuleArtifacts[], outDir: string): void {
+  for (const module of artifacts) {
+    const dir = join(outDir, module.name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'main.tf.json'), module.mainTfJson);
+    writeFileSync(join(dir, 'README.md'), module.readme);
+  }
+}
+
+function stripMetadata(value: unknown): void {
+  if (Array.isArray(value)) {
+    value.forEach(stripMetadata);
+  } else if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    delete record['//'];
+    Object.values(record).forEach(stripMetadata);
+  }
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,39 @@
+// Entry point of `npm run synth`: every PayFlow stack is registered here, one line each.
+// The key is the module name: the stack is synthesized into modules/<key>/.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type ModuleStackClass, synthesizeModules, writeModules } from './lib/module-synthesis';
+import { AppStack } from './app/app-stack';
+import { ClusterStack } from './cluster/cluster-stack';
+import { DataStack } from './data/data-stack';
+import { NetworkStack } from './network/network-stack';
+import { PlatformStack } from './platform/platform-stack';
+import { SharedStack } from './shared/shared-stack';
+
+export const moduleStacks: Readonly<Record<string, ModuleStackClass>> = {
+  network: NetworkStack,
+  cluster: ClusterStack,
+  data: DataStack,
+  shared: SharedStack,
+  platform: PlatformStack,
+  app: AppStack,
+};
+
+/** `npm run synth [-- --out <dir>]`; PAYFLOW_MODULES_DIR works too; default modules/. */
+function main(): void {
+  const { values } = parseArgs({ options: { out: { type: 'string' } } });
+  const outDir = resolve(
+    values.out ?? process.env.PAYFLOW_MODULES_DIR ?? resolve(__dirname, '..', 'modules'),
+  );
+  const started = performance.now();
+  const artifacts = synthesizeModules(moduleStacks);
+  writeModules(artifacts, outDir);
+  const seconds = ((performance.now() - started) / 1000).toFixed(2);
+  console.log(
+    `synthesized ${artifacts.map((a) => a.name).join(', ')} into ${outDir} in ${seconds} s`,
+  );
+}
+
+if (require.main === module) {
+  main();
+}

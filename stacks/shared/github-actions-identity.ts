@@ -1,0 +1,98 @@
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { Construct } from 'constructs';
+
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
+
+export interface GithubActionsIdentityProps {
+  /** `${project}-${environment}`. */
+  readonly namePrefix: string;
+  readonly partition: string;
+  readonly thumbprints: string[];
+  /** `sub` claims allowed to assume the plan role (may contain `*`). */
+  readonly planSubjects: string[];
+  /** `sub` claims allowed to assume the deploy role (exact values). */
+  readonly deploySubjects: string[];
+  readonly planStatements: DataAwsIamPolicyDocumentStatement[];
+  readonly deployStatements: DataAwsIamPolicyDocumentStatement[];
+}
+
+/**
+ * GitHub Actions signs in to AWS with short-lived OIDC tokens instead of stored keys.
+ * Two roles: `plan` (read-only, any branch or pull request of the repository) and
+ * `deploy` (write, only the deploy branches and the GitHub environments, which carry the
+ * production approval gate). Both check the audience so a token minted for another
+ * cloud cannot be replayed here.
+ */
+export class GithubActionsIdentity extends Construct {
+  readonly provider: IamOpenidConnectProvider;
+  readonly planRole: IamRole;
+  readonly deployRole: IamRole;
+
+  constructor(scope: Construct, id: string, props: GithubActionsIdentityProps) {
+    super(scope, id);
+    this.provider = new IamOpenidConnectProvider(this, 'provider', {
+      url: `https://${GITHUB_OIDC_HOST}`,
+      clientIdList: [GITHUB_OIDC_AUDIENCE],
+      thumbprintList: props.thumbprints,
+    });
+
+    const trust = (name: string, subjectTest: 'StringLike' | 'StringEquals', subjects: string[]) =>
+      new DataAwsIamPolicyDocument(this, name, {
+        statement: [
+          {
+            actions: ['sts:AssumeRoleWithWebIdentity'],
+            principals: [{ type: 'Federated', identifiers: [this.provider.arn] }],
+            condition: [
+              {
+                test: 'StringEquals',
+                variable: `${GITHUB_OIDC_HOST}:aud`,
+                values: [GITHUB_OIDC_AUDIENCE],
+              },
+              { test: subjectTest, variable: `${GITHUB_OIDC_HOST}:sub`, values: subjects },
+            ],
+          },
+        ],
+      });
+
+    this.planRole = new IamRole(this, 'plan_role', {
+      name: `${props.namePrefix}-github-plan`,
+      description: 'GitHub Actions: terragrunt plan (read-only) from any branch or pull request',
+      assumeRolePolicy: trust('plan_trust', 'StringLike', props.planSubjects).json,
+      maxSessionDuration: 3600,
+    });
+    new IamRolePolicyAttachment(this, 'plan_read_only', {
+      role: this.planRole.name,
+      policyArn: `arn:${props.partition}:iam::aws:policy/ReadOnlyAccess`,
+    });
+    new IamRolePolicy(this, 'plan_policy', {
+      name: 'terraform-state-and-plan',
+      role: this.planRole.id,
+      policy: new DataAwsIamPolicyDocument(this, 'plan_permissions', {
+        statement: props.planStatements,
+      }).json,
+    });
+
+    this.deployRole = new IamRole(this, 'deploy_role', {
+      name: `${props.namePrefix}-github-deploy`,
+      description:
+        'GitHub Actions: terragrunt apply and image push from the deploy branches and environments',
+      assumeRolePolicy: trust('deploy_trust', 'StringEquals', props.deploySubjects).json,
+      maxSessionDuration: 3600,
+    });
+    new IamRolePolicy(this, 'deploy_policy', {
+      name: 'terragrunt-deploy',
+      role: this.deployRole.id,
+      policy: new DataAwsIamPolicyDocument(this, 'deploy_permissions', {
+        statement: props.deployStatements,
+      }).json,
+    });
+  }
+}

@@ -1,0 +1,336 @@
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import type { DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { Fn, Op, Token } from 'cdktf';
+import type { Construct } from 'constructs';
+import { Input, Rule } from '../lib/inputs';
+import { ModuleStack } from '../lib/module-stack';
+import { ContainerRepository } from './container-repository';
+import { GithubActionsIdentity } from './github-actions-identity';
+
+/**
+ * GitHub's documented thumbprints of token.actions.githubusercontent.com (the second
+ * was added in 2023). AWS no longer checks them for this provider (it trusts GitHub's
+ * certificate authority), but the API still requires at least one.
+ */
+export const GITHUB_OIDC_THUMBPRINTS = [
+  '6938fd4d98bab03faadb97b34396831e3780aea1',
+  '1c58a3a8518e8759bf075b76b750d4f2df264fcd',
+];
+
+/** Services the deploy role drives through Terragrunt, limited to the deployment region. */
+export const DEPLOYED_REGIONAL_SERVICES = [
+  'autoscaling',
+  'cloudwatch',
+  'ec2',
+  'eks',
+  'elasticache',
+  'kms',
+  'logs',
+  'rds',
+] as const;
+
+/**
+ * What the whole AWS account shares across environments: the API's container registry and
+ * the identity GitHub Actions uses to plan and deploy (OIDC, no stored access keys).
+ */
+export class SharedStack extends ModuleStack {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, {
+      purpose:
+        'Once per AWS account: the ECR repository of the API image (immutable tags, scan on push, KMS) and ' +
+        'the GitHub Actions OIDC provider with a read-only plan role and a deploy role pinned to the ' +
+        "repository's deploy branches and GitHub environments.",
+    });
+    if (!this.region) throw new Error('SharedStack is an AWS module: it needs the region input');
+    const region = this.region.stringValue;
+    const project = this.project.stringValue;
+
+    const repository = Input.string(this, 'github_repository', {
+      description: 'GitHub repository ("owner/name") whose workflows may assume the roles.',
+      validation: [
+        Rule.matches('^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$', 'a GitHub repository as "owner/name"'),
+      ],
+    });
+    const deployBranches = Input.stringList(this, 'github_deploy_branches', {
+      description:
+        'Branches whose workflows may assume the deploy role (exact names, no wildcard).',
+      default: ['main'],
+      validation: [
+        Rule.lengthBetween(1, 10),
+        Rule.eachMatches('^[A-Za-z0-9._/-]+$', 'a branch name without wildcards'),
+      ],
+    });
+    const environments = Input.stringList(this, 'github_environments', {
+      description:
+        'GitHub environments whose jobs may assume the deploy role (they hold the approval gates).',
+      default: ['staging', 'production'],
+      validation: [
+        Rule.lengthBetween(1, 10),
+        Rule.eachMatches('^[A-Za-z0-9._-]+$', 'an environment name without wildcards'),
+      ],
+    });
+    const thumbprints = Input.stringList(this, 'github_oidc_thumbprints', {
+      description:
+        'SHA-1 thumbprints of the GitHub OIDC certificate chain (GitHub-documented defaults).',
+      default: GITHUB_OIDC_THUMBPRINTS,
+      validation: [
+        Rule.lengthBetween(1, 5),
+        Rule.eachMatches('^[0-9a-f]{40}$', 'a 40-character hex SHA-1'),
+      ],
+    });
+    const stateBucketPattern = Input.string(this, 'state_bucket_name_pattern', {
+      description:
+        'Name (or pattern with *) of the Terragrunt state buckets; "" means root.hcl\'s "<project>-tfstate-<account>-*".',
+      default: '',
+      validation: [
+        Rule.custom(
+          (v) => `${v} == "" || can(regex("^[a-z0-9*][a-z0-9.*-]{2,62}$", ${v}))`,
+          'Must be "" or an S3 bucket name, optionally with * wildcards.',
+        ),
+      ],
+    });
+    const lockTablePattern = Input.string(this, 'state_lock_table_name_pattern', {
+      description:
+        'Name (or pattern with *) of the DynamoDB lock tables; "" means root.hcl\'s "<project>-tflock-<account>-*".',
+      default: '',
+      validation: [
+        Rule.custom(
+          (v) => `${v} == "" || can(regex("^[A-Za-z0-9_.*-]{3,255}$", ${v}))`,
+          'Must be "" or a DynamoDB table name, optionally with * wildcards.',
+        ),
+      ],
+    });
+    const keepTaggedImages = Input.number(this, 'ecr_keep_tagged_images', {
+      description:
+        'Tagged API images kept in ECR; older ones expire (rollbacks can go this far back).',
+      default: 50,
+      validation: [Rule.between(5, 1000)],
+    });
+    const untaggedExpiry = Input.number(this, 'ecr_untagged_expiry_days', {
+      description: 'Days after which untagged images are deleted.',
+      default: 7,
+      validation: [Rule.between(1, 365)],
+    });
+
+    const caller = new DataAwsCallerIdentity(this, 'caller');
+    const partition = new DataAwsPartition(this, 'partition').partition;
+    const account = caller.accountId;
+    const stateBucket = Token.asString(
+      Fn.conditional(
+        Op.gte(Fn.lengthOf(stateBucketPattern.stringValue), 1),
+        stateBucketPattern.stringValue,
+        `${project}-tfstate-${account}-*`,
+      ),
+    );
+    const lockTable = Token.asString(
+      Fn.conditional(
+        Op.gte(Fn.lengthOf(lockTablePattern.stringValue), 1),
+        lockTablePattern.stringValue,
+        `${project}-tflock-${account}-*`,
+      ),
+    );
+
+    const registry = new ContainerRepository(this, 'ecr', {
+      repositoryName: `${project}/api`,
+      kmsAlias: `alias/${project}-ecr`,
+      keepTaggedImages: keepTaggedImages.numberValue,
+      untaggedExpiryDays: untaggedExpiry.numberValue,
+    });
+
+    const stateBucketArn = `arn:${partition}:s3:::${stateBucket}`;
+    const lockTableArn = `arn:${partition}:dynamodb:*:${account}:table/${lockTable}`;
+    const repo = repository.stringValue;
+
+    // Plan: ReadOnlyAccess reads every resource; on top, what `terragrunt plan` writes: the
+    // S3 lockfile next to the state (use_lockfile) and the DynamoDB lock item. The data
+    // module's aws_secretsmanager_random_password data source calls GetRandomPassword at
+    // plan time (it reads no secret).
+    const planStatements: DataAwsIamPolicyDocumentStatement[] = [
+      {
+        sid: 'ListStateBuckets',
+        actions: ['s3:ListBucket', 's3:GetBucketVersioning'],
+        resources: [stateBucketArn],
+      },
+      { sid: 'ReadState', actions: ['s3:GetObject'], resources: [`${stateBucketArn}/*`] },
+      {
+        sid: 'WriteTheLockfileOnly',
+        actions: ['s3:PutObject', 's3:DeleteObject'],
+        resources: [`${stateBucketArn}/*.tflock`],
+      },
+      {
+        sid: 'LockTable',
+        actions: [
+          'dynamodb:DescribeTable',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:DeleteItem',
+        ],
+        resources: [lockTableArn],
+      },
+      {
+        sid: 'GenerateRandomPasswords',
+        actions: ['secretsmanager:GetRandomPassword'],
+        resources: ['*'],
+      },
+      // Refreshing aws_secretsmanager_secret_version (the Redis AUTH token of the data
+      // module) calls GetSecretValue: plan cannot work without it. Only this secret, and
+      // only branches of the repository get here (fork pull requests get no OIDC token).
+      {
+        sid: 'RefreshTheRedisAuthSecret',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [
+          `arn:${partition}:secretsmanager:${region}:${account}:secret:${project}-*/redis/auth-token-*`,
+        ],
+      },
+      {
+        sid: 'DecryptThroughSecretsManagerOnly',
+        actions: ['kms:Decrypt'],
+        resources: [`arn:${partition}:kms:${region}:${account}:key/*`],
+        condition: [
+          {
+            test: 'StringEquals',
+            variable: 'kms:ViaService',
+            values: [`secretsmanager.${region}.amazonaws.com`],
+          },
+        ],
+      },
+    ];
+
+    // Deploy: what `terragrunt run --all apply` of network, cluster, data, platform and app
+    // does, plus the image push. Services without useful resource-level permissions for
+    // create calls are granted per service in the deployment region only; everything with
+    // names is limited to the project's prefix; IAM cannot touch the GitHub roles themselves.
+    const projectRole = `arn:${partition}:iam::${account}:role/${project}-*`;
+    const githubRoles = `arn:${partition}:iam::${account}:role/${this.namePrefix}-github-*`;
+    const deployStatements: DataAwsIamPolicyDocumentStatement[] = [
+      {
+        sid: 'ProvisionTheLayersInTheRegion',
+        actions: DEPLOYED_REGIONAL_SERVICES.map((service) => `${service}:*`),
+        resources: ['*'],
+        condition: [{ test: 'StringEquals', variable: 'aws:RequestedRegion', values: [region] }],
+      },
+      {
+        sid: 'ProjectSecrets',
+        actions: ['secretsmanager:*'],
+        resources: [
+          `arn:${partition}:secretsmanager:${region}:${account}:secret:${project}-*`,
+          // RDS names the master password secret rds!db-<id> and creates it as the caller.
+          `arn:${partition}:secretsmanager:${region}:${account}:secret:rds!*`,
+        ],
+      },
+      {
+        sid: 'GenerateRandomPasswords',
+        actions: ['secretsmanager:GetRandomPassword'],
+        resources: ['*'],
+      },
+      {
+        sid: 'ProjectBucketsAndState',
+        actions: ['s3:*'],
+        resources: [
+          `arn:${partition}:s3:::${project}-*`,
+          `arn:${partition}:s3:::${project}-*/*`,
+          stateBucketArn,
+          `${stateBucketArn}/*`,
+        ],
+      },
+      { sid: 'StateLockTable', actions: ['dynamodb:*'], resources: [lockTableArn] },
+      {
+        sid: 'ProjectIamRolesAndPolicies',
+        actions: ['iam:*'],
+        resources: [
+          projectRole,
+          `arn:${partition}:iam::${account}:policy/${project}-*`,
+          `arn:${partition}:iam::${account}:instance-profile/${project}-*`,
+          `arn:${partition}:iam::${account}:oidc-provider/oidc.eks.${region}.amazonaws.com/*`,
+        ],
+      },
+      {
+        sid: 'ReadIam',
+        actions: ['iam:Get*', 'iam:List*'],
+        resources: ['*'],
+      },
+      {
+        sid: 'ServiceLinkedRoles',
+        actions: ['iam:CreateServiceLinkedRole'],
+        resources: ['*'],
+        condition: [
+          {
+            test: 'StringEquals',
+            variable: 'iam:AWSServiceName',
+            values: [
+              'eks.amazonaws.com',
+              'eks-nodegroup.amazonaws.com',
+              'autoscaling.amazonaws.com',
+              'rds.amazonaws.com',
+              'elasticache.amazonaws.com',
+              'elasticloadbalancing.amazonaws.com',
+            ],
+          },
+        ],
+      },
+      {
+        sid: 'NeverChangeTheGithubRoles',
+        effect: 'Deny',
+        actions: ['iam:*'],
+        resources: [githubRoles],
+      },
+      { sid: 'RegistryLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] },
+      {
+        sid: 'PushTheApiImage',
+        actions: [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:BatchGetImage',
+          'ecr:CompleteLayerUpload',
+          'ecr:DescribeImageScanFindings',
+          'ecr:DescribeImages',
+          'ecr:GetDownloadUrlForLayer',
+          'ecr:InitiateLayerUpload',
+          'ecr:PutImage',
+          'ecr:UploadLayerPart',
+        ],
+        resources: [registry.repository.arn],
+      },
+    ];
+
+    const github = new GithubActionsIdentity(this, 'github', {
+      namePrefix: this.namePrefix,
+      partition,
+      thumbprints: thumbprints.listValue,
+      planSubjects: Fn.concat([
+        [`repo:${repo}:ref:*`, `repo:${repo}:pull_request`],
+        Fn.formatlist('repo:%s:environment:%s', [repo, environments.listValue]),
+      ]),
+      deploySubjects: Fn.concat([
+        Fn.formatlist('repo:%s:ref:refs/heads/%s', [repo, deployBranches.listValue]),
+        Fn.formatlist('repo:%s:environment:%s', [repo, environments.listValue]),
+      ]),
+      planStatements,
+      deployStatements,
+    });
+
+    this.output('ecr_repository_url', {
+      value: registry.repository.repositoryUrl,
+      description:
+        'Registry URL of the API image (<account>.dkr.ecr.<region>.amazonaws.com/<project>/api).',
+    });
+    this.output('ecr_repository_arn', {
+      value: registry.repository.arn,
+      description: 'ARN of the API image repository (the deploy role may push only here).',
+    });
+    this.output('github_oidc_provider_arn', {
+      value: github.provider.arn,
+      description: 'IAM OIDC provider of token.actions.githubusercontent.com.',
+    });
+    this.output('github_plan_role_arn', {
+      value: github.planRole.arn,
+      description:
+        'Role for `terragrunt plan` in GitHub Actions (repository variable AWS_PLAN_ROLE_ARN).',
+    });
+    this.output('github_deploy_role_arn', {
+      value: github.deployRole.arn,
+      description:
+        'Role for `terragrunt apply` and image push (repository variable AWS_DEPLOY_ROLE_ARN).',
+    });
+  }
+}

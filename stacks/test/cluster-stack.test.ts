@@ -1,0 +1,180 @@
+import { App, Testing } from 'cdktf';
+import { expect } from 'chai';
+import { CONTROL_PLANE_LOG_TYPES, CORE_ADDONS, ClusterStack } from '../cluster/cluster-stack';
+import type { TerraformJson } from '../lib/module-readme';
+import { synthesizeStack } from '../lib/module-synthesis';
+
+type Block = Record<string, unknown>;
+interface Statement {
+  Sid?: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+describe('ClusterStack', function () {
+  let tf: TerraformJson;
+  const resource = (type: string, name: string): Block => {
+    const block = tf.resource?.[type]?.[name];
+    expect(block, `${type}.${name}`).to.not.equal(undefined);
+    return block as Block;
+  };
+  const statements = (type: string, name: string, attribute = 'policy'): Statement[] =>
+    JSON.parse(resource(type, name)[attribute] as string).Statement as Statement[];
+
+  before(function () {
+    tf = synthesizeStack(new ClusterStack(new App({ skipValidation: true }), 'cluster'));
+  });
+
+  it('is valid CDKTF (construct validations pass)', function () {
+    const stack = new ClusterStack(new App({ skipValidation: true }), 'cluster');
+    expect(() => Testing.synth(stack, true)).to.not.throw();
+  });
+
+  it('exposes exactly the contract outputs (and documents them)', function () {
+    expect(Object.keys(tf.output ?? {})).to.include.members([
+      'cluster_name',
+      'cluster_endpoint',
+      'cluster_certificate_authority_data',
+      'cluster_version',
+      'cluster_security_group_id',
+      'node_security_group_id',
+      'load_balancer_controller_role_arn',
+      'cluster_autoscaler_role_arn',
+    ]);
+  });
+
+  it('takes its network as inputs, never from remote state', function () {
+    expect(Object.keys(tf.variable ?? {})).to.include.members(['vpc_id', 'private_subnet_ids']);
+    expect(tf.data?.terraform_remote_state).to.equal(undefined);
+  });
+
+  it('keeps the private endpoint on and the public one behind an input with CIDRs', function () {
+    const vpc = resource('aws_eks_cluster', 'this').vpc_config as Block;
+    expect(vpc.endpoint_private_access).to.equal(true);
+    expect(vpc.endpoint_public_access).to.equal('${var.endpoint_public_access}');
+    expect(JSON.stringify(tf.variable?.public_access_cidrs?.validation)).to.contain('0.0.0.0/0');
+    expect(tf.variable?.endpoint_public_access?.default).to.equal(false);
+  });
+
+  it('encrypts Secrets with a rotated KMS key and logs every control-plane log type', function () {
+    const cluster = resource('aws_eks_cluster', 'this');
+    expect(cluster.encryption_config).to.deep.equal({
+      provider: { key_arn: '${aws_kms_key.cluster.arn}' },
+      resources: ['secrets'],
+    });
+    expect(resource('aws_kms_key', 'cluster').enable_key_rotation).to.equal(true);
+    expect(cluster.enabled_cluster_log_types).to.deep.equal([...CONTROL_PLANE_LOG_TYPES]);
+    expect(resource('aws_cloudwatch_log_group', 'control_plane').retention_in_days).to.equal(
+      '${var.cluster_log_retention_days}',
+    );
+  });
+
+  it('uses API authentication with access entries for the admins', function () {
+    const cluster = resource('aws_eks_cluster', 'this');
+    expect(cluster.access_config).to.deep.equal({
+      authentication_mode: 'API',
+      bootstrap_cluster_creator_admin_permissions: false,
+    });
+    expect(resource('aws_eks_access_entry', 'admin').for_each).to.equal(
+      '${toset(var.admin_principal_arns)}',
+    );
+    expect(resource('aws_eks_access_policy_association', 'admin_policy').policy_arn).to.match(
+      /cluster-access-policy\/AmazonEKSClusterAdminPolicy$/,
+    );
+  });
+
+  it('enforces IMDSv2 and encrypted gp3 volumes on the nodes', function () {
+    const template = resource('aws_launch_template', 'nodes');
+    expect(template.metadata_options).to.include({ http_tokens: 'required' });
+    expect(template.block_device_mappings).to.deep.equal([
+      {
+        device_name: '/dev/xvda',
+        ebs: {
+          delete_on_termination: 'true',
+          encrypted: 'true',
+          volume_size: '${var.node_disk_size_gb}',
+          volume_type: 'gp3',
+        },
+      },
+    ]);
+  });
+
+  it('sizes the node group from inputs and leaves desired size to the autoscaler', function () {
+    const group = resource('aws_eks_node_group', 'workers');
+    expect(group.scaling_config).to.deep.equal({
+      desired_size: '${var.node_desired_size}',
+      max_size: '${var.node_max_size}',
+      min_size: '${var.node_min_size}',
+    });
+    expect(group.capacity_type).to.equal('${var.node_capacity_type}');
+    expect(group.lifecycle).to.deep.equal({ ignore_changes: ['scaling_config[0].desired_size'] });
+  });
+
+  it('gives the node role only the worker, CNI and ECR read-only managed policies', function () {
+    const nodePolicies = Object.entries(tf.resource?.aws_iam_role_policy_attachment ?? {})
+      .filter(([name]) => name.startsWith('node_role_'))
+      .map(([, block]) =>
+        String((block as Block).policy_arn)
+          .split('/')
+          .pop(),
+      );
+    expect(nodePolicies.sort()).to.deep.equal([
+      'AmazonEC2ContainerRegistryReadOnly',
+      'AmazonEKSWorkerNodePolicy',
+      'AmazonEKS_CNI_Policy',
+    ]);
+  });
+
+  it('installs the core add-ons', function () {
+    const addons = Object.values(tf.resource?.aws_eks_addon ?? {}).map(
+      (a) => (a as Block).addon_name,
+    );
+    expect(addons.sort()).to.deep.equal([...CORE_ADDONS].sort());
+  });
+
+  it('binds each controller role to exactly one service account through Pod Identity', function () {
+    const expected: Record<string, string> = {
+      load_balancer_controller_role: 'aws-load-balancer-controller',
+      cluster_autoscaler_role: 'cluster-autoscaler',
+      ebs_csi_role: 'ebs-csi-controller-sa',
+    };
+    for (const [role, serviceAccount] of Object.entries(expected)) {
+      const [trust] = statements('aws_iam_role', role, 'assume_role_policy');
+      expect(trust?.Action).to.deep.equal(['sts:AssumeRole', 'sts:TagSession']);
+      expect(trust?.Condition?.StringEquals).to.include({
+        'aws:RequestTag/kubernetes-namespace': 'kube-system',
+        'aws:RequestTag/kubernetes-service-account': serviceAccount,
+      });
+    }
+  });
+
+  it('has no wildcard action in any identity policy, and no write action on "*" unconditioned', function () {
+    const policies = Object.keys(tf.resource?.aws_iam_role_policy ?? {});
+    expect(policies).to.include.members([
+      'load_balancer_controller_policy',
+      'cluster_autoscaler_policy',
+    ]);
+    for (const name of policies) {
+      for (const statement of statements('aws_iam_role_policy', name)) {
+        const actions = ([] as string[]).concat(statement.Action);
+        for (const action of actions) expect(action, `${name}`).to.not.match(/\*/);
+        const writes = actions.filter((a) => !/:(Describe|Get|List)/.test(a));
+        if (statement.Resource === '*' && writes.length > 0) {
+          expect(statement.Condition, `${name} ${statement.Sid} writes on *`).to.not.equal(
+            undefined,
+          );
+        }
+      }
+    }
+  });
+
+  it('lets the autoscaler scale only node groups tagged for this cluster', function () {
+    const scale = statements('aws_iam_role_policy', 'cluster_autoscaler_policy').find(
+      (s) => s.Sid === 'ScaleOnlyThisClustersNodeGroups',
+    );
+    expect(scale?.Condition?.StringEquals).to.deep.equal({
+      'aws:ResourceTag/k8s.io/cluster-autoscaler/${var.project}-${var.environment}': 'owned',
+    });
+  });
+});

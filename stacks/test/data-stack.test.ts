@@ -1,0 +1,305 @@
+// Construct tests of the data layer: what DataStack synthesizes, checked with CDKTF's
+// Testing helpers on the Terraform JSON (values that depend on inputs are checked by
+// modules/data/tests/*.tftest.hcl with `terraform test`).
+import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
+import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
+import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
+import { ElasticacheReplicationGroup } from '@cdktf/provider-aws/lib/elasticache-replication-group';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
+import { App, TerraformStack, Testing } from 'cdktf';
+import { expect } from 'chai';
+import { DataStack } from '../data/data-stack';
+import { PodIdentityRole } from '../data/pod-identity-role';
+import { TelemetryBucket } from '../data/telemetry-bucket';
+import { synthesizeStack } from '../lib/module-synthesis';
+
+type Block = Record<string, unknown>;
+interface PolicyStatement {
+  sid?: string;
+  effect?: string;
+  actions?: string[];
+  resources?: string[];
+  principals?: { type: string; identifiers: string[] }[];
+  condition?: { test: string; variable: string; values: string[] }[];
+}
+
+/** The value, or a test failure naming what was missing. */
+function defined<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`missing: ${what}`);
+  return value;
+}
+
+const CONTRACT_OUTPUTS = [
+  'db_address',
+  'db_port',
+  'db_name',
+  'db_username',
+  'db_master_secret_arn',
+  'redis_primary_endpoint',
+  'redis_port',
+  'redis_auth_secret_arn',
+  'loki_bucket_name',
+  'tempo_bucket_name',
+  'external_secrets_role_arn',
+  'loki_role_arn',
+  'tempo_role_arn',
+];
+
+describe('DataStack', function () {
+  const app = new App({ skipValidation: true });
+  const stack = new DataStack(app, 'data');
+  const synthesized = Testing.synth(stack);
+  const tf = synthesizeStack(stack) as unknown as {
+    resource: Record<string, Record<string, Block>>;
+    data: Record<string, Record<string, Block>>;
+    variable: Record<string, Block & { validation?: { condition: string }[] }>;
+    output: Record<string, Block>;
+    terraform: Block;
+  };
+  const resource = (type: string, name: string): Block => {
+    return defined(tf.resource[type]?.[name], `${type}.${name}`);
+  };
+  const statements = (name: string): PolicyStatement[] =>
+    (tf.data['aws_iam_policy_document']?.[name]?.['statement'] ?? []) as PolicyStatement[];
+
+  it('declares exactly the contract outputs, each documented', function () {
+    expect(Object.keys(tf.output).sort()).to.deep.equal([...CONTRACT_OUTPUTS].sort());
+    for (const [name, output] of Object.entries(tf.output)) {
+      expect(output['description'], name).to.be.a('string').with.lengthOf.above(0);
+    }
+  });
+
+  it('takes its wiring from the network and cluster layers as inputs', function () {
+    for (const name of ['vpc_id', 'data_subnet_ids', 'node_security_group_id', 'cluster_name']) {
+      expect(defined(tf.variable[name], name)['default'], name).to.equal(undefined);
+    }
+  });
+
+  it('runs PostgreSQL 16, encrypted with the data key, private, password managed by RDS', function () {
+    expect(
+      Testing.toHaveResourceWithProperties(synthesized, DbInstance.tfResourceType, {
+        engine: 'postgres',
+        storage_encrypted: true,
+        kms_key_id: '${aws_kms_key.data_key.arn}',
+        publicly_accessible: false,
+        manage_master_user_password: true,
+        master_user_secret_kms_key_id: '${aws_kms_key.data_key.arn}',
+        performance_insights_enabled: true,
+        performance_insights_kms_key_id: '${aws_kms_key.data_key.arn}',
+        auto_minor_version_upgrade: true,
+        copy_tags_to_snapshot: true,
+        multi_az: '${var.db_multi_az}',
+        deletion_protection: '${var.db_deletion_protection}',
+        backup_retention_period: '${var.db_backup_retention_days}',
+        db_subnet_group_name: '${aws_db_subnet_group.postgres_subnet_group.name}',
+      }),
+    ).to.equal(true);
+    expect(resource('aws_db_instance', 'postgres_instance')).to.not.have.property('password');
+  });
+
+  it('forces TLS to PostgreSQL in the parameter group of the engine major version', function () {
+    expect(
+      Testing.toHaveResourceWithProperties(synthesized, DbParameterGroup.tfResourceType, {
+        family: 'postgres${element(split(".", var.db_engine_version), 0)}',
+        parameter: [
+          { name: 'rds.force_ssl', value: '1', apply_method: 'pending-reboot' },
+          { name: 'log_min_duration_statement', value: '1000' },
+        ],
+      }),
+    ).to.equal(true);
+  });
+
+  it('encrypts Redis in transit and at rest, sizes it from the replica count', function () {
+    expect(
+      Testing.toHaveResourceWithProperties(
+        synthesized,
+        ElasticacheReplicationGroup.tfResourceType,
+        {
+          engine: 'redis',
+          transit_encryption_enabled: true,
+          transit_encryption_mode: 'required',
+          at_rest_encryption_enabled: 'true',
+          kms_key_id: '${aws_kms_key.data_key.arn}',
+          num_cache_clusters: '${(var.redis_replica_count + 1)}',
+          automatic_failover_enabled: '${var.redis_automatic_failover}',
+          multi_az_enabled: '${var.redis_multi_az}',
+          auth_token:
+            '${aws_secretsmanager_secret_version.redis_auth_secret_version.secret_string}',
+        },
+      ),
+    ).to.equal(true);
+  });
+
+  it('keeps the first generated AUTH token instead of a new one at every plan', function () {
+    expect(
+      Testing.toHaveResourceWithProperties(
+        synthesized,
+        SecretsmanagerSecretVersion.tfResourceType,
+        {
+          secret_string:
+            '${data.aws_secretsmanager_random_password.redis_generated_auth_token.random_password}',
+          lifecycle: { ignore_changes: ['secret_string'] },
+        },
+      ),
+    ).to.equal(true);
+    const providers = Object.keys((tf.terraform['required_providers'] ?? {}) as Block);
+    expect(providers).to.deep.equal(['aws']);
+  });
+
+  it('admits only the node security group, on the engine port, into the data tier', function () {
+    for (const [engine, port] of [
+      ['postgres', 5432],
+      ['redis', 6379],
+    ] as const) {
+      const rule = resource('aws_vpc_security_group_ingress_rule', `${engine}_ingress_from_nodes`);
+      expect(rule).to.include({
+        from_port: port,
+        to_port: port,
+        ip_protocol: 'tcp',
+        referenced_security_group_id: '${var.node_security_group_id}',
+      });
+      expect(rule).to.not.have.property('cidr_ipv4');
+      const group = resource('aws_security_group', `${engine}_security_group`);
+      expect(group).to.not.have.property('ingress');
+      expect(group).to.not.have.property('egress');
+    }
+  });
+
+  it('rotates the customer managed key', function () {
+    expect(
+      Testing.toHaveResourceWithProperties(synthesized, KmsKey.tfResourceType, {
+        enable_key_rotation: true,
+      }),
+    ).to.equal(true);
+  });
+
+  it('alarms on RDS free storage and CPU and on Redis CPU and memory per node', function () {
+    const alarms = tf.resource['aws_cloudwatch_metric_alarm'] ?? {};
+    expect(Object.keys(alarms).sort()).to.deep.equal([
+      'postgres_cpu_alarm',
+      'postgres_free_storage_alarm',
+      'redis_cpu_alarm',
+      'redis_memory_alarm',
+    ]);
+    expect(alarms['postgres_free_storage_alarm']).to.include({
+      metric_name: 'FreeStorageSpace',
+      comparison_operator: 'LessThanThreshold',
+      alarm_actions: '${compact([var.alarm_sns_topic_arn])}',
+    });
+    expect(defined(alarms['redis_memory_alarm'], 'memory alarm')['for_each']).to.contain(
+      'var.redis_replica_count',
+    );
+  });
+
+  it('gives external-secrets exactly the two data secrets and the key', function () {
+    const [secrets, key] = statements('external_secrets_permissions');
+    expect(secrets?.actions).to.deep.equal([
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:DescribeSecret',
+    ]);
+    expect(secrets?.resources).to.deep.equal([
+      '${aws_db_instance.postgres_instance.master_user_secret[0].secret_arn}',
+      '${aws_secretsmanager_secret.redis_auth_secret.arn}',
+    ]);
+    expect(key).to.deep.include({
+      actions: ['kms:Decrypt'],
+      resources: ['${aws_kms_key.data_key.arn}'],
+    });
+  });
+
+  it('gives Loki and Tempo their own bucket only', function () {
+    for (const tool of ['loki', 'tempo']) {
+      const resources = statements(`${tool}_access_permissions`).flatMap((s) => s.resources ?? []);
+      expect(resources).to.deep.equal([
+        `\${aws_s3_bucket.${tool}_bucket.arn}`,
+        `\${aws_s3_bucket.${tool}_bucket.arn}/*`,
+        '${aws_kms_key.data_key.arn}',
+      ]);
+    }
+    expect(
+      Testing.toHaveResourceWithProperties(synthesized, EksPodIdentityAssociation.tfResourceType, {
+        namespace: 'monitoring',
+        service_account: 'loki',
+        role_arn: '${aws_iam_role.loki_access_role.arn}',
+        cluster_name: '${var.cluster_name}',
+      }),
+    ).to.equal(true);
+  });
+
+  it('guards the production rules with input validations', function () {
+    const guarded = Object.entries(tf.variable)
+      .filter(([, v]) =>
+        (v.validation ?? []).some((r) => r.condition.includes('var.environment != "production"')),
+      )
+      .map(([name]) => name)
+      .sort();
+    expect(guarded).to.deep.equal([
+      'buckets_force_destroy',
+      'db_backup_retention_days',
+      'db_deletion_protection',
+      'db_multi_az',
+      'db_skip_final_snapshot',
+      'redis_automatic_failover',
+      'redis_multi_az',
+    ]);
+  });
+});
+
+describe('TelemetryBucket', function () {
+  it('blocks public access, enforces TLS and expires objects after the retention', function () {
+    const stack = new TerraformStack(Testing.app(), 'bucket_test');
+    new TelemetryBucket(stack, 'logs', {
+      bucketName: 'example-logs',
+      kmsKeyArn: 'arn:aws:kms:eu-west-3:111122223333:key/example',
+      retentionDays: 9,
+      forceDestroy: false,
+    });
+    const synthesized = Testing.synth(stack);
+    expect(
+      Testing.toHaveResourceWithProperties(synthesized, S3BucketPublicAccessBlock.tfResourceType, {
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      }),
+    ).to.equal(true);
+    const tf = JSON.parse(synthesized) as {
+      resource: Record<string, Record<string, Block>>;
+      data: Record<string, Record<string, { statement: PolicyStatement[] }>>;
+    };
+    const lifecycles = Object.values(tf.resource['aws_s3_bucket_lifecycle_configuration'] ?? {});
+    expect(JSON.stringify(lifecycles[0]?.['rule'])).to.contain('"expiration":[{"days":9}]');
+    const [deny] = Object.values(tf.data['aws_iam_policy_document'] ?? {})[0]?.statement ?? [];
+    expect(deny).to.deep.include({ effect: 'Deny', actions: ['s3:*'] });
+    expect(deny?.condition).to.deep.equal([
+      { test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] },
+    ]);
+  });
+});
+
+describe('PodIdentityRole', function () {
+  it('is assumable only by the EKS Pod Identity agent, with session tags', function () {
+    const stack = new TerraformStack(Testing.app(), 'role_test');
+    new PodIdentityRole(stack, 'reader', {
+      roleName: 'example-reader',
+      description: 'example',
+      clusterName: 'example',
+      namespace: 'apps',
+      serviceAccount: 'reader',
+      statements: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::example/*'] }],
+    });
+    const tf = JSON.parse(Testing.synth(stack)) as {
+      data: Record<string, Record<string, { statement: PolicyStatement[] }>>;
+    };
+    const documents = Object.entries(tf.data['aws_iam_policy_document'] ?? {});
+    const trust = documents.find(([k]) => k.includes('trust'))?.[1].statement;
+    expect(trust).to.deep.equal([
+      {
+        actions: ['sts:AssumeRole', 'sts:TagSession'],
+        principals: [{ type: 'Service', identifiers: ['pods.eks.amazonaws.com'] }],
+      },
+    ]);
+  });
+});

@@ -1,0 +1,382 @@
+// The platform module: pinned releases, namespaces and ordering, Pod Identity service
+// accounts matching the associations of the cluster and data modules, no secret values, and
+// the Helm values evaluated by real Terraform with example inputs.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { App } from 'cdktf';
+import { parse } from 'yaml';
+import { synthesizeStack } from '../lib/module-synthesis';
+import {
+  CLUSTER_SECRET_STORE,
+  MONITORING_NAMESPACE,
+  POD_IDENTITY_SERVICE_ACCOUNTS,
+  PLATFORM_RESOURCES_CHART,
+  PlatformStack,
+  REPOSITORY_FILES,
+} from '../platform/platform-stack';
+import { PINNED_CHARTS } from '../platform/pinned-charts';
+import {
+  evaluateModuleExpressions,
+  terraformAvailable,
+  type ModuleJson,
+} from './platform-terraform-evaluation';
+
+type Block = Record<string, unknown>;
+interface Synthesized extends ModuleJson {
+  provider: Record<string, Block[]>;
+  resource: Record<string, Record<string, Block>>;
+  variable: Record<string, Block>;
+  output: Record<string, Block>;
+}
+
+const root = join(__dirname, '..', '..');
+const tf = synthesizeStack(
+  new PlatformStack(new App({ skipValidation: true }), 'platform'),
+) as unknown as Synthesized;
+const releases = tf.resource.helm_release ?? {};
+const staticValues = (chart: string) =>
+  parse(readFileSync(join(root, REPOSITORY_FILES.staticValues, `${chart}.yaml`), 'utf8')) as Block;
+
+/** Releases breaking the pinning policy: a third-party chart needs a repository and an exact version. */
+function unpinnedReleases(all: Record<string, Block>): string[] {
+  return Object.entries(all)
+    .filter(([, r]) => {
+      const local = typeof r.chart === 'string' && r.chart.includes('path.module');
+      const pinned =
+        typeof r.repository === 'string' &&
+        r.repository.startsWith('https://') &&
+        typeof r.version === 'string' &&
+        /^\d+\.\d+\.\d+$/.test(r.version);
+      return !(local || pinned) || typeof r.namespace !== 'string' || r.namespace === '';
+    })
+    .map(([name]) => name);
+}
+
+const exampleInputs = (environment: string): Record<string, unknown> => ({
+  environment,
+  region: 'eu-west-3',
+  cluster_name: `payflow-${environment}`,
+  cluster_endpoint: 'https://0123456789ABCDEF0123456789ABCDEF.gr7.eu-west-3.eks.amazonaws.com',
+  cluster_certificate_authority_data: 'Y2hhbmdlLW1l',
+  cluster_version: '1.33',
+  vpc_id: 'vpc-0123456789abcdef0',
+  loki_bucket_name: `payflow-${environment}-loki`,
+  tempo_bucket_name: `payflow-${environment}-tempo`,
+  api_hostname: `api.${environment}.payflow.example.com`,
+  grafana_hostname: `grafana.${environment}.payflow.example.com`,
+  certificate_arn:
+    'arn:aws:acm:eu-west-3:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+  prometheus_retention_days: environment === 'production' ? 15 : 3,
+  loki_retention_days: environment === 'production' ? 31 : 7,
+  tempo_retention_days: environment === 'production' ? 14 : 3,
+  prometheus_replicas: environment === 'production' ? 2 : 1,
+  alerting_secret_name: `payflow/${environment}/alerting`,
+});
+
+describe('platform module (stacks/platform)', () => {
+  it('installs every platform component as a Helm release', () => {
+    expect(Object.keys(releases).sort()).to.deep.equal(
+      [
+        'alloy',
+        'aws_load_balancer_controller',
+        'blackbox_exporter',
+        'cluster_autoscaler',
+        'external_secrets',
+        'kube_prometheus_stack',
+        'loki',
+        'metrics_server',
+        'platform_resources',
+        'tempo',
+      ].sort(),
+    );
+  });
+
+  it('pins every third-party chart (repository + exact version) and sets its namespace', () => {
+    expect(unpinnedReleases(releases)).to.deep.equal([]);
+    const versions = Object.values(releases)
+      .map((r) => r.version)
+      .filter(Boolean);
+    expect(versions).to.have.members(Object.values(PINNED_CHARTS).map((c) => c.version));
+  });
+
+  it('the pinning policy fails on a floating version, a missing repository or no namespace', () => {
+    const api = releases.kube_prometheus_stack as Block;
+    const mutated = {
+      floating: { ...api, version: '~> 75.0' },
+      latest: { ...api, version: undefined },
+      norepo: { ...api, repository: undefined },
+      nonamespace: { ...api, namespace: undefined },
+      ok: api,
+    };
+    expect(unpinnedReleases(mutated)).to.deep.equal([
+      'floating',
+      'latest',
+      'norepo',
+      'nonamespace',
+    ]);
+  });
+
+  it('reads static values and files from the repository at apply time (path.module)', () => {
+    for (const [name, release] of Object.entries(releases)) {
+      if (name === 'platform_resources') continue;
+      const chart = String(release.chart);
+      expect((release.values as string[])[0]).to.equal(
+        `\${file(format("%s/../../%s", path.module, "stacks/platform/values/${chart}.yaml"))}`,
+      );
+      expect(
+        existsSync(join(root, REPOSITORY_FILES.staticValues, `${chart}.yaml`)),
+        chart,
+      ).to.equal(true);
+    }
+    expect(releases.platform_resources?.chart).to.equal('${path.module}/charts/platform-resources');
+  });
+
+  it('orders releases: load balancer controller first, CRD users after their CRDs', () => {
+    expect(releases.aws_load_balancer_controller?.depends_on).to.equal(undefined);
+    for (const [name, release] of Object.entries(releases)) {
+      if (name === 'aws_load_balancer_controller' || name === 'platform_resources') continue;
+      expect(release.depends_on, name).to.include('helm_release.aws_load_balancer_controller');
+    }
+    for (const name of ['loki', 'tempo', 'blackbox_exporter']) {
+      expect(releases[name]?.depends_on, name).to.include('helm_release.kube_prometheus_stack');
+    }
+    expect(releases.alloy?.depends_on).to.include('helm_release.loki');
+    expect(releases.platform_resources?.depends_on).to.have.members([
+      'helm_release.external_secrets',
+      'helm_release.kube_prometheus_stack',
+    ]);
+    expect(tf.resource.kubernetes_config_map_v1?.dashboards?.depends_on).to.deep.equal([
+      'helm_release.kube_prometheus_stack',
+    ]);
+  });
+
+  it('installs the Pod Identity service accounts in the namespaces the associations name', () => {
+    const installed: Record<string, { release: string; namespace: unknown; name: unknown }> = {
+      awsLoadBalancerController: {
+        release: 'aws_load_balancer_controller',
+        namespace: releases.aws_load_balancer_controller?.namespace,
+        name: (staticValues('aws-load-balancer-controller').serviceAccount as Block).name,
+      },
+      clusterAutoscaler: {
+        release: 'cluster_autoscaler',
+        namespace: releases.cluster_autoscaler?.namespace,
+        name: ((staticValues('cluster-autoscaler').rbac as Block).serviceAccount as Block).name,
+      },
+      externalSecrets: {
+        release: 'external_secrets',
+        namespace: releases.external_secrets?.namespace,
+        name: (staticValues('external-secrets').serviceAccount as Block).name,
+      },
+      loki: {
+        release: 'loki',
+        namespace: releases.loki?.namespace,
+        name: (staticValues('loki').serviceAccount as Block).name,
+      },
+      tempo: {
+        release: 'tempo',
+        namespace: releases.tempo?.namespace,
+        name: (staticValues('tempo').serviceAccount as Block).name,
+      },
+    };
+    for (const [key, expected] of Object.entries(POD_IDENTITY_SERVICE_ACCOUNTS)) {
+      expect(
+        { namespace: installed[key]?.namespace, name: installed[key]?.name },
+        key,
+      ).to.deep.equal(expected);
+    }
+  });
+
+  it('matches every EKS Pod Identity association of the cluster and data modules', function () {
+    const associations: { namespace: string; service_account: string }[] = [];
+    for (const module of ['cluster', 'data']) {
+      const file = join(root, 'modules', module, 'main.tf.json');
+      if (!existsSync(file)) continue;
+      const json = JSON.parse(readFileSync(file, 'utf8')) as Synthesized;
+      associations.push(
+        ...(Object.values(json.resource?.aws_eks_pod_identity_association ?? {}) as {
+          namespace: string;
+          service_account: string;
+        }[]),
+      );
+    }
+    if (associations.length === 0) this.skip();
+    const ours = Object.values(POD_IDENTITY_SERVICE_ACCOUNTS).map(
+      (a) => `${a.namespace}/${a.name}`,
+    );
+    for (const association of associations) {
+      expect(ours).to.include(`${association.namespace}/${association.service_account}`);
+    }
+  });
+
+  it('authenticates with aws eks get-token from the cluster inputs', () => {
+    const exec = ((tf.provider.kubernetes?.[0] as Block).exec as Block[])[0] as Block;
+    expect(exec.command).to.equal('aws');
+    expect(exec.args).to.include('get-token').and.include('${var.cluster_name}');
+    const helm = (tf.provider.helm?.[0] as Block).kubernetes as Block;
+    expect(helm).to.not.have.any.keys('config_path', 'token');
+    expect(helm.host).to.equal('${var.cluster_endpoint}');
+  });
+
+  it('declares the outputs other layers rely on', () => {
+    expect(Object.keys(tf.output)).to.include.members([
+      'grafana_url',
+      'monitoring_namespace',
+      'cluster_secret_store_name',
+    ]);
+    expect(tf.output.cluster_secret_store_name?.value).to.equal(CLUSTER_SECRET_STORE);
+    expect(tf.output.grafana_url?.value).to.equal('https://${var.grafana_hostname}');
+  });
+
+  it('holds no secret value: no secret-like input, generated Grafana password, webhooks from files', () => {
+    const secretLike = /(password|token|webhook_url|private_key)/;
+    expect(Object.keys(tf.variable).filter((n) => secretLike.test(n))).to.deep.equal([]);
+    const kps = staticValues('kube-prometheus-stack');
+    expect((kps.grafana as Block).adminPassword).to.equal('');
+    const receivers = ((kps.alertmanager as Block).config as Block).receivers as Block[];
+    const slack = receivers.flatMap((r) => (r.slack_configs as Block[] | undefined) ?? []);
+    expect(slack).to.have.length(2);
+    for (const config of slack) {
+      expect(config).to.have.property('api_url_file');
+      expect(config).to.not.have.property('api_url');
+    }
+    for (const file of readdirSync(join(root, REPOSITORY_FILES.staticValues))) {
+      const text = readFileSync(join(root, REPOSITORY_FILES.staticValues, file), 'utf8');
+      expect(text, file).to.not.match(/hooks\.slack\.com|(password|token)\s*:\s*['"]?[^'"\s]/i);
+    }
+  });
+
+  it('routes critical and warning alerts to their receivers', () => {
+    const config = (staticValues('kube-prometheus-stack').alertmanager as Block).config as Block;
+    const routes = (config.route as Block).routes as Block[];
+    expect(routes.map((r) => [(r.matchers as string[])[0], r.receiver])).to.deep.include.members([
+      ['severity = "critical"', 'slack-critical'],
+      ['severity = "warning"', 'slack-warning'],
+    ]);
+  });
+
+  it('gives Grafana Loki and Tempo datasources linked both ways (trace to logs)', () => {
+    const sources = (staticValues('kube-prometheus-stack').grafana as Block)
+      .additionalDataSources as Block[];
+    const loki = sources.find((s) => s.type === 'loki') as Block;
+    const tempo = sources.find((s) => s.type === 'tempo') as Block;
+    expect(loki.url).to.equal(`http://loki.${MONITORING_NAMESPACE}.svc.cluster.local:3100`);
+    expect(tempo.url).to.equal(`http://tempo.${MONITORING_NAMESPACE}.svc.cluster.local:3200`);
+    expect(((tempo.jsonData as Block).tracesToLogsV2 as Block).datasourceUid).to.equal(loki.uid);
+    const derived = ((loki.jsonData as Block).derivedFields as Block[])[0] as Block;
+    expect(derived.datasourceUid).to.equal(tempo.uid);
+  });
+
+  it('the local chart defines the ClusterSecretStore on Secrets Manager and renders rules with toYaml', () => {
+    const chart = join(root, 'modules', 'platform', PLATFORM_RESOURCES_CHART, 'templates');
+    const store = readFileSync(join(chart, 'cluster-secret-store.yaml'), 'utf8');
+    expect(store).to.include('apiVersion: external-secrets.io/v1');
+    expect(store).to.include('kind: ClusterSecretStore');
+    expect(store).to.include('service: SecretsManager');
+    const rules = readFileSync(join(chart, 'prometheus-rules.yaml'), 'utf8');
+    expect(rules).to.include('toYaml .Values.prometheusRules');
+    expect(rules).to.not.match(/\btpl\b\s/);
+  });
+
+  describe('Helm values evaluated by Terraform with example inputs', function () {
+    this.timeout(60_000);
+    before(function () {
+      if (!terraformAvailable()) {
+        if (process.env.CI) throw new Error('terraform is required in CI');
+        console.warn('\n  !!! terraform not installed: Terraform evaluation tests SKIPPED !!!\n');
+        this.skip();
+      }
+    });
+    const expressions = Object.fromEntries(
+      Object.entries(releases).map(([name, release]) => [name, release.values]),
+    );
+    const evaluate = (inputs: Record<string, unknown>) => {
+      const result = evaluateModuleExpressions('platform', tf, expressions, inputs);
+      expect(result.status, result.stderr).to.equal(0);
+      return (name: string) => (result.values[name] as string[]).map((v) => parse(v) as Block);
+    };
+
+    it('retention, replicas and storage flow from the inputs (production and development)', () => {
+      for (const [environment, prometheus, loki, tempo] of [
+        ['production', '15d', '744h', '336h'],
+        ['development', '3d', '168h', '72h'],
+      ]) {
+        const values = evaluate(exampleInputs(environment as string));
+        const kps = values('kube_prometheus_stack')[1] as Block;
+        const spec = (kps.prometheus as Block).prometheusSpec as Block;
+        expect(spec.retention).to.equal(prometheus);
+        expect(spec.replicas).to.equal(environment === 'production' ? 2 : 1);
+        const lokiValues = values('loki')[1] as { loki: { limits_config: Block } };
+        expect(lokiValues.loki.limits_config.retention_period).to.equal(loki);
+        expect((values('tempo')[1] as { tempo: Block }).tempo.retention).to.equal(tempo);
+      }
+    });
+
+    it('wires cluster, VPC, buckets and hostnames into the releases', () => {
+      const values = evaluate(exampleInputs('staging'));
+      expect(values('aws_load_balancer_controller')[1]).to.deep.equal({
+        clusterName: 'payflow-staging',
+        region: 'eu-west-3',
+        vpcId: 'vpc-0123456789abcdef0',
+      });
+      const autoscaler = values('cluster_autoscaler')[1] as Block;
+      expect(autoscaler.autoDiscovery).to.deep.equal({ clusterName: 'payflow-staging' });
+      expect(autoscaler.image).to.deep.equal({ tag: 'v1.33.0' });
+      const loki = values('loki')[1] as { loki: { storage: { bucketNames: Block } } };
+      expect(loki.loki.storage.bucketNames.chunks).to.equal('payflow-staging-loki');
+      const tempo = values('tempo')[1] as { tempo: { storage: { trace: { s3: Block } } } };
+      expect(tempo.tempo.storage.trace.s3.bucket).to.equal('payflow-staging-tempo');
+      const blackbox = values('blackbox_exporter')[1] as { serviceMonitor: { targets: Block[] } };
+      expect(blackbox.serviceMonitor.targets).to.deep.equal([
+        { name: 'payflow-api', url: 'https://api.staging.payflow.example.com/health' },
+      ]);
+      const grafana = (values('kube_prometheus_stack')[1] as { grafana: { ingress: Block } })
+        .grafana;
+      expect(grafana.ingress.hosts).to.deep.equal(['grafana.staging.payflow.example.com']);
+      // Every static values file parses as a YAML map.
+      for (const name of Object.keys(releases).filter((n) => n !== 'platform_resources')) {
+        expect(values(name)[0], name).to.be.an('object');
+      }
+    });
+
+    it('the platform-resources release carries the alert rules of monitoring/alerts', () => {
+      const values = evaluate(exampleInputs('production'))('platform_resources')[0] as {
+        prometheusRules: { groups: { rules: { alert?: string }[] }[] };
+        clusterSecretStore: { name: string; namespaces: string[] };
+        alerting: { secretName: string };
+      };
+      const alerts = values.prometheusRules.groups.flatMap((g) => g.rules.map((r) => r.alert));
+      expect(alerts).to.include.members([
+        'HighErrorRate',
+        'HighLatency',
+        'PodCrashLooping',
+        'CertificateExpiring',
+      ]);
+      expect(values.clusterSecretStore).to.deep.equal({
+        name: CLUSTER_SECRET_STORE,
+        namespaces: ['payflow', 'monitoring'],
+      });
+      expect(values.alerting.secretName).to.equal('payflow/production/alerting');
+    });
+
+    const rejected: [string, Record<string, unknown>][] = [
+      ['a retention of 0 days', { loki_retention_days: 0 }],
+      ['a Prometheus retention above 90 days', { prometheus_retention_days: 365 }],
+      ['4 Prometheus replicas', { prometheus_replicas: 4 }],
+      ['a Grafana hostname with a scheme', { grafana_hostname: 'https://grafana.example.com' }],
+      ['a VPC id that is not one', { vpc_id: 'subnet-0123456789abcdef0' }],
+      ['a Kubernetes version with a patch', { cluster_version: '1.33.1' }],
+      ['a cluster endpoint over http', { cluster_endpoint: 'http://example.com' }],
+    ];
+    for (const [what, override] of rejected) {
+      it(`input validation rejects ${what}`, () => {
+        const result = evaluateModuleExpressions('platform', tf, expressions, {
+          ...exampleInputs('staging'),
+          ...override,
+        });
+        expect(result.status).to.not.equal(0);
+        expect(result.stderr).to.match(/Invalid value for variable/);
+      });
+    }
+  });
+});

@@ -1,0 +1,560 @@
+// Each policy control passes on the real synthesized modules, and catches a bad config
+// made by mutating a deep copy of them (a control that cannot fail proves nothing).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { CONTROLS, type Control } from './controls';
+import { MODULES_DIR, evaluate } from './policy-engine';
+import {
+  type Block,
+  type TerraformModule,
+  block,
+  blocks,
+  loadAwsModules,
+  resources,
+} from './terraform-config';
+
+const realModules = loadAwsModules(MODULES_DIR);
+
+interface Target {
+  readonly module: TerraformModule;
+  readonly name: string;
+  readonly body: Block;
+}
+
+/** A deep copy of the real modules, to be made bad. */
+function copy(): TerraformModule[] {
+  return realModules.map((m) => ({ name: m.name, tf: structuredClone(m.tf) }));
+}
+
+/** The first resource (or data source) of a type, optionally with a name or in a module. */
+function find(
+  modules: TerraformModule[],
+  type: string,
+  options: { name?: string; module?: string; mode?: 'resource' | 'data' } = {},
+): Target {
+  const found = resources(modules, type, options.mode ?? 'resource').find(
+    (r) =>
+      (options.name === undefined || r.name === options.name) &&
+      (options.module === undefined || r.module.name === options.module),
+  );
+  if (!found) throw new Error(`no ${type} ${options.name ?? ''} in the modules to mutate`);
+  return found;
+}
+
+function addResource(module: TerraformModule, type: string, name: string, body: Block): void {
+  const byType = module.tf['resource'] as Record<string, Record<string, Block>>;
+  byType[type] = { ...(byType[type] ?? {}), [name]: body };
+}
+
+function variableBlock(module: TerraformModule, name: string): Block {
+  const found = (module.tf['variable'] as Record<string, Block>)[name];
+  if (!found) throw new Error(`no variable ${name} in ${module.name}`);
+  return found;
+}
+
+/** A nested block that the mutation needs; its absence fails the test. */
+function nested(parent: Block, ...path: string[]): Block {
+  const found = block(parent, ...path);
+  if (!found) throw new Error(`no ${path.join('.')} block to mutate`);
+  return found;
+}
+
+function first<T>(items: readonly T[], what: string): T {
+  const [item] = items;
+  if (item === undefined) throw new Error(`no ${what} to mutate`);
+  return item;
+}
+
+function removeResource(target: Target): void {
+  const byType = target.module.tf['resource'] as Record<string, Record<string, Block>>;
+  const type = Object.keys(byType).find((t) => byType[t]?.[target.name] === target.body);
+  if (!type) throw new Error(`${target.name} is not a resource`);
+  byType[type] = Object.fromEntries(
+    Object.entries(byType[type] ?? {}).filter(([name]) => name !== target.name),
+  );
+}
+
+/** The `sub` condition of the first statement of a GitHub trust document. */
+function subjectCondition(modules: TerraformModule[], document: string): Block {
+  const statement = first(blocks(trustDocument(modules, document).body['statement']), 'statement');
+  return first(
+    blocks(statement['condition']).filter((c) => String(c['variable']).endsWith(':sub')),
+    'sub condition',
+  );
+}
+
+function controlById(id: string): Control {
+  return first(
+    CONTROLS.filter((c) => c.id === id),
+    `control ${id}`,
+  );
+}
+
+const trustDocument = (modules: TerraformModule[], name: string) =>
+  find(modules, 'aws_iam_policy_document', { mode: 'data', name });
+
+/** The mutation that each control must catch, and where it must report it. */
+const BREAKAGES: Record<string, { what: string; mutate: (m: TerraformModule[]) => string }> = {
+  'ENC-RDS-STORAGE': {
+    what: 'storage_encrypted = false',
+    mutate: (m) => {
+      const db = find(m, 'aws_db_instance');
+      db.body['storage_encrypted'] = false;
+      return db.name;
+    },
+  },
+  'ENC-RDS-INSIGHTS': {
+    what: 'Performance Insights with the AWS-managed key',
+    mutate: (m) => {
+      const db = find(m, 'aws_db_instance');
+      delete db.body['performance_insights_kms_key_id'];
+      return db.name;
+    },
+  },
+  'ENC-RDS-SECRET': {
+    what: 'a master password in the configuration',
+    mutate: (m) => {
+      const db = find(m, 'aws_db_instance');
+      db.body['password'] = 'change-me';
+      return db.name;
+    },
+  },
+  'ENC-CACHE-REST': {
+    what: 'Redis without at-rest encryption',
+    mutate: (m) => {
+      const rg = find(m, 'aws_elasticache_replication_group');
+      rg.body['at_rest_encryption_enabled'] = 'false';
+      return rg.name;
+    },
+  },
+  'ENC-S3': {
+    what: 'a bucket without its encryption configuration',
+    mutate: (m) => {
+      const config = find(m, 'aws_s3_bucket_server_side_encryption_configuration');
+      const bucket = String(config.body['bucket']).replace(
+        /^\$\{aws_s3_bucket\.([^.]+)\.id\}$/,
+        '$1',
+      );
+      removeResource(config);
+      return bucket;
+    },
+  },
+  'ENC-EBS': {
+    what: 'a launch template with an unencrypted volume',
+    mutate: (m) => {
+      const lt = find(m, 'aws_launch_template');
+      const ebs = nested(lt.body, 'block_device_mappings', 'ebs');
+      ebs['encrypted'] = 'false';
+      return lt.name;
+    },
+  },
+  'ENC-EKS-SECRETS': {
+    what: 'an EKS cluster without secrets encryption',
+    mutate: (m) => {
+      const cluster = find(m, 'aws_eks_cluster');
+      delete cluster.body['encryption_config'];
+      return cluster.name;
+    },
+  },
+  'ENC-LOGS': {
+    what: 'a log group without a KMS key',
+    mutate: (m) => {
+      const group = find(m, 'aws_cloudwatch_log_group', { module: 'network' });
+      delete group.body['kms_key_id'];
+      return group.name;
+    },
+  },
+  'ENC-ECR': {
+    what: 'a repository with AES256 encryption',
+    mutate: (m) => {
+      const repo = find(m, 'aws_ecr_repository');
+      repo.body['encryption_configuration'] = [{ encryption_type: 'AES256' }];
+      return repo.name;
+    },
+  },
+  'ENC-SECRETS-MANAGER': {
+    what: 'a secret with the default key',
+    mutate: (m) => {
+      const secret = find(m, 'aws_secretsmanager_secret');
+      delete secret.body['kms_key_id'];
+      return secret.name;
+    },
+  },
+  'KMS-ROTATION': {
+    what: 'a key without rotation',
+    mutate: (m) => {
+      const key = find(m, 'aws_kms_key', { module: 'cluster' });
+      key.body['enable_key_rotation'] = false;
+      return key.name;
+    },
+  },
+  'TLS-RDS': {
+    what: 'a parameter group without rds.force_ssl',
+    mutate: (m) => {
+      const group = find(m, 'aws_db_parameter_group');
+      group.body['parameter'] = blocks(group.body['parameter']).filter(
+        (p) => p['name'] !== 'rds.force_ssl',
+      );
+      return find(m, 'aws_db_instance').name;
+    },
+  },
+  'TLS-CACHE': {
+    what: 'Redis accepting clear text (transit_encryption_mode = preferred)',
+    mutate: (m) => {
+      const rg = find(m, 'aws_elasticache_replication_group');
+      rg.body['transit_encryption_mode'] = 'preferred';
+      return rg.name;
+    },
+  },
+  'TLS-S3': {
+    what: 'a bucket policy without the aws:SecureTransport condition',
+    mutate: (m) => {
+      const policy = find(m, 'aws_s3_bucket_policy');
+      const document = String(policy.body['policy']).replace(
+        /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/,
+        '$1',
+      );
+      const source = trustDocument(m, document);
+      for (const statement of blocks(source.body['statement'])) statement['condition'] = [];
+      return String(policy.body['bucket']).replace(/^\$\{aws_s3_bucket\.([^.]+)\.id\}$/, '$1');
+    },
+  },
+  'PUB-RDS': {
+    what: 'publicly_accessible = true',
+    mutate: (m) => {
+      const db = find(m, 'aws_db_instance');
+      db.body['publicly_accessible'] = true;
+      return db.name;
+    },
+  },
+  'PUB-S3-BLOCK': {
+    what: 'block_public_policy = false',
+    mutate: (m) => {
+      const pab = find(m, 'aws_s3_bucket_public_access_block');
+      pab.body['block_public_policy'] = false;
+      return String(pab.body['bucket']).replace(/^\$\{aws_s3_bucket\.([^.]+)\.id\}$/, '$1');
+    },
+  },
+  'PUB-S3-OWNERSHIP': {
+    what: 'ACLs re-enabled (ObjectWriter)',
+    mutate: (m) => {
+      const controls = find(m, 'aws_s3_bucket_ownership_controls');
+      nested(controls.body, 'rule')['object_ownership'] = 'ObjectWriter';
+      return String(controls.body['bucket']).replace(/^\$\{aws_s3_bucket\.([^.]+)\.id\}$/, '$1');
+    },
+  },
+  'PUB-EKS-ENDPOINT': {
+    what: 'a public endpoint open to 0.0.0.0/0',
+    mutate: (m) => {
+      const cluster = find(m, 'aws_eks_cluster');
+      const vpc = nested(cluster.body, 'vpc_config');
+      vpc['endpoint_public_access'] = true;
+      vpc['public_access_cidrs'] = ['0.0.0.0/0'];
+      return cluster.name;
+    },
+  },
+  'NET-OPEN-INGRESS': {
+    what: 'PostgreSQL open to the internet',
+    mutate: (m) => {
+      const group = find(m, 'aws_security_group', { module: 'data' });
+      addResource(group.module, 'aws_vpc_security_group_ingress_rule', 'internet', {
+        security_group_id: `\${aws_security_group.${group.name}.id}`,
+        cidr_ipv4: '0.0.0.0/0',
+        from_port: 5432,
+        to_port: 5432,
+        ip_protocol: 'tcp',
+      });
+      return 'internet';
+    },
+  },
+  'NET-DATA-SOURCES': {
+    what: 'Redis admitting a private CIDR range instead of the node security group',
+    mutate: (m) => {
+      const rule = find(m, 'aws_vpc_security_group_ingress_rule', {
+        module: 'data',
+        name: 'redis_ingress_from_nodes',
+      });
+      delete rule.body['referenced_security_group_id'];
+      rule.body['cidr_ipv4'] = '10.0.0.0/8';
+      return rule.name;
+    },
+  },
+  'NET-DEFAULT-SG': {
+    what: 'rules in the default security group',
+    mutate: (m) => {
+      const group = find(m, 'aws_default_security_group');
+      group.body['ingress'] = [{ protocol: '-1', self: true, from_port: 0, to_port: 0 }];
+      return String(group.body['vpc_id']).replace(/^\$\{aws_vpc\.([^.]+)\.id\}$/, '$1');
+    },
+  },
+  'NET-FLOW-LOGS': {
+    what: 'flow logs of rejected traffic only',
+    mutate: (m) => {
+      const flowLog = find(m, 'aws_flow_log');
+      flowLog.body['traffic_type'] = 'REJECT';
+      return String(flowLog.body['vpc_id']).replace(/^\$\{aws_vpc\.([^.]+)\.id\}$/, '$1');
+    },
+  },
+  'LOG-RETENTION': {
+    what: 'a log group kept forever',
+    mutate: (m) => {
+      const group = find(m, 'aws_cloudwatch_log_group', { module: 'cluster' });
+      delete group.body['retention_in_days'];
+      return group.name;
+    },
+  },
+  'LOG-EKS-CONTROL-PLANE': {
+    what: 'no audit log',
+    mutate: (m) => {
+      const cluster = find(m, 'aws_eks_cluster');
+      cluster.body['enabled_cluster_log_types'] = ['api'];
+      return cluster.name;
+    },
+  },
+  'LOG-RDS-EXPORTS': {
+    what: 'no RDS log export',
+    mutate: (m) => {
+      const db = find(m, 'aws_db_instance');
+      db.body['enabled_cloudwatch_logs_exports'] = [];
+      return db.name;
+    },
+  },
+  'EC2-IMDSV2': {
+    what: 'IMDSv1 allowed',
+    mutate: (m) => {
+      const lt = find(m, 'aws_launch_template');
+      nested(lt.body, 'metadata_options')['http_tokens'] = 'optional';
+      return lt.name;
+    },
+  },
+  'IAM-READABLE': {
+    what: 'a policy built with jsonencode()',
+    mutate: (m) => {
+      const policy = find(m, 'aws_iam_role_policy', { module: 'data' });
+      policy.body['policy'] = '${jsonencode({Statement = []})}';
+      return policy.name;
+    },
+  },
+  'IAM-NO-STAR': {
+    what: 'Action * on Resource *',
+    mutate: (m) => {
+      const policy = find(m, 'aws_iam_role_policy', { module: 'cluster' });
+      policy.body['policy'] = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+      });
+      return policy.name;
+    },
+  },
+  'IAM-OIDC-AUDIENCE': {
+    what: 'a GitHub trust without the audience check',
+    mutate: (m) => {
+      const trust = trustDocument(m, 'github_deploy_trust');
+      const statement = first(blocks(trust.body['statement']), 'statement');
+      statement['condition'] = blocks(statement['condition']).filter(
+        (c) => !String(c['variable']).endsWith(':aud'),
+      );
+      return 'github_deploy_role';
+    },
+  },
+  'IAM-OIDC-REPOSITORY': {
+    what: 'a GitHub trust open to every repository',
+    mutate: (m) => {
+      const sub = subjectCondition(m, 'github_plan_trust');
+      sub['values'] = ['repo:*'];
+      return 'github_plan_role';
+    },
+  },
+  'IAM-OIDC-DEPLOY-SUBJECTS': {
+    what: 'the deploy role trusting pull requests',
+    mutate: (m) => {
+      const sub = subjectCondition(m, 'github_deploy_trust');
+      sub['values'] = [
+        'repo:acme/payflow-platform:ref:refs/heads/main',
+        'repo:acme/payflow-platform:pull_request',
+      ];
+      return 'github_deploy_role';
+    },
+  },
+  'IAM-OIDC-WILDCARD-READ-ONLY': {
+    what: 'the plan role allowed to pass roles',
+    mutate: (m) => {
+      const permissions = trustDocument(m, 'github_plan_permissions');
+      (permissions.body['statement'] as Block[]).push({
+        actions: ['iam:PassRole'],
+        resources: ['*'],
+      });
+      return 'github_plan_role';
+    },
+  },
+  'IAM-POD-IDENTITY-TRUST': {
+    what: 'a Pod Identity role also trusted by EC2',
+    mutate: (m) => {
+      const trust = trustDocument(m, 'loki_access_trust');
+      const statement = first(blocks(trust.body['statement']), 'statement');
+      const principals = first(blocks(statement['principals']), 'principals');
+      principals['identifiers'] = ['pods.eks.amazonaws.com', 'ec2.amazonaws.com'];
+      return 'loki_access_role';
+    },
+  },
+  'ECR-IMMUTABLE': {
+    what: 'mutable tags',
+    mutate: (m) => {
+      const repo = find(m, 'aws_ecr_repository');
+      repo.body['image_tag_mutability'] = 'MUTABLE';
+      return repo.name;
+    },
+  },
+  'ECR-SCAN': {
+    what: 'no scan on push',
+    mutate: (m) => {
+      const repo = find(m, 'aws_ecr_repository');
+      nested(repo.body, 'image_scanning_configuration')['scan_on_push'] = false;
+      return repo.name;
+    },
+  },
+  'PROD-RDS-DELETION-PROTECTION': {
+    what: 'the production validation of db_deletion_protection removed',
+    mutate: (m) => {
+      const db = find(m, 'aws_db_instance');
+      const input = variableBlock(db.module, 'db_deletion_protection');
+      input['validation'] = blocks(input['validation']).filter(
+        (v) => !String(v['condition']).includes('production'),
+      );
+      return db.name;
+    },
+  },
+  'PROD-RDS-MULTI-AZ': {
+    what: 'multi_az = false',
+    mutate: (m) => {
+      const db = find(m, 'aws_db_instance');
+      db.body['multi_az'] = false;
+      return db.name;
+    },
+  },
+  'PROD-RDS-FINAL-SNAPSHOT': {
+    what: 'skip_final_snapshot from an unguarded input',
+    mutate: (m) => {
+      const db = find(m, 'aws_db_instance');
+      delete variableBlock(db.module, 'db_skip_final_snapshot')['validation'];
+      return db.name;
+    },
+  },
+  'BACKUP-RDS-RETENTION': {
+    what: 'one day of backups by default',
+    mutate: (m) => {
+      const db = find(m, 'aws_db_instance');
+      variableBlock(db.module, 'db_backup_retention_days')['default'] = 1;
+      return db.name;
+    },
+  },
+  'PROD-CACHE-FAILOVER': {
+    what: 'automatic failover off',
+    mutate: (m) => {
+      const rg = find(m, 'aws_elasticache_replication_group');
+      rg.body['automatic_failover_enabled'] = false;
+      return rg.name;
+    },
+  },
+  'S3-VERSIONING-LIFECYCLE': {
+    what: 'versioning suspended',
+    mutate: (m) => {
+      const versioning = find(m, 'aws_s3_bucket_versioning');
+      nested(versioning.body, 'versioning_configuration')['status'] = 'Suspended';
+      return String(versioning.body['bucket']).replace(/^\$\{aws_s3_bucket\.([^.]+)\.id\}$/, '$1');
+    },
+  },
+};
+
+describe('infrastructure policy controls', function () {
+  it('reads the four AWS modules', function () {
+    expect(realModules.map((m) => m.name)).to.include.members([
+      'network',
+      'cluster',
+      'data',
+      'shared',
+    ]);
+  });
+
+  it('has at least 25 controls with unique ids, each documented', function () {
+    expect(CONTROLS.length).to.be.at.least(25);
+    expect(new Set(CONTROLS.map((c) => c.id)).size).to.equal(CONTROLS.length);
+    for (const control of CONTROLS) {
+      expect(control.description, control.id).to.have.lengthOf.above(0);
+      expect(control.rationale, control.id).to.have.lengthOf.above(0);
+    }
+  });
+
+  it('all pass on the synthesized modules', function () {
+    expect(evaluate(realModules)).to.deep.equal([]);
+  });
+
+  it('are all listed in stacks/test/policies/README.md', function () {
+    const readme = readFileSync(join(__dirname, 'README.md'), 'utf8');
+    const missing = CONTROLS.filter((c) => !readme.includes(`\`${c.id}\``)).map((c) => c.id);
+    expect(missing).to.deep.equal([]);
+  });
+
+  it('each have a breaking mutation below', function () {
+    expect(Object.keys(BREAKAGES).sort()).to.deep.equal(CONTROLS.map((c) => c.id).sort());
+  });
+
+  for (const control of CONTROLS) {
+    const breakage = BREAKAGES[control.id];
+    if (!breakage) continue;
+    it(`${control.id} catches ${breakage.what}`, function () {
+      const modules = copy();
+      const culprit = breakage.mutate(modules);
+      const findings = control.check(modules);
+      expect(findings, `${control.id} found nothing`).to.have.lengthOf.above(0);
+      expect(findings.map((f) => f.address).join('\n')).to.contain(culprit);
+    });
+  }
+
+  it('NET-OPEN-INGRESS lets a load balancer security group take 443 from the internet', function () {
+    const modules = copy();
+    const network = first(
+      modules.filter((m) => m.name === 'network'),
+      'network module',
+    );
+    addResource(network, 'aws_security_group', 'public_load_balancer', {
+      name: 'payflow-alb',
+      description: 'Public load balancer',
+    });
+    addResource(network, 'aws_vpc_security_group_ingress_rule', 'https_from_internet', {
+      security_group_id: '${aws_security_group.public_load_balancer.id}',
+      cidr_ipv4: '0.0.0.0/0',
+      from_port: 443,
+      to_port: 443,
+      ip_protocol: 'tcp',
+    });
+    expect(controlById('NET-OPEN-INGRESS').check(modules)).to.deep.equal([]);
+    addResource(network, 'aws_vpc_security_group_ingress_rule', 'ssh_from_internet', {
+      security_group_id: '${aws_security_group.public_load_balancer.id}',
+      cidr_ipv4: '0.0.0.0/0',
+      from_port: 22,
+      to_port: 22,
+      ip_protocol: 'tcp',
+    });
+    expect(
+      controlById('NET-OPEN-INGRESS')
+        .check(modules)
+        .map((f) => f.address),
+    ).to.deep.equal(['network:aws_vpc_security_group_ingress_rule.ssh_from_internet']);
+  });
+
+  it('IAM-NO-STAR reads policy documents written as aws_iam_policy_document too', function () {
+    const modules = copy();
+    const permissions = find(modules, 'aws_iam_policy_document', {
+      mode: 'data',
+      name: 'external_secrets_permissions',
+    });
+    (permissions.body['statement'] as Block[]).push({ actions: ['*'], resources: ['*'] });
+    expect(
+      controlById('IAM-NO-STAR')
+        .check(modules)
+        .map((f) => f.address),
+    ).to.deep.equal(['data:aws_iam_role_policy.external_secrets_policy.policy']);
+  });
+});

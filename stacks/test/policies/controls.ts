@@ -1,0 +1,925 @@
+// The infrastructure policy controls: each reads the synthesized Terraform JSON of every
+// AWS module and returns its violations. The table of controls (docs) is CONTROLS itself.
+import { type Statement, includesValue, policyDocuments } from './iam-documents';
+import {
+  type Block,
+  type ResourceRef,
+  type TerraformModule,
+  addressOf,
+  block,
+  blocks,
+  enforcedInProduction,
+  isFalse,
+  isSet,
+  isTrue,
+  referencedNames,
+  references,
+  resources,
+  validations,
+  variable,
+  variableName,
+} from './terraform-config';
+
+export interface Violation {
+  readonly address: string;
+  readonly message: string;
+}
+
+export type Category =
+  | 'encryption at rest'
+  | 'encryption in transit'
+  | 'exposure'
+  | 'network'
+  | 'logging'
+  | 'identity'
+  | 'resilience'
+  | 'supply chain';
+
+export interface Control {
+  /** Stable identifier, used in test names, findings and docs. */
+  readonly id: string;
+  readonly category: Category;
+  /** What must hold. */
+  readonly description: string;
+  /** Why it matters. */
+  readonly rationale: string;
+  readonly check: (modules: readonly TerraformModule[]) => Violation[];
+}
+
+const GITHUB_OIDC = 'token.actions.githubusercontent.com';
+const OPEN_CIDRS = ['0.0.0.0/0', '::/0'];
+
+/** One violation per resource of `type` for which `problem` returns a message. */
+function eachResource(
+  modules: readonly TerraformModule[],
+  type: string,
+  problem: (resource: ResourceRef) => string | undefined,
+): Violation[] {
+  return resources(modules, type).flatMap((resource) => {
+    const message = problem(resource);
+    return message ? [{ address: addressOf(resource), message }] : [];
+  });
+}
+
+/** Resources of `type` in the same module whose `attribute` references `target`. */
+function attachedTo(target: ResourceRef, type: string, attribute: string): ResourceRef[] {
+  return resources([target.module], type).filter((r) => references(r.body[attribute], target));
+}
+
+const list = (values: string[] | string): string[] =>
+  typeof values === 'string' ? [values] : values;
+
+const isOpenCidr = (value: unknown): boolean =>
+  typeof value === 'string'
+    ? OPEN_CIDRS.includes(value)
+    : Array.isArray(value) && value.some((v) => OPEN_CIDRS.includes(String(v)));
+
+/** Can a possibly-variable number be below `minimum` (literal, or the variable's default)? */
+function numberBelow(module: TerraformModule, value: unknown, minimum: number): boolean {
+  const name = variableName(value);
+  const resolved = name ? variable(module, name)?.['default'] : value;
+  return typeof resolved !== 'number' || resolved < minimum;
+}
+
+function statementGrantsEverything(s: Statement): boolean {
+  return (
+    s.effect === 'Allow' &&
+    list(s.actions).some((a) => a === '*') &&
+    list(s.resources).some((r) => r === '*')
+  );
+}
+
+function githubTrustStatements(modules: readonly TerraformModule[]) {
+  return policyDocuments(modules)
+    .filter((d) => d.kind === 'trust')
+    .flatMap((document) =>
+      (document.statements ?? [])
+        .filter((s) =>
+          s.principals.some(
+            (p) =>
+              p.type === 'Federated' &&
+              (list(p.identifiers).some((id) => id.includes(GITHUB_OIDC)) ||
+                referencedNames(p.identifiers, 'aws_iam_openid_connect_provider').length > 0),
+          ),
+        )
+        .map((statement) => ({ document, statement })),
+    );
+}
+
+const subjectCondition = (s: Statement) =>
+  s.conditions.find((c) => c.variable === `${GITHUB_OIDC}:sub`);
+
+interface Subject {
+  /** `${var.github_repository}`, a literal owner/name, or what could not be resolved. */
+  readonly repository: string;
+  /** What follows `repo:<repository>:`, e.g. `ref:refs/heads/main`, `environment:%s`. */
+  readonly claim: string;
+}
+
+/**
+ * The `sub` patterns of a condition: literal values, or the quoted `repo:` strings of an
+ * expression, where `formatlist("repo:%s:…", var.x, …)` resolves `%s` to `${var.x}`.
+ */
+function subjects(values: string[] | string): Subject[] {
+  const raw =
+    typeof values === 'string'
+      ? [...values.matchAll(/"(repo:[^"]*)"(?:\s*,\s*(var\.[A-Za-z0-9_]+))?/g)].map((m) => ({
+          text: m[1] ?? '',
+          firstArgument: m[2],
+        }))
+      : values.map((text) => ({ text, firstArgument: undefined }));
+  return raw.map(({ text, firstArgument }) => {
+    const match = /^repo:(\$\{var\.[A-Za-z0-9_]+\}|%s|[^:]*):(.*)$/.exec(text);
+    if (!match) return { repository: '', claim: text };
+    const [, repository = '', claim = ''] = match;
+    if (repository !== '%s') return { repository, claim };
+    return { repository: firstArgument ? `\${${firstArgument}}` : '%s', claim };
+  });
+}
+
+const pinnedRepository = (repository: string): boolean =>
+  repository === '${var.github_repository}' || /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(repository);
+
+/** Branch or environment claims only, without wildcards. */
+const deployClaim = (claim: string): boolean =>
+  /^(ref:refs\/heads\/|environment:)[^*?]+$/.test(claim);
+
+const hasWildcardSubject = (values: string[] | string): boolean =>
+  list(values).some((v) => v.includes('*'));
+
+/** Actions a role may hold while trusting wildcard GitHub subjects (plan: read + state lock). */
+const PLAN_ACTIONS = new Set([
+  's3:ListBucket',
+  's3:GetBucketVersioning',
+  's3:GetObject',
+  's3:PutObject',
+  's3:DeleteObject',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+  'secretsmanager:GetRandomPassword',
+  // Refreshing a Terraform-managed secret version during plan reads it (shared module:
+  // limited to the Redis AUTH secret and to KMS through Secrets Manager).
+  'secretsmanager:GetSecretValue',
+  'kms:Decrypt',
+]);
+
+function postgresParameterGroupForcesSsl(db: ResourceRef): boolean {
+  const groups = referencedNames(db.body['parameter_group_name'], 'aws_db_parameter_group');
+  return groups.some((name) =>
+    resources([db.module], 'aws_db_parameter_group')
+      .filter((g) => g.name === name)
+      .some((g) =>
+        blocks(g.body['parameter']).some(
+          (p) => p['name'] === 'rds.force_ssl' && String(p['value']) === '1',
+        ),
+      ),
+  );
+}
+
+function securityGroupsOf(ref: ResourceRef, attribute: string): ResourceRef[] {
+  const names = referencedNames(ref.body[attribute], 'aws_security_group');
+  return resources([ref.module], 'aws_security_group').filter((g) => names.includes(g.name));
+}
+
+/** Ingress rules of a security group: inline blocks and standalone rule resources. */
+function ingressRules(group: ResourceRef): { address: string; rule: Block; cidrs: unknown[] }[] {
+  const inline = blocks(group.body['ingress']).map((rule) => ({
+    address: addressOf(group),
+    rule,
+    cidrs: [rule['cidr_blocks'], rule['ipv6_cidr_blocks']],
+  }));
+  const legacy = attachedTo(group, 'aws_security_group_rule', 'security_group_id')
+    .filter((r) => r.body['type'] === 'ingress')
+    .map((r) => ({
+      address: addressOf(r),
+      rule: r.body,
+      cidrs: [r.body['cidr_blocks'], r.body['ipv6_cidr_blocks']],
+    }));
+  const modern = attachedTo(group, 'aws_vpc_security_group_ingress_rule', 'security_group_id').map(
+    (r) => ({
+      address: addressOf(r),
+      rule: r.body,
+      cidrs: [r.body['cidr_ipv4'], r.body['cidr_ipv6']],
+    }),
+  );
+  return [...inline, ...legacy, ...modern];
+}
+
+const isLoadBalancerGroup = (group: ResourceRef): boolean =>
+  /load.?balancer|\balb\b|\bnlb\b/i.test(
+    `${group.name} ${String(group.body['name'] ?? '')} ${String(group.body['description'] ?? '')}`,
+  );
+
+export const CONTROLS: readonly Control[] = [
+  // ------------------------------------------------------------------ encryption at rest
+  {
+    id: 'ENC-RDS-STORAGE',
+    category: 'encryption at rest',
+    description: 'RDS instances encrypt storage with a customer managed KMS key.',
+    rationale:
+      'A customer key lets us audit and revoke access to the data and its snapshots; the AWS-managed key cannot be shared or disabled.',
+    check: (m) =>
+      eachResource(m, 'aws_db_instance', (db) =>
+        !isTrue(db.body['storage_encrypted'])
+          ? 'storage_encrypted is not true'
+          : referencedNames(db.body['kms_key_id'], 'aws_kms_key').length === 0
+            ? 'kms_key_id does not name a customer managed aws_kms_key'
+            : undefined,
+      ),
+  },
+  {
+    id: 'ENC-RDS-INSIGHTS',
+    category: 'encryption at rest',
+    description: 'RDS Performance Insights is on and encrypted with a customer managed key.',
+    rationale:
+      'Performance Insights stores query text, which can contain payment data; it is encrypted like the database itself.',
+    check: (m) =>
+      eachResource(m, 'aws_db_instance', (db) =>
+        !isTrue(db.body['performance_insights_enabled'])
+          ? 'performance_insights_enabled is not true'
+          : referencedNames(db.body['performance_insights_kms_key_id'], 'aws_kms_key').length === 0
+            ? 'performance_insights_kms_key_id does not name a customer managed key'
+            : undefined,
+      ),
+  },
+  {
+    id: 'ENC-RDS-SECRET',
+    category: 'encryption at rest',
+    description:
+      'RDS master passwords are generated and kept by RDS in Secrets Manager (customer key), never written in the configuration.',
+    rationale:
+      'A password in Terraform ends up in state and plan files; manage_master_user_password keeps it out and lets RDS rotate it.',
+    check: (m) =>
+      eachResource(m, 'aws_db_instance', (db) =>
+        !isTrue(db.body['manage_master_user_password'])
+          ? 'manage_master_user_password is not true'
+          : db.body['password'] !== undefined
+            ? 'a password is set in the configuration'
+            : referencedNames(db.body['master_user_secret_kms_key_id'], 'aws_kms_key').length === 0
+              ? 'master_user_secret_kms_key_id does not name a customer managed key'
+              : undefined,
+      ),
+  },
+  {
+    id: 'ENC-CACHE-REST',
+    category: 'encryption at rest',
+    description: 'ElastiCache replication groups encrypt data at rest with a customer managed key.',
+    rationale:
+      'Redis snapshots and swap contain idempotency records; they are encrypted like the database.',
+    check: (m) =>
+      eachResource(m, 'aws_elasticache_replication_group', (rg) =>
+        !isTrue(rg.body['at_rest_encryption_enabled'])
+          ? 'at_rest_encryption_enabled is not true'
+          : referencedNames(rg.body['kms_key_id'], 'aws_kms_key').length === 0
+            ? 'kms_key_id does not name a customer managed key'
+            : undefined,
+      ),
+  },
+  {
+    id: 'ENC-S3',
+    category: 'encryption at rest',
+    description: 'Every S3 bucket has default encryption (SSE-KMS or SSE-S3).',
+    rationale: 'Objects written without an explicit encryption header must still be encrypted.',
+    check: (m) =>
+      eachResource(m, 'aws_s3_bucket', (bucket) => {
+        const configs = attachedTo(
+          bucket,
+          'aws_s3_bucket_server_side_encryption_configuration',
+          'bucket',
+        );
+        const algorithms = configs.flatMap((c) =>
+          blocks(c.body['rule']).map(
+            (r) => block(r, 'apply_server_side_encryption_by_default')?.['sse_algorithm'],
+          ),
+        );
+        return algorithms.some((a) => a === 'aws:kms' || a === 'AES256' || a === 'aws:kms:dsse')
+          ? undefined
+          : 'no server-side encryption configuration';
+      }),
+  },
+  {
+    id: 'ENC-EBS',
+    category: 'encryption at rest',
+    description: 'Node volumes (launch templates, EBS volumes) are encrypted.',
+    rationale: 'Container images, logs and emptyDir volumes of the API live on node disks.',
+    check: (m) => [
+      ...eachResource(m, 'aws_launch_template', (lt) => {
+        const mappings = blocks(lt.body['block_device_mappings']);
+        if (mappings.length === 0)
+          return 'no block_device_mappings: the AMI default (possibly unencrypted) applies';
+        return mappings.every((d) => isTrue(block(d, 'ebs')?.['encrypted']))
+          ? undefined
+          : 'a block device is not encrypted';
+      }),
+      ...eachResource(m, 'aws_ebs_volume', (v) =>
+        isTrue(v.body['encrypted']) ? undefined : 'volume not encrypted',
+      ),
+    ],
+  },
+  {
+    id: 'ENC-EKS-SECRETS',
+    category: 'encryption at rest',
+    description: 'EKS clusters envelope-encrypt Kubernetes Secrets with a KMS key.',
+    rationale:
+      'Secrets synced by external-secrets (database credentials) must not sit in etcd in clear.',
+    check: (m) =>
+      eachResource(m, 'aws_eks_cluster', (cluster) => {
+        const encryption = blocks(cluster.body['encryption_config']);
+        const ok = encryption.some(
+          (e) =>
+            includesValue((e['resources'] as string[] | undefined) ?? [], 'secrets') &&
+            referencedNames(block(e, 'provider')?.['key_arn'], 'aws_kms_key').length > 0,
+        );
+        return ok ? undefined : 'encryption_config does not encrypt secrets with a KMS key';
+      }),
+  },
+  {
+    id: 'ENC-LOGS',
+    category: 'encryption at rest',
+    description: 'CloudWatch log groups are encrypted with a customer managed key.',
+    rationale: 'Flow logs, audit logs and PostgreSQL logs reveal topology and queries.',
+    check: (m) =>
+      eachResource(m, 'aws_cloudwatch_log_group', (g) =>
+        referencedNames(g.body['kms_key_id'], 'aws_kms_key').length > 0
+          ? undefined
+          : 'kms_key_id not set to a customer key',
+      ),
+  },
+  {
+    id: 'ENC-ECR',
+    category: 'encryption at rest',
+    description: 'ECR repositories are encrypted with a customer managed KMS key.',
+    rationale: 'The key policy, not only IAM, then controls who can read the images.',
+    check: (m) =>
+      eachResource(m, 'aws_ecr_repository', (repo) => {
+        const config = block(repo.body, 'encryption_configuration');
+        return config?.['encryption_type'] === 'KMS' &&
+          referencedNames(config['kms_key'], 'aws_kms_key').length > 0
+          ? undefined
+          : 'encryption_configuration is not KMS with a customer key';
+      }),
+  },
+  {
+    id: 'ENC-SECRETS-MANAGER',
+    category: 'encryption at rest',
+    description: 'Secrets Manager secrets are encrypted with a customer managed key.',
+    rationale: 'Decrypting then needs kms:Decrypt on that key, a second, auditable permission.',
+    check: (m) =>
+      eachResource(m, 'aws_secretsmanager_secret', (s) =>
+        referencedNames(s.body['kms_key_id'], 'aws_kms_key').length > 0
+          ? undefined
+          : 'kms_key_id not set to a customer key',
+      ),
+  },
+  {
+    id: 'KMS-ROTATION',
+    category: 'encryption at rest',
+    description: 'Customer managed KMS keys rotate automatically.',
+    rationale: 'Yearly rotation limits how much data one key version protects (CIS AWS 3.6).',
+    check: (m) =>
+      eachResource(m, 'aws_kms_key', (k) =>
+        isTrue(k.body['enable_key_rotation']) ? undefined : 'enable_key_rotation is not true',
+      ),
+  },
+  // ------------------------------------------------------------------ encryption in transit
+  {
+    id: 'TLS-RDS',
+    category: 'encryption in transit',
+    description: 'PostgreSQL instances use a parameter group that sets rds.force_ssl = 1.',
+    rationale: 'Without it a misconfigured client silently connects in clear text.',
+    check: (m) =>
+      eachResource(m, 'aws_db_instance', (db) =>
+        String(db.body['engine'] ?? '').startsWith('postgres') &&
+        !postgresParameterGroupForcesSsl(db)
+          ? 'the parameter group does not set rds.force_ssl = 1'
+          : undefined,
+      ),
+  },
+  {
+    id: 'TLS-CACHE',
+    category: 'encryption in transit',
+    description: 'ElastiCache requires TLS in transit and an AUTH token.',
+    rationale:
+      'Redis traffic crosses the VPC between nodes and pods; AUTH stops any pod in the VPC from reading keys.',
+    check: (m) =>
+      eachResource(m, 'aws_elasticache_replication_group', (rg) =>
+        !isTrue(rg.body['transit_encryption_enabled'])
+          ? 'transit_encryption_enabled is not true'
+          : rg.body['transit_encryption_mode'] === 'preferred'
+            ? 'transit_encryption_mode is "preferred" (clear text still accepted)'
+            : !isSet(rg.body['auth_token'])
+              ? 'no auth_token'
+              : undefined,
+      ),
+  },
+  {
+    id: 'TLS-S3',
+    category: 'encryption in transit',
+    description:
+      'Every S3 bucket policy denies requests without TLS (aws:SecureTransport = false).',
+    rationale: 'S3 still accepts HTTP; only a bucket policy refuses it.',
+    check: (m) =>
+      eachResource(m, 'aws_s3_bucket', (bucket) => {
+        const denies = attachedTo(bucket, 'aws_s3_bucket_policy', 'bucket').some((policy) =>
+          policyDocuments([policy.module])
+            .filter((d) => d.owner.name === policy.name && d.owner.type === 'aws_s3_bucket_policy')
+            .some((d) =>
+              (d.statements ?? []).some(
+                (s) =>
+                  s.effect === 'Deny' &&
+                  s.conditions.some(
+                    (c) =>
+                      c.test === 'Bool' &&
+                      c.variable === 'aws:SecureTransport' &&
+                      includesValue(c.values, 'false'),
+                  ),
+              ),
+            ),
+        );
+        return denies ? undefined : 'no bucket policy denying aws:SecureTransport = false';
+      }),
+  },
+  // ------------------------------------------------------------------ exposure
+  {
+    id: 'PUB-RDS',
+    category: 'exposure',
+    description: 'RDS instances are explicitly not publicly accessible.',
+    rationale: 'A public RDS endpoint is one security group mistake away from the internet.',
+    check: (m) =>
+      eachResource(m, 'aws_db_instance', (db) =>
+        isFalse(db.body['publicly_accessible']) ? undefined : 'publicly_accessible is not false',
+      ),
+  },
+  {
+    id: 'PUB-S3-BLOCK',
+    category: 'exposure',
+    description: 'Every S3 bucket has a public access block with all four settings on.',
+    rationale: 'Blocks public ACLs and policies even if someone adds one later by hand.',
+    check: (m) =>
+      eachResource(m, 'aws_s3_bucket', (bucket) => {
+        const blocked = attachedTo(bucket, 'aws_s3_bucket_public_access_block', 'bucket').some(
+          (b) =>
+            [
+              'block_public_acls',
+              'block_public_policy',
+              'ignore_public_acls',
+              'restrict_public_buckets',
+            ].every((k) => isTrue(b.body[k])),
+        );
+        return blocked ? undefined : 'no public access block with all four settings true';
+      }),
+  },
+  {
+    id: 'PUB-S3-OWNERSHIP',
+    category: 'exposure',
+    description: 'S3 buckets disable ACLs (object ownership BucketOwnerEnforced).',
+    rationale: 'With ACLs off, only policies grant access: one place to audit.',
+    check: (m) =>
+      eachResource(m, 'aws_s3_bucket', (bucket) =>
+        attachedTo(bucket, 'aws_s3_bucket_ownership_controls', 'bucket').some(
+          (o) => block(o.body, 'rule')?.['object_ownership'] === 'BucketOwnerEnforced',
+        )
+          ? undefined
+          : 'no ownership controls with BucketOwnerEnforced',
+      ),
+  },
+  {
+    id: 'PUB-EKS-ENDPOINT',
+    category: 'exposure',
+    description:
+      'EKS API endpoints are private, and a public endpoint is either off or restricted to listed CIDRs (0.0.0.0/0 refused).',
+    rationale:
+      'The Kubernetes API is the keys to the platform; exposing it to the internet invites credential stuffing and 0-days.',
+    check: (m) =>
+      eachResource(m, 'aws_eks_cluster', (cluster) => {
+        const vpc = block(cluster.body, 'vpc_config') ?? {};
+        if (!isTrue(vpc['endpoint_private_access'])) return 'endpoint_private_access is not true';
+        if (isFalse(vpc['endpoint_public_access'])) return undefined;
+        const cidrs = vpc['public_access_cidrs'];
+        if (cidrs === undefined)
+          return 'public endpoint without public_access_cidrs (defaults to 0.0.0.0/0)';
+        if (isOpenCidr(cidrs)) return 'public_access_cidrs contains 0.0.0.0/0';
+        const names = referencedNames(cidrs, 'var');
+        const guarded = names.some((name) =>
+          validations(cluster.module, name).some(
+            (v) => v.condition.includes('0.0.0.0/0') && v.condition.includes('!'),
+          ),
+        );
+        return Array.isArray(cidrs) || guarded
+          ? undefined
+          : 'public_access_cidrs comes from an input that does not refuse 0.0.0.0/0';
+      }),
+  },
+  // ------------------------------------------------------------------ network
+  {
+    id: 'NET-OPEN-INGRESS',
+    category: 'network',
+    description:
+      'No security group admits 0.0.0.0/0 or ::/0, except a load balancer security group on ports 80 and 443.',
+    rationale: 'Everything else is reached through the load balancer or from inside the VPC.',
+    check: (m) =>
+      resources(m, 'aws_security_group').flatMap((group) =>
+        ingressRules(group)
+          .filter(({ cidrs }) => cidrs.some(isOpenCidr))
+          .filter(
+            ({ rule }) =>
+              !(
+                isLoadBalancerGroup(group) &&
+                [80, 443].includes(Number(rule['from_port'])) &&
+                rule['from_port'] === rule['to_port']
+              ),
+          )
+          .map(({ address }) => ({
+            address,
+            message: `ingress from the internet into ${group.name}`,
+          })),
+      ),
+  },
+  {
+    id: 'NET-DATA-SOURCES',
+    category: 'network',
+    description:
+      'Security groups of RDS and ElastiCache admit only other security groups, never CIDR ranges.',
+    rationale:
+      'Only the EKS nodes talk to the data tier; a CIDR would admit anything that lands in that range.',
+    check: (m) =>
+      [
+        ...resources(m, 'aws_db_instance').flatMap((db) =>
+          securityGroupsOf(db, 'vpc_security_group_ids'),
+        ),
+        ...resources(m, 'aws_elasticache_replication_group').flatMap((rg) =>
+          securityGroupsOf(rg, 'security_group_ids'),
+        ),
+      ].flatMap((group) => {
+        return ingressRules(group)
+          .filter(({ cidrs }) => cidrs.some((c) => isSet(c)))
+          .map(({ address }) => ({ address, message: 'data tier ingress from a CIDR range' }));
+      }),
+  },
+  {
+    id: 'NET-DEFAULT-SG',
+    category: 'network',
+    description: "Every VPC's default security group is managed and has no rules.",
+    rationale:
+      'Resources created without a security group fall into the default one; it must deny everything (CIS AWS 5.4).',
+    check: (m) =>
+      eachResource(m, 'aws_vpc', (vpc) => {
+        const defaults = attachedTo(vpc, 'aws_default_security_group', 'vpc_id');
+        if (defaults.length === 0) return 'the default security group is not managed';
+        return defaults.some(
+          (d) => blocks(d.body['ingress']).length > 0 || blocks(d.body['egress']).length > 0,
+        )
+          ? 'the default security group has rules'
+          : undefined;
+      }),
+  },
+  {
+    id: 'NET-FLOW-LOGS',
+    category: 'logging',
+    description: 'Every VPC has flow logs of ALL traffic.',
+    rationale:
+      'Flow logs are the only record of who talked to what when investigating an incident.',
+    check: (m) =>
+      eachResource(m, 'aws_vpc', (vpc) =>
+        attachedTo(vpc, 'aws_flow_log', 'vpc_id').some((f) => f.body['traffic_type'] === 'ALL')
+          ? undefined
+          : 'no aws_flow_log with traffic_type ALL',
+      ),
+  },
+  // ------------------------------------------------------------------ logging
+  {
+    id: 'LOG-RETENTION',
+    category: 'logging',
+    description: 'CloudWatch log groups have a retention period.',
+    rationale:
+      'Without one logs are kept (and billed) forever; with one, retention is a decision per environment.',
+    check: (m) =>
+      eachResource(m, 'aws_cloudwatch_log_group', (g) =>
+        isSet(g.body['retention_in_days']) && g.body['retention_in_days'] !== 0
+          ? undefined
+          : 'retention_in_days not set',
+      ),
+  },
+  {
+    id: 'LOG-EKS-CONTROL-PLANE',
+    category: 'logging',
+    description: 'EKS clusters send api, audit and authenticator logs to CloudWatch.',
+    rationale: 'The audit log answers "who did what in the cluster".',
+    check: (m) =>
+      eachResource(m, 'aws_eks_cluster', (cluster) => {
+        const types = cluster.body['enabled_cluster_log_types'];
+        const missing = ['api', 'audit', 'authenticator'].filter(
+          (t) => !(Array.isArray(types) && types.includes(t)),
+        );
+        return missing.length ? `control-plane logs missing: ${missing.join(', ')}` : undefined;
+      }),
+  },
+  {
+    id: 'LOG-RDS-EXPORTS',
+    category: 'logging',
+    description: 'RDS instances export their logs to CloudWatch Logs.',
+    rationale:
+      'Connection failures and slow queries must be visible without logging into the console.',
+    check: (m) =>
+      eachResource(m, 'aws_db_instance', (db) =>
+        isSet(db.body['enabled_cloudwatch_logs_exports'])
+          ? undefined
+          : 'enabled_cloudwatch_logs_exports is empty',
+      ),
+  },
+  // ------------------------------------------------------------------ compute
+  {
+    id: 'EC2-IMDSV2',
+    category: 'exposure',
+    description: 'Launch templates require IMDSv2 tokens with a hop limit of at most 2.',
+    rationale:
+      'IMDSv1 lets any SSRF in a pod read the node role credentials; hop limit 1–2 keeps the metadata service off other network hops.',
+    check: (m) =>
+      eachResource(m, 'aws_launch_template', (lt) => {
+        const metadata = block(lt.body, 'metadata_options');
+        if (metadata?.['http_tokens'] !== 'required')
+          return 'metadata_options.http_tokens is not "required"';
+        const hops = metadata['http_put_response_hop_limit'];
+        const name = variableName(hops);
+        const bounded =
+          typeof hops === 'number'
+            ? hops <= 2
+            : name !== undefined &&
+              validations(lt.module, name).some(
+                (v) =>
+                  /<=?\s*2|\[1, 2\]|between/i.test(v.condition) ||
+                  v.condition.includes('contains([1, 2]'),
+              );
+        return bounded ? undefined : 'http_put_response_hop_limit is not bounded to 2';
+      }),
+  },
+  // ------------------------------------------------------------------ identity
+  {
+    id: 'IAM-READABLE',
+    category: 'identity',
+    description:
+      'Every IAM, KMS and bucket policy is literal JSON or an aws_iam_policy_document, so these controls can read it.',
+    rationale: 'A policy the controls cannot read is a policy nobody checks: fail closed.',
+    check: (m) =>
+      policyDocuments(m)
+        .filter((d) => d.statements === undefined)
+        .map((d) => ({ address: d.address, message: 'policy cannot be read statically' })),
+  },
+  {
+    id: 'IAM-NO-STAR',
+    category: 'identity',
+    description: 'No identity policy allows Action "*" on Resource "*".',
+    rationale: 'Administrator access is never needed by a workload or a pipeline.',
+    check: (m) =>
+      policyDocuments(m)
+        .filter((d) => d.kind === 'identity')
+        .flatMap((d) =>
+          (d.statements ?? []).filter(statementGrantsEverything).map((s) => ({
+            address: d.address,
+            message: `statement ${s.sid ?? ''} allows * on *`.replace('  ', ' '),
+          })),
+        ),
+  },
+  {
+    id: 'IAM-OIDC-AUDIENCE',
+    category: 'identity',
+    description: 'Roles trusted by GitHub Actions require aud = sts.amazonaws.com (StringEquals).',
+    rationale:
+      'Without the audience check, a GitHub token minted for another service could be replayed against AWS.',
+    check: (m) =>
+      githubTrustStatements(m)
+        .filter(
+          ({ statement }) =>
+            !statement.conditions.some(
+              (c) =>
+                c.variable === `${GITHUB_OIDC}:aud` &&
+                c.test === 'StringEquals' &&
+                list(c.values).length === 1 &&
+                list(c.values)[0] === 'sts.amazonaws.com',
+            ),
+        )
+        .map(({ document }) => ({
+          address: document.address,
+          message: 'no StringEquals aud = sts.amazonaws.com',
+        })),
+  },
+  {
+    id: 'IAM-OIDC-REPOSITORY',
+    category: 'identity',
+    description:
+      'Roles trusted by GitHub Actions check the sub claim and pin it to the configured repository.',
+    rationale: 'Without a sub condition, any GitHub repository in the world could assume the role.',
+    check: (m) =>
+      githubTrustStatements(m)
+        .filter(({ statement }) => {
+          const sub = subjectCondition(statement);
+          const found = sub ? subjects(sub.values) : [];
+          return found.length === 0 || !found.every((x) => pinnedRepository(x.repository));
+        })
+        .map(({ document }) => ({
+          address: document.address,
+          message: 'sub is missing or not pinned to the repository',
+        })),
+  },
+  {
+    id: 'IAM-OIDC-DEPLOY-SUBJECTS',
+    category: 'identity',
+    description:
+      'Roles that GitHub Actions assume with exact subjects (the deploy role) accept only branches (ref:refs/heads/…) and GitHub environments, with StringEquals.',
+    rationale:
+      'Deploys must come from reviewed branches or from environments that carry approval gates, never from pull requests or tags.',
+    check: (m) =>
+      githubTrustStatements(m)
+        .filter(({ statement }) => {
+          const sub = subjectCondition(statement);
+          if (!sub || sub.test !== 'StringEquals') return false;
+          return !subjects(sub.values).every((x) => deployClaim(x.claim));
+        })
+        .map(({ document }) => ({
+          address: document.address,
+          message: 'deploy subjects include something else than branches and environments',
+        })),
+  },
+  {
+    id: 'IAM-OIDC-WILDCARD-READ-ONLY',
+    category: 'identity',
+    description:
+      'A role that GitHub Actions assumes with wildcard or StringLike subjects (any branch, pull requests) is read-only: ReadOnlyAccess plus the state lock.',
+    rationale: 'Anyone who can open a pull request can run a workflow as that role.',
+    check: (m) =>
+      githubTrustStatements(m)
+        .filter(({ statement }) => {
+          const sub = subjectCondition(statement);
+          return sub !== undefined && (sub.test === 'StringLike' || hasWildcardSubject(sub.values));
+        })
+        .flatMap(({ document }) => {
+          const role = document.owner;
+          const attached = attachedTo(role, 'aws_iam_role_policy_attachment', 'role')
+            .map((a) => String(a.body['policy_arn']))
+            .filter((arn) => !/:iam::aws:policy\/ReadOnlyAccess$/.test(arn));
+          const inline = policyDocuments([role.module])
+            .filter(
+              (d) =>
+                d.owner.type === 'aws_iam_role_policy' && references(d.owner.body['role'], role),
+            )
+            .flatMap((d) =>
+              (d.statements ?? [])
+                .filter((s) => s.effect === 'Allow')
+                .flatMap((s) => list(s.actions)),
+            )
+            .filter((action) => !PLAN_ACTIONS.has(action));
+          return [...attached, ...inline].map((grant) => ({
+            address: addressOf(role),
+            message: `wildcard-trusted role also holds ${grant}`,
+          }));
+        }),
+  },
+  {
+    id: 'IAM-POD-IDENTITY-TRUST',
+    category: 'identity',
+    description: 'Roles associated through EKS Pod Identity trust only pods.eks.amazonaws.com.',
+    rationale:
+      'A controller role that other principals can assume escapes the namespace/service-account binding.',
+    check: (m) =>
+      resources(m, 'aws_eks_pod_identity_association').flatMap((association) => {
+        const roles = referencedNames(association.body['role_arn'], 'aws_iam_role');
+        return resources([association.module], 'aws_iam_role')
+          .filter((r) => roles.includes(r.name))
+          .flatMap((role) => {
+            const trust = policyDocuments([role.module]).find(
+              (d) =>
+                d.owner === role || (d.owner.name === role.name && d.owner.type === 'aws_iam_role'),
+            );
+            const principals = (trust?.statements ?? []).flatMap((s) =>
+              s.principals.flatMap((p) => list(p.identifiers)),
+            );
+            return principals.length > 0 && principals.every((p) => p === 'pods.eks.amazonaws.com')
+              ? []
+              : [{ address: addressOf(role), message: 'trusts more than pods.eks.amazonaws.com' }];
+          });
+      }),
+  },
+  // ------------------------------------------------------------------ supply chain
+  {
+    id: 'ECR-IMMUTABLE',
+    category: 'supply chain',
+    description: 'ECR repositories have immutable tags.',
+    rationale: 'A deployed tag must always designate the same image, or rollbacks and audits lie.',
+    check: (m) =>
+      eachResource(m, 'aws_ecr_repository', (r) =>
+        r.body['image_tag_mutability'] === 'IMMUTABLE'
+          ? undefined
+          : 'image_tag_mutability is not IMMUTABLE',
+      ),
+  },
+  {
+    id: 'ECR-SCAN',
+    category: 'supply chain',
+    description: 'ECR repositories scan images on push and have a lifecycle policy.',
+    rationale:
+      'Known CVEs surface at push time; the lifecycle policy keeps old vulnerable images from piling up.',
+    check: (m) =>
+      eachResource(m, 'aws_ecr_repository', (r) =>
+        !isTrue(block(r.body, 'image_scanning_configuration')?.['scan_on_push'])
+          ? 'scan_on_push is not true'
+          : attachedTo(r, 'aws_ecr_lifecycle_policy', 'repository').length === 0
+            ? 'no lifecycle policy'
+            : undefined,
+      ),
+  },
+  // ------------------------------------------------------------------ resilience
+  {
+    id: 'PROD-RDS-DELETION-PROTECTION',
+    category: 'resilience',
+    description:
+      'RDS deletion protection is on, or comes from an input whose validation refuses false when environment = "production".',
+    rationale: 'A mistaken destroy or a renamed resource must not drop the production database.',
+    check: (m) =>
+      eachResource(m, 'aws_db_instance', (db) =>
+        enforcedInProduction(db.module, db.body['deletion_protection'], isTrue)
+          ? undefined
+          : 'deletion_protection is not guaranteed in production',
+      ),
+  },
+  {
+    id: 'PROD-RDS-MULTI-AZ',
+    category: 'resilience',
+    description: 'RDS Multi-AZ is on, or guaranteed in production by an input validation.',
+    rationale: 'An AZ failure must not take payments down.',
+    check: (m) =>
+      eachResource(m, 'aws_db_instance', (db) =>
+        enforcedInProduction(db.module, db.body['multi_az'], isTrue)
+          ? undefined
+          : 'multi_az is not guaranteed in production',
+      ),
+  },
+  {
+    id: 'PROD-RDS-FINAL-SNAPSHOT',
+    category: 'resilience',
+    description: 'RDS takes a final snapshot on deletion, guaranteed in production.',
+    rationale: 'The last copy of the data when an instance is deleted on purpose.',
+    check: (m) =>
+      eachResource(m, 'aws_db_instance', (db) =>
+        enforcedInProduction(db.module, db.body['skip_final_snapshot'], isFalse)
+          ? undefined
+          : 'skip_final_snapshot may be true in production',
+      ),
+  },
+  {
+    id: 'BACKUP-RDS-RETENTION',
+    category: 'resilience',
+    description:
+      'RDS keeps automated backups at least 7 days by default, and production enforces its minimum by validation.',
+    rationale:
+      'Point-in-time recovery needs backups; a bug found a week late must still be recoverable.',
+    check: (m) =>
+      eachResource(m, 'aws_db_instance', (db) => {
+        const value = db.body['backup_retention_period'];
+        if (numberBelow(db.module, value, 7))
+          return 'backup retention (or its default) is below 7 days';
+        return enforcedInProduction(db.module, value, (v) => typeof v === 'number' && v >= 7)
+          ? undefined
+          : 'nothing guarantees the production backup retention';
+      }),
+  },
+  {
+    id: 'PROD-CACHE-FAILOVER',
+    category: 'resilience',
+    description:
+      'Redis automatic failover and Multi-AZ are on, or guaranteed in production by input validations.',
+    rationale: 'Losing the primary must promote a replica instead of failing idempotency checks.',
+    check: (m) =>
+      eachResource(m, 'aws_elasticache_replication_group', (rg) =>
+        !enforcedInProduction(rg.module, rg.body['automatic_failover_enabled'], isTrue)
+          ? 'automatic_failover_enabled is not guaranteed in production'
+          : !enforcedInProduction(rg.module, rg.body['multi_az_enabled'], isTrue)
+            ? 'multi_az_enabled is not guaranteed in production'
+            : !isSet(rg.body['snapshot_retention_limit'])
+              ? 'snapshot_retention_limit not set'
+              : undefined,
+      ),
+  },
+  {
+    id: 'S3-VERSIONING-LIFECYCLE',
+    category: 'resilience',
+    description: 'S3 buckets are versioned and have a lifecycle configuration with an expiration.',
+    rationale:
+      'Versioning undoes overwrites and deletes; expiration keeps retention a decision, not an accident.',
+    check: (m) =>
+      eachResource(m, 'aws_s3_bucket', (bucket) =>
+        !attachedTo(bucket, 'aws_s3_bucket_versioning', 'bucket').some(
+          (v) => block(v.body, 'versioning_configuration')?.['status'] === 'Enabled',
+        )
+          ? 'versioning is not enabled'
+          : !attachedTo(bucket, 'aws_s3_bucket_lifecycle_configuration', 'bucket').some((l) =>
+                blocks(l.body['rule']).some(
+                  (r) => r['status'] === 'Enabled' && blocks(r['expiration']).length > 0,
+                ),
+              )
+            ? 'no enabled lifecycle rule with an expiration'
+            : undefined,
+      ),
+  },
+];
