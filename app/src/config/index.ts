@@ -1,0 +1,280 @@
+// The one place that reads the environment. Every value is validated at start-up so that a
+// bad deployment fails fast with one line naming the variable, instead of failing later on
+// the first request.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export type Environment = NodeJS.ProcessEnv;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export type SslSetting = false | { rejectUnauthorized: boolean; ca?: string };
+
+export interface PostgresConfig {
+  /** Either a connection string (DATABASE_URL) or discrete fields (YAML file / PG* variables). */
+  connectionString?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  ssl?: SslSetting;
+  poolMax: number;
+  connectionTimeoutMillis: number;
+  statementTimeoutMillis: number;
+  idleTimeoutMillis: number;
+}
+
+export interface RedisConfig {
+  url: string;
+  keyPrefix: string;
+  commandTimeoutMillis: number;
+  connectTimeoutMillis: number;
+}
+
+export interface AppConfig {
+  port: number;
+  appVersion: string;
+  appEnv: 'development' | 'staging' | 'production' | 'test';
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Full OTLP/HTTP traces URL (…/v1/traces); undefined → spans are written to stdout. */
+  otlpTracesUrl: string | undefined;
+  postgres: PostgresConfig;
+  redis: RedisConfig;
+  readinessTimeoutMillis: number;
+  shutdownDelayMillis: number;
+  shutdownTimeoutMillis: number;
+  idempotencyTtlSeconds: number;
+}
+
+const integer = (name: string, fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be an integer between ${min} and ${max} (got "${value}")`,
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const runtimeSchema = z.object({
+  PORT: integer('PORT', 8080, 1, 65535),
+  APP_VERSION: z.string().trim().min(1).optional().default('1.0.0'),
+  APP_ENV: z
+    .enum(['development', 'staging', 'production', 'test'])
+    .optional()
+    .default('development'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .optional()
+    .default('info'),
+  OTLP_ENDPOINT: z.string().trim().optional(),
+  READINESS_TIMEOUT_MS: integer('READINESS_TIMEOUT_MS', 1000, 50, 30000),
+  SHUTDOWN_DELAY_MS: integer('SHUTDOWN_DELAY_MS', 0, 0, 120000),
+  SHUTDOWN_TIMEOUT_MS: integer('SHUTDOWN_TIMEOUT_MS', 10000, 100, 120000),
+  IDEMPOTENCY_TTL_SECONDS: integer('IDEMPOTENCY_TTL_SECONDS', 86400, 1, 604800),
+  REDIS_URL: z
+    .string({ error: 'REDIS_URL is required (e.g. redis://127.0.0.1:6379)' })
+    .trim()
+    .refine((value) => /^rediss?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+      message: 'REDIS_URL must be a redis:// or rediss:// URL',
+    }),
+  REDIS_KEY_PREFIX: z.string().optional().default('payflow:'),
+  REDIS_COMMAND_TIMEOUT_MS: integer('REDIS_COMMAND_TIMEOUT_MS', 500, 10, 60000),
+  REDIS_CONNECT_TIMEOUT_MS: integer('REDIS_CONNECT_TIMEOUT_MS', 2000, 10, 60000),
+});
+
+const poolSchema = z.object({
+  PG_POOL_MAX: integer('PG_POOL_MAX', 10, 1, 200),
+  PG_CONNECTION_TIMEOUT_MS: integer('PG_CONNECTION_TIMEOUT_MS', 2000, 10, 60000),
+  PG_STATEMENT_TIMEOUT_MS: integer('PG_STATEMENT_TIMEOUT_MS', 5000, 10, 600000),
+  PG_IDLE_TIMEOUT_MS: integer('PG_IDLE_TIMEOUT_MS', 30000, 100, 3600000),
+});
+
+const sslModes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+
+// The seed's contract: a YAML file with the non-secret connection settings, the password apart.
+const postgresFileSchema = z.strictObject({
+  host: z.string().trim().min(1),
+  port: z.coerce.number().int().min(1).max(65535).optional().default(5432),
+  user: z.string().trim().min(1),
+  name: z.string().trim().min(1),
+  ssl_mode: z.enum(sslModes).optional().default('prefer'),
+});
+
+/** All issues on one line, each naming its variable (or YAML key). */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const name = issue.path.join('.');
+      return name === '' || issue.message.startsWith(name)
+        ? issue.message
+        : `${name}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function sslFor(mode: (typeof sslModes)[number], env: Environment): SslSetting {
+  if (mode === 'disable') return false;
+  const verify = mode === 'verify-ca' || mode === 'verify-full';
+  const caPath = env.PGSSLROOTCERT;
+  if (verify && caPath) {
+    try {
+      return { rejectUnauthorized: true, ca: readFileSync(caPath, 'utf8') };
+    } catch (error) {
+      throw new ConfigError(
+        `PGSSLROOTCERT: cannot read ${caPath} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  }
+  // allow/prefer/require encrypt without verifying the server certificate, as libpq does.
+  return { rejectUnauthorized: verify };
+}
+
+function loadPostgresFromFile(path: string, env: Environment) {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `POSTGRES_CONFIGURATION: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch {
+    throw new ConfigError(`POSTGRES_CONFIGURATION: ${path} is not valid YAML`);
+  }
+  const parsed = postgresFileSchema.safeParse(document ?? {});
+  if (!parsed.success) {
+    throw new ConfigError(`POSTGRES_CONFIGURATION (${path}): ${describeIssues(parsed.error)}`);
+  }
+  const password = env.POSTGRES_PASSWORD;
+  if (password === undefined || password === '') {
+    throw new ConfigError('POSTGRES_PASSWORD is required when POSTGRES_CONFIGURATION is set');
+  }
+  const file = parsed.data;
+  return {
+    host: file.host,
+    port: file.port,
+    user: file.user,
+    database: file.name,
+    password,
+    ssl: sslFor(file.ssl_mode, env),
+  };
+}
+
+function loadPostgresConnection(env: Environment): Omit<PostgresConfig, keyof PoolSettings> {
+  if (env.POSTGRES_CONFIGURATION) return loadPostgresFromFile(env.POSTGRES_CONFIGURATION, env);
+  if (env.DATABASE_URL) {
+    const url = env.DATABASE_URL.trim();
+    if (!/^postgres(ql)?:\/\//.test(url) || !URL.canParse(url)) {
+      throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+    }
+    return { connectionString: url };
+  }
+  if (env.PGHOST) {
+    const port = env.PGPORT ? Number(env.PGPORT) : 5432;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new ConfigError(`PGPORT must be an integer between 1 and 65535 (got "${env.PGPORT}")`);
+    }
+    const mode = (env.PGSSLMODE ?? 'prefer') as (typeof sslModes)[number];
+    if (!sslModes.includes(mode)) {
+      throw new ConfigError(`PGSSLMODE must be one of ${sslModes.join(', ')}`);
+    }
+    return {
+      host: env.PGHOST,
+      port,
+      user: env.PGUSER ?? 'postgres',
+      password: env.PGPASSWORD,
+      database: env.PGDATABASE ?? env.PGUSER ?? 'postgres',
+      ssl: env.PGSSLMODE ? sslFor(mode, env) : false,
+    };
+  }
+  throw new ConfigError(
+    'DATABASE_URL is required (or POSTGRES_CONFIGURATION + POSTGRES_PASSWORD, or PGHOST/PGUSER/PGPASSWORD)',
+  );
+}
+
+type PoolSettings = Pick<
+  PostgresConfig,
+  'poolMax' | 'connectionTimeoutMillis' | 'statementTimeoutMillis' | 'idleTimeoutMillis'
+>;
+
+/** PostgreSQL settings only: what the migration command needs (it never talks to Redis). */
+export function loadPostgresConfig(env: Environment = process.env): PostgresConfig {
+  const pool = poolSchema.safeParse(env);
+  if (!pool.success) throw new ConfigError(describeIssues(pool.error));
+  return {
+    ...loadPostgresConnection(env),
+    poolMax: pool.data.PG_POOL_MAX,
+    connectionTimeoutMillis: pool.data.PG_CONNECTION_TIMEOUT_MS,
+    statementTimeoutMillis: pool.data.PG_STATEMENT_TIMEOUT_MS,
+    idleTimeoutMillis: pool.data.PG_IDLE_TIMEOUT_MS,
+  };
+}
+
+/** Accepts `host:port` (the seed's form, e.g. tempo:4318) or a URL; returns the traces URL. */
+export function otlpTracesUrl(endpoint: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) ? endpoint : `http://${endpoint}`;
+  if (!URL.canParse(withScheme)) {
+    throw new ConfigError(`OTLP_ENDPOINT must be host:port or an http(s) URL (got "${endpoint}")`);
+  }
+  const url = new URL(withScheme);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`OTLP_ENDPOINT must use http or https (got "${url.protocol}")`);
+  }
+  if (!url.pathname.endsWith('/v1/traces')) {
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}/v1/traces`;
+  }
+  return url.toString();
+}
+
+/** Logger settings alone: for the migration command, which needs neither Redis nor a port. */
+export function loadLogSettings(env: Environment = process.env) {
+  const parsed = runtimeSchema
+    .pick({ APP_VERSION: true, APP_ENV: true, LOG_LEVEL: true })
+    .safeParse(env);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  return {
+    level: parsed.data.LOG_LEVEL,
+    appVersion: parsed.data.APP_VERSION,
+    appEnv: parsed.data.APP_ENV,
+  };
+}
+
+export function loadConfig(env: Environment = process.env): AppConfig {
+  const runtime = runtimeSchema.safeParse(env);
+  if (!runtime.success) throw new ConfigError(describeIssues(runtime.error));
+  const values = runtime.data;
+  const otlp = values.OTLP_ENDPOINT ? otlpTracesUrl(values.OTLP_ENDPOINT) : undefined;
+  return {
+    port: values.PORT,
+    appVersion: values.APP_VERSION,
+    appEnv: values.APP_ENV,
+    logLevel: values.LOG_LEVEL,
+    otlpTracesUrl: otlp,
+    postgres: loadPostgresConfig(env),
+    redis: {
+      url: values.REDIS_URL,
+      keyPrefix: values.REDIS_KEY_PREFIX,
+      commandTimeoutMillis: values.REDIS_COMMAND_TIMEOUT_MS,
+      connectTimeoutMillis: values.REDIS_CONNECT_TIMEOUT_MS,
+    },
+    readinessTimeoutMillis: values.READINESS_TIMEOUT_MS,
+    shutdownDelayMillis: values.SHUTDOWN_DELAY_MS,
+    shutdownTimeoutMillis: values.SHUTDOWN_TIMEOUT_MS,
+    idempotencyTtlSeconds: values.IDEMPOTENCY_TTL_SECONDS,
+  };
+}

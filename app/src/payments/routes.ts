@@ -1,0 +1,87 @@
+import express, { type Express, type RequestHandler } from 'express';
+import { BadRequestError, NotFoundError, ValidationError } from '../errors';
+import { methodNotAllowed } from '../http/method-not-allowed';
+import { createPaymentSchema, describeValidationIssues } from './schema';
+import { decodeCursor, type PaymentService } from './service';
+
+const idempotencyKeyPattern = /^[\x20-\x7E]{1,255}$/;
+const paymentIdPattern = /^pay_[0-9a-f]{32}$/;
+
+const requireJson: RequestHandler = (req, _res, next) => {
+  if (!req.is('application/json')) {
+    next(
+      Object.assign(new Error('Content-Type must be application/json'), {
+        status: 415,
+        type: 'content_type.unsupported',
+      }),
+    );
+    return;
+  }
+  next();
+};
+
+function readIdempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const key = header.trim();
+  if (!idempotencyKeyPattern.test(key) || key.length === 0) {
+    throw new BadRequestError(
+      'invalid_idempotency_key',
+      'Idempotency-Key must be 1 to 255 printable ASCII characters',
+    );
+  }
+  return key;
+}
+
+function readLimit(raw: unknown): number {
+  if (raw === undefined) return 20;
+  const limit = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw new BadRequestError('invalid_query', 'limit must be an integer between 1 and 100');
+  }
+  return limit;
+}
+
+export function registerPaymentRoutes(
+  app: Express,
+  payments: PaymentService,
+  bodyLimit: string,
+): void {
+  const jsonBody = express.json({ limit: bodyLimit, strict: true });
+
+  app
+    .route('/api/v1/payments')
+    .post(requireJson, jsonBody, async (req, res) => {
+      const idempotencyKey = readIdempotencyKey(req.get('Idempotency-Key'));
+      const parsed = createPaymentSchema.safeParse(req.body);
+      if (!parsed.success) {
+        throw new ValidationError(
+          'The payment request is invalid',
+          describeValidationIssues(parsed.error),
+        );
+      }
+      const result = await payments.create(parsed.data, idempotencyKey);
+      if (result.replayed) res.set('Idempotent-Replayed', 'true');
+      res.status(result.status).location(`/api/v1/payments/${result.body.id}`).json(result.body);
+    })
+    .get(async (req, res) => {
+      const limit = readLimit(req.query.limit);
+      const rawCursor = req.query.cursor;
+      let cursor;
+      if (rawCursor !== undefined) {
+        cursor = typeof rawCursor === 'string' ? decodeCursor(rawCursor) : undefined;
+        if (!cursor)
+          throw new BadRequestError('invalid_query', 'cursor is not a valid page cursor');
+      }
+      res.json(await payments.list(limit, cursor));
+    })
+    .all(methodNotAllowed(['GET', 'POST']));
+
+  app
+    .route('/api/v1/payments/:id')
+    .get(async (req, res) => {
+      const id = String(req.params.id);
+      if (!paymentIdPattern.test(id)) throw new NotFoundError(`Payment ${id} not found`);
+      res.json(await payments.get(id));
+    })
+    .all(methodNotAllowed(['GET']));
+}

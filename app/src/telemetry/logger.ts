@@ -1,0 +1,48 @@
+// One logger for the whole process: JSON lines on stdout, each carrying the active trace
+// and span ids so that a log line leads to its trace in Tempo (and back).
+import { context, trace } from '@opentelemetry/api';
+import pino from 'pino';
+
+export type Logger = pino.Logger;
+
+export interface LoggerSettings {
+  level: string;
+  appVersion: string;
+  appEnv: string;
+}
+
+export function createLogger(
+  settings: LoggerSettings,
+  destination: pino.DestinationStream = pino.destination({ dest: 1, sync: true }),
+): Logger {
+  return pino(
+    {
+      level: settings.level,
+      base: { service: 'payflow-api', version: settings.appVersion, env: settings.appEnv },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      mixin() {
+        const span = trace.getSpan(context.active());
+        if (!span) return {};
+        const { traceId, spanId } = span.spanContext();
+        return { trace_id: traceId, span_id: spanId };
+      },
+      // Defence in depth: nothing that looks like a credential reaches the logs even if a
+      // caller passes a whole object by mistake.
+      redact: {
+        paths: [
+          'password',
+          '*.password',
+          'authorization',
+          '*.authorization',
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'connectionString',
+          '*.connectionString',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,232 @@
+// The configuration contract: POSTGRES_CONFIGURATION (YAML) + POSTGRES_PASSWORD, DATABASE_URL,
+// PG* variables, and one clear line naming the variable when something is wrong.
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ConfigError,
+  loadConfig,
+  loadLogSettings,
+  loadPostgresConfig,
+  otlpTracesUrl,
+} from '../src/config';
+
+describe('configuration', function () {
+  let dir: string;
+  const redis = { REDIS_URL: 'redis://127.0.0.1:6379' };
+  const yamlFile = (text: string) => {
+    const path = join(dir, `pg-${Math.random().toString(16).slice(2)}.yaml`);
+    writeFileSync(path, text);
+    return path;
+  };
+  const failure = (env: NodeJS.ProcessEnv): string => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).to.be.instanceOf(ConfigError);
+      expect((error as Error).message).to.not.include('\n');
+      return (error as Error).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'payflow-config-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the YAML file and the password from POSTGRES_PASSWORD', function () {
+    const config = loadConfig({
+      ...redis,
+      POSTGRES_CONFIGURATION: yamlFile(
+        'host: db.internal\nport: 6543\nuser: payflow\nname: payments\nssl_mode: require\n',
+      ),
+      POSTGRES_PASSWORD: 'change-me',
+    });
+    expect(config.postgres).to.include({
+      host: 'db.internal',
+      port: 6543,
+      user: 'payflow',
+      database: 'payments',
+      password: 'change-me',
+    });
+    expect(config.postgres.ssl).to.deep.equal({ rejectUnauthorized: false });
+    expect(config.postgres.connectionString).to.equal(undefined);
+  });
+
+  it('maps ssl_mode disable and verify-full, and defaults the port to 5432', function () {
+    const base = 'host: h\nuser: u\nname: n\n';
+    const disabled = loadPostgresConfig({
+      POSTGRES_CONFIGURATION: yamlFile(`${base}ssl_mode: disable\n`),
+      POSTGRES_PASSWORD: 'p',
+    });
+    expect(disabled.ssl).to.equal(false);
+    expect(disabled.port).to.equal(5432);
+    const verified = loadPostgresConfig({
+      POSTGRES_CONFIGURATION: yamlFile(`${base}ssl_mode: verify-full\n`),
+      POSTGRES_PASSWORD: 'p',
+    });
+    expect(verified.ssl).to.deep.equal({ rejectUnauthorized: true });
+    const ca = yamlFile('not really a certificate');
+    const withCa = loadPostgresConfig({
+      POSTGRES_CONFIGURATION: yamlFile(`${base}ssl_mode: verify-ca\n`),
+      POSTGRES_PASSWORD: 'p',
+      PGSSLROOTCERT: ca,
+    });
+    expect(withCa.ssl).to.deep.equal({ rejectUnauthorized: true, ca: 'not really a certificate' });
+  });
+
+  const yamlErrors: Array<[string, string, NodeJS.ProcessEnv, RegExp]> = [
+    ['a missing password', 'host: h\nuser: u\nname: n\n', {}, /^POSTGRES_PASSWORD is required/],
+    [
+      'a missing host',
+      'user: u\nname: n\n',
+      { POSTGRES_PASSWORD: 'p' },
+      /POSTGRES_CONFIGURATION .*host/,
+    ],
+    [
+      'an unknown key',
+      'host: h\nuser: u\nname: n\npassword: x\n',
+      { POSTGRES_PASSWORD: 'p' },
+      /POSTGRES_CONFIGURATION .*password/,
+    ],
+    [
+      'a bad ssl_mode',
+      'host: h\nuser: u\nname: n\nssl_mode: maybe\n',
+      { POSTGRES_PASSWORD: 'p' },
+      /ssl_mode/,
+    ],
+    ['a bad port', 'host: h\nport: 99999\nuser: u\nname: n\n', { POSTGRES_PASSWORD: 'p' }, /port/],
+    ['invalid YAML', 'host: [unclosed\n', { POSTGRES_PASSWORD: 'p' }, /not valid YAML/],
+  ];
+  for (const [name, text, env, pattern] of yamlErrors) {
+    it(`names the problem for ${name}`, function () {
+      expect(failure({ ...redis, ...env, POSTGRES_CONFIGURATION: yamlFile(text) })).to.match(
+        pattern,
+      );
+    });
+  }
+
+  it('names a YAML file that cannot be read', function () {
+    expect(
+      failure({
+        ...redis,
+        POSTGRES_CONFIGURATION: join(dir, 'absent.yaml'),
+        POSTGRES_PASSWORD: 'p',
+      }),
+    ).to.match(/^POSTGRES_CONFIGURATION: cannot read .*absent\.yaml \(ENOENT\)$/);
+  });
+
+  it('accepts DATABASE_URL and PG* variables as alternatives', function () {
+    expect(
+      loadPostgresConfig({ DATABASE_URL: 'postgres://u:p@h:5432/d' }).connectionString,
+    ).to.equal('postgres://u:p@h:5432/d');
+    const fromPg = loadPostgresConfig({
+      PGHOST: 'h',
+      PGPORT: '6000',
+      PGUSER: 'u',
+      PGPASSWORD: 'p',
+      PGDATABASE: 'd',
+      PGSSLMODE: 'require',
+    });
+    expect(fromPg).to.include({ host: 'h', port: 6000, user: 'u', password: 'p', database: 'd' });
+    expect(fromPg.ssl).to.deep.equal({ rejectUnauthorized: false });
+    expect(() => loadPostgresConfig({ PGHOST: 'h', PGPORT: 'x' })).to.throw(ConfigError, /^PGPORT/);
+    expect(() => loadPostgresConfig({ PGHOST: 'h', PGSSLMODE: 'sometimes' })).to.throw(
+      ConfigError,
+      /^PGSSLMODE/,
+    );
+  });
+
+  it('requires some PostgreSQL setting and a valid DATABASE_URL', function () {
+    expect(failure({ ...redis })).to.match(/^DATABASE_URL is required/);
+    expect(failure({ ...redis, DATABASE_URL: 'mysql://x' })).to.match(
+      /^DATABASE_URL must be a postgres/,
+    );
+  });
+
+  it('applies defaults and reads every runtime variable', function () {
+    const defaults = loadConfig({ ...redis, DATABASE_URL: 'postgres://h/d' });
+    expect(defaults).to.include({
+      port: 8080,
+      appEnv: 'development',
+      logLevel: 'info',
+      otlpTracesUrl: undefined,
+    });
+    expect(defaults.postgres).to.include({
+      poolMax: 10,
+      connectionTimeoutMillis: 2000,
+      statementTimeoutMillis: 5000,
+    });
+    expect(defaults.redis).to.include({ keyPrefix: 'payflow:', commandTimeoutMillis: 500 });
+    expect(defaults.idempotencyTtlSeconds).to.equal(86400);
+    const custom = loadConfig({
+      ...redis,
+      DATABASE_URL: 'postgres://h/d',
+      PORT: '9000',
+      APP_VERSION: '2.3.4',
+      APP_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      OTLP_ENDPOINT: 'tempo:4318',
+      PG_POOL_MAX: '20',
+    });
+    expect(custom).to.include({
+      port: 9000,
+      appVersion: '2.3.4',
+      appEnv: 'production',
+      logLevel: 'warn',
+    });
+    expect(custom.otlpTracesUrl).to.equal('http://tempo:4318/v1/traces');
+    expect(custom.postgres.poolMax).to.equal(20);
+  });
+
+  const runtimeErrors: Array<[NodeJS.ProcessEnv, RegExp]> = [
+    [{ DATABASE_URL: 'postgres://h/d' }, /^REDIS_URL is required/],
+    [
+      { ...redis, REDIS_URL: 'http://nope', DATABASE_URL: 'postgres://h/d' },
+      /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL$/,
+    ],
+    [
+      { ...redis, DATABASE_URL: 'postgres://h/d', PORT: 'eighty' },
+      /^PORT must be an integer between 1 and 65535 \(got "eighty"\)$/,
+    ],
+    [{ ...redis, DATABASE_URL: 'postgres://h/d', PORT: '70000' }, /^PORT must be/],
+    [{ ...redis, DATABASE_URL: 'postgres://h/d', APP_ENV: 'prod' }, /^APP_ENV: /],
+    [{ ...redis, DATABASE_URL: 'postgres://h/d', LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
+    [{ ...redis, DATABASE_URL: 'postgres://h/d', PG_POOL_MAX: '0' }, /^PG_POOL_MAX must be/],
+    [
+      { ...redis, DATABASE_URL: 'postgres://h/d', OTLP_ENDPOINT: 'ftp://tempo:21' },
+      /^OTLP_ENDPOINT must use http/,
+    ],
+    [
+      { ...redis, DATABASE_URL: 'postgres://h/d', OTLP_ENDPOINT: 'http://[::1' },
+      /^OTLP_ENDPOINT must be host:port/,
+    ],
+  ];
+  for (const [env, pattern] of runtimeErrors) {
+    it(`rejects ${JSON.stringify(env).slice(0, 90)} with ${pattern}`, function () {
+      expect(failure(env)).to.match(pattern);
+    });
+  }
+
+  it('turns OTLP_ENDPOINT host:port or URL into the /v1/traces URL', function () {
+    expect(otlpTracesUrl('tempo:4318')).to.equal('http://tempo:4318/v1/traces');
+    expect(otlpTracesUrl('http://collector:4318/')).to.equal('http://collector:4318/v1/traces');
+    expect(otlpTracesUrl('https://otel.example.com/v1/traces')).to.equal(
+      'https://otel.example.com/v1/traces',
+    );
+    expect(otlpTracesUrl('https://otel.example.com/prefix')).to.equal(
+      'https://otel.example.com/prefix/v1/traces',
+    );
+  });
+
+  it('loads the logger settings alone for the migration command', function () {
+    expect(loadLogSettings({ LOG_LEVEL: 'debug' })).to.deep.equal({
+      level: 'debug',
+      appVersion: '1.0.0',
+      appEnv: 'development',
+    });
+    expect(() => loadLogSettings({ LOG_LEVEL: 'chatty' })).to.throw(ConfigError, /LOG_LEVEL/);
+  });
+});

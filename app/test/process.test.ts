@@ -1,0 +1,302 @@
+// The API as a real process (src/server.ts): start-up refusals, the YAML configuration
+// contract end to end, graceful shutdown with a request in flight, and OTLP trace export whose
+// trace ids match the JSON log lines.
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import {
+  createTestDatabase,
+  deleteRedisKeys,
+  freePort,
+  jsonLines,
+  sharedServers,
+  sleep,
+  spawnEntryPoint,
+  uniqueName,
+  waitFor,
+  type SpawnedProcess,
+  type TestDatabase,
+} from './support/servers';
+import { migrate } from './support/service';
+
+interface ExportedSpan {
+  traceId: string;
+  spanId: string;
+  name: string;
+}
+
+describe('the API process', function () {
+  this.timeout(60000);
+  let migrated: TestDatabase;
+  let empty: TestDatabase;
+  let dir: string;
+  const keyPrefix = `${uniqueName('payflow_process')}:`;
+  const children: SpawnedProcess[] = [];
+
+  const baseEnv = (port: number): NodeJS.ProcessEnv => ({
+    DATABASE_URL: migrated.url,
+    REDIS_URL: sharedServers().redisUrl,
+    REDIS_KEY_PREFIX: keyPrefix,
+    PORT: String(port),
+    APP_ENV: 'test',
+    APP_VERSION: '3.2.1-process',
+  });
+
+  async function startServer(env: NodeJS.ProcessEnv, port: number): Promise<SpawnedProcess> {
+    const server = spawnEntryPoint('server', env);
+    children.push(server);
+    await waitFor(
+      () =>
+        server.stdout.some((line) => line.includes('PayFlow API listening')) ||
+        server.child.exitCode !== null,
+      20000,
+      'the API to listen',
+    );
+    expect(server.child.exitCode, server.stderr.join('\n')).to.equal(null);
+    expect(port).to.be.greaterThan(0);
+    return server;
+  }
+
+  function call(
+    port: number,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
+    return fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  before(async function () {
+    migrated = await createTestDatabase('process');
+    await migrate(migrated.url);
+    empty = await createTestDatabase('process_empty');
+    dir = mkdtempSync(join(tmpdir(), 'payflow-process-'));
+  });
+
+  after(async function () {
+    for (const child of children) if (child.child.exitCode === null) child.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    await deleteRedisKeys(sharedServers().redisUrl, keyPrefix);
+    await migrated?.drop();
+    await empty?.drop();
+  });
+
+  it('refuses to start with one line naming a missing variable', async function () {
+    const run = spawnEntryPoint('server', { DATABASE_URL: migrated.url });
+    expect(await run.exit).to.equal(1);
+    expect(run.stderr).to.deep.equal([
+      'payflow-api: invalid configuration: REDIS_URL is required (e.g. redis://127.0.0.1:6379)',
+    ]);
+  });
+
+  it('refuses to start with one line when POSTGRES_PASSWORD is missing for the YAML file', async function () {
+    const file = join(dir, 'postgres.yaml');
+    writeFileSync(file, 'host: 127.0.0.1\nuser: postgres\nname: payflow\n');
+    const run = spawnEntryPoint('server', {
+      POSTGRES_CONFIGURATION: file,
+      REDIS_URL: sharedServers().redisUrl,
+    });
+    expect(await run.exit).to.equal(1);
+    expect(run.stderr).to.deep.equal([
+      'payflow-api: invalid configuration: POSTGRES_PASSWORD is required when POSTGRES_CONFIGURATION is set',
+    ]);
+  });
+
+  it('refuses to start when the schema is behind, saying which migrations are pending', async function () {
+    const run = spawnEntryPoint('server', {
+      ...baseEnv(await freePort()),
+      DATABASE_URL: empty.url,
+    });
+    expect(await run.exit).to.equal(1);
+    expect(run.stderr).to.have.length(1);
+    expect(run.stderr[0]).to.match(
+      /^payflow-api: database schema is behind: 3 pending migration\(s\) \(1764000000000_create-users, .*\); run "npm run migrate"/,
+    );
+  });
+
+  it('serves with POSTGRES_CONFIGURATION (YAML) + POSTGRES_PASSWORD, the seed contract', async function () {
+    const shared = new URL(migrated.url);
+    const file = join(dir, 'postgres-ok.yaml');
+    writeFileSync(
+      file,
+      `host: ${shared.hostname}\nport: ${shared.port || 5432}\nuser: ${decodeURIComponent(shared.username)}\nname: ${migrated.name}\nssl_mode: disable\n`,
+    );
+    const port = await freePort();
+    const env = baseEnv(port);
+    delete env.DATABASE_URL;
+    const server = await startServer(
+      {
+        ...env,
+        POSTGRES_CONFIGURATION: file,
+        POSTGRES_PASSWORD: decodeURIComponent(shared.password),
+      },
+      port,
+    );
+    const ready = await call(port, 'GET', '/ready');
+    expect(ready.status).to.equal(200);
+    expect(await ready.json()).to.deep.equal({
+      status: 'ready',
+      checks: { postgres: 'ok', redis: 'ok' },
+    });
+    const users = await call(port, 'GET', '/users');
+    expect(((await users.json()) as unknown[]).length).to.equal(6);
+    server.child.kill('SIGINT');
+    expect(await server.exit).to.equal(0);
+  });
+
+  it('on SIGTERM: readiness 503 at once, the in-flight request completes, exit code 0', async function () {
+    const port = await freePort();
+    const server = await startServer({ ...baseEnv(port), SHUTDOWN_DELAY_MS: '1000' }, port);
+    // Hold the idempotency key's row in an open transaction: the POST blocks in PostgreSQL.
+    const holder = new Client({ connectionString: migrated.url });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, expires_at)
+       VALUES ('payments.create', 'shutdown-inflight', 'x', 201, '{}', now() + interval '1 day')`,
+    );
+    const inFlight = call(
+      port,
+      'POST',
+      '/api/v1/payments',
+      { amount: 10 },
+      { 'Idempotency-Key': 'shutdown-inflight' },
+    );
+    await sleep(300);
+    server.child.kill('SIGTERM');
+    await waitFor(
+      () => server.stdout.some((l) => l.includes('shutdown started')),
+      5000,
+      'shutdown to start',
+    );
+    const ready = await call(port, 'GET', '/readiness');
+    expect(ready.status).to.equal(503);
+    const readyBody = (await ready.json()) as { status: string; reasons: { shutdown: string } };
+    expect(readyBody.status).to.equal('not ready');
+    expect(readyBody.reasons.shutdown).to.equal('instance is shutting down');
+    await sleep(1200); // past the delay: the server is closing but the POST is still in flight
+    expect(server.child.exitCode).to.equal(null);
+    await holder.query('ROLLBACK');
+    await holder.end();
+    const response = await inFlight;
+    expect(response.status).to.equal(201);
+    expect(((await response.json()) as { status: string }).status).to.equal('pending');
+    expect(await server.exit).to.equal(0);
+    expect(
+      server.stdout.some((l) => l.includes('"forced":false') && l.includes('shutdown complete')),
+    ).to.equal(true);
+  });
+
+  it('exports spans over OTLP/HTTP (host:port form) that name the routes and match the log trace ids', async function () {
+    const received: Array<Record<string, unknown>> = [];
+    const receiver = http.createServer((req, res) => {
+      let text = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (text += chunk));
+      req.on('end', () => {
+        received.push({
+          path: req.url,
+          contentType: req.headers['content-type'],
+          body: JSON.parse(text),
+        });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    const receiverPort = (receiver.address() as { port: number }).port;
+    try {
+      const port = await freePort();
+      const server = await startServer(
+        { ...baseEnv(port), OTLP_ENDPOINT: `127.0.0.1:${receiverPort}` },
+        port,
+      );
+      const created = await call(
+        port,
+        'POST',
+        '/api/v1/payments',
+        { amount: 15 },
+        { 'Idempotency-Key': 'otlp-1' },
+      );
+      expect(created.status).to.equal(201);
+      const id = ((await created.json()) as { id: string }).id;
+      expect((await call(port, 'GET', `/api/v1/payments/${id}`)).status).to.equal(200);
+      expect((await call(port, 'GET', '/users')).status).to.equal(200);
+      server.child.kill('SIGTERM'); // shutdown flushes the batch processor
+      expect(await server.exit).to.equal(0);
+
+      expect(received.length).to.be.greaterThan(0);
+      expect(received.every((r) => r.path === '/v1/traces')).to.equal(true);
+      const spans: ExportedSpan[] = [];
+      const resourceAttributes = new Map<string, unknown>();
+      for (const payload of received) {
+        const body = payload.body as {
+          resourceSpans: Array<{
+            resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
+            scopeSpans: Array<{ spans: ExportedSpan[] }>;
+          }>;
+        };
+        for (const resourceSpan of body.resourceSpans) {
+          for (const attribute of resourceSpan.resource.attributes) {
+            resourceAttributes.set(attribute.key, attribute.value.stringValue);
+          }
+          for (const scope of resourceSpan.scopeSpans) spans.push(...scope.spans);
+        }
+      }
+      expect(resourceAttributes.get('service.name')).to.equal('payflow-api');
+      expect(resourceAttributes.get('service.version')).to.equal('3.2.1-process');
+      expect(resourceAttributes.get('deployment.environment')).to.equal('test');
+      const names = spans.map((s) => s.name);
+      expect(names).to.include.members([
+        'POST /api/v1/payments',
+        'GET /api/v1/payments/:id',
+        'GET /users',
+      ]);
+      expect(names.some((n) => n.startsWith('pg.query'))).to.equal(true, names.join(', '));
+      expect(names.some((n) => n.startsWith('redis-'))).to.equal(true, names.join(', '));
+
+      const exportedTraceIds = new Set(spans.map((s) => s.traceId));
+      const requestLines = jsonLines(server.stdout).filter(
+        (line) => line.msg === 'request completed' && line.route !== '/readiness',
+      );
+      expect(requestLines.map((l) => l.route)).to.include.members([
+        '/api/v1/payments',
+        '/api/v1/payments/:id',
+        '/users',
+      ]);
+      for (const line of requestLines) {
+        expect(line.trace_id).to.match(/^[0-9a-f]{32}$/);
+        expect(
+          exportedTraceIds.has(line.trace_id as string),
+          `trace ${String(line.trace_id)} exported`,
+        ).to.equal(true);
+        const serverSpan = spans.find((s) => s.spanId === line.span_id);
+        expect(serverSpan?.name).to.equal(`${String(line.method)} ${String(line.route)}`);
+      }
+    } finally {
+      receiver.close();
+    }
+  });
+
+  it('writes spans to stdout as JSON lines when OTLP_ENDPOINT is unset', async function () {
+    const port = await freePort();
+    const server = await startServer(baseEnv(port), port);
+    expect((await call(port, 'GET', '/users')).status).to.equal(200);
+    server.child.kill('SIGTERM');
+    expect(await server.exit).to.equal(0);
+    const lines = jsonLines(server.stdout);
+    const span = lines.find((l) => l.msg === 'span' && l.name === 'GET /users');
+    const logged = lines.find((l) => l.msg === 'request completed' && l.route === '/users');
+    expect(span?.trace_id).to.be.a('string').and.equal(logged?.trace_id);
+    expect(lines.find((l) => l.msg === 'tracing started')?.exporter).to.equal('stdout');
+  });
+});

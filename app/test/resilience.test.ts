@@ -1,0 +1,184 @@
+// Dependency outages: a private redis-server we stop and start, and a TCP proxy in front of the
+// real PostgreSQL that we cut and restore. The API instance is never restarted.
+import { expect } from 'chai';
+import { Client } from 'pg';
+import request from 'supertest';
+import {
+  PrivateRedis,
+  TcpProxy,
+  createTestDatabase,
+  sharedServers,
+  waitFor,
+  type TestDatabase,
+} from './support/servers';
+import { migrate, startInProcess, type InProcessService } from './support/service';
+
+describe('resilience: PostgreSQL and Redis outages', function () {
+  this.timeout(60000);
+  let database: TestDatabase;
+  let redis: PrivateRedis;
+  let proxy: TcpProxy;
+  let running: InProcessService;
+  let sql: Client;
+
+  const post = (body: unknown, key?: string) => {
+    const call = request(running.service.app)
+      .post('/api/v1/payments')
+      .set('Content-Type', 'application/json');
+    if (key) call.set('Idempotency-Key', key);
+    return call.send(JSON.stringify(body));
+  };
+  const rowsForKey = async (key: string) =>
+    (await sql.query('SELECT payment_id FROM idempotency_keys WHERE key = $1', [key])).rows.length;
+  const ready = () => request(running.service.app).get('/readiness');
+
+  before(async function () {
+    sharedServers();
+    database = await createTestDatabase('resilience');
+    await migrate(database.url);
+    redis = await PrivateRedis.start();
+    const target = new URL(database.url);
+    proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
+    const viaProxy = new URL(database.url);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    running = await startInProcess(viaProxy.toString(), redis.url, {
+      PG_STATEMENT_TIMEOUT_MS: '2000',
+      REDIS_COMMAND_TIMEOUT_MS: '200',
+    });
+    sql = new Client({ connectionString: database.url });
+    await sql.connect();
+  });
+
+  after(async function () {
+    await sql?.end();
+    await running?.service.close();
+    await redis?.stop();
+    await proxy?.cut();
+    await database?.drop();
+  });
+
+  describe('Redis stopped', function () {
+    before(async function () {
+      await post({ amount: 1 }, 'before-outage').expect(201);
+      await redis.stop();
+      await waitFor(() => !running.service.redis.isReady, 5000, 'the client to notice');
+    });
+
+    it('readiness reports redis failed (503) while liveness stays 200', async function () {
+      const response = await ready().expect(503);
+      expect(response.body.status).to.equal('not ready');
+      expect(response.body.checks).to.deep.equal({ postgres: 'ok', redis: 'failed' });
+      expect(response.body.reasons.redis).to.be.a('string').and.not.equal('');
+      await request(running.service.app).get('/liveness').expect(200);
+      const metrics = await request(running.service.app).get('/metrics');
+      expect(metrics.text).to.include('redis_connected 0');
+      expect(metrics.text).to.include('dependency_up{dependency="redis"} 0');
+    });
+
+    it('keeps serving POSTs with PostgreSQL-only idempotency: a retry never duplicates', async function () {
+      const first = await post({ amount: 5 }, 'during-outage').expect(201);
+      const retry = await post({ amount: 5 }, 'during-outage').expect(201);
+      expect(retry.body).to.deep.equal(first.body);
+      expect(await rowsForKey('during-outage')).to.equal(1);
+      await post({ amount: 6 }, 'during-outage').expect(422);
+      const replayOfOld = await post({ amount: 1 }, 'before-outage').expect(201);
+      expect(replayOfOld.headers['idempotent-replayed']).to.equal('true');
+    });
+
+    it('50 concurrent POSTs with one key still create exactly one payment', async function () {
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, () => post({ amount: 50 }, 'concurrent-no-redis')),
+      );
+      const ids = new Set(responses.map((r) => r.body.id));
+      expect(responses.every((r) => r.status === 201)).to.equal(true);
+      expect(ids.size).to.equal(1);
+      expect(await rowsForKey('concurrent-no-redis')).to.equal(1);
+      const payments = await sql.query('SELECT 1 FROM payments WHERE id = $1', [[...ids][0]]);
+      expect(payments.rows).to.have.length(1);
+    });
+
+    it('recovers when Redis comes back, without restarting the API', async function () {
+      await redis.startAgain(); // a fresh, empty Redis: as if flushed
+      await waitFor(async () => (await ready()).status === 200, 10000, 'readiness to recover');
+      const response = await ready().expect(200);
+      expect(response.body.checks).to.deep.equal({ postgres: 'ok', redis: 'ok' });
+      const retry = await post({ amount: 5 }, 'during-outage').expect(201);
+      expect(retry.headers['idempotent-replayed']).to.equal('true');
+      expect(await rowsForKey('during-outage')).to.equal(1);
+      const metrics = await request(running.service.app).get('/metrics');
+      expect(metrics.text).to.include('redis_connected 1');
+    });
+  });
+
+  describe('PostgreSQL stopped', function () {
+    before(async function () {
+      await proxy.cut();
+    });
+
+    it('readiness reports postgres failed (503)', async function () {
+      const response = await ready().expect(503);
+      expect(response.body.checks).to.deep.equal({ postgres: 'failed', redis: 'ok' });
+      expect(response.body.reasons.postgres).to.be.a('string');
+      const metrics = await request(running.service.app).get('/metrics');
+      expect(metrics.text).to.include('dependency_up{dependency="postgres"} 0');
+    });
+
+    it('answers 503 JSON without leaking driver messages', async function () {
+      const response = await post({ amount: 9 }, 'pg-down').expect(503);
+      expect(response.body).to.deep.equal({
+        error: {
+          code: 'dependency_unavailable',
+          message: 'the database is unavailable, retry later',
+        },
+      });
+      expect(response.headers['retry-after']).to.equal('1');
+      await request(running.service.app).get('/users').expect(503);
+    });
+
+    it('released the Redis claim so that the retry after recovery succeeds once', async function () {
+      await proxy.restore();
+      await waitFor(async () => (await ready()).status === 200, 10000, 'readiness to recover');
+      await post({ amount: 9 }, 'pg-down').expect(201);
+      await post({ amount: 9 }, 'pg-down').expect(201);
+      expect(await rowsForKey('pg-down')).to.equal(1);
+    });
+  });
+  describe('Redis down when the API starts', function () {
+    let lateRedis: PrivateRedis;
+    let late: InProcessService;
+
+    after(async function () {
+      await late?.service.close();
+      await lateRedis?.stop();
+    });
+
+    it('starts and serves anyway, then connects once Redis appears', async function () {
+      lateRedis = await PrivateRedis.start();
+      await lateRedis.stop();
+      late = await startInProcess(database.url, lateRedis.url);
+      const app = late.service.app;
+      expect((await request(app).get('/ready').expect(503)).body.checks.redis).to.equal('failed');
+      await request(app)
+        .post('/api/v1/payments')
+        .set('Content-Type', 'application/json')
+        .set('Idempotency-Key', 'late-redis')
+        .send('{"amount":2}')
+        .expect(201);
+      await lateRedis.startAgain();
+      await waitFor(
+        async () => (await request(app).get('/ready')).status === 200,
+        10000,
+        'redis connection',
+      );
+      const replay = await request(app)
+        .post('/api/v1/payments')
+        .set('Content-Type', 'application/json')
+        .set('Idempotency-Key', 'late-redis')
+        .send('{"amount":2}')
+        .expect(201);
+      expect(replay.headers['idempotent-replayed']).to.equal('true');
+      expect(await rowsForKey('late-redis')).to.equal(1);
+    });
+  });
+});

@@ -1,0 +1,120 @@
+// Small pure pieces: money conversion, page cursors, the OTLP exporter's URL, the Redis
+// fast path degrading when Redis is gone.
+import { expect } from 'chai';
+import nock from 'nock';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { createClient } from '@redis/client';
+import { otlpTracesUrl } from '../src/config';
+import { toMajorUnits, toMinorUnits } from '../src/payments/currencies';
+import { IdempotencyStore } from '../src/payments/idempotency-store';
+import { decodeCursor, encodeCursor, requestHash } from '../src/payments/service';
+import { capturingLogger } from './support/service';
+
+describe('units', function () {
+  describe('money', function () {
+    const cases: Array<[number, 'EUR' | 'JPY' | 'KWD', number | undefined]> = [
+      [0.1, 'EUR', 10],
+      [0.29, 'EUR', 29], // 0.29 * 100 = 28.999999999999996 in floating point
+      [1234.5, 'EUR', 123450],
+      [10.001, 'EUR', undefined],
+      [1500, 'JPY', 1500],
+      [1.5, 'JPY', undefined],
+      [1.234, 'KWD', 1234],
+      [1e-7, 'EUR', undefined],
+    ];
+    for (const [amount, currency, minor] of cases) {
+      it(`${amount} ${currency} → ${String(minor)} minor units`, function () {
+        expect(toMinorUnits(amount, currency)).to.equal(minor);
+        if (minor !== undefined) expect(toMajorUnits(minor, currency)).to.equal(amount);
+      });
+    }
+  });
+
+  describe('page cursors and request hashes', function () {
+    it('round-trips a cursor and rejects tampered ones', function () {
+      const payment = {
+        id: `pay_${'a'.repeat(32)}`,
+        createdAt: new Date('2025-01-02T03:04:05.678Z'),
+      };
+      const cursor = encodeCursor({
+        ...payment,
+        amountMinor: 1,
+        currency: 'EUR',
+        description: null,
+        status: 'pending',
+      });
+      expect(decodeCursor(cursor)).to.deep.equal(payment);
+      expect(
+        decodeCursor(Buffer.from('2025-13-45T00:00:00.000Z|pay_x').toString('base64url')),
+      ).to.equal(undefined);
+      expect(decodeCursor(Buffer.from(`not-a-date|${payment.id}`).toString('base64url'))).to.equal(
+        undefined,
+      );
+      expect(
+        decodeCursor(Buffer.from(`2025-01-02T03:04:05.678Z|${payment.id}|x`).toString('base64url')),
+      ).to.equal(undefined);
+    });
+
+    it('hashes the validated request, so the same payment gives the same hash', function () {
+      const a = requestHash({ amountMinor: 100, currency: 'EUR', description: null });
+      expect(a).to.equal(requestHash({ amountMinor: 100, currency: 'EUR', description: null }));
+      expect(a).to.not.equal(requestHash({ amountMinor: 100, currency: 'USD', description: null }));
+      expect(a).to.not.equal(requestHash({ amountMinor: 100, currency: 'EUR', description: '' }));
+    });
+  });
+
+  describe('OTLP exporter URL', function () {
+    afterEach(() => nock.cleanAll());
+
+    it('posts spans to <host:port>/v1/traces', async function () {
+      let names: string[] = [];
+      const scope = nock('http://tempo.invalid:4318')
+        .post(
+          '/v1/traces',
+          (body: {
+            resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ name: string }> }> }>;
+          }) => {
+            names = body.resourceSpans.flatMap((r) =>
+              r.scopeSpans.flatMap((s) => s.spans.map((span) => span.name)),
+            );
+            return true;
+          },
+        )
+        .reply(200, {});
+      const provider = new BasicTracerProvider({
+        spanProcessors: [
+          new SimpleSpanProcessor(
+            new OTLPTraceExporter({ url: otlpTracesUrl('tempo.invalid:4318') }),
+          ),
+        ],
+      });
+      provider.getTracer('unit').startSpan('unit-span').end();
+      await provider.forceFlush();
+      await provider.shutdown();
+      expect(scope.isDone()).to.equal(true);
+      expect(names).to.deep.equal(['unit-span']);
+    });
+  });
+
+  describe('IdempotencyStore without Redis', function () {
+    it('reports "unavailable" and never throws when the client is not connected', async function () {
+      const client = createClient({ url: 'redis://127.0.0.1:1', disableOfflineQueue: true });
+      const { logger } = capturingLogger('silent');
+      const store = new IdempotencyStore(
+        client,
+        { keyPrefix: 't:', scope: 's', inFlightTtlMillis: 1000 },
+        logger,
+      );
+      expect(await store.claim('k', 'h')).to.deep.equal({ kind: 'unavailable' });
+      await store.complete(
+        'k',
+        'h',
+        201,
+        { id: 'pay_x', amount: 1, currency: 'EUR', status: 'pending', created_at: '' },
+        new Date(Date.now() + 1000),
+      );
+      await store.release('k');
+    });
+  });
+});
