@@ -6,6 +6,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { createClient } from '@redis/client';
 import { otlpTracesUrl } from '../src/config';
+import { isPostgresUnavailable } from '../src/postgres/pool';
 import { toMajorUnits, toMinorUnits } from '../src/payments/currencies';
 import { IdempotencyStore } from '../src/payments/idempotency-store';
 import { decodeCursor, encodeCursor, requestHash } from '../src/payments/service';
@@ -115,6 +116,26 @@ describe('units', function () {
         new Date(Date.now() + 1000),
       );
       await store.release('k');
+    });
+  });
+
+  describe('PostgreSQL availability errors', function () {
+    const pgError = (code: string, message = 'boom') => Object.assign(new Error(message), { code });
+
+    it('treats connection failures and refused databases as "unavailable" (503), not as bugs', function () {
+      for (const code of ['ECONNREFUSED', '57P01', '57P03', '53300', '55000', '08006']) {
+        expect(isPostgresUnavailable(pgError(code)), code).to.equal(true);
+      }
+      expect(isPostgresUnavailable(new Error('timeout exceeded when trying to connect'))).to.equal(
+        true,
+      );
+    });
+
+    it('keeps real query errors as errors', function () {
+      for (const code of ['23505', '42P01', '22P02']) {
+        expect(isPostgresUnavailable(pgError(code)), code).to.equal(false);
+      }
+      expect(isPostgresUnavailable('not an error')).to.equal(false);
     });
   });
 });

@@ -49,6 +49,7 @@ const unavailableCodes = new Set([
   '57P03', // cannot_connect_now
   '57014', // query_canceled (statement_timeout)
   '53300', // too_many_connections
+  '55000', // database not currently accepting connections (ALTER DATABASE … ALLOW_CONNECTIONS false)
   '08000',
   '08001',
   '08003',
