@@ -1,10 +1,19 @@
 // The container image, for real: app/Dockerfile is built with buildah (no Docker daemon), then
 // the built image runs the migrations and the API against the test PostgreSQL and Redis.
-// Images cannot be pulled here, so the base image is a stand-in assembled from this machine's
-// Node.js (see container/standInNodeImage.ts), passed through the NODE_IMAGE build argument.
+// Images cannot be pulled here, so both base images (NODE_IMAGE, which builds the code and
+// provides node, and RUNTIME_BASE_IMAGE, which the image ships on) are stand-ins assembled from
+// this machine's Node.js and C library (see container/standInImages.ts).
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  createReadStream,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +28,7 @@ import {
   type ContainerProcess,
   type ImageConfig,
 } from './container/buildah';
-import { ensureStandInNodeImage } from './container/standInNodeImage';
+import { ensureStandInNodeImage, ensureStandInRuntimeBaseImage } from './container/standInImages';
 
 const appDir = join(__dirname, '..');
 const imageName = 'localhost/payflow-api:image-test';
@@ -29,10 +38,25 @@ const buildArgs = {
   BUILD_DATE: '2026-01-01T00:00:00Z',
   SOURCE_URL: 'https://example.com/payflow/payflow-platform',
 };
-// Budget for what the Dockerfile adds on top of the Node.js base image (compiled code,
-// migrations, production node_modules). Dev dependencies (typescript, mocha…) would blow it.
-const appLayersBudgetBytes = 40 * 1024 * 1024;
 const MiB = 1024 * 1024;
+const MB = 1000 * 1000;
+// Budget for the application layers (compiled code, migrations, production node_modules).
+// Dev dependencies (typescript, mocha…) would blow it.
+const appLayersBudgetBytes = 40 * MiB;
+// Budget for what the node layer holds besides the node binary: its C++ runtime libraries
+// (libstdc++ ≈ 2.5 MB, libgcc_s ≈ 0.2 MB). npm alone would blow it.
+const nodeLibrariesBudgetBytes = 5 * MiB;
+// The real runtime base, alpine:3.22 on linux/amd64, cannot be pulled here: published figures.
+// Unpacked as `docker images` shows it (docker-library/repo-info); compressed, between 3.6 and
+// 3.8 MB depending on the patch release, rounded up.
+const alpineUnpackedBytes = 8.3 * MB;
+const alpineCompressedBytes = 3.8 * MB;
+// The brief's ceiling for a Node.js image (the issue's 100 MB target is out of reach: the node
+// binary alone weighs about 99 MB).
+const imageCeilingBytes = 150 * MB;
+// Package managers: the node image carries npm, npx, Yarn and corepack (which installs pnpm);
+// the runtime image must carry none.
+const packageManagers = ['npm', 'npx', 'yarn', 'yarnpkg', 'corepack', 'pnpm'];
 
 const runId = randomBytes(4).toString('hex');
 
@@ -67,14 +91,30 @@ async function gunzippedSize(file: string): Promise<number> {
   return size;
 }
 
-interface LayerSize {
+interface Layer {
   digest: string;
   compressed: number;
   uncompressed: number;
+  /** Everything but directories, as `tar` lists them (no leading slash). */
+  files: string[];
 }
 
-/** Layer sizes as a registry would store them: `buildah push` to an OCI layout gzips each layer. */
-async function layerSizes(image: string): Promise<LayerSize[]> {
+function filesInLayer(blob: string, gzipped: boolean): string[] {
+  const listing = execFileSync('tar', [gzipped ? '-tzf' : '-tf', blob], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return listing
+    .split('\n')
+    .filter((entry) => entry !== '' && !entry.endsWith('/')) // directories end with a slash
+    .map((entry) => entry.replace(/^\.?\//, ''));
+}
+
+/**
+ * Layers as a registry would store them (`buildah push` to an OCI layout gzips each layer),
+ * with their sizes and the files they hold.
+ */
+async function pushedLayers(image: string): Promise<Layer[]> {
   const layout = mkdtempSync(join(tmpdir(), 'payflow-image-size-'));
   try {
     await buildah(['push', '--quiet', image, `oci:${layout}:measured`]);
@@ -87,26 +127,28 @@ async function layerSizes(image: string): Promise<LayerSize[]> {
     const manifest = JSON.parse(readFileSync(blob(manifestDigest), 'utf8')) as {
       layers: { digest: string; size: number; mediaType: string }[];
     };
-    const sizes: LayerSize[] = [];
+    const layers: Layer[] = [];
     for (const layer of manifest.layers) {
       const gzipped = layer.mediaType.endsWith('gzip');
       const uncompressed = gzipped ? await gunzippedSize(blob(layer.digest)) : layer.size;
-      sizes.push({ digest: layer.digest, compressed: layer.size, uncompressed });
+      const files = filesInLayer(blob(layer.digest), gzipped);
+      layers.push({ digest: layer.digest, compressed: layer.size, uncompressed, files });
     }
-    return sizes;
+    return layers;
   } finally {
     rmSync(layout, { recursive: true, force: true });
   }
 }
 
-const sum = (layers: LayerSize[], key: 'compressed' | 'uncompressed') =>
+const sum = (layers: Layer[], key: 'compressed' | 'uncompressed') =>
   layers.reduce((total, layer) => total + layer[key], 0);
 const inMiB = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 
 describe('container image (app/Dockerfile, built and run with buildah)', function () {
   this.timeout(900_000);
 
-  let baseImage: string;
+  let nodeImage: string;
+  let runtimeBaseImage: string;
   let config: ImageConfig;
   let container: WorkingContainer | undefined;
   let admin: Client | undefined;
@@ -137,7 +179,8 @@ describe('container image (app/Dockerfile, built and run with buildah)', functio
     databaseUrl = withDatabase(requiredEnv('DATABASE_URL'), database);
     redisUrl = requiredEnv('REDIS_URL');
 
-    baseImage = await ensureStandInNodeImage();
+    nodeImage = await ensureStandInNodeImage();
+    runtimeBaseImage = await ensureStandInRuntimeBaseImage();
     const started = Date.now();
     await buildah([
       'bud',
@@ -149,7 +192,9 @@ describe('container image (app/Dockerfile, built and run with buildah)', functio
       '--format',
       'docker', // the OCI format has no HEALTHCHECK field
       '--build-arg',
-      `NODE_IMAGE=${baseImage}`,
+      `NODE_IMAGE=${nodeImage}`,
+      '--build-arg',
+      `RUNTIME_BASE_IMAGE=${runtimeBaseImage}`,
       ...Object.entries(buildArgs).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]),
       '--tag',
       imageName,
@@ -158,7 +203,7 @@ describe('container image (app/Dockerfile, built and run with buildah)', functio
       appDir,
     ]);
     console.log(
-      `      built ${imageName} on ${baseImage} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      `      built ${imageName} from ${nodeImage} on ${runtimeBaseImage} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );
     config = await inspectImageConfig(imageName);
     container = await WorkingContainer.create(imageName, `payflow-image-test-${runId}`);
@@ -190,6 +235,7 @@ describe('container image (app/Dockerfile, built and run with buildah)', functio
       'org.opencontainers.image.source': buildArgs.SOURCE_URL,
       'org.opencontainers.image.title': 'payflow-api',
       'org.opencontainers.image.licenses': 'MIT',
+      'org.opencontainers.image.base.name': runtimeBaseImage,
     });
     expect(labels['org.opencontainers.image.description']).to.match(/payments API/);
     expect(labels['org.opencontainers.image.authors']).to.be.a('string').and.not.equal('');
@@ -244,6 +290,34 @@ describe('container image (app/Dockerfile, built and run with buildah)', functio
     for (const devOnly of ['typescript', 'mocha', 'chai', 'tsx', 'c8', 'supertest', 'nock']) {
       expect(contents.modules, `${devOnly} is a dev dependency`).to.not.include(devOnly);
     }
+  });
+
+  it('carries node without npm, npx, Yarn or corepack', async function () {
+    // Looks where the node image keeps them: every PATH directory, the global node_modules,
+    // Yarn's /opt folder; and the Node.js headers, only useful to compile native addons.
+    const search = await inContainer().run([
+      'node',
+      '-e',
+      `const fs = require('node:fs'); const path = require('node:path');
+       const names = new Set(${JSON.stringify(packageManagers)});
+       const found = [];
+       for (const dir of process.env.PATH.split(':')) {
+         let entries = [];
+         try { entries = fs.readdirSync(dir); } catch {}
+         for (const entry of entries) if (names.has(entry)) found.push(path.join(dir, entry));
+       }
+       for (const dir of ['/usr/local/lib/node_modules', '/usr/local/include/node'])
+         if (fs.existsSync(dir)) found.push(dir);
+       let opt = [];
+       try { opt = fs.readdirSync('/opt'); } catch {}
+       for (const entry of opt) if (/^yarn/.test(entry)) found.push(path.join('/opt', entry));
+       console.log(JSON.stringify({ node: process.execPath, version: process.version, found }));`,
+    ]);
+    expect(search.code, search.stderr).to.equal(0);
+    const result = JSON.parse(search.stdout) as { node: string; version: string; found: string[] };
+    expect(result.node).to.equal('/usr/local/bin/node');
+    expect(result.version).to.equal(process.version);
+    expect(result.found).to.deep.equal([]);
   });
 
   it('leaves nothing writable by the runtime user outside /tmp (read-only root friendly)', async function () {
@@ -397,30 +471,52 @@ describe('container image (app/Dockerfile, built and run with buildah)', functio
     });
   });
 
-  it(`adds less than ${appLayersBudgetBytes / MiB} MiB to the Node.js base image`, async function () {
-    const base = await layerSizes(baseImage);
-    const image = await layerSizes(imageName);
+  it('adds node, its libraries and the application, nothing else, to the runtime base', async function () {
+    const base = await pushedLayers(runtimeBaseImage);
+    const image = await pushedLayers(imageName);
     expect(image.slice(0, base.length).map((layer) => layer.digest)).to.deep.equal(
       base.map((layer) => layer.digest),
     );
-    const appLayers = image.slice(base.length);
+    const [nodeLayer, ...appLayers] = image.slice(base.length);
+    if (!nodeLayer) throw new Error(`${imageName} adds no layer to ${runtimeBaseImage}`);
+
+    // The node layer: the binary, and shared libraries under their sonames (real files: a
+    // dangling symlink would only fail when node starts). The C library stays the base's.
+    const [binaries, libraries] = [
+      nodeLayer.files.filter((file) => !/\.so(\.\d+)*$/.test(file)),
+      nodeLayer.files.filter((file) => /\.so(\.\d+)*$/.test(file)),
+    ];
+    expect(binaries).to.deep.equal(['usr/local/bin/node']);
+    const sonames = libraries.map((file) => file.slice(file.lastIndexOf('/') + 1));
+    expect(sonames).to.include.members(['libstdc++.so.6', 'libgcc_s.so.1']);
+    for (const soname of sonames) expect(soname).to.not.match(/^(ld-|libc\.)/);
+
+    const nodeBinaryBytes = statSync(process.execPath).size; // the node the stand-in carries
+    const added = image.slice(base.length);
+    const estimate = {
+      uncompressed: alpineUnpackedBytes + sum(added, 'uncompressed'),
+      compressed: alpineCompressedBytes + sum(added, 'compressed'),
+    };
+    const figures = (layers: Layer[]) => ({
+      uncompressed: inMiB(sum(layers, 'uncompressed')),
+      compressed: inMiB(sum(layers, 'compressed')),
+    });
     const report = {
-      standInBase: {
-        uncompressed: inMiB(sum(base, 'uncompressed')),
-        compressed: inMiB(sum(base, 'compressed')),
-      },
-      appLayers: {
-        uncompressed: inMiB(sum(appLayers, 'uncompressed')),
-        compressed: inMiB(sum(appLayers, 'compressed')),
-      },
-      wholeStandInImage: {
-        uncompressed: inMiB(sum(image, 'uncompressed')),
-        compressed: inMiB(sum(image, 'compressed')),
+      standInRuntimeBase: figures(base),
+      nodeLayer: { ...figures([nodeLayer]), nodeBinary: inMiB(nodeBinaryBytes), sonames },
+      appLayers: figures(appLayers),
+      addedByDockerfile: figures(added),
+      wholeStandInImage: figures(image),
+      onAlpine322Estimate: {
+        uncompressed: `${inMiB(estimate.uncompressed)} (${(estimate.uncompressed / MB).toFixed(1)} MB)`,
+        compressed: `${inMiB(estimate.compressed)} (${(estimate.compressed / MB).toFixed(1)} MB)`,
       },
     };
     console.log(
-      `      image size (docs/local-stack.md explains the figures): ${JSON.stringify(report)}`,
+      `      image size (docs/local-stack.md explains the figures): ${JSON.stringify(report, null, 2)}`,
     );
+    expect(nodeLayer.uncompressed - nodeBinaryBytes).to.be.lessThan(nodeLibrariesBudgetBytes);
     expect(sum(appLayers, 'uncompressed')).to.be.lessThan(appLayersBudgetBytes);
+    expect(estimate.uncompressed).to.be.lessThan(imageCeilingBytes);
   });
 });
