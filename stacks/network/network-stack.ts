@@ -371,6 +371,11 @@ export class NetworkStack extends ModuleStack {
       value: everyInstance(dataSubnets, 'id'),
       description: 'Isolated subnets for RDS and ElastiCache (no internet route), one per zone.',
     });
+    this.output('data_subnet_cidr_blocks', {
+      value: everyInstance(dataSubnets, 'cidr_block'),
+      description:
+        'IPv4 ranges of the isolated data subnets, one per zone (the API network policy allows egress to them).',
+    });
     this.output('private_route_table_ids', {
       value: everyInstance(privateRoutes, 'id'),
       description: 'Route tables of the private subnets, one per zone.',

@@ -1,6 +1,11 @@
 import { App, Testing } from 'cdktf';
 import { expect } from 'chai';
-import { CONTROL_PLANE_LOG_TYPES, CORE_ADDONS, ClusterStack } from '../cluster/cluster-stack';
+import {
+  CONTROL_PLANE_LOG_TYPES,
+  CORE_ADDONS,
+  ClusterStack,
+  VPC_CNI_CONFIGURATION,
+} from '../cluster/cluster-stack';
 import type { TerraformJson } from '../lib/module-readme';
 import { synthesizeStack } from '../lib/module-synthesis';
 
@@ -131,6 +136,20 @@ describe('ClusterStack', function () {
       (a) => (a as Block).addon_name,
     );
     expect(addons.sort()).to.deep.equal([...CORE_ADDONS].sort());
+  });
+
+  it('makes the vpc-cni add-on enforce Kubernetes NetworkPolicies', function () {
+    const cni = resource('aws_eks_addon', 'addon_vpc_cni');
+    expect(JSON.parse(cni.configuration_values as string)).to.deep.equal({
+      enableNetworkPolicy: 'true',
+    });
+    expect(VPC_CNI_CONFIGURATION.enableNetworkPolicy).to.equal('true');
+    const others = Object.entries(tf.resource?.aws_eks_addon ?? {}).filter(
+      ([name]) => name !== 'addon_vpc_cni',
+    );
+    for (const [name, block] of others) {
+      expect((block as Block).configuration_values, name).to.equal(undefined);
+    }
   });
 
   it('binds each controller role to exactly one service account through Pod Identity', function () {

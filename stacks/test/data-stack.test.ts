@@ -1,6 +1,8 @@
 // Construct tests of the data layer: what DataStack synthesizes, checked with CDKTF's
 // Testing helpers on the Terraform JSON (values that depend on inputs are checked by
 // modules/data/tests/*.tftest.hcl with `terraform test`).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
@@ -10,7 +12,7 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { App, TerraformStack, Testing } from 'cdktf';
 import { expect } from 'chai';
-import { DataStack } from '../data/data-stack';
+import { ALERTING_SECRET_KEYS, DataStack } from '../data/data-stack';
 import { PodIdentityRole } from '../data/pod-identity-role';
 import { TelemetryBucket } from '../data/telemetry-bucket';
 import { synthesizeStack } from '../lib/module-synthesis';
@@ -45,6 +47,7 @@ const CONTRACT_OUTPUTS = [
   'external_secrets_role_arn',
   'loki_role_arn',
   'tempo_role_arn',
+  'alerting_secret_name',
 ];
 
 describe('DataStack', function () {
@@ -193,7 +196,7 @@ describe('DataStack', function () {
     );
   });
 
-  it('gives external-secrets exactly the two data secrets and the key', function () {
+  it('gives external-secrets exactly the two data secrets, the alerting secret and the key', function () {
     const [secrets, key] = statements('external_secrets_permissions');
     expect(secrets?.actions).to.deep.equal([
       'secretsmanager:GetSecretValue',
@@ -202,11 +205,41 @@ describe('DataStack', function () {
     expect(secrets?.resources).to.deep.equal([
       '${aws_db_instance.postgres_instance.master_user_secret[0].secret_arn}',
       '${aws_secretsmanager_secret.redis_auth_secret.arn}',
+      '${aws_secretsmanager_secret.alerting_secret.arn}',
     ]);
     expect(key).to.deep.include({
       actions: ['kms:Decrypt'],
       resources: ['${aws_kms_key.data_key.arn}'],
     });
+  });
+
+  it('creates the alerting secret, KMS-encrypted, without any value in Terraform', function () {
+    expect(resource('aws_secretsmanager_secret', 'alerting_secret')).to.include({
+      name: '${var.project}/${var.environment}/alerting',
+      kms_key_id: '${aws_kms_key.data_key.arn}',
+      recovery_window_in_days: '${var.secret_recovery_window_days}',
+    });
+    const versions = Object.values(tf.resource['aws_secretsmanager_secret_version'] ?? {});
+    expect(versions.map((v) => v['secret_id'])).to.deep.equal([
+      '${aws_secretsmanager_secret.redis_auth_secret.id}',
+    ]);
+    expect(tf.output['alerting_secret_name']?.['value']).to.equal(
+      '${aws_secretsmanager_secret.alerting_secret.name}',
+    );
+    for (const key of ALERTING_SECRET_KEYS) {
+      expect(String(tf.output['alerting_secret_name']?.['description'])).to.contain(key);
+    }
+  });
+
+  it('documents the alerting secret keys the platform module reads', function () {
+    const alertmanager = readFileSync(
+      join(__dirname, '..', 'platform', 'values', 'kube-prometheus-stack.yaml'),
+      'utf8',
+    );
+    const mounted = [...alertmanager.matchAll(/\/etc\/alertmanager\/webhooks\/(\w+)/g)].map(
+      (m) => m[1],
+    );
+    expect([...new Set(mounted)].sort()).to.deep.equal([...ALERTING_SECRET_KEYS].sort());
   });
 
   it('gives Loki and Tempo their own bucket only', function () {

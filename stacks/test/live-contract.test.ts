@@ -181,10 +181,21 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       }
     });
 
-    it('the app takes its image tag from IMAGE_TAG (CI passes the SHA it pushed)', function () {
-      expect(inputs(tree, 'live/_units/app.hcl').image_tag).to.match(
-        /^\$\{get_env\("IMAGE_TAG", "[^"]+"\)\}$/,
-      );
+    it('the app takes its image tag from IMAGE_TAG, by default the commit make deploy pushes', function () {
+      // CI passes the SHA it pushed; without IMAGE_TAG, the same `git rev-parse` as
+      // push_image in live/environment.sh, so a hand-run Terragrunt deploys that image.
+      const imageTag = String(inputs(tree, 'live/_units/app.hcl').image_tag);
+      const match =
+        /^\$\{get_env\("IMAGE_TAG", trimspace\(run_cmd\("--terragrunt-quiet", ((?:"[^"]+"(?:, )?)+)\)\)\)\}$/.exec(
+          imageTag,
+        );
+      expect(match, `image_tag = ${imageTag}`).to.not.equal(null);
+      const defaultCommand = [...(match?.[1] ?? '').matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+      expect(defaultCommand).to.deep.equal(['git', 'rev-parse', 'HEAD']);
+      const script = readFileSync(join(repoRoot, 'live', 'environment.sh'), 'utf8');
+      const pushImage = /^push_image\(\) \{[\s\S]*?^\}/m.exec(script)?.[0] ?? '';
+      expect(pushImage).to.match(/tag="\$\(git -C "\$repo_root" rev-parse HEAD\)"/);
+      expect(imageTag).to.not.include('latest');
     });
 
     it('the dependency graph is network <- cluster <- data <- platform <- app, shared beside', function () {
@@ -205,18 +216,10 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       });
     });
 
-    it('the app computes the data subnet CIDRs exactly as modules/network lays them out', function () {
-      // Stand-in for a missing network output (live/_units/app.hcl): breaks loudly if either side changes.
-      const network = JSON.parse(
-        readFileSync(join(repoRoot, 'modules/network/main.tf.json'), 'utf8'),
-      ) as {
-        resource: { aws_subnet: Record<string, { cidr_block: string }> };
-      };
-      expect(network.resource.aws_subnet.data?.cidr_block).to.equal(
-        '${cidrsubnet(cidrsubnet(var.vpc_cidr, 2, 3), 4, (4 + count.index))}',
-      );
+    it('the app takes the data subnet CIDRs from the network output, not from a copy of its address plan', function () {
+      // The rule "every dependency output exists and is mocked" checks the output and its mock.
       expect(inputs(tree, 'live/_units/app.hcl').data_subnet_cidr_blocks).to.equal(
-        '${[for i, az in local.env.network.azs : cidrsubnet(cidrsubnet(local.env.network.vpc_cidr, 2, 3), 4, 4 + i)]}',
+        '${dependency.network.outputs.data_subnet_cidr_blocks}',
       );
     });
 

@@ -31,6 +31,7 @@ describe('NetworkStack', function () {
       'public_subnet_ids',
       'private_subnet_ids',
       'data_subnet_ids',
+      'data_subnet_cidr_blocks',
     ]);
     for (const [name, output] of Object.entries(tf.output ?? {})) {
       expect(output.description ?? '', `output ${name}`).to.have.length.greaterThan(10);
@@ -70,6 +71,12 @@ describe('NetworkStack', function () {
     );
     expect(resource('aws_route', 'private_internet').nat_gateway_id).to.equal(
       '${aws_nat_gateway.nat_gateway[var.single_nat_gateway ? 0 : count.index].id}',
+    );
+  });
+
+  it("exposes the data subnets' CIDRs from the subnets themselves (live/_units/app.hcl reads them)", function () {
+    expect(tf.output?.data_subnet_cidr_blocks?.value).to.deep.equal(
+      '${aws_subnet.data[*].cidr_block}',
     );
   });
 

@@ -2,6 +2,7 @@
 // `terraform validate` and `terraform test` (tests/*.tftest.hcl, mocked providers), each
 // `run` block of the tests reported as its own mocha test.
 // Runs in a temporary copy of each module so that no .terraform/ or lock file lands in modules/.
+// PAYFLOW_TF_MODULES=data,shared restricts the run to those modules (stacks/README.md).
 import { spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -111,12 +112,58 @@ function environmentFor(workDir: string): NodeJS.ProcessEnv {
   return env;
 }
 
-const modules = existsSync(modulesDir)
+const synthesizedModules = existsSync(modulesDir)
   ? readdirSync(modulesDir, { withFileTypes: true })
       .filter((d) => d.isDirectory() && existsSync(join(modulesDir, d.name, 'main.tf.json')))
       .map((d) => d.name)
       .sort()
   : [];
+
+/**
+ * PAYFLOW_TF_MODULES=data,shared runs those modules only (a quicker loop while working on one
+ * stack); unset or empty runs every module. A name that is not a module fails the run.
+ */
+export function selectModules(
+  available: readonly string[],
+  filter: string | undefined,
+): { selected: string[]; unknown: string[] } {
+  const wanted = [
+    ...new Set(
+      (filter ?? '')
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
+  ];
+  if (wanted.length === 0) return { selected: [...available], unknown: [] };
+  return {
+    selected: available.filter((name) => wanted.includes(name)),
+    unknown: wanted.filter((name) => !available.includes(name)),
+  };
+}
+
+const moduleFilter = process.env.PAYFLOW_TF_MODULES;
+const { selected: modules, unknown: unknownModules } = selectModules(
+  synthesizedModules,
+  moduleFilter,
+);
+
+describe('PAYFLOW_TF_MODULES (module filter of this harness)', function () {
+  it('selects the listed modules only, in module order, ignoring spaces and repeats', function () {
+    const all = ['app', 'cluster', 'data', 'network', 'shared'];
+    expect(selectModules(all, ' shared,data , data').selected).to.deep.equal(['data', 'shared']);
+    expect(selectModules(all, undefined).selected).to.deep.equal(all);
+    expect(selectModules(all, '').selected).to.deep.equal(all);
+  });
+
+  it('reports names that are not modules', function () {
+    expect(selectModules(['data', 'network'], 'data,netwrok').unknown).to.deep.equal(['netwrok']);
+  });
+
+  it('names only existing modules in this run', function () {
+    expect(unknownModules, `PAYFLOW_TF_MODULES=${moduleFilter ?? ''}`).to.deep.equal([]);
+  });
+});
 
 describe('terraform modules (init, validate, test with mocked providers)', function () {
   this.timeout(300_000); // terraform test of a module: up to a minute on a busy machine
@@ -136,7 +183,12 @@ describe('terraform modules (init, validate, test with mocked providers)', funct
   });
 
   it('finds the synthesized modules', function () {
-    expect(modules, 'run npm run synth').to.include.members(['network', 'cluster']);
+    expect(synthesizedModules, 'run npm run synth').to.include.members(['network', 'cluster']);
+    if (moduleFilter?.trim()) {
+      console.log(
+        `      PAYFLOW_TF_MODULES=${moduleFilter}: only ${modules.join(', ') || '(none)'}`,
+      );
+    }
   });
 
   for (const name of modules) {

@@ -107,6 +107,10 @@ run "staging" {
     error_message = "Core add-ons are installed."
   }
   assert {
+    condition     = jsondecode(aws_eks_addon.addon_vpc_cni.configuration_values).enableNetworkPolicy == "true"
+    error_message = "The vpc-cni add-on enforces Kubernetes NetworkPolicies (enableNetworkPolicy)."
+  }
+  assert {
     condition     = one([for p in aws_eks_addon.addon_aws_ebs_csi_driver.pod_identity_association : p if p.service_account == "ebs-csi-controller-sa" && p.role_arn == aws_iam_role.ebs_csi_role.arn]) != null
     error_message = "The EBS CSI driver gets its role through Pod Identity."
   }

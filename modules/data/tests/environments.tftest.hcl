@@ -14,6 +14,15 @@ variables {
   cluster_name           = "payflow-test"
 }
 
+# A distinct ARN (the mock gives every secret the same one), so that the external-secrets
+# assertion tells the three secrets apart. File level: every run's state gets it.
+override_resource {
+  target = aws_secretsmanager_secret.alerting_secret
+  values = {
+    arn = "arn:aws:secretsmanager:eu-west-3:111122223333:secret:payflow/alerting-AbCdEf"
+  }
+}
+
 run "development" {
   command = apply
 
@@ -164,8 +173,12 @@ run "production" {
     error_message = "The telemetry buckets block all public access."
   }
   assert {
-    condition     = data.aws_iam_policy_document.external_secrets_permissions.statement[0].resources == toset(["arn:aws:secretsmanager:eu-west-3:111122223333:secret:rds!db-mock-AbCdEf", aws_secretsmanager_secret.redis_auth_secret.arn])
-    error_message = "external-secrets reads exactly the RDS master secret and the Redis AUTH secret."
+    condition     = data.aws_iam_policy_document.external_secrets_permissions.statement[0].resources == toset(["arn:aws:secretsmanager:eu-west-3:111122223333:secret:rds!db-mock-AbCdEf", aws_secretsmanager_secret.redis_auth_secret.arn, "arn:aws:secretsmanager:eu-west-3:111122223333:secret:payflow/alerting-AbCdEf"])
+    error_message = "external-secrets reads exactly the RDS master secret, the Redis AUTH secret and the alerting secret."
+  }
+  assert {
+    condition     = aws_secretsmanager_secret.alerting_secret.name == "payflow/production/alerting" && aws_secretsmanager_secret.alerting_secret.kms_key_id == aws_kms_key.data_key.arn && output.alerting_secret_name == "payflow/production/alerting"
+    error_message = "The alerting secret is named <project>/<environment>/alerting, encrypted with the data key, and output for the platform layer."
   }
   assert {
     condition = alltrue([
