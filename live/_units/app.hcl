@@ -1,5 +1,6 @@
 # The app layer of every environment (modules/app: the payflow-migrations Job, then the payflow
-# API release from app/chart). live/<env>/app/terragrunt.hcl includes this file.
+# API release from app/chart). live/<env>/app/terragrunt.hcl includes this file, and
+# _cluster-dependency.hcl for the cluster connection (dependency "cluster" and its inputs).
 locals {
   env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
 }
@@ -14,16 +15,6 @@ dependency "network" {
   mock_outputs = {
     vpc_cidr_block          = "10.0.0.0/16"
     data_subnet_cidr_blocks = ["10.0.208.0/22", "10.0.212.0/22"]
-  }
-  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
-}
-
-dependency "cluster" {
-  config_path = "${get_terragrunt_dir()}/../cluster"
-  mock_outputs = {
-    cluster_name                       = "payflow-mock"
-    cluster_endpoint                   = "https://0000000000000000000000000000000.gr7.eu-west-3.eks.amazonaws.com"
-    cluster_certificate_authority_data = "bW9jaw=="
   }
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
@@ -62,10 +53,6 @@ dependency "shared" {
 }
 
 inputs = {
-  cluster_name                       = dependency.cluster.outputs.cluster_name
-  cluster_endpoint                   = dependency.cluster.outputs.cluster_endpoint
-  cluster_certificate_authority_data = dependency.cluster.outputs.cluster_certificate_authority_data
-
   image_repository = dependency.shared.outputs.ecr_repository_url
   # CI passes the commit SHA it built and pushed; make deploy builds and pushes the current
   # commit when unset. By hand, the default is that same full SHA: never a moving "latest".

@@ -18,19 +18,22 @@ dependency "network" {
 }
 
 # Account-wide: the GitHub deploy role must administer the cluster, since the platform and app
-# layers talk to the Kubernetes API with the identity Terragrunt runs as.
+# layers talk to the Kubernetes API with the identity Terragrunt runs as. The GitHub plan role
+# (terragrunt plan on pull requests) only reads it: view policy plus Helm release Secrets.
 dependency "shared" {
   config_path = "${get_repo_root()}/live/shared/global"
   mock_outputs = {
     github_deploy_role_arn = "arn:aws:iam::123456789012:role/payflow-github-deploy"
+    github_plan_role_arn   = "arn:aws:iam::123456789012:role/payflow-github-plan"
   }
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
 
 inputs = {
-  vpc_id               = dependency.network.outputs.vpc_id
-  private_subnet_ids   = dependency.network.outputs.private_subnet_ids
-  admin_principal_arns = concat(local.env.cluster.admin_principal_arns, [dependency.shared.outputs.github_deploy_role_arn])
+  vpc_id                = dependency.network.outputs.vpc_id
+  private_subnet_ids    = dependency.network.outputs.private_subnet_ids
+  admin_principal_arns  = concat(local.env.cluster.admin_principal_arns, [dependency.shared.outputs.github_deploy_role_arn])
+  viewer_principal_arns = [dependency.shared.outputs.github_plan_role_arn]
 
   cluster_version            = local.env.cluster.kubernetes_version
   endpoint_public_access     = local.env.cluster.endpoint_public_access

@@ -1,6 +1,7 @@
 # The platform layer of every environment (modules/platform: load balancer controller, External
 # Secrets, metrics-server, autoscaler, Prometheus/Grafana, Loki, Tempo, log shipper, blackbox
-# exporter). live/<env>/platform/terragrunt.hcl includes this file. The controllers' AWS roles
+# exporter). live/<env>/platform/terragrunt.hcl includes this file, and _cluster-dependency.hcl
+# for the cluster connection (dependency "cluster" and its inputs). The controllers' AWS roles
 # are bound by Pod Identity in the cluster and data layers, so none is passed here.
 locals {
   env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
@@ -19,17 +20,6 @@ dependency "network" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
 
-dependency "cluster" {
-  config_path = "${get_terragrunt_dir()}/../cluster"
-  mock_outputs = {
-    cluster_name                       = "payflow-mock"
-    cluster_endpoint                   = "https://0000000000000000000000000000000.gr7.eu-west-3.eks.amazonaws.com"
-    cluster_certificate_authority_data = "bW9jaw=="
-    cluster_version                    = "1.33"
-  }
-  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
-}
-
 dependency "data" {
   config_path = "${get_terragrunt_dir()}/../data"
   mock_outputs = {
@@ -41,13 +31,11 @@ dependency "data" {
 }
 
 inputs = {
-  cluster_name                       = dependency.cluster.outputs.cluster_name
-  cluster_endpoint                   = dependency.cluster.outputs.cluster_endpoint
-  cluster_certificate_authority_data = dependency.cluster.outputs.cluster_certificate_authority_data
-  cluster_version                    = dependency.cluster.outputs.cluster_version
-  vpc_id                             = dependency.network.outputs.vpc_id
-  loki_bucket_name                   = dependency.data.outputs.loki_bucket_name
-  tempo_bucket_name                  = dependency.data.outputs.tempo_bucket_name
+  # dependency "cluster" and the connection inputs come from _cluster-dependency.hcl.
+  cluster_version   = dependency.cluster.outputs.cluster_version
+  vpc_id            = dependency.network.outputs.vpc_id
+  loki_bucket_name  = dependency.data.outputs.loki_bucket_name
+  tempo_bucket_name = dependency.data.outputs.tempo_bucket_name
   # The secret is created by the data layer; its value (the Slack webhooks) is put by the
   # operator, never by Terraform: live/README.md, "Alert notifications in Slack".
   alerting_secret_name = dependency.data.outputs.alerting_secret_name

@@ -4,7 +4,8 @@ import { Fn } from 'cdktf';
 import type { Construct } from 'constructs';
 import { Input, Rule } from '../lib/inputs';
 import { ModuleStack } from '../lib/module-stack';
-import { connectToCluster } from '../platform/cluster-connection';
+import { PlanReaderSecretsAccess } from '../lib/plan-readers';
+import { connectToCluster } from '../lib/cluster-connection';
 import { type ApiSettings, apiChartValues } from './api-chart-values';
 
 /** Names other layers and the runbooks rely on (team contract). */
@@ -241,6 +242,9 @@ export class AppStack extends ModuleStack {
         },
       },
     });
+
+    // The pull-request plan role reads the release records (lib/plan-readers.ts).
+    new PlanReaderSecretsAccess(this, 'plan_readers', { namespace: namespace.metadata.name });
 
     const release = (name: string, values: object, extra: Partial<ReleaseSettings>) =>
       new Release(this, name.replace(/-/g, '_'), {

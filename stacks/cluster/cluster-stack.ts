@@ -1,4 +1,3 @@
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
@@ -9,13 +8,13 @@ import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
-import { TerraformIterator, Token } from 'cdktf';
+import { TerraformIterator, type TerraformVariable, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { CLOUDWATCH_RETENTION_DAYS, Input, Rule } from '../lib/inputs';
+import { encryptedLogGroup } from '../lib/encrypted-log-group';
 import { ModuleStack } from '../lib/module-stack';
+import { PLAN_READERS_GROUP } from '../lib/plan-readers';
 import { PodIdentityRole } from '../lib/pod-identity-role';
 import { clusterAutoscalerPolicy, loadBalancerControllerPolicy } from './controller-policies';
 
@@ -35,6 +34,10 @@ export const CORE_ADDONS = [
   'aws-ebs-csi-driver',
 ] as const;
 
+const PRINCIPAL_ARN = '^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$';
+const PRINCIPAL_ARN_MEANING =
+  'an IAM role or user ARN such as arn:aws:iam::123456789012:role/admin';
+
 /** vpc-cni add-on configuration (schema: `aws eks describe-addon-configuration`). */
 export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
 
@@ -51,7 +54,7 @@ export class ClusterStack extends ModuleStack {
       purpose:
         'The EKS cluster of one environment: control plane with a private endpoint (public endpoint ' +
         'off or CIDR-restricted), KMS envelope encryption of Kubernetes Secrets, all control-plane ' +
-        'logs, API authentication mode with access entries for administrators, a managed node group ' +
+        'logs, API authentication mode with access entries for administrators and read-only viewers, a managed node group ' +
         '(launch template enforcing IMDSv2 and encrypted gp3 volumes), the core add-ons (vpc-cni ' +
         'enforcing Kubernetes NetworkPolicies, kube-proxy, coredns, eks-pod-identity-agent, ' +
         'aws-ebs-csi-driver) and EKS Pod Identity roles ' +
@@ -110,9 +113,22 @@ export class ClusterStack extends ModuleStack {
         'app layers talk to the Kubernetes API with it.',
       validation: [
         Rule.lengthBetween(1, 20),
-        Rule.eachMatches(
-          '^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$',
-          'an IAM role or user ARN such as arn:aws:iam::123456789012:role/admin',
+        Rule.eachMatches(PRINCIPAL_ARN, PRINCIPAL_ARN_MEANING),
+      ],
+    });
+    const viewerArns = Input.stringList(this, 'viewer_principal_arns', {
+      description:
+        'IAM roles/users given read-only Kubernetes access through access entries: ' +
+        'AmazonEKSViewPolicy on the whole cluster, plus the Kubernetes group ' +
+        `${PLAN_READERS_GROUP}, which the platform and app layers let read Helm release Secrets in ` +
+        'their namespaces. For the role running terragrunt plan on pull requests.',
+      default: [],
+      validation: [
+        Rule.lengthBetween(0, 20),
+        Rule.eachMatches(PRINCIPAL_ARN, PRINCIPAL_ARN_MEANING),
+        Rule.custom(
+          (v) => `length(setintersection(${v}, var.admin_principal_arns)) == 0`,
+          'A principal is either an administrator or a viewer: EKS allows one access entry per principal.',
         ),
       ],
     });
@@ -180,53 +196,18 @@ export class ClusterStack extends ModuleStack {
     const logGroupName = `/aws/eks/${clusterName}/cluster`;
     const managedPolicy = (name: string) => `arn:${partition.partition}:iam::aws:policy/${name}`;
 
-    // ---- KMS key: Secrets envelope encryption and the control-plane log group
-    const key = new KmsKey(this, 'cluster', {
-      description: `Encrypts Kubernetes Secrets and control-plane logs of ${clusterName}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            // Delegates to IAM: the cluster role's own policy grants it the key below.
-            Sid: 'AccountAdministersTheKey',
-            Effect: 'Allow',
-            Principal: { AWS: `arn:${partition.partition}:iam::${accountId}:root` },
-            Action: 'kms:*',
-            Resource: '*',
-          },
-          {
-            Sid: 'CloudWatchLogsForTheControlPlaneLogGroupOnly',
-            Effect: 'Allow',
-            Principal: { Service: `logs.${region}.amazonaws.com` },
-            Action: [
-              'kms:Encrypt*',
-              'kms:Decrypt*',
-              'kms:ReEncrypt*',
-              'kms:GenerateDataKey*',
-              'kms:Describe*',
-            ],
-            Resource: '*',
-            Condition: {
-              ArnEquals: {
-                'kms:EncryptionContext:aws:logs:arn': `arn:${partition.partition}:logs:${region}:${accountId}:log-group:${logGroupName}`,
-              },
-            },
-          },
-        ],
-      }),
-    });
-    new KmsAlias(this, 'cluster_alias', {
-      name: `alias/${clusterName}-eks`,
-      targetKeyId: key.keyId,
-    });
-
-    // Created before the cluster so EKS does not create it without retention or encryption.
-    const logGroup = new CloudwatchLogGroup(this, 'control_plane', {
-      name: logGroupName,
+    // ---- KMS key: Secrets envelope encryption and the control-plane log group. The log
+    // group is created before the cluster so EKS does not create it without retention or
+    // encryption; the cluster role's own policy grants it the key for Secrets.
+    const { key, logGroup } = encryptedLogGroup(this, {
+      ids: { key: 'cluster', alias: 'cluster_alias', logGroup: 'control_plane' },
+      keyDescription: `Encrypts Kubernetes Secrets and control-plane logs of ${clusterName}`,
+      aliasName: `alias/${clusterName}-eks`,
+      logGroupName,
       retentionInDays: logRetention.numberValue,
-      kmsKeyId: key.arn,
+      partition: partition.partition,
+      region,
+      accountId,
     });
 
     // ---- control plane role
@@ -288,23 +269,35 @@ export class ClusterStack extends ModuleStack {
       dependsOn: [logGroup, clusterPolicy, clusterKeyUse],
     });
 
-    // ---- administrators: access entries (no aws-auth ConfigMap)
-    const admins = TerraformIterator.fromList(adminArns.listValue);
-    const adminEntries = new EksAccessEntry(this, 'admin', {
-      forEach: admins,
-      clusterName: cluster.name,
-      principalArn: admins.value,
-      type: 'STANDARD',
-    });
-    const adminPolicies = TerraformIterator.fromList(adminArns.listValue);
-    new EksAccessPolicyAssociation(this, 'admin_policy', {
-      forEach: adminPolicies,
-      clusterName: cluster.name,
-      principalArn: adminPolicies.value,
-      policyArn: `arn:${partition.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
-      accessScope: { type: 'cluster' },
-      dependsOn: [adminEntries],
-    });
+    // ---- administrators and read-only viewers: access entries (no aws-auth ConfigMap)
+    const accessEntries = (
+      id: string,
+      principals: TerraformVariable,
+      accessPolicy: string,
+      kubernetesGroups?: string[],
+    ) => {
+      const entries = TerraformIterator.fromList(principals.listValue);
+      const entry = new EksAccessEntry(this, id, {
+        forEach: entries,
+        clusterName: cluster.name,
+        principalArn: entries.value,
+        type: 'STANDARD',
+        ...(kubernetesGroups ? { kubernetesGroups } : {}),
+      });
+      const policies = TerraformIterator.fromList(principals.listValue);
+      new EksAccessPolicyAssociation(this, `${id}_policy`, {
+        forEach: policies,
+        clusterName: cluster.name,
+        principalArn: policies.value,
+        policyArn: `arn:${partition.partition}:eks::aws:cluster-access-policy/${accessPolicy}`,
+        accessScope: { type: 'cluster' },
+        dependsOn: [entry],
+      });
+    };
+    accessEntries('admin', adminArns, 'AmazonEKSClusterAdminPolicy');
+    // Read-only: the view policy has no Secret access, and Helm keeps its releases in Secrets;
+    // the group is what the platform and app layers bind to those Secrets (lib/plan-readers.ts).
+    accessEntries('viewer', viewerArns, 'AmazonEKSViewPolicy', [PLAN_READERS_GROUP]);
 
     // ---- nodes
     const nodeRole = new IamRole(this, 'node_role', {

@@ -1,4 +1,3 @@
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
@@ -7,8 +6,6 @@ import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
 import { Route } from '@cdktf/provider-aws/lib/route';
 import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
@@ -20,6 +17,7 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { Fn, Op, TerraformCount, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { CLOUDWATCH_RETENTION_DAYS, Input, Rule } from '../lib/inputs';
+import { encryptedLogGroup } from '../lib/encrypted-log-group';
 import { ModuleStack } from '../lib/module-stack';
 import { everyInstance, instance } from '../lib/references';
 
@@ -265,47 +263,15 @@ export class NetworkStack extends ModuleStack {
 
     // ---- flow logs: KMS-encrypted log group, role that may only write to it
     const logGroupName = `/aws/vpc/${this.namePrefix}/flow-logs`;
-    const accountArn = `arn:${partition.partition}:iam::${caller.accountId}:root`;
-    const logGroupArn = `arn:${partition.partition}:logs:${this.region.stringValue}:${caller.accountId}:log-group:${logGroupName}`;
-    const logsKey = new KmsKey(this, 'flow_logs', {
-      description: `Encrypts the VPC flow logs of ${this.namePrefix}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'AccountAdministersTheKey',
-            Effect: 'Allow',
-            Principal: { AWS: accountArn },
-            Action: 'kms:*',
-            Resource: '*',
-          },
-          {
-            Sid: 'CloudWatchLogsUsesTheKeyForThisLogGroupOnly',
-            Effect: 'Allow',
-            Principal: { Service: `logs.${this.region.stringValue}.amazonaws.com` },
-            Action: [
-              'kms:Encrypt*',
-              'kms:Decrypt*',
-              'kms:ReEncrypt*',
-              'kms:GenerateDataKey*',
-              'kms:Describe*',
-            ],
-            Resource: '*',
-            Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn } },
-          },
-        ],
-      }),
-    });
-    new KmsAlias(this, 'flow_logs_alias', {
-      name: `alias/${this.namePrefix}-flow-logs`,
-      targetKeyId: logsKey.keyId,
-    });
-    const logGroup = new CloudwatchLogGroup(this, 'flow_logs_group', {
-      name: logGroupName,
+    const { logGroup } = encryptedLogGroup(this, {
+      ids: { key: 'flow_logs', alias: 'flow_logs_alias', logGroup: 'flow_logs_group' },
+      keyDescription: `Encrypts the VPC flow logs of ${this.namePrefix}`,
+      aliasName: `alias/${this.namePrefix}-flow-logs`,
+      logGroupName,
       retentionInDays: flowLogRetention.numberValue,
-      kmsKeyId: logsKey.arn,
+      partition: partition.partition,
+      region: this.region.stringValue,
+      accountId: caller.accountId,
     });
     const flowLogsRole = new IamRole(this, 'flow_logs_role', {
       name: `${this.namePrefix}-vpc-flow-logs`,

@@ -5,7 +5,8 @@ import { Fn, Op, TerraformIterator, Token, ref, type ITerraformDependable } from
 import type { Construct } from 'constructs';
 import { Input, Rule } from '../lib/inputs';
 import { ModuleStack } from '../lib/module-stack';
-import { connectToCluster } from './cluster-connection';
+import { PlanReaderRoles, PlanReaderSecretsAccess } from '../lib/plan-readers';
+import { connectToCluster } from '../lib/cluster-connection';
 import { PINNED_CHARTS, type PinnedChart } from './pinned-charts';
 
 /** Names other layers rely on (team contract). */
@@ -330,6 +331,19 @@ export class PlatformStack extends ModuleStack {
       timeout: 300,
       maxHistory: 10,
       dependsOn: [externalSecrets, kubePrometheusStack],
+    });
+
+    // The pull-request plan role (cluster input viewer_principal_arns) refreshes these releases:
+    // it may read the Helm release Secrets of their namespaces (lib/plan-readers.ts).
+    new PlanReaderRoles(this, 'plan_reader_roles');
+    new PlanReaderSecretsAccess(this, 'plan_readers_kube_system', { namespace: 'kube-system' });
+    new PlanReaderSecretsAccess(this, 'plan_readers_external_secrets', {
+      namespace: POD_IDENTITY_SERVICE_ACCOUNTS.externalSecrets.namespace,
+      dependsOn: [externalSecrets],
+    });
+    new PlanReaderSecretsAccess(this, 'plan_readers_monitoring', {
+      namespace: MONITORING_NAMESPACE,
+      dependsOn: [kubePrometheusStack],
     });
 
     // One ConfigMap per dashboard file; Grafana's sidecar loads those labelled grafana_dashboard.

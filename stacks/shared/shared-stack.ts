@@ -79,28 +79,6 @@ export class SharedStack extends ModuleStack {
         Rule.eachMatches('^[0-9a-f]{40}$', 'a 40-character hex SHA-1'),
       ],
     });
-    const stateBucketPattern = Input.string(this, 'state_bucket_name_pattern', {
-      description:
-        'Name (or pattern with *) of the Terragrunt state buckets; "" means root.hcl\'s "<project>-tfstate-<account>-*".',
-      default: '',
-      validation: [
-        Rule.custom(
-          (v) => `${v} == "" || can(regex("^[a-z0-9*][a-z0-9.*-]{2,62}$", ${v}))`,
-          'Must be "" or an S3 bucket name, optionally with * wildcards.',
-        ),
-      ],
-    });
-    const lockTablePattern = Input.string(this, 'state_lock_table_name_pattern', {
-      description:
-        'Name (or pattern with *) of the DynamoDB lock tables; "" means root.hcl\'s "<project>-tflock-<account>-*".',
-      default: '',
-      validation: [
-        Rule.custom(
-          (v) => `${v} == "" || can(regex("^[A-Za-z0-9_.*-]{3,255}$", ${v}))`,
-          'Must be "" or a DynamoDB table name, optionally with * wildcards.',
-        ),
-      ],
-    });
     const keepTaggedImages = Input.number(this, 'ecr_keep_tagged_images', {
       description:
         'Tagged API images kept in ECR; older ones expire (rollbacks can go this far back).',
@@ -116,19 +94,46 @@ export class SharedStack extends ModuleStack {
     const caller = new DataAwsCallerIdentity(this, 'caller');
     const partition = new DataAwsPartition(this, 'partition').partition;
     const account = caller.accountId;
-    const stateBucket = Token.asString(
-      Fn.conditional(
-        Op.gte(Fn.lengthOf(stateBucketPattern.stringValue), 1),
-        stateBucketPattern.stringValue,
-        `${project}-tfstate-${account}-*`,
-      ),
+    // The state bucket and the lock table: a name or pattern the CI roles may use, by
+    // default ("") the names root.hcl gives them, "<project>-<kind>-<account>-<region>".
+    const stateStore = (
+      name: string,
+      kind: 'tfstate' | 'tflock',
+      plural: string,
+      singular: string,
+      regex: string,
+    ): string => {
+      const pattern = Input.string(this, name, {
+        description: `Name (or pattern with *) of the ${plural}; "" means root.hcl's "<project>-${kind}-<account>-*".`,
+        default: '',
+        validation: [
+          Rule.custom(
+            (v) => `${v} == "" || can(regex(${JSON.stringify(regex)}, ${v}))`,
+            `Must be "" or ${singular}, optionally with * wildcards.`,
+          ),
+        ],
+      });
+      return Token.asString(
+        Fn.conditional(
+          Op.gte(Fn.lengthOf(pattern.stringValue), 1),
+          pattern.stringValue,
+          `${project}-${kind}-${account}-*`,
+        ),
+      );
+    };
+    const stateBucket = stateStore(
+      'state_bucket_name_pattern',
+      'tfstate',
+      'Terragrunt state buckets',
+      'an S3 bucket name',
+      '^[a-z0-9*][a-z0-9.*-]{2,62}$',
     );
-    const lockTable = Token.asString(
-      Fn.conditional(
-        Op.gte(Fn.lengthOf(lockTablePattern.stringValue), 1),
-        lockTablePattern.stringValue,
-        `${project}-tflock-${account}-*`,
-      ),
+    const lockTable = stateStore(
+      'state_lock_table_name_pattern',
+      'tflock',
+      'DynamoDB lock tables',
+      'a DynamoDB table name',
+      '^[A-Za-z0-9_.*-]{3,255}$',
     );
 
     const registry = new ContainerRepository(this, 'ecr', {

@@ -1,42 +1,27 @@
-// The app module: releases, ordering, providers, inputs, and the Helm values it produces,
+// The app module: releases, ordering, inputs, and the Helm values it produces,
 // evaluated by real Terraform with example inputs and checked against the chart's schema.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { expect } from 'chai';
-import { App } from 'cdktf';
 import { format, resolveConfig } from 'prettier';
 import { parse, stringify } from 'yaml';
 import { AppStack } from '../app/app-stack';
 import { apiChartValues, type ApiSettings } from '../app/api-chart-values';
 import { exampleAppInputs } from '../app/example-inputs';
-import { synthesizeStack } from '../lib/module-synthesis';
 import { ENVIRONMENTS, type Environment } from '../lib/module-stack';
 import {
-  evaluateModuleExpressions,
-  terraformAvailable,
-  type ModuleJson,
-} from './platform-terraform-evaluation';
-
-type Block = Record<string, unknown>;
-interface Synthesized extends ModuleJson {
-  provider: Record<string, Block[]>;
-  resource: Record<string, Record<string, Block>>;
-  variable: Record<string, Block>;
-  output: Record<string, Block>;
-  terraform: { required_providers: Record<string, { source: string; version: string }> };
-}
+  type Block,
+  itRejectsInputs,
+  requireTerraform,
+  synthesizeKubernetesModule,
+} from './kubernetes-module';
+import { evaluateModuleExpressions } from './platform-terraform-evaluation';
 
 const chartDir = join(__dirname, '..', '..', 'app', 'chart');
 const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as object;
 
-function synthesize(): Synthesized {
-  return synthesizeStack(
-    new AppStack(new App({ skipValidation: true }), 'app'),
-  ) as unknown as Synthesized;
-}
-
-const tf = synthesize();
+const tf = synthesizeKubernetesModule(AppStack, 'app');
 const releases = tf.resource.helm_release ?? {};
 
 describe('app module (stacks/app)', () => {
@@ -64,31 +49,6 @@ describe('app module (stacks/app)', () => {
     expect(labels['pod-security.kubernetes.io/enforce']).to.equal('restricted');
     expect(labels['pod-security.kubernetes.io/warn']).to.equal('restricted');
     expect(labels['elbv2.k8s.aws/pod-readiness-gate-inject']).to.equal('enabled');
-  });
-
-  it('authenticates to the cluster with aws eks get-token, never a kubeconfig or a token', () => {
-    const kubernetes = tf.provider.kubernetes?.[0] as Block;
-    const helm = (tf.provider.helm?.[0] as Block).kubernetes as Block;
-    for (const config of [kubernetes, helm]) {
-      expect(config.host).to.equal('${var.cluster_endpoint}');
-      expect(config.cluster_ca_certificate).to.equal(
-        '${base64decode(var.cluster_certificate_authority_data)}',
-      );
-      expect(config).to.not.have.any.keys('config_path', 'config_paths', 'token', 'client_key');
-    }
-    const exec = (kubernetes.exec as Block[])[0] as Block;
-    expect(exec.command).to.equal('aws');
-    expect(exec.args).to.deep.equal([
-      'eks',
-      'get-token',
-      '--cluster-name',
-      '${var.cluster_name}',
-      '--region',
-      '${var.region}',
-    ]);
-    expect((helm.exec as Block).args).to.deep.equal(exec.args);
-    expect(tf.terraform.required_providers.helm?.source).to.equal('hashicorp/helm');
-    expect(tf.terraform.required_providers.kubernetes?.source).to.equal('hashicorp/kubernetes');
   });
 
   it('takes image, replicas, resources, hostname, certificate and secret ARNs from inputs', () => {
@@ -172,13 +132,7 @@ describe('app module (stacks/app)', () => {
 
   describe('Helm values evaluated by Terraform with example inputs', function () {
     this.timeout(60_000);
-    before(function () {
-      if (!terraformAvailable()) {
-        if (process.env.CI) throw new Error('terraform is required in CI');
-        console.warn('\n  !!! terraform not installed: Terraform evaluation tests SKIPPED !!!\n');
-        this.skip();
-      }
-    });
+    before(requireTerraform);
 
     const ajv = new Ajv({ allErrors: true, strict: false });
     const validate = ajv.compile(schema);
@@ -242,15 +196,6 @@ describe('app module (stacks/app)', () => {
       ['a data subnet that is not a CIDR', { data_subnet_cidr_blocks: ['10.0.0.0'] }],
       ['an unknown environment', { environment: 'qa' }],
     ];
-    for (const [what, override] of rejected) {
-      it(`input validation rejects ${what}`, () => {
-        const result = evaluateModuleExpressions('app', tf, expressions, {
-          ...exampleAppInputs('staging'),
-          ...override,
-        });
-        expect(result.status).to.not.equal(0);
-        expect(result.stderr).to.match(/Invalid value for variable/);
-      });
-    }
+    itRejectsInputs('app', tf, expressions, exampleAppInputs('staging'), rejected);
   });
 });

@@ -7,6 +7,7 @@ import {
   VPC_CNI_CONFIGURATION,
 } from '../cluster/cluster-stack';
 import type { TerraformJson } from '../lib/module-readme';
+import { PLAN_READERS_GROUP } from '../lib/plan-readers';
 import { synthesizeStack } from '../lib/module-synthesis';
 
 type Block = Record<string, unknown>;
@@ -87,6 +88,22 @@ describe('ClusterStack', function () {
     expect(resource('aws_eks_access_policy_association', 'admin_policy').policy_arn).to.match(
       /cluster-access-policy\/AmazonEKSClusterAdminPolicy$/,
     );
+  });
+
+  it('gives viewer_principal_arns read-only access: the view policy and the plan-readers group', function () {
+    const viewer = tf.variable?.viewer_principal_arns;
+    expect(viewer?.default).to.deep.equal([]);
+    const rules = JSON.stringify(viewer?.validation);
+    expect(rules).to.contain('arn:aws').and.contain('setintersection');
+    const entry = resource('aws_eks_access_entry', 'viewer');
+    expect(entry.for_each).to.equal('${toset(var.viewer_principal_arns)}');
+    expect(entry.kubernetes_groups).to.deep.equal([PLAN_READERS_GROUP]);
+    const association = resource('aws_eks_access_policy_association', 'viewer_policy');
+    expect(association.policy_arn).to.match(/cluster-access-policy\/AmazonEKSViewPolicy$/);
+    expect(association.access_scope).to.deep.equal({ type: 'cluster' });
+    expect(association.depends_on).to.deep.equal(['aws_eks_access_entry.viewer']);
+    // Admins get no group: the cluster admin policy already covers everything.
+    expect(resource('aws_eks_access_entry', 'admin').kubernetes_groups).to.equal(undefined);
   });
 
   it('enforces IMDSv2 and encrypted gp3 volumes on the nodes', function () {

@@ -119,6 +119,11 @@ const spec: ContractSpec = {
   environments: ['development', 'staging', 'production'],
   layers: ['network', 'cluster', 'data', 'platform', 'app'],
   accountUnits: ['shared/global'],
+  // The Kubernetes layers share their cluster connection (dependency "cluster" + inputs).
+  layerIncludes: {
+    platform: { cluster: 'live/_units/_cluster-dependency.hcl' },
+    app: { cluster: 'live/_units/_cluster-dependency.hcl' },
+  },
   productionRules,
   production: 'production',
   development: 'development',
@@ -174,7 +179,25 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       expect(unitDirs(tree)).to.include('live/shared/global');
     });
 
-    it('units are tiny: an environment unit only includes root.hcl and its layer file', function () {
+    it('the platform and app layers take their cluster connection from one shared file', function () {
+      for (const environment of spec.environments) {
+        for (const layer of ['platform', 'app']) {
+          const unit = resolveUnit(tree, `live/${environment}/${layer}`);
+          expect(unit.dependencies.get('cluster')?.target).to.equal(`live/${environment}/cluster`);
+          for (const input of [
+            'cluster_name',
+            'cluster_endpoint',
+            'cluster_certificate_authority_data',
+          ]) {
+            expect(unit.inputs.get(input), `${layer} ${input}`).to.deep.include({
+              from: 'live/_units/_cluster-dependency.hcl',
+            });
+          }
+        }
+      }
+    });
+
+    it('units are tiny: an environment unit only includes (root.hcl, its layer file, shared wiring)', function () {
       for (const dir of unitDirs(tree).filter((d) => !d.startsWith('live/shared/'))) {
         const unit = file(tree, `${dir}/terragrunt.hcl`);
         expect(Object.keys(unit), dir).to.deep.equal(['include']);
@@ -260,6 +283,27 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
           mutate: (t) => {
             block(t, 'live/staging/data/terragrunt.hcl', 'include', 'layer').path =
               '${dirname(find_in_parent_folders("root.hcl"))}/live/_units/cluster.hcl';
+          },
+        },
+        {
+          rule: 'every environment has every layer',
+          what: 'a Kubernetes layer without the shared cluster connection',
+          expect:
+            /live\/production\/app: does not include live\/_units\/_cluster-dependency.hcl as include "cluster"/,
+          mutate: (t) => {
+            delete (file(t, 'live/production/app/terragrunt.hcl').include as Hcl).cluster;
+          },
+        },
+        {
+          rule: 'every dependency output exists and is mocked',
+          what: 'the shared cluster connection without the mock a layer reads',
+          expect:
+            /live\/staging\/platform: dependency.cluster.outputs.cluster_version: no mock output/,
+          mutate: (t) => {
+            delete (
+              block(t, 'live/_units/_cluster-dependency.hcl', 'dependency', 'cluster')
+                .mock_outputs as Hcl
+            ).cluster_version;
           },
         },
         {

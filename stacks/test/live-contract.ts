@@ -11,8 +11,8 @@
 //   and "text ${expr} text" templates of those.
 // Anything else evaluates to an Unresolved marker, which no rule ever treats as satisfied.
 // Merging follows Terragrunt's shallow include: each file's expressions see only that file's
-// locals; inputs merge key by key (root, then the layer file, then the unit); dependency blocks
-// merge by name; the last terraform block wins.
+// locals; inputs merge key by key (root, then the layer file and the unit's other includes in
+// their order, then the unit); dependency blocks merge by name; the last terraform block wins.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
@@ -36,6 +36,12 @@ export interface ContractSpec {
   readonly layers: readonly string[];
   /** Units outside the environments (e.g. "shared"), as paths below live/. */
   readonly accountUnits: readonly string[];
+  /**
+   * Files some layers include beside root.hcl and their layer file, by layer then include
+   * label (e.g. platform: { cluster: "live/_units/_cluster-dependency.hcl" }). Terragrunt has
+   * no nested include, so wiring shared by several layers is included by each of their units.
+   */
+  readonly layerIncludes?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly productionRules: readonly ProductionRule[];
   /** Environment the production rules apply to, and the one "longer than" compares with. */
   readonly production: string;
@@ -449,7 +455,10 @@ const violation = (rule: string, unit: string, message: string): Violation => ({
 });
 
 export const rules: Readonly<Record<string, Rule>> = {
-  /** Each environment has every layer, and each layer unit includes root.hcl and its own layer file. */
+  /**
+   * Each environment has every layer, and each layer unit includes root.hcl, its own layer file
+   * and the shared files spec.layerIncludes names for that layer.
+   */
   'every environment has every layer': (tree, spec) =>
     spec.environments.flatMap((environment) =>
       spec.layers.flatMap((layer) => {
@@ -462,9 +471,11 @@ export const rules: Readonly<Record<string, Rule>> = {
         if (unit.includes.get('root') !== 'root.hcl') {
           found.push(violation('layers', dir, 'does not include root.hcl as include "root"'));
         }
-        const layerFile = `live/_units/${layer}.hcl`;
-        if (unit.includes.get('layer') !== layerFile || !tree.files.has(layerFile)) {
-          found.push(violation('layers', dir, `does not include ${layerFile} as include "layer"`));
+        const expected = { layer: `live/_units/${layer}.hcl`, ...spec.layerIncludes?.[layer] };
+        for (const [label, path] of Object.entries(expected)) {
+          if (unit.includes.get(label) !== path || !tree.files.has(path)) {
+            found.push(violation('layers', dir, `does not include ${path} as include "${label}"`));
+          }
         }
         return found;
       }),

@@ -4,9 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { App } from 'cdktf';
 import { parse } from 'yaml';
-import { synthesizeStack } from '../lib/module-synthesis';
 import {
   CLUSTER_SECRET_STORE,
   MONITORING_NAMESPACE,
@@ -19,23 +17,16 @@ import type { Environment } from '../lib/module-stack';
 import { examplePlatformInputs } from '../platform/example-inputs';
 import { PINNED_CHARTS } from '../platform/pinned-charts';
 import {
-  evaluateModuleExpressions,
-  terraformAvailable,
-  type ModuleJson,
-} from './platform-terraform-evaluation';
-
-type Block = Record<string, unknown>;
-interface Synthesized extends ModuleJson {
-  provider: Record<string, Block[]>;
-  resource: Record<string, Record<string, Block>>;
-  variable: Record<string, Block>;
-  output: Record<string, Block>;
-}
+  type Block,
+  type KubernetesModuleJson,
+  itRejectsInputs,
+  requireTerraform,
+  synthesizeKubernetesModule,
+} from './kubernetes-module';
+import { evaluateModuleExpressions } from './platform-terraform-evaluation';
 
 const root = join(__dirname, '..', '..');
-const tf = synthesizeStack(
-  new PlatformStack(new App({ skipValidation: true }), 'platform'),
-) as unknown as Synthesized;
+const tf = synthesizeKubernetesModule(PlatformStack, 'platform');
 const releases = tf.resource.helm_release ?? {};
 const staticValues = (chart: string) =>
   parse(readFileSync(join(root, REPOSITORY_FILES.staticValues, `${chart}.yaml`), 'utf8')) as Block;
@@ -176,7 +167,7 @@ describe('platform module (stacks/platform)', () => {
     for (const module of ['cluster', 'data']) {
       const file = join(root, 'modules', module, 'main.tf.json');
       if (!existsSync(file)) continue;
-      const json = JSON.parse(readFileSync(file, 'utf8')) as Synthesized;
+      const json = JSON.parse(readFileSync(file, 'utf8')) as KubernetesModuleJson;
       associations.push(
         ...(Object.values(json.resource?.aws_eks_pod_identity_association ?? {}) as {
           namespace: string;
@@ -191,15 +182,6 @@ describe('platform module (stacks/platform)', () => {
     for (const association of associations) {
       expect(ours).to.include(`${association.namespace}/${association.service_account}`);
     }
-  });
-
-  it('authenticates with aws eks get-token from the cluster inputs', () => {
-    const exec = ((tf.provider.kubernetes?.[0] as Block).exec as Block[])[0] as Block;
-    expect(exec.command).to.equal('aws');
-    expect(exec.args).to.include('get-token').and.include('${var.cluster_name}');
-    const helm = (tf.provider.helm?.[0] as Block).kubernetes as Block;
-    expect(helm).to.not.have.any.keys('config_path', 'token');
-    expect(helm.host).to.equal('${var.cluster_endpoint}');
   });
 
   it('declares the outputs other layers rely on', () => {
@@ -264,13 +246,7 @@ describe('platform module (stacks/platform)', () => {
 
   describe('Helm values evaluated by Terraform with example inputs', function () {
     this.timeout(60_000);
-    before(function () {
-      if (!terraformAvailable()) {
-        if (process.env.CI) throw new Error('terraform is required in CI');
-        console.warn('\n  !!! terraform not installed: Terraform evaluation tests SKIPPED !!!\n');
-        this.skip();
-      }
-    });
+    before(requireTerraform);
     const expressions = Object.fromEntries(
       Object.entries(releases).map(([name, release]) => [name, release.values]),
     );
@@ -352,15 +328,6 @@ describe('platform module (stacks/platform)', () => {
       ['a Kubernetes version with a patch', { cluster_version: '1.33.1' }],
       ['a cluster endpoint over http', { cluster_endpoint: 'http://example.com' }],
     ];
-    for (const [what, override] of rejected) {
-      it(`input validation rejects ${what}`, () => {
-        const result = evaluateModuleExpressions('platform', tf, expressions, {
-          ...exampleInputs('staging'),
-          ...override,
-        });
-        expect(result.status).to.not.equal(0);
-        expect(result.stderr).to.match(/Invalid value for variable/);
-      });
-    }
+    itRejectsInputs('platform', tf, expressions, exampleInputs('staging'), rejected);
   });
 });

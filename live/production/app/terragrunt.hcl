@@ -7,3 +7,7 @@ include "root" {
 include "layer" {
   path = "${dirname(find_in_parent_folders("root.hcl"))}/live/_units/app.hcl"
 }
+
+include "cluster" {
+  path = "${dirname(find_in_parent_folders("root.hcl"))}/live/_units/_cluster-dependency.hcl"
+}

@@ -24,8 +24,8 @@ mock_provider "aws" {
   }
   mock_resource "aws_eks_cluster" {
     defaults = {
-      arn      = "arn:aws:eks:eu-west-3:123456789012:cluster/payflow-mock"
-      endpoint = "https://ABCDEF.gr7.eu-west-3.eks.amazonaws.com"
+      arn                   = "arn:aws:eks:eu-west-3:123456789012:cluster/payflow-mock"
+      endpoint              = "https://ABCDEF.gr7.eu-west-3.eks.amazonaws.com"
       certificate_authority = [{ data = "bW9jaw==" }]
     }
   }
@@ -92,11 +92,20 @@ run "staging" {
     node_min_size              = 2
     node_desired_size          = 3
     node_max_size              = 6
+    viewer_principal_arns      = ["arn:aws:iam::123456789012:role/payflow-github-plan"]
   }
 
   assert {
     condition     = !aws_eks_cluster.this.vpc_config[0].endpoint_public_access
     error_message = "The public endpoint is off unless asked for."
+  }
+  assert {
+    condition     = keys(aws_eks_access_entry.viewer) == ["arn:aws:iam::123456789012:role/payflow-github-plan"] && alltrue([for e in aws_eks_access_entry.viewer : e.kubernetes_groups == toset(["payflow:plan-readers"])]) && alltrue([for a in aws_eks_access_policy_association.viewer_policy : endswith(a.policy_arn, "cluster-access-policy/AmazonEKSViewPolicy") && a.access_scope[0].type == "cluster"])
+    error_message = "The plan role gets a read-only access entry: the view policy on the cluster and the plan-readers group."
+  }
+  assert {
+    condition     = length(setintersection(keys(aws_eks_access_entry.viewer), keys(aws_eks_access_policy_association.admin_policy))) == 0
+    error_message = "A viewer is never given the cluster admin policy."
   }
   assert {
     condition     = length(aws_eks_access_entry.admin) == 2 && alltrue([for a in aws_eks_access_policy_association.admin_policy : endswith(a.policy_arn, "cluster-access-policy/AmazonEKSClusterAdminPolicy") && a.access_scope[0].type == "cluster"])
@@ -134,6 +143,10 @@ run "production" {
   assert {
     condition     = !aws_eks_cluster.this.vpc_config[0].endpoint_public_access && aws_eks_cluster.this.vpc_config[0].endpoint_private_access
     error_message = "production's API is private only."
+  }
+  assert {
+    condition     = length(aws_eks_access_entry.viewer) == 0 && length(aws_eks_access_policy_association.viewer_policy) == 0
+    error_message = "No viewer access entry unless viewer_principal_arns lists one."
   }
   assert {
     condition     = aws_eks_cluster.this.encryption_config[0].resources == toset(["secrets"]) && aws_eks_cluster.this.encryption_config[0].provider[0].key_arn == aws_kms_key.cluster.arn && aws_kms_key.cluster.enable_key_rotation
@@ -228,4 +241,26 @@ run "rejects_hop_limit_and_admin_arn" {
   }
 
   expect_failures = [var.node_metadata_hop_limit, var.admin_principal_arns]
+}
+
+run "rejects_a_bad_viewer_arn" {
+  command = plan
+
+  variables {
+    environment           = "staging"
+    viewer_principal_arns = ["github-plan"]
+  }
+
+  expect_failures = [var.viewer_principal_arns]
+}
+
+run "rejects_a_principal_both_admin_and_viewer" {
+  command = plan
+
+  variables {
+    environment           = "staging"
+    viewer_principal_arns = ["arn:aws:iam::123456789012:role/payflow-github-deploy"]
+  }
+
+  expect_failures = [var.viewer_principal_arns]
 }

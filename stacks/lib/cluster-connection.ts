@@ -1,7 +1,7 @@
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { Fn, type TerraformStack, type TerraformVariable } from 'cdktf';
-import { Input, Rule } from '../lib/inputs';
+import { Input, Rule } from './inputs';
 
 /** API version of the ExecCredential that `aws eks get-token` prints. */
 const EXEC_API_VERSION = 'client.authentication.k8s.io/v1beta1';
