@@ -79,7 +79,11 @@ export function brokenLinks(
     const content = readTarget(target);
     if (content === undefined) {
       broken.push(`${href} (no such file)`);
-    } else if (anchor && target.endsWith('.md') && !anchorsOf(content).has(anchor)) {
+    } else if (
+      anchor &&
+      target.endsWith('.md') &&
+      !anchorsOf(content).has(decodeURIComponent(anchor))
+    ) {
       broken.push(`${href} (no such heading)`);
     }
   }
