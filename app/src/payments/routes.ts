@@ -20,9 +20,14 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
-function readIdempotencyKey(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const key = header.trim();
+/** `values`: every Idempotency-Key header line of the request (req.headersDistinct). */
+function readIdempotencyKey(values: string[] | undefined): string | undefined {
+  if (values === undefined) return undefined;
+  // Node joins repeated headers with ", ": "a" and "b" sent twice would become the key "a, b".
+  if (values.length > 1) {
+    throw new BadRequestError('invalid_idempotency_key', 'Idempotency-Key must be sent only once');
+  }
+  const key = (values[0] ?? '').trim();
   if (!idempotencyKeyPattern.test(key) || key.length === 0) {
     throw new BadRequestError(
       'invalid_idempotency_key',
@@ -51,7 +56,7 @@ export function registerPaymentRoutes(
   app
     .route('/api/v1/payments')
     .post(requireJson, jsonBody, async (req, res) => {
-      const idempotencyKey = readIdempotencyKey(req.get('Idempotency-Key'));
+      const idempotencyKey = readIdempotencyKey(req.headersDistinct['idempotency-key']);
       const parsed = createPaymentSchema.safeParse(req.body);
       if (!parsed.success) {
         throw new ValidationError(

@@ -30,6 +30,11 @@ export const createPaymentSchema = z
       description: z
         .string({ error: 'must be a string' })
         .max(500, { error: 'must be at most 500 characters' })
+        // PostgreSQL text cannot hold U+0000: refused here rather than failing the INSERT (500).
+        .refine((text) => !text.includes('\u0000'), { error: 'must not contain NUL characters' })
+        // A lone surrogate ("\ud800" in JSON) would be stored as U+FFFD: the payment read back
+        // would differ from the one acknowledged.
+        .refine((text) => !/\p{Cs}/u.test(text), { error: 'must be well-formed Unicode' })
         .optional(),
     },
     {

@@ -1,0 +1,105 @@
+// The fault runs' private world: one PostgreSQL cluster and one redis-server of our own (so that
+// they can be stopped and killed), a migrated database per scenario, and API processes on them.
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { loadPostgresConfig } from '../src/config';
+import { runMigrations } from '../src/postgres/migrations';
+import { createLogger } from '../src/telemetry/logger';
+import { freePort } from './network';
+import { PrivatePostgres } from './private-postgres';
+import { PrivateRedis } from './private-redis';
+import { apiArguments, ServerProcess } from './server-process';
+
+export type ApiEntry = 'dist' | 'src';
+
+export const redisKeyPrefix = 'chaos:';
+
+/** Timeouts the fault runs configure, and from which the "no hang" bounds are derived. */
+export const apiTimeouts = {
+  PG_CONNECTION_TIMEOUT_MS: 1000,
+  PG_STATEMENT_TIMEOUT_MS: 2000,
+  REDIS_COMMAND_TIMEOUT_MS: 500,
+  READINESS_TIMEOUT_MS: 500,
+  SHUTDOWN_TIMEOUT_MS: 10_000,
+};
+
+/**
+ * The longest a POST may take when a dependency misbehaves: a Redis claim, waiting for a
+ * PostgreSQL connection, then the statement and its client-side guard (statement + 1 s), plus
+ * one second of scheduling slack on a busy machine.
+ */
+export const maxRequestMillis =
+  apiTimeouts.REDIS_COMMAND_TIMEOUT_MS +
+  apiTimeouts.PG_CONNECTION_TIMEOUT_MS +
+  apiTimeouts.PG_STATEMENT_TIMEOUT_MS +
+  1000 +
+  1000;
+
+export class FaultLab {
+  private readonly apis: ServerProcess[] = [];
+
+  private constructor(
+    readonly postgres: PrivatePostgres,
+    readonly redis: PrivateRedis,
+    readonly entry: ApiEntry,
+  ) {}
+
+  static async start(entry: ApiEntry): Promise<FaultLab> {
+    const postgres = await PrivatePostgres.start();
+    try {
+      return new FaultLab(postgres, await PrivateRedis.start(), entry);
+    } catch (error) {
+      await postgres.destroy();
+      throw error;
+    }
+  }
+
+  /** A fresh database on the private cluster, migrated like production (npm run migrate). */
+  async database(label: string): Promise<string> {
+    const url = await this.postgres.createDatabase(
+      `payflow_${label}_${randomBytes(3).toString('hex')}`,
+    );
+    await runMigrations(
+      loadPostgresConfig({ DATABASE_URL: url }),
+      createLogger({ level: 'silent', appVersion: 'chaos', appEnv: 'test' }),
+    );
+    return url;
+  }
+
+  async startApi(databaseUrl: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+    const api = await ServerProcess.start({
+      args: apiArguments(this.entry),
+      port: await freePort(),
+      readyPath: '/ready',
+      stdout: 'capture',
+      env: {
+        NODE_ENV: 'production',
+        APP_ENV: 'test',
+        LOG_LEVEL: 'info',
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: this.redis.url,
+        REDIS_KEY_PREFIX: redisKeyPrefix,
+        ...Object.fromEntries(Object.entries(apiTimeouts).map(([k, v]) => [k, String(v)])),
+        ...env,
+      },
+    });
+    this.apis.push(api);
+    return api;
+  }
+
+  async query<T extends object>(databaseUrl: string, sql: string): Promise<T[]> {
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query<T>(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.apis.map((api) => api.stop(5000)));
+    await this.redis.kill();
+    await this.postgres.destroy();
+  }
+}
