@@ -42,12 +42,14 @@ locals {
   }
 
   database = {
-    instance_class        = "db.t4g.micro"
-    allocated_storage_gb  = 20
-    multi_az              = false
-    deletion_protection   = false
-    skip_final_snapshot   = true
-    backup_retention_days = 1
+    instance_class                    = "db.t4g.micro"
+    allocated_storage_gb              = 20
+    multi_az                          = false
+    deletion_protection               = false
+    skip_final_snapshot               = true
+    backup_retention_days             = 1
+    backup_replication_region         = "" # no copy in a second region: development is rebuilt, not recovered
+    backup_replication_retention_days = 7
   }
 
   redis = {

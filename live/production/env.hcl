@@ -50,6 +50,11 @@ locals {
     deletion_protection   = true
     skip_final_snapshot   = false
     backup_retention_days = 30 # point-in-time recovery over the last 30 days
+    # Every RDS automated backup (daily snapshot + transaction logs every 5 minutes) is copied to
+    # Ireland, so that a point-in-time restore works there when Paris is lost
+    # (docs/runbooks/disaster-recovery.md, "Losing the region").
+    backup_replication_region         = "eu-west-1"
+    backup_replication_retention_days = 7
   }
 
   redis = {

@@ -43,12 +43,14 @@ locals {
   }
 
   database = {
-    instance_class        = "db.t4g.small"
-    allocated_storage_gb  = 20
-    multi_az              = true
-    deletion_protection   = false
-    skip_final_snapshot   = false
-    backup_retention_days = 7
+    instance_class                    = "db.t4g.small"
+    allocated_storage_gb              = 20
+    multi_az                          = true
+    deletion_protection               = false
+    skip_final_snapshot               = false
+    backup_retention_days             = 7
+    backup_replication_region         = "" # "eu-west-1" for a DR game day (docs/runbooks/disaster-recovery.md)
+    backup_replication_retention_days = 7
   }
 
   redis = {

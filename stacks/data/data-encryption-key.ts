@@ -1,5 +1,8 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
@@ -10,6 +13,22 @@ export interface DataEncryptionKeyProps {
   readonly namePrefix: string;
   readonly region: string;
   readonly deletionWindowDays: number;
+}
+
+/**
+ * KMS's default key policy statement: the account administers the key and IAM policies
+ * decide who uses it. Every key of the data layer starts from it.
+ */
+export function accountAdministration(
+  partition: string,
+  accountId: string,
+): DataAwsIamPolicyDocumentStatement {
+  return {
+    sid: 'AccountAdministration',
+    actions: ['kms:*'],
+    resources: ['*'],
+    principals: [{ type: 'AWS', identifiers: [`arn:${partition}:iam::${accountId}:root`] }],
+  };
 }
 
 /**
@@ -35,17 +54,7 @@ export class DataEncryptionKey extends Construct {
     // to encrypt the RDS log groups, and only for log groups of this environment.
     const policy = new DataAwsIamPolicyDocument(this, 'policy', {
       statement: [
-        {
-          sid: 'AccountAdministration',
-          actions: ['kms:*'],
-          resources: ['*'],
-          principals: [
-            {
-              type: 'AWS',
-              identifiers: [`arn:${this.partition}:iam::${this.accountId}:root`],
-            },
-          ],
-        },
+        accountAdministration(this.partition, this.accountId),
         {
           sid: 'CloudWatchLogsOfThisEnvironment',
           actions: [

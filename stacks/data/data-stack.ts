@@ -1,11 +1,12 @@
 import { DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
-import { Fn } from 'cdktf';
+import { Fn, Op } from 'cdktf';
 import type { Construct } from 'constructs';
 import { CLOUDWATCH_RETENTION_DAYS, Input, Rule } from '../lib/inputs';
-import { ModuleStack } from '../lib/module-stack';
+import { AWS_REGION_PATTERN, ModuleStack } from '../lib/module-stack';
 import { DataEncryptionKey } from './data-encryption-key';
 import { PodIdentityRole } from './pod-identity-role';
+import { PostgresBackupReplication } from './postgres-backup-replication';
 import { PostgresDatabase } from './postgres-database';
 import { RedisCache } from './redis-cache';
 import { TelemetryBucket } from './telemetry-bucket';
@@ -119,6 +120,36 @@ export class DataStack extends ModuleStack {
         ),
       ],
     });
+    const dbBackupReplicationRegion = Input.string(this, 'db_backup_replication_region', {
+      description:
+        'Second AWS region that receives a copy of every RDS automated backup (snapshots and transaction logs), ' +
+        'for a point-in-time restore there when `region` is lost; "" turns the replication off (required in production).',
+      default: '',
+      validation: [
+        Rule.custom(
+          (v) => `${v} == "" || can(regex(${JSON.stringify(AWS_REGION_PATTERN)}, ${v}))`,
+          'Must be "" (no replication) or an AWS region name such as eu-west-1.',
+        ),
+        Rule.custom(
+          (v) => `${v} != var.region`,
+          'Must differ from region: a copy in the same region is lost with it.',
+        ),
+        Rule.custom(
+          (v) => inProduction(`${v} != ""`),
+          'Production replicates its database backups to a second region.',
+        ),
+      ],
+    });
+    const dbBackupReplicationRetention = Input.number(
+      this,
+      'db_backup_replication_retention_days',
+      {
+        description:
+          'Days the replicated backups are kept in db_backup_replication_region: how far back a restore there can go.',
+        default: 7,
+        validation: [Rule.between(1, 35)],
+      },
+    );
     const dbMultiAz = Input.bool(this, 'db_multi_az', {
       description:
         'Standby replica in another AZ with automatic failover (required in production).',
@@ -313,6 +344,24 @@ export class DataStack extends ModuleStack {
       alarmActions,
       freeStorageAlarmBytes: dbFreeStorageAlarm.numberValue,
       cpuAlarmPercent: dbCpuAlarm.numberValue,
+    });
+
+    // The provider of the disaster-recovery region. Terraform configures it even when nothing
+    // is created there, so with replication off it points at the primary region, never at "".
+    const replicationEnabled = Op.gte(Fn.lengthOf(dbBackupReplicationRegion.stringValue), 1);
+    const backupReplicaProvider = this.awsProviderIn(
+      'backup_replica',
+      Fn.conditional(replicationEnabled, dbBackupReplicationRegion.stringValue, region),
+    );
+    new PostgresBackupReplication(this, 'backup_replica', {
+      namePrefix: this.namePrefix,
+      partition: encryption.partition,
+      accountId: encryption.accountId,
+      provider: backupReplicaProvider,
+      enabled: replicationEnabled,
+      sourceDbInstanceArn: postgres.instance.arn,
+      retentionDays: dbBackupReplicationRetention.numberValue,
+      keyDeletionWindowDays: kmsDeletionWindow.numberValue,
     });
 
     const redis = new RedisCache(this, 'redis', {

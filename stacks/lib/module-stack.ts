@@ -1,4 +1,4 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { AwsProvider, type AwsProviderDefaultTags } from '@cdktf/provider-aws/lib/provider';
 import {
   Fn,
   TerraformElement,
@@ -11,6 +11,8 @@ import { Input, Rule } from './inputs';
 
 export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
+/** What an AWS region name looks like (eu-west-3, us-gov-west-1), for input validations. */
+export const AWS_REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-[0-9]$';
 
 export interface ModuleStackOptions {
   /** One or two sentences: what the module creates and why. First line of the module README. */
@@ -69,7 +71,7 @@ export abstract class ModuleStack extends TerraformStack {
     if (options.aws ?? true) {
       this.regionInput = Input.string(this, 'region', {
         description: 'AWS region to deploy into, e.g. eu-west-3.',
-        validation: [Rule.matches('^[a-z]{2}(-[a-z]+)+-[0-9]$', 'an AWS region name')],
+        validation: [Rule.matches(AWS_REGION_PATTERN, 'an AWS region name')],
       });
       this.tagsInput = Input.stringMap(this, 'tags', {
         description: 'Extra tags applied to every resource (through the provider default_tags).',
@@ -77,19 +79,7 @@ export abstract class ModuleStack extends TerraformStack {
       });
       new AwsProvider(this, 'aws', {
         region: this.regionInput.stringValue,
-        defaultTags: [
-          {
-            tags: Fn.merge([
-              this.tagsInput.value,
-              {
-                Project: this.project.stringValue,
-                Environment: this.environment.stringValue,
-                Module: id,
-                ManagedBy: 'terraform',
-              },
-            ]) as unknown as Record<string, string>,
-          },
-        ],
+        defaultTags: this.defaultTags(),
       });
       // Spell the registry address out: `aws` alone relies on the implicit hashicorp namespace.
       this.addOverride('terraform.required_providers.aws.source', 'hashicorp/aws');
@@ -112,6 +102,36 @@ export abstract class ModuleStack extends TerraformStack {
   get tags(): TerraformVariable {
     if (!this.tagsInput) throw new Error(`${this.node.id} was created with aws: false`);
     return this.tagsInput;
+  }
+
+  /**
+   * A second AWS provider, `aws.<alias>`, in another region (AWS modules only), with the same
+   * default tags as the default provider. Resources pass it as `provider` to be created there.
+   */
+  awsProviderIn(alias: string, region: string): AwsProvider {
+    if (!this.regionInput) throw new Error(`${this.node.id} was created with aws: false`);
+    return new AwsProvider(this, `aws_${alias}`, {
+      alias,
+      region,
+      defaultTags: this.defaultTags(),
+    });
+  }
+
+  /** The provider's default_tags: the `tags` input plus who owns the resource. */
+  private defaultTags(): AwsProviderDefaultTags[] {
+    return [
+      {
+        tags: Fn.merge([
+          this.tagsInput?.value ?? {},
+          {
+            Project: this.project.stringValue,
+            Environment: this.environment.stringValue,
+            Module: this.node.id,
+            ManagedBy: 'terraform',
+          },
+        ]) as unknown as Record<string, string>,
+      },
+    ];
   }
 
   /** A documented output whose Terraform name is exactly `name`. */

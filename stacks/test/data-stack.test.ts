@@ -178,6 +178,63 @@ describe('DataStack', function () {
     ).to.equal(true);
   });
 
+  it('replicates the PostgreSQL backups to a second region, only when asked', function () {
+    const enabled = '${(length(var.db_backup_replication_region) >= 1) ? 1 : 0}';
+    expect(
+      resource('aws_db_instance_automated_backups_replication', 'backup_replica_postgres'),
+    ).to.deep.equal({
+      provider: 'aws.backup_replica',
+      count: enabled,
+      source_db_instance_arn: '${aws_db_instance.postgres_instance.arn}',
+      kms_key_id: '${aws_kms_key.backup_replica_key[count.index].arn}',
+      retention_period: '${var.db_backup_replication_retention_days}',
+    });
+    expect(resource('aws_kms_key', 'backup_replica_key')).to.include({
+      provider: 'aws.backup_replica',
+      count: enabled,
+      enable_key_rotation: true,
+      policy: '${data.aws_iam_policy_document.backup_replica_key_policy.json}',
+    });
+    expect(resource('aws_kms_alias', 'backup_replica_key_alias')).to.include({
+      provider: 'aws.backup_replica',
+      count: enabled,
+      name: 'alias/${var.project}-${var.environment}-data-backup-replica',
+    });
+    // Same key policy approach as the data key: the account administers, IAM decides.
+    const [dataKeyAdministration] = statements('data_policy');
+    expect(statements('backup_replica_key_policy')).to.deep.equal([dataKeyAdministration]);
+    expect(dataKeyAdministration?.sid).to.equal('AccountAdministration');
+  });
+
+  it('configures the second region as an alias of the same hashicorp/aws provider, never with region ""', function () {
+    const providers = (tf as unknown as { provider: { aws: Block[] } }).provider.aws;
+    expect(providers.map((p) => p['alias'] ?? 'default')).to.deep.equal([
+      'default',
+      'backup_replica',
+    ]);
+    const [primary, replica] = providers;
+    expect(replica?.['region']).to.equal(
+      '${(length(var.db_backup_replication_region) >= 1) ? var.db_backup_replication_region : var.region}',
+    );
+    expect(replica?.['default_tags']).to.deep.equal(primary?.['default_tags']);
+    expect(tf.terraform['required_providers']).to.deep.equal({
+      aws: { source: 'hashicorp/aws', version: '5.100.0' },
+    });
+  });
+
+  it('accepts as replication region only "" or another AWS region, and requires one in production', function () {
+    const conditions = (
+      defined(tf.variable['db_backup_replication_region'], 'input').validation ?? []
+    ).map((v) => v.condition);
+    expect(conditions).to.have.lengthOf(3);
+    expect(conditions[0]).to.contain('var.db_backup_replication_region == ""');
+    expect(conditions[1]).to.equal('${var.db_backup_replication_region != var.region}');
+    expect(conditions[2]).to.equal(
+      '${var.environment != "production" || (var.db_backup_replication_region != "")}',
+    );
+    expect(tf.variable['db_backup_replication_region']?.['default']).to.equal('');
+  });
+
   it('alarms on RDS free storage and CPU and on Redis CPU and memory per node', function () {
     const alarms = tf.resource['aws_cloudwatch_metric_alarm'] ?? {};
     expect(Object.keys(alarms).sort()).to.deep.equal([
@@ -270,6 +327,7 @@ describe('DataStack', function () {
       .sort();
     expect(guarded).to.deep.equal([
       'buckets_force_destroy',
+      'db_backup_replication_region',
       'db_backup_retention_days',
       'db_deletion_protection',
       'db_multi_az',

@@ -66,6 +66,12 @@ const productionRules: ProductionRule[] = [
     holds: (p, d) => num(p) >= 7 && longerThanDevelopment(p, d),
   },
   {
+    description: 'RDS backups replicated to a second region',
+    layer: 'data',
+    variable: 'db_backup_replication_region',
+    holds: (p) => typeof p === 'string' && /^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(p),
+  },
+  {
     description: 'Redis automatic failover',
     layer: 'data',
     variable: 'redis_automatic_failover',
@@ -486,6 +492,10 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       ['db_deletion_protection', (env) => ((env.database as Hcl).deletion_protection = false)],
       ['db_skip_final_snapshot', (env) => ((env.database as Hcl).skip_final_snapshot = true)],
       ['db_backup_retention_days', (env) => ((env.database as Hcl).backup_retention_days = 1)],
+      [
+        'db_backup_replication_region',
+        (env) => ((env.database as Hcl).backup_replication_region = ''),
+      ],
       [
         'redis_automatic_failover',
         (env) => ((env.redis as Hcl).automatic_failover_enabled = false),

@@ -6,6 +6,12 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
+# The provider of the disaster-recovery region (db_backup_replication_region).
+mock_provider "aws" {
+  alias  = "backup_replica"
+  source = "./tests/mocks"
+}
+
 variables {
   region                 = "eu-west-3"
   vpc_id                 = "vpc-0123456789abcdef0"
@@ -27,20 +33,20 @@ run "development" {
   command = apply
 
   variables {
-    environment                 = "development"
-    db_multi_az                 = false
-    db_deletion_protection      = false
-    db_skip_final_snapshot      = true
-    db_backup_retention_days    = 1
-    redis_replica_count         = 0
-    redis_automatic_failover    = false
-    redis_multi_az              = false
+    environment                   = "development"
+    db_multi_az                   = false
+    db_deletion_protection        = false
+    db_skip_final_snapshot        = true
+    db_backup_retention_days      = 1
+    redis_replica_count           = 0
+    redis_automatic_failover      = false
+    redis_multi_az                = false
     redis_snapshot_retention_days = 0
-    secret_recovery_window_days = 0
-    buckets_force_destroy       = true
-    log_retention_days          = 7
-    loki_retention_days         = 7
-    tempo_retention_days        = 3
+    secret_recovery_window_days   = 0
+    buckets_force_destroy         = true
+    log_retention_days            = 7
+    loki_retention_days           = 7
+    tempo_retention_days          = 3
   }
 
   assert {
@@ -70,6 +76,10 @@ run "development" {
   assert {
     condition     = aws_cloudwatch_log_group.postgres_log_group["postgresql"].retention_in_days == 7 && aws_cloudwatch_log_group.postgres_log_group["postgresql"].name == "/aws/rds/instance/payflow-development-postgres/postgresql"
     error_message = "RDS exports into pre-created log groups with a retention."
+  }
+  assert {
+    condition     = length(aws_db_instance_automated_backups_replication.backup_replica_postgres) == 0 && length(aws_kms_key.backup_replica_key) == 0 && length(aws_kms_alias.backup_replica_key_alias) == 0
+    error_message = "Without db_backup_replication_region, no backup replication and no key in a second region."
   }
 }
 
@@ -119,6 +129,19 @@ run "production" {
     redis_snapshot_retention_days  = 7
     alarm_sns_topic_arn            = "arn:aws:sns:eu-west-3:111122223333:payflow-alerts"
     log_retention_days             = 365
+
+    db_backup_replication_region         = "eu-west-1"
+    db_backup_replication_retention_days = 7
+  }
+
+  # The DR key gets an ARN of its own region (the mock gives every key the same one), so that
+  # the replication assertion tells it apart from the data key.
+  override_resource {
+    target = aws_kms_key.backup_replica_key
+    values = {
+      arn    = "arn:aws:kms:eu-west-1:111122223333:key/11111111-1111-1111-1111-111111111111"
+      key_id = "11111111-1111-1111-1111-111111111111"
+    }
   }
 
   # What every environment gets (secure by construction, not by input).
@@ -212,5 +235,24 @@ run "production" {
   assert {
     condition     = output.db_port == 5432 && output.redis_port == 6379 && output.db_master_secret_arn == "arn:aws:secretsmanager:eu-west-3:111122223333:secret:rds!db-mock-AbCdEf"
     error_message = "The contract outputs carry the ports and the master secret ARN."
+  }
+  assert {
+    condition = alltrue([
+      length(aws_db_instance_automated_backups_replication.backup_replica_postgres) == 1,
+      aws_db_instance_automated_backups_replication.backup_replica_postgres[0].source_db_instance_arn == aws_db_instance.postgres_instance.arn,
+      aws_db_instance_automated_backups_replication.backup_replica_postgres[0].kms_key_id == "arn:aws:kms:eu-west-1:111122223333:key/11111111-1111-1111-1111-111111111111",
+      aws_db_instance_automated_backups_replication.backup_replica_postgres[0].retention_period == 7,
+    ])
+    error_message = "Production replicates the RDS automated backups to the second region, encrypted with the key of that region, kept 7 days."
+  }
+  assert {
+    condition = alltrue([
+      length(aws_kms_key.backup_replica_key) == 1,
+      aws_kms_key.backup_replica_key[0].enable_key_rotation,
+      aws_kms_key.backup_replica_key[0].policy == data.aws_iam_policy_document.backup_replica_key_policy.json,
+      aws_kms_alias.backup_replica_key_alias[0].name == "alias/payflow-production-data-backup-replica",
+      aws_kms_alias.backup_replica_key_alias[0].target_key_id == "11111111-1111-1111-1111-111111111111",
+    ])
+    error_message = "The key of the second region rotates, has the account-administration key policy and its own alias."
   }
 }

@@ -5,13 +5,21 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
+mock_provider "aws" {
+  alias  = "backup_replica"
+  source = "./tests/mocks"
+}
+
+# db_backup_replication_region is set so that the production runs below fail only on the
+# input they name (production also requires the replication).
 variables {
-  region                 = "eu-west-3"
-  environment            = "staging"
-  vpc_id                 = "vpc-0123456789abcdef0"
-  data_subnet_ids        = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
-  node_security_group_id = "sg-0123456789abcdef0"
-  cluster_name           = "payflow-test"
+  region                       = "eu-west-3"
+  environment                  = "staging"
+  vpc_id                       = "vpc-0123456789abcdef0"
+  data_subnet_ids              = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
+  node_security_group_id       = "sg-0123456789abcdef0"
+  cluster_name                 = "payflow-test"
+  db_backup_replication_region = "eu-west-1"
 }
 
 run "failover_needs_a_replica" {
@@ -98,6 +106,39 @@ run "production_buckets_are_never_force_destroyed" {
     buckets_force_destroy = true
   }
   expect_failures = [var.buckets_force_destroy]
+}
+
+run "production_replicates_backups_to_a_second_region" {
+  command = plan
+  variables {
+    environment                  = "production"
+    db_backup_replication_region = ""
+  }
+  expect_failures = [var.db_backup_replication_region]
+}
+
+run "backup_replication_region_is_a_region_name" {
+  command = plan
+  variables {
+    db_backup_replication_region = "Ireland"
+  }
+  expect_failures = [var.db_backup_replication_region]
+}
+
+run "backup_replication_region_differs_from_region" {
+  command = plan
+  variables {
+    db_backup_replication_region = "eu-west-3"
+  }
+  expect_failures = [var.db_backup_replication_region]
+}
+
+run "backup_replication_retention_is_at_most_35_days" {
+  command = plan
+  variables {
+    db_backup_replication_retention_days = 36
+  }
+  expect_failures = [var.db_backup_replication_retention_days]
 }
 
 run "postgres_must_be_version_16" {

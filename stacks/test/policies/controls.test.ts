@@ -449,6 +449,17 @@ const BREAKAGES: Record<string, { what: string; mutate: (m: TerraformModule[]) =
       return db.name;
     },
   },
+  'BACKUP-RDS-CROSS-REGION': {
+    what: 'the production validation of db_backup_replication_region removed',
+    mutate: (m) => {
+      const db = find(m, 'aws_db_instance');
+      const input = variableBlock(db.module, 'db_backup_replication_region');
+      input['validation'] = blocks(input['validation']).filter(
+        (v) => !String(v['condition']).includes('production'),
+      );
+      return db.name;
+    },
+  },
   'PROD-CACHE-FAILOVER': {
     what: 'automatic failover off',
     mutate: (m) => {
@@ -542,6 +553,40 @@ describe('infrastructure policy controls', function () {
         .check(modules)
         .map((f) => f.address),
     ).to.deep.equal(['network:aws_vpc_security_group_ingress_rule.ssh_from_internet']);
+  });
+
+  it('BACKUP-RDS-CROSS-REGION catches a replication in the same region, with the AWS key, or none', function () {
+    const replication = (modules: TerraformModule[]) =>
+      find(modules, 'aws_db_instance_automated_backups_replication', { module: 'data' });
+    const breakages: [string, (modules: TerraformModule[]) => void, RegExp][] = [
+      [
+        'default provider',
+        (modules) => delete replication(modules).body['provider'],
+        /is not created in another region/,
+      ],
+      [
+        'AWS-managed key',
+        (modules) => delete replication(modules).body['kms_key_id'],
+        /customer managed key of its region/,
+      ],
+      [
+        'no replication',
+        (modules) => {
+          const data = first(
+            modules.filter((x) => x.name === 'data'),
+            'data module',
+          );
+          delete (data.tf['resource'] as Block)['aws_db_instance_automated_backups_replication'];
+        },
+        /not replicated to another region/,
+      ],
+    ];
+    for (const [what, mutate, message] of breakages) {
+      const modules = copy();
+      mutate(modules);
+      const findings = controlById('BACKUP-RDS-CROSS-REGION').check(modules);
+      expect(findings.map((f) => `${f.address}: ${f.message}`).join('\n'), what).to.match(message);
+    }
   });
 
   it('IAM-NO-STAR reads policy documents written as aws_iam_policy_document too', function () {

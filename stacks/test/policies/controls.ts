@@ -6,9 +6,11 @@ import {
   type ResourceRef,
   type TerraformModule,
   addressOf,
+  awsProvider,
   block,
   blocks,
   enforcedInProduction,
+  guardedInProduction,
   isFalse,
   isSet,
   isTrue,
@@ -18,6 +20,7 @@ import {
   validations,
   variable,
   variableName,
+  variablesIn,
 } from './terraform-config';
 
 export interface Violation {
@@ -882,6 +885,45 @@ export const CONTROLS: readonly Control[] = [
         return enforcedInProduction(db.module, value, (v) => typeof v === 'number' && v >= 7)
           ? undefined
           : 'nothing guarantees the production backup retention';
+      }),
+  },
+  {
+    id: 'BACKUP-RDS-CROSS-REGION',
+    category: 'resilience',
+    description:
+      'RDS automated backups are replicated to another region (aws_db_instance_automated_backups_replication through an aliased provider in another region, encrypted with a customer managed key of that region), and production cannot turn the replication off.',
+    rationale:
+      'Backups kept only in the database region are lost with it; with replicated snapshots and transaction logs a point-in-time restore works in the other region.',
+    check: (m) =>
+      eachResource(m, 'aws_db_instance', (db) => {
+        const replications = attachedTo(
+          db,
+          'aws_db_instance_automated_backups_replication',
+          'source_db_instance_arn',
+        );
+        if (replications.length === 0)
+          return 'automated backups are not replicated to another region';
+        const problems = replications.map((replication) => {
+          const provider = String(replication.body['provider'] ?? '');
+          const alias = /^aws\.([A-Za-z0-9_-]+)$/.exec(provider)?.[1];
+          const replicaRegion = alias ? awsProvider(db.module, alias)?.['region'] : undefined;
+          if (!isSet(replicaRegion) || replicaRegion === awsProvider(db.module)?.['region'])
+            return `${addressOf(replication)} is not created in another region`;
+          const keys = referencedNames(replication.body['kms_key_id'], 'aws_kms_key');
+          const regionalKey = resources([db.module], 'aws_kms_key').some(
+            (k) => keys.includes(k.name) && k.body['provider'] === provider,
+          );
+          if (!regionalKey)
+            return `${addressOf(replication)} is not encrypted with a customer managed key of its region`;
+          const switches = variablesIn(replication.body['count']);
+          if (
+            replication.body['count'] !== undefined &&
+            !switches.some((name) => guardedInProduction(db.module, name))
+          )
+            return `nothing keeps ${addressOf(replication)} on in production`;
+          return undefined;
+        });
+        return problems.find((p) => p !== undefined);
       }),
   },
   {

@@ -128,10 +128,27 @@ export function validations(module: TerraformModule, name: string): VariableVali
   }));
 }
 
+/** Names of the variables an expression references (`${length(var.x) >= 1 ? 1 : 0}` → x). */
+export function variablesIn(value: unknown): string[] {
+  const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
+  return [...text.matchAll(/(?<![A-Za-z0-9_.])var\.([A-Za-z0-9_-]+)/g)].map((m) => m[1] ?? '');
+}
+
+/**
+ * True when one of the variable's validations conditions on `var.environment` being
+ * "production" and tests the variable itself.
+ */
+export function guardedInProduction(module: TerraformModule, name: string): boolean {
+  return validations(module, name).some(
+    (v) =>
+      /var\.environment\s*!=\s*"production"/.test(v.condition) &&
+      v.condition.includes(`var.${name}`),
+  );
+}
+
 /**
  * True when `value` is the literal `expected`, or a variable that cannot hold anything
- * else in production: one of its validations conditions on `var.environment` being
- * "production" and tests the variable itself.
+ * else in production (guardedInProduction).
  */
 export function enforcedInProduction(
   module: TerraformModule,
@@ -140,10 +157,13 @@ export function enforcedInProduction(
 ): boolean {
   if (literalOk(value)) return true;
   const name = variableName(value);
-  if (!name) return false;
-  return validations(module, name).some(
-    (v) =>
-      /var\.environment\s*!=\s*"production"/.test(v.condition) &&
-      v.condition.includes(`var.${name}`),
+  return name !== undefined && guardedInProduction(module, name);
+}
+
+/** The `provider "aws"` block with this alias (undefined: the default provider). */
+export function awsProvider(module: TerraformModule, alias?: string): Block | undefined {
+  const providers = module.tf['provider'];
+  return blocks(isBlock(providers) ? providers['aws'] : undefined).find(
+    (p) => p['alias'] === alias,
   );
 }

@@ -5,6 +5,8 @@
 # since outputs and the external-secrets policy read master_user_secret[0].
 mock_resource "aws_db_instance" {
   defaults = {
+    # The backup replication validates the source instance's ARN.
+    arn     = "arn:aws:rds:eu-west-3:111122223333:db:payflow-mock-postgres"
     address = "payflow-db.abcdefghijkl.eu-west-3.rds.amazonaws.com"
     master_user_secret = [{
       kms_key_id    = "arn:aws:kms:eu-west-3:111122223333:key/00000000-0000-0000-0000-000000000000"
