@@ -4,7 +4,7 @@ import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { Fn, Op, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { Input, Rule } from '../lib/inputs';
-import { ModuleStack } from '../lib/module-stack';
+import { AWS_REGION_PATTERN, ModuleStack } from '../lib/module-stack';
 import { ContainerRepository } from './container-repository';
 import { GithubActionsIdentity } from './github-actions-identity';
 
@@ -25,10 +25,15 @@ export const DEPLOYED_REGIONAL_SERVICES = [
   'ec2',
   'eks',
   'elasticache',
-  'kms',
   'logs',
-  'rds',
 ] as const;
+
+/**
+ * Services the deploy role drives in the deployment region and in `additional_regions`: the data
+ * layer's RDS automated backup replication and its KMS key live in the disaster-recovery region
+ * (`db_backup_replication_region`), created through a second provider in that region.
+ */
+export const BACKUP_REPLICATION_SERVICES = ['kms', 'rds'] as const;
 
 /**
  * What the whole AWS account shares across environments: the API's container registry and
@@ -77,6 +82,20 @@ export class SharedStack extends ModuleStack {
       validation: [
         Rule.lengthBetween(1, 5),
         Rule.eachMatches('^[0-9a-f]{40}$', 'a 40-character hex SHA-1'),
+      ],
+    });
+    const additionalRegions = Input.stringList(this, 'additional_regions', {
+      description:
+        'Regions besides `region` where the deploy role may use KMS and RDS (only those): the ' +
+        "environments' db_backup_replication_region, where the data layer replicates database backups.",
+      default: [],
+      validation: [
+        Rule.eachMatches(AWS_REGION_PATTERN, 'an AWS region name such as eu-west-1'),
+        Rule.distinct(),
+        Rule.custom(
+          (v) => `!contains(${v}, var.region)`,
+          'Must not contain region: the deploy role already works there.',
+        ),
       ],
     });
     const keepTaggedImages = Input.number(this, 'ecr_keep_tagged_images', {
@@ -204,8 +223,9 @@ export class SharedStack extends ModuleStack {
 
     // Deploy: what `terragrunt run --all apply` of network, cluster, data, platform and app
     // does, plus the image push. Services without useful resource-level permissions for
-    // create calls are granted per service in the deployment region only; everything with
-    // names is limited to the project's prefix; IAM cannot touch the GitHub roles themselves.
+    // create calls are granted per service in the deployment region only (KMS and RDS also in
+    // additional_regions, for the backup replication); everything with names is limited to the
+    // project's prefix; IAM cannot touch the GitHub roles themselves.
     const projectRole = `arn:${partition}:iam::${account}:role/${project}-*`;
     const githubRoles = `arn:${partition}:iam::${account}:role/${this.namePrefix}-github-*`;
     const deployStatements: DataAwsIamPolicyDocumentStatement[] = [
@@ -214,6 +234,18 @@ export class SharedStack extends ModuleStack {
         actions: DEPLOYED_REGIONAL_SERVICES.map((service) => `${service}:*`),
         resources: ['*'],
         condition: [{ test: 'StringEquals', variable: 'aws:RequestedRegion', values: [region] }],
+      },
+      {
+        sid: 'ProvisionKeysAndDatabasesInTheRegions',
+        actions: BACKUP_REPLICATION_SERVICES.map((service) => `${service}:*`),
+        resources: ['*'],
+        condition: [
+          {
+            test: 'StringEquals',
+            variable: 'aws:RequestedRegion',
+            values: Fn.concat([[region], additionalRegions.listValue]),
+          },
+        ],
       },
       {
         sid: 'ProjectSecrets',

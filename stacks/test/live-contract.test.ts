@@ -131,6 +131,15 @@ const spec: ContractSpec = {
     app: { cluster: 'live/_units/_cluster-dependency.hcl' },
   },
   productionRules,
+  // The GitHub deploy role (modules/shared) uses KMS and RDS only in region + additional_regions.
+  regionGrants: [
+    {
+      layer: 'data',
+      variable: 'db_backup_replication_region',
+      accountUnit: 'shared/global',
+      grantedBy: 'additional_regions',
+    },
+  ],
   production: 'production',
   development: 'development',
 };
@@ -428,6 +437,33 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
             file(t, 'live/staging/network/terragrunt.hcl').dependency = {
               data: [{ config_path: '${get_terragrunt_dir()}/../data' }],
             };
+          },
+        },
+        {
+          rule: 'every second region of an environment is granted to the deploy role',
+          what: 'production replicating its backups to a region the deploy role is not granted',
+          expect:
+            /live\/production\/data: db_backup_replication_region = "eu-central-1" is not in live\/shared\/global's additional_regions/,
+          mutate: (t) => {
+            (locals(t, 'live/production/env.hcl').database as Hcl).backup_replication_region =
+              'eu-central-1';
+          },
+        },
+        {
+          rule: 'every second region of an environment is granted to the deploy role',
+          what: 'the backup region removed from the account’s additional_regions',
+          expect:
+            /live\/production\/data: db_backup_replication_region = "eu-west-1" is not in live\/shared\/global's additional_regions \(\[\]\)/,
+          mutate: (t) => {
+            locals(t, 'live/shared/account.hcl').additional_regions = [];
+          },
+        },
+        {
+          rule: 'every second region of an environment is granted to the deploy role',
+          what: 'the shared unit not passing additional_regions to the module',
+          expect: /db_backup_replication_region = "eu-west-1" is not in .*additional_regions/,
+          mutate: (t) => {
+            delete inputs(t, 'live/shared/global/terragrunt.hcl').additional_regions;
           },
         },
         {

@@ -43,6 +43,8 @@ export interface ContractSpec {
    */
   readonly layerIncludes?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly productionRules: readonly ProductionRule[];
+  /** Regions environments use besides their own, which an account unit must grant. */
+  readonly regionGrants?: readonly RegionGrant[];
   /** Environment the production rules apply to, and the one "longer than" compares with. */
   readonly production: string;
   readonly development: string;
@@ -55,6 +57,19 @@ export interface ProductionRule {
   readonly variable: string;
   /** production's value, development's value (for "longer than development" rules). */
   readonly holds: (production: unknown, development: unknown) => boolean;
+}
+
+/**
+ * An environment input naming a second region the environment deploys to (e.g. the data layer's
+ * backup replication region), and the account unit input listing the regions the deploy role may
+ * work in: an environment region missing there is denied at apply time, in CI only.
+ */
+export interface RegionGrant {
+  readonly layer: string;
+  readonly variable: string;
+  /** Account unit, as a path below live/ (e.g. "shared/global"). */
+  readonly accountUnit: string;
+  readonly grantedBy: string;
 }
 
 export interface Violation {
@@ -664,6 +679,29 @@ export const rules: Readonly<Record<string, Rule>> = {
               `${rule.description}: ${rule.variable} = ${JSON.stringify(production)} (development: ${JSON.stringify(development)})`,
             ),
           ];
+    }),
+
+  /** "" (or no value: the module default) means the environment uses no second region. */
+  'every second region of an environment is granted to the deploy role': (tree, spec) =>
+    (spec.regionGrants ?? []).flatMap((grant) => {
+      const accountDir = `live/${grant.accountUnit}`;
+      const granted = resolveUnit(tree, accountDir).inputs.get(grant.grantedBy)?.value ?? [];
+      return spec.environments.flatMap((environment) => {
+        const dir = environmentUnitDir(environment, grant.layer);
+        const region = resolveUnit(tree, dir).inputs.get(grant.variable)?.value;
+        if (region === undefined || region === '') return [];
+        if (typeof region === 'string' && Array.isArray(granted) && granted.includes(region)) {
+          return [];
+        }
+        return [
+          violation(
+            'regions',
+            dir,
+            `${grant.variable} = ${JSON.stringify(region)} is not in ${accountDir}'s ${grant.grantedBy} ` +
+              `(${JSON.stringify(granted)}): the deploy role would be denied there`,
+          ),
+        ];
+      });
     }),
 
   'state bucket is hardened': (tree) => stateBucketViolations(tree.files.get('root.hcl')),

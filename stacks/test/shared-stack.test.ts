@@ -144,4 +144,39 @@ describe('SharedStack', function () {
       expect(everything, statement.sid).to.not.equal(true);
     }
   });
+
+  it('widens the deploy role to additional_regions for KMS and RDS only', function () {
+    const requestedRegions = statements('github_deploy_permissions')
+      .filter((s) => s.condition?.some((c) => c.variable === 'aws:RequestedRegion'))
+      .map((s) => ({
+        sid: s.sid,
+        actions: s.actions,
+        regions: s.condition?.find((c) => c.variable === 'aws:RequestedRegion')?.values,
+      }));
+    expect(requestedRegions).to.deep.equal([
+      {
+        sid: 'ProvisionTheLayersInTheRegion',
+        actions: ['autoscaling:*', 'cloudwatch:*', 'ec2:*', 'eks:*', 'elasticache:*', 'logs:*'],
+        regions: ['${var.region}'],
+      },
+      {
+        sid: 'ProvisionKeysAndDatabasesInTheRegions',
+        actions: ['kms:*', 'rds:*'],
+        regions: '${concat([var.region], var.additional_regions)}',
+      },
+    ]);
+  });
+
+  it('takes additional_regions as distinct region names other than region, none by default', function () {
+    const input = tf.variable['additional_regions'] as {
+      default?: unknown;
+      validation?: { condition: string }[];
+    };
+    expect(input.default).to.deep.equal([]);
+    expect((input.validation ?? []).map((v) => v.condition)).to.deep.equal([
+      '${alltrue([for x in var.additional_regions : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", x))])}',
+      '${length(distinct(var.additional_regions)) == length(var.additional_regions)}',
+      '${!contains(var.additional_regions, var.region)}',
+    ]);
+  });
 });

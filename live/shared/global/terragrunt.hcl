@@ -18,4 +18,5 @@ inputs = {
   github_repository      = include.root.locals.github_repository
   github_deploy_branches = local.account.github_deploy_branches
   github_environments    = local.account.github_environments
+  additional_regions     = local.account.additional_regions
 }

@@ -1,6 +1,7 @@
 # Applies the shared module with a mocked AWS provider. The module is deployed once per
 # account (live/shared, environment = the account's strictest environment); one run per
-# environment value checks names and that nothing else depends on it.
+# environment value checks names and that nothing else depends on it; "backup_region" checks
+# what additional_regions widens.
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -45,6 +46,28 @@ run "staging" {
   assert {
     condition     = contains(one([for s in data.aws_iam_policy_document.github_plan_permissions.statement : s.resources if s.sid == "ReadState"]), "arn:aws:s3:::acme-state-bucket/*")
     error_message = "An explicit state bucket name replaces the default pattern."
+  }
+}
+
+# live/shared/account.hcl: production replicates its database backups to eu-west-1.
+run "backup_region" {
+  command = apply
+
+  variables {
+    environment        = "production"
+    additional_regions = ["eu-west-1"]
+  }
+
+  assert {
+    condition = alltrue([
+      one([for s in data.aws_iam_policy_document.github_deploy_permissions.statement : toset(one(s.condition).values) if s.sid == "ProvisionKeysAndDatabasesInTheRegions"]) == toset(["eu-west-3", "eu-west-1"]),
+      one([for s in data.aws_iam_policy_document.github_deploy_permissions.statement : toset(s.actions) if s.sid == "ProvisionKeysAndDatabasesInTheRegions"]) == toset(["kms:*", "rds:*"]),
+    ])
+    error_message = "additional_regions lets the deploy role use KMS and RDS in the backup region too."
+  }
+  assert {
+    condition     = alltrue([for s in data.aws_iam_policy_document.github_deploy_permissions.statement : toset(one(s.condition).values) == toset(["eu-west-3"]) if s.sid != "ProvisionKeysAndDatabasesInTheRegions" && length([for c in s.condition : c if c.variable == "aws:RequestedRegion"]) > 0])
+    error_message = "Every other regional service stays in region only."
   }
 }
 
@@ -100,7 +123,7 @@ run "production" {
     error_message = "The deploy role trusts only main and the staging/production environments of the repository, exactly."
   }
   assert {
-    condition = one([for c in data.aws_iam_policy_document.github_plan_trust.statement[0].condition : c.test == "StringLike" && alltrue([for v in c.values : startswith(v, "repo:acme/payflow-platform:")]) if c.variable == "token.actions.githubusercontent.com:sub"])
+    condition     = one([for c in data.aws_iam_policy_document.github_plan_trust.statement[0].condition : c.test == "StringLike" && alltrue([for v in c.values : startswith(v, "repo:acme/payflow-platform:")]) if c.variable == "token.actions.githubusercontent.com:sub"])
     error_message = "The plan role trusts any ref or pull request of this repository only."
   }
   assert {
@@ -120,8 +143,9 @@ run "production" {
       one([for s in data.aws_iam_policy_document.github_deploy_permissions.statement : toset(s.resources) if s.sid == "PushTheApiImage"]) == toset([aws_ecr_repository.ecr_repository.arn]),
       one([for s in data.aws_iam_policy_document.github_deploy_permissions.statement : s.effect if s.sid == "NeverChangeTheGithubRoles"]) == "Deny",
       one([for s in data.aws_iam_policy_document.github_deploy_permissions.statement : toset(one(s.condition).values) if s.sid == "ProvisionTheLayersInTheRegion"]) == toset(["eu-west-3"]),
+      one([for s in data.aws_iam_policy_document.github_deploy_permissions.statement : toset(one(s.condition).values) if s.sid == "ProvisionKeysAndDatabasesInTheRegions"]) == toset(["eu-west-3"]),
     ])
-    error_message = "The deploy role pushes only to the API repository, cannot edit the GitHub roles and provisions only in its region."
+    error_message = "The deploy role pushes only to the API repository, cannot edit the GitHub roles and, without additional_regions, provisions only in its region."
   }
   assert {
     condition     = output.ecr_repository_url == "111122223333.dkr.ecr.eu-west-3.amazonaws.com/payflow/api" && output.github_deploy_role_arn == aws_iam_role.github_deploy_role.arn

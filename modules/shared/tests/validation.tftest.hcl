@@ -65,3 +65,27 @@ run "state_bucket_is_a_bucket_name" {
   }
   expect_failures = [var.state_bucket_name_pattern]
 }
+
+run "additional_regions_are_region_names" {
+  command = plan
+  variables {
+    additional_regions = ["Ireland"]
+  }
+  expect_failures = [var.additional_regions]
+}
+
+run "additional_regions_do_not_repeat" {
+  command = plan
+  variables {
+    additional_regions = ["eu-west-1", "eu-west-1"]
+  }
+  expect_failures = [var.additional_regions]
+}
+
+run "additional_regions_exclude_region" {
+  command = plan
+  variables {
+    additional_regions = ["eu-west-3"]
+  }
+  expect_failures = [var.additional_regions]
+}
