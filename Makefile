@@ -26,7 +26,7 @@ lint: install ## eslint, prettier and the TypeScript compiler on the whole repos
 	npx eslint .
 	npx prettier --check .
 	npx tsc --noEmit -p tsconfig.json
-	cd app && npx tsc --noEmit -p tsconfig.json
+	cd app && npx tsc --noEmit -p tsconfig.json && npx tsc --noEmit -p bench/tsconfig.json
 
 .PHONY: format
 format: install ## Rewrite files with prettier
