@@ -28,8 +28,8 @@ export interface MalformedRequest {
   headers: [string, string][];
   body: Buffer;
   /**
-   * Node's HTTP parser rejects this before the API sees it (it answers a bare 400/431 without a
-   * body): the status must still be 4xx, but there is no JSON error body to check.
+   * Node's HTTP parser rejects this before Express sees it; the server's clientError handler
+   * (src/server.ts) answers it, in the same JSON error shape, and closes the connection.
    */
   rejectedByHttpParser?: boolean;
 }

@@ -2,6 +2,7 @@
 // Order matters: configuration (pure), then tracing, and only then the modules that tracing
 // instruments (express, pg, redis, http) — hence the late require of ./service below.
 import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { createLogger, type Logger } from './telemetry/logger';
 import { startTracing, type Tracing } from './telemetry/tracing';
@@ -13,6 +14,66 @@ function fail(message: string): never {
 
 function sleep(millis: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, millis));
+}
+
+interface ParserError extends Error {
+  code?: string;
+  /** llhttp's fixed explanation ("Invalid header value char"); never echoes the request. */
+  reason?: string;
+}
+
+/** Status line and API error of a request Node's HTTP parser refused (as Node itself maps them). */
+function parserRejection(error: ParserError): [number, string, string, string] {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return [
+        431,
+        'Request Header Fields Too Large',
+        'headers_too_large',
+        'The request headers are too large',
+      ];
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return [413, 'Payload Too Large', 'payload_too_large', 'The chunk extensions are too large'];
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, 'Request Timeout', 'request_timeout', 'The request was not received in time'];
+    default:
+      return [
+        400,
+        'Bad Request',
+        'bad_request',
+        error.reason
+          ? `The request is not valid HTTP: ${error.reason}`
+          : 'The request is not valid HTTP',
+      ];
+  }
+}
+
+/**
+ * Requests refused by Node's HTTP parser (bad characters in a header, headers over 16 kB, broken
+ * framing) never reach Express; without this Node answers a bare status line. They get the API's
+ * JSON error shape and the connection is closed, as Node does.
+ */
+function answerParserError(error: ParserError, socket: Duplex, logger: Logger): void {
+  // Node's own handler checks the same: an answer already under way on this connection
+  // (`_httpMessage`, Node's in-flight response) must not be followed by a second one.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, statusText, code, message] = parserRejection(error);
+  logger.debug({ code: error.code, status_code: status }, 'HTTP parser rejected a request');
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'X-Content-Type-Options: nosniff\r\n' +
+      'Connection: close\r\n\r\n' +
+      body,
+    // The server keeps sockets half-open: close it once the answer is written.
+    () => socket.destroy(),
+  );
 }
 
 async function main(): Promise<void> {
@@ -47,6 +108,9 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.on('error', (error) => fail(`cannot listen on port ${config.port}: ${error.message}`));
+  server.on('clientError', (error: ParserError, socket: Duplex) =>
+    answerParserError(error, socket, logger),
+  );
   server.on('listening', () => {
     logger.info({ port: config.port }, 'PayFlow API listening');
   });

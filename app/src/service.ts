@@ -66,7 +66,13 @@ export async function assembleService(
     pool: () => pool,
     redisConnected: () => redis.isReady,
   });
-  const readiness = new ReadinessProbe(pool, redis, metrics, config.readinessTimeoutMillis);
+  const readiness = new ReadinessProbe(
+    pool,
+    redis,
+    metrics,
+    config.readinessTimeoutMillis,
+    config.readinessRequiresRedis,
+  );
   const store = new IdempotencyStore(
     redis,
     {

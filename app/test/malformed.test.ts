@@ -1,10 +1,11 @@
 // The malformed-request corpus (chaos/malformed-corpus.ts, ≥ 200 cases) against the API process
-// started from src/: every answer a 4xx in the API's JSON error shape (bare 4xx from Node's HTTP
-// parser excepted, see the corpus), never a 5xx, and no row written.
+// started from src/: every answer a 4xx in the API's JSON error shape (also those refused by
+// Node's HTTP parser, answered by the server's clientError handler), never a 5xx, and no row
+// written.
 import { expect } from 'chai';
 import { Client } from 'pg';
 import { malformedRequests, type Category } from '../chaos/malformed-corpus';
-import { rowCountSql, runCorpus, type CaseResult } from '../chaos/malformed-run';
+import { hasErrorShape, rowCountSql, runCorpus, type CaseResult } from '../chaos/malformed-run';
 import { freePort } from '../chaos/network';
 import { apiArguments, ServerProcess } from '../chaos/server-process';
 import {
@@ -82,6 +83,22 @@ describe('malformed requests', function () {
       expect(problems).to.deep.equal([]);
     });
   }
+
+  it('requests refused by the HTTP parser get the JSON error shape too, and Connection: close', () => {
+    const parserCases = results.filter((result) => result.item.rejectedByHttpParser);
+    expect(parserCases.length).to.be.at.least(5);
+    const bare = parserCases
+      .filter(
+        (result) =>
+          !result.response ||
+          !hasErrorShape(result.response) ||
+          result.response.headers.connection !== 'close',
+      )
+      .map((result) => `${result.item.name}: ${result.response?.body.slice(0, 80) ?? 'no answer'}`);
+    expect(bare).to.deep.equal([]);
+    const statuses = new Set(parserCases.map((result) => result.response?.status));
+    expect([...statuses].sort()).to.include.members([400, 431]);
+  });
 
   it('the API is still healthy after the whole corpus', async () => {
     expect(await api.status('/ready')).to.equal(200);

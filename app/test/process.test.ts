@@ -107,7 +107,7 @@ describe('the API process', function () {
     });
     expect(await run.exit).to.equal(1);
     expect(run.stderr).to.deep.equal([
-      'payflow-api: invalid configuration: POSTGRES_PASSWORD is required when POSTGRES_CONFIGURATION is set',
+      'payflow-api: invalid configuration: POSTGRES_PASSWORD is required when POSTGRES_CONFIGURATION is set (or POSTGRES_PASSWORD_FILE, a file holding it)',
     ]);
   });
 

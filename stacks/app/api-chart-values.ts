@@ -56,6 +56,7 @@ export interface ChartValues {
   postgres: { host: string; port: number; user: string; database: string; sslMode: string };
   redis: { host: string; port: number; tls: boolean };
   otlpEndpoint: string;
+  readinessRequiresRedis: boolean;
   externalSecret: {
     enabled: boolean;
     refreshInterval: string;
@@ -139,9 +140,14 @@ export function apiChartValues(settings: ApiSettings, mode: ChartMode): ChartVal
     },
     redis: { host: settings.redisHost, port: settings.redisPort, tls: true },
     otlpEndpoint: `http://tempo.${settings.monitoringNamespace}.svc.cluster.local:${OTLP_HTTP_PORT}`,
+    // Redis only speeds idempotency up (PostgreSQL's primary key decides): a Redis outage must
+    // not take every pod out of the load balancer. DependencyDown still alerts on it.
+    readinessRequiresRedis: false,
     externalSecret: {
       enabled: true,
-      refreshInterval: '1h',
+      // The pods read the PostgreSQL password file for every new connection: a rotated RDS
+      // password reaches them within this interval plus the kubelet's sync (about a minute).
+      refreshInterval: '1m',
       secretStore: { kind: 'ClusterSecretStore', name: settings.clusterSecretStoreName },
       postgresSecret: { key: settings.dbMasterSecretArn, passwordProperty: 'password' },
       redisSecret: {

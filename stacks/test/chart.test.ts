@@ -29,12 +29,15 @@ function helper(name: string): string {
   const start = helpers.indexOf(`{{- define "${name}" -}}`);
   expect(start, `helper ${name}`).to.be.greaterThan(-1);
   const body = helpers.slice(start).split('\n').slice(1);
-  return body
-    .slice(
-      0,
-      body.findIndex((line) => line.startsWith('{{- end }}')),
-    )
-    .join('\n');
+  // The define's own end: the first `end` not closing an if/with/range opened inside it.
+  let depth = 0;
+  const end = body.findIndex((line) => {
+    depth += (line.match(/\{\{-?\s*(if|with|range)\b/g) ?? []).length;
+    if (!/^\s*\{\{-?\s*end\s*-?\}\}/.test(line)) return false;
+    depth -= 1;
+    return depth < 0;
+  });
+  return body.slice(0, end).join('\n');
 }
 
 /** Violations of the Pod Security Standard "restricted" in a container securityContext. */
@@ -101,6 +104,8 @@ describe('API Helm chart (app/chart)', () => {
         (v) => ((v.networkPolicy as Values).dataSubnetCidrs = ['10.0.0.0']),
       ],
       ['a missing probe', (v) => delete (v.probes as Values).readiness],
+      ['readinessRequiresRedis as a string', (v) => (v.readinessRequiresRedis = 'false')],
+      ['a missing readinessRequiresRedis', (v) => delete v.readinessRequiresRedis],
       [
         'a CPU target out of range',
         (v) => ((v.autoscaling as Values).targetCPUUtilizationPercentage = 100),
@@ -333,7 +338,7 @@ describe('API Helm chart (app/chart)', () => {
     it('secrets come from an ExternalSecret (RDS password, Redis AUTH as a rediss:// URL)', () => {
       const text = template('externalsecret.yaml');
       expect(text).to.include('apiVersion: external-secrets.io/v1');
-      expect(text).to.include('POSTGRES_PASSWORD:');
+      expect(text).to.include('postgres-password:');
       expect(text).to.match(/REDIS_URL: .*ternary "rediss" "redis"/);
       expect(text).to.include('{{ .redisAuthToken | urlquery }}');
       const configMap = template('configmap.yaml');
@@ -350,6 +355,37 @@ describe('API Helm chart (app/chart)', () => {
         expect(configMap).to.include(key);
       }
       expect(configMap).to.not.match(/^\s*[A-Z_]*PASSWORD[A-Z_]*:/m);
+    });
+
+    it('the PostgreSQL password is a file from a whole Secret volume, re-read on rotation', () => {
+      const env = helper('payflow.env');
+      expect(env).to.match(/- name: POSTGRES_PASSWORD_FILE\n\s+value: .*\/postgres-password/);
+      expect(env).to.not.match(/name: POSTGRES_PASSWORD\n/);
+      expect(env).to.match(/- name: REDIS_URL\n\s+valueFrom:\n\s+secretKeyRef:/);
+      expect(env).to.include('- name: PORT');
+      // envFrom the Secret would also put the password into the environment.
+      expect(helper('payflow.envFrom')).to.not.include('secretRef');
+      const volumes = helper('payflow.volumes');
+      expect(volumes).to.match(
+        /- name: postgres-password\n\s+secret:\n\s+secretName: \{\{ include "payflow.secretName" \. \}\}/,
+      );
+      expect(volumes).to.match(/- key: postgres-password\n\s+path: postgres-password/);
+      const mounts = helper('payflow.volumeMounts');
+      expect(mounts).to.match(/- name: postgres-password\n\s+mountPath: .*\n\s+readOnly: true/);
+      // A subPath mount is never refreshed by the kubelet: the rotation would not reach the pod.
+      expect(mounts).to.not.include('subPath');
+      // A rotated RDS password must reach the file within minutes, not the hour of before.
+      const refresh = (defaults.externalSecret as { refreshInterval: string }).refreshInterval;
+      const [, amount, unit] = /^(\d+)(s|m|h)$/.exec(refresh) ?? [];
+      const seconds = Number(amount) * (unit === 'h' ? 3600 : unit === 'm' ? 60 : 1);
+      expect(seconds).to.be.within(1, 600);
+    });
+
+    it('READINESS_REQUIRES_REDIS comes from readinessRequiresRedis (false by default)', () => {
+      expect(template('configmap.yaml')).to.include(
+        'READINESS_REQUIRES_REDIS: {{ .Values.readinessRequiresRedis | quote }}',
+      );
+      expect(defaults.readinessRequiresRedis).to.equal(false);
     });
 
     it('no values file holds a secret value', () => {

@@ -67,7 +67,7 @@ Version of the API: the image tag, else the chart appVersion. Also APP_VERSION.
 {{- end }}
 
 {{/*
-Name of the Secret written by the ExternalSecret (POSTGRES_PASSWORD, REDIS_URL).
+Name of the Secret written by the ExternalSecret (keys postgres-password and REDIS_URL).
 */}}
 {{- define "payflow.secretName" -}}
 {{- printf "%s-secrets" (include "payflow.fullname" .) }}
@@ -82,6 +82,15 @@ Path of the POSTGRES_CONFIGURATION file inside the container.
 */}}
 {{- define "payflow.postgresConfigPath" -}}
 /etc/payflow/postgres.yaml
+{{- end }}
+
+{{/*
+Directory of the PostgreSQL password file (POSTGRES_PASSWORD_FILE). A whole Secret volume, never
+a subPath mount: the kubelet refreshes it when External Secrets writes a rotated password, and
+the API reads the file for every new connection.
+*/}}
+{{- define "payflow.postgresPasswordDir" -}}
+/var/run/secrets/payflow
 {{- end }}
 
 {{/*
@@ -114,19 +123,28 @@ seccompProfile:
 {{- end }}
 
 {{/*
-Environment shared by the API and the migrations Job: non-secret settings from the
-ConfigMap, secrets from the Secret written by External Secrets.
+Environment shared by the API and the migrations Job: non-secret settings from the ConfigMap.
+Secrets are named one by one below (never envFrom the Secret): the PostgreSQL password is a
+file, so that a rotation reaches running pods; it must not also be an environment variable.
 */}}
 {{- define "payflow.envFrom" -}}
 - configMapRef:
     name: {{ include "payflow.configMapName" . }}
-- secretRef:
-    name: {{ include "payflow.secretName" . }}
 {{- end }}
 
 {{- define "payflow.env" -}}
 - name: POSTGRES_CONFIGURATION
   value: {{ include "payflow.postgresConfigPath" . }}
+- name: POSTGRES_PASSWORD_FILE
+  value: {{ include "payflow.postgresPasswordDir" . }}/postgres-password
+{{- if eq .Values.mode "api" }}
+# Read at start (and on every reconnect of that process): a Redis AUTH rotation needs a rollout.
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "payflow.secretName" . }}
+      key: REDIS_URL
+{{- end }}
 - name: APP_VERSION
   value: {{ include "payflow.version" . | quote }}
 - name: PORT
@@ -136,6 +154,9 @@ ConfigMap, secrets from the Secret written by External Secrets.
 {{- define "payflow.volumeMounts" -}}
 - name: postgres-configuration
   mountPath: {{ include "payflow.postgresConfigPath" . | dir }}
+  readOnly: true
+- name: postgres-password
+  mountPath: {{ include "payflow.postgresPasswordDir" . }}
   readOnly: true
 - name: tmp
   mountPath: /tmp
@@ -148,6 +169,14 @@ ConfigMap, secrets from the Secret written by External Secrets.
     items:
       - key: postgres.yaml
         path: {{ include "payflow.postgresConfigPath" . | base }}
+- name: postgres-password
+  secret:
+    secretName: {{ include "payflow.secretName" . }}
+    # Owner root, group fsGroup (10001): readable by the API's user only.
+    defaultMode: 0440
+    items:
+      - key: postgres-password
+        path: postgres-password
 - name: tmp
   emptyDir:
     sizeLimit: 64Mi

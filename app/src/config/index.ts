@@ -2,6 +2,7 @@
 // bad deployment fails fast with one line naming the variable, instead of failing later on
 // the first request.
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -13,13 +14,19 @@ export class ConfigError extends Error {
 
 export type SslSetting = false | { rejectUnauthorized: boolean; ca?: string };
 
+/**
+ * A fixed password, or one read again for every new connection (node-postgres calls the
+ * function each time it opens a connection): POSTGRES_PASSWORD_FILE.
+ */
+export type PostgresPassword = string | (() => Promise<string>);
+
 export interface PostgresConfig {
   /** Either a connection string (DATABASE_URL) or discrete fields (YAML file / PG* variables). */
   connectionString?: string;
   host?: string;
   port?: number;
   user?: string;
-  password?: string;
+  password?: PostgresPassword;
   database?: string;
   ssl?: SslSetting;
   poolMax: number;
@@ -45,6 +52,8 @@ export interface AppConfig {
   postgres: PostgresConfig;
   redis: RedisConfig;
   readinessTimeoutMillis: number;
+  /** false: Redis down leaves /ready at 200 ("degraded"); PostgreSQL down is always 503. */
+  readinessRequiresRedis: boolean;
   shutdownDelayMillis: number;
   shutdownTimeoutMillis: number;
   idempotencyTtlSeconds: number;
@@ -67,6 +76,19 @@ const integer = (name: string, fallback: number, min: number, max: number) =>
       return parsed;
     });
 
+const boolean = (name: string, fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const normalized = value.trim().toLowerCase();
+      if (normalized === 'true') return true;
+      if (normalized === 'false') return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got "${value}")` });
+      return z.NEVER;
+    });
+
 const runtimeSchema = z.object({
   PORT: integer('PORT', 8080, 1, 65535),
   APP_VERSION: z.string().trim().min(1).optional().default('1.0.0'),
@@ -80,6 +102,7 @@ const runtimeSchema = z.object({
     .default('info'),
   OTLP_ENDPOINT: z.string().trim().optional(),
   READINESS_TIMEOUT_MS: integer('READINESS_TIMEOUT_MS', 1000, 50, 30000),
+  READINESS_REQUIRES_REDIS: boolean('READINESS_REQUIRES_REDIS', true),
   SHUTDOWN_DELAY_MS: integer('SHUTDOWN_DELAY_MS', 0, 0, 120000),
   SHUTDOWN_TIMEOUT_MS: integer('SHUTDOWN_TIMEOUT_MS', 10000, 100, 120000),
   IDEMPOTENCY_TTL_SECONDS: integer('IDEMPOTENCY_TTL_SECONDS', 86400, 1, 604800),
@@ -141,6 +164,63 @@ function sslFor(mode: (typeof sslModes)[number], env: Environment): SslSetting {
   return { rejectUnauthorized: verify };
 }
 
+/** Mounted Secret files usually end with a newline that is not part of the password. */
+function passwordFromFileText(text: string): string {
+  return text.replace(/\r?\n$/, '');
+}
+
+/**
+ * POSTGRES_PASSWORD_FILE: checked once now (a bad path fails the start-up), then read again for
+ * every new connection, so that a rotated password written into the file (a Kubernetes Secret
+ * volume, refreshed by the kubelet) is used without restarting the process.
+ */
+function passwordFileReader(path: string): () => Promise<string> {
+  const describe = (error: unknown) => (error as NodeJS.ErrnoException).code ?? 'error';
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`POSTGRES_PASSWORD_FILE: cannot read ${path} (${describe(error)})`);
+  }
+  if (passwordFromFileText(text) === '') {
+    throw new ConfigError(`POSTGRES_PASSWORD_FILE: ${path} is empty`);
+  }
+  return async () => {
+    let password: string;
+    try {
+      password = passwordFromFileText(await readFile(path, 'utf8'));
+    } catch (error) {
+      throw connectionError(`cannot read POSTGRES_PASSWORD_FILE ${path} (${describe(error)})`);
+    }
+    if (password === '') throw connectionError(`POSTGRES_PASSWORD_FILE ${path} is empty`);
+    return password;
+  };
+}
+
+/**
+ * SQLSTATE 08001 (sqlclient_unable_to_establish_sqlconnection): the pool reports it like any
+ * other failed connection attempt, so requests get a 503 rather than a 500.
+ */
+function connectionError(message: string): Error {
+  return Object.assign(new Error(message), { code: '08001' });
+}
+
+/** Exactly one of POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE, with POSTGRES_CONFIGURATION. */
+function postgresPassword(env: Environment): PostgresPassword {
+  const literal = env.POSTGRES_PASSWORD;
+  const file = env.POSTGRES_PASSWORD_FILE?.trim();
+  if (file && literal) {
+    throw new ConfigError('set either POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE, not both');
+  }
+  if (file) return passwordFileReader(file);
+  if (literal === undefined || literal === '') {
+    throw new ConfigError(
+      'POSTGRES_PASSWORD is required when POSTGRES_CONFIGURATION is set (or POSTGRES_PASSWORD_FILE, a file holding it)',
+    );
+  }
+  return literal;
+}
+
 function loadPostgresFromFile(path: string, env: Environment) {
   let text: string;
   try {
@@ -160,10 +240,7 @@ function loadPostgresFromFile(path: string, env: Environment) {
   if (!parsed.success) {
     throw new ConfigError(`POSTGRES_CONFIGURATION (${path}): ${describeIssues(parsed.error)}`);
   }
-  const password = env.POSTGRES_PASSWORD;
-  if (password === undefined || password === '') {
-    throw new ConfigError('POSTGRES_PASSWORD is required when POSTGRES_CONFIGURATION is set');
-  }
+  const password = postgresPassword(env);
   const file = parsed.data;
   return {
     host: file.host,
@@ -177,6 +254,12 @@ function loadPostgresFromFile(path: string, env: Environment) {
 
 function loadPostgresConnection(env: Environment): Omit<PostgresConfig, keyof PoolSettings> {
   if (env.POSTGRES_CONFIGURATION) return loadPostgresFromFile(env.POSTGRES_CONFIGURATION, env);
+  if (env.POSTGRES_PASSWORD_FILE) {
+    // Silently ignoring it would leave a deployment on a password it believes it rotates.
+    throw new ConfigError(
+      'POSTGRES_PASSWORD_FILE is only used with POSTGRES_CONFIGURATION (DATABASE_URL and PGPASSWORD carry their own password)',
+    );
+  }
   if (env.DATABASE_URL) {
     const url = env.DATABASE_URL.trim();
     if (!/^postgres(ql)?:\/\//.test(url) || !URL.canParse(url)) {
@@ -273,6 +356,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       connectTimeoutMillis: values.REDIS_CONNECT_TIMEOUT_MS,
     },
     readinessTimeoutMillis: values.READINESS_TIMEOUT_MS,
+    readinessRequiresRedis: values.READINESS_REQUIRES_REDIS,
     shutdownDelayMillis: values.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMillis: values.SHUTDOWN_TIMEOUT_MS,
     idempotencyTtlSeconds: values.IDEMPOTENCY_TTL_SECONDS,

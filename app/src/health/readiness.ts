@@ -5,11 +5,14 @@ import type { RedisClient } from '../redis/client';
 
 export type CheckName = 'postgres' | 'redis';
 
+/** `degraded: <reason>`: the check failed but the instance serves without it. */
+export type CheckResult = 'ok' | 'failed' | `degraded: ${string}`;
+
 export interface ReadinessReport {
   ready: boolean;
   body: {
     status: 'ready' | 'not ready';
-    checks: Record<CheckName, 'ok' | 'failed'>;
+    checks: Record<CheckName, CheckResult>;
     reasons?: Partial<Record<CheckName | 'shutdown', string>>;
   };
 }
@@ -30,6 +33,11 @@ export class ReadinessProbe {
     private readonly redis: RedisClient,
     private readonly metrics: Metrics,
     private readonly timeoutMillis: number,
+    /**
+     * false: a Redis failure does not make the instance unready (idempotency falls back to the
+     * PostgreSQL primary key), it is reported as `degraded: <reason>`; dependency_up still says 0.
+     */
+    private readonly requiresRedis = true,
   ) {}
 
   /** From now on the instance reports not ready, so load balancers stop sending traffic. */
@@ -57,15 +65,21 @@ export class ReadinessProbe {
   async check(): Promise<ReadinessReport> {
     const names: CheckName[] = ['postgres', 'redis'];
     const results = await Promise.allSettled([this.checkPostgres(), this.checkRedis()]);
-    const checks = {} as Record<CheckName, 'ok' | 'failed'>;
+    const checks = {} as Record<CheckName, CheckResult>;
     const reasons: Partial<Record<CheckName | 'shutdown', string>> = {};
     results.forEach((result, index) => {
       const name = names[index] as CheckName;
-      const up = result.status === 'fulfilled';
-      checks[name] = up ? 'ok' : 'failed';
-      this.metrics.dependencyUp.set({ dependency: name }, up ? 1 : 0);
-      if (result.status === 'rejected') {
-        reasons[name] = (result.reason as Error).message || 'failed';
+      this.metrics.dependencyUp.set({ dependency: name }, result.status === 'fulfilled' ? 1 : 0);
+      if (result.status === 'fulfilled') {
+        checks[name] = 'ok';
+        return;
+      }
+      const reason = (result.reason as Error).message || 'failed';
+      if (name === 'redis' && !this.requiresRedis) {
+        checks[name] = `degraded: ${reason}`;
+      } else {
+        checks[name] = 'failed';
+        reasons[name] = reason;
       }
     });
     if (this.shuttingDown) reasons.shutdown = 'instance is shutting down';
