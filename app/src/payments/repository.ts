@@ -40,21 +40,45 @@ function toPayment(row: PaymentRow): Payment {
 
 const paymentColumns = 'id, amount_minor, currency, description, status, created_at';
 
+// Named statements: each pooled connection parses and plans them once, then only binds and
+// executes (less PostgreSQL CPU per request, which shares the machine with the API).
+const statements = {
+  insertPayment: `INSERT INTO payments (id, amount_minor, currency, description, status, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+  insertWithKey: `WITH claim AS (
+           INSERT INTO idempotency_keys
+             (scope, key, request_hash, payment_id, response_status, response_body, expires_at)
+           VALUES ($1, $2, $3, $4, 201, $5, now() + make_interval(secs => $6))
+           ON CONFLICT (scope, key) DO NOTHING
+           RETURNING expires_at
+         ), payment AS (
+           INSERT INTO payments (id, amount_minor, currency, description, status, created_at)
+           SELECT $4, $7, $8, $9, $10, $11 FROM claim
+           RETURNING id
+         )
+         SELECT claim.expires_at FROM claim, payment`,
+  findStoredResponse: `SELECT request_hash, response_status, response_body, expires_at, expires_at <= now() AS expired
+         FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+  findById: `SELECT ${paymentColumns} FROM payments WHERE id = $1`,
+} as const;
+
+function prepared(name: keyof typeof statements, values: unknown[]) {
+  return { name: `payflow.${name}`, text: statements[name], values };
+}
+
 export class PaymentRepository {
   constructor(private readonly pool: Pool) {}
 
   async insert(payment: Payment): Promise<void> {
     await this.pool.query(
-      `INSERT INTO payments (id, amount_minor, currency, description, status, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [
+      prepared('insertPayment', [
         payment.id,
         payment.amountMinor,
         payment.currency,
         payment.description,
         payment.status,
         payment.createdAt,
-      ],
+      ]),
     );
   }
 
@@ -73,19 +97,7 @@ export class PaymentRepository {
   ): Promise<CreateWithKeyOutcome> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const inserted = await this.pool.query<{ expires_at: Date }>(
-        `WITH claim AS (
-           INSERT INTO idempotency_keys
-             (scope, key, request_hash, payment_id, response_status, response_body, expires_at)
-           VALUES ($1, $2, $3, $4, 201, $5, now() + make_interval(secs => $6))
-           ON CONFLICT (scope, key) DO NOTHING
-           RETURNING expires_at
-         ), payment AS (
-           INSERT INTO payments (id, amount_minor, currency, description, status, created_at)
-           SELECT $4, $7, $8, $9, $10, $11 FROM claim
-           RETURNING id
-         )
-         SELECT claim.expires_at FROM claim, payment`,
-        [
+        prepared('insertWithKey', [
           scope,
           key,
           requestHash,
@@ -97,7 +109,7 @@ export class PaymentRepository {
           payment.description,
           payment.status,
           payment.createdAt,
-        ],
+        ]),
       );
       const created = inserted.rows[0];
       if (created) return { kind: 'created', expiresAt: created.expires_at };
@@ -108,11 +120,7 @@ export class PaymentRepository {
         response_body: PaymentBody;
         expires_at: Date;
         expired: boolean;
-      }>(
-        `SELECT request_hash, response_status, response_body, expires_at, expires_at <= now() AS expired
-         FROM idempotency_keys WHERE scope = $1 AND key = $2`,
-        [scope, key],
-      );
+      }>(prepared('findStoredResponse', [scope, key]));
       const row = existing.rows[0];
       if (row && !row.expired) {
         return {
@@ -135,10 +143,7 @@ export class PaymentRepository {
   }
 
   async findById(id: string): Promise<Payment | undefined> {
-    const result = await this.pool.query<PaymentRow>(
-      `SELECT ${paymentColumns} FROM payments WHERE id = $1`,
-      [id],
-    );
+    const result = await this.pool.query<PaymentRow>(prepared('findById', [id]));
     const row = result.rows[0];
     return row ? toPayment(row) : undefined;
   }

@@ -81,13 +81,17 @@ export class PaymentService {
       );
       if (outcome.kind === 'created') {
         this.metrics.paymentsCreated.inc({ currency: payment.currency });
-        await this.idempotency.complete(idempotencyKey, hash, 201, body, outcome.expiresAt);
+        // Not awaited: the row just committed in PostgreSQL is the answer of record. If this
+        // Redis write is lost, a replay finds the claim still "in progress" (409 until the
+        // claim expires, then PostgreSQL answers) or nothing (PostgreSQL answers): slower,
+        // never a duplicate. complete() never throws.
+        void this.idempotency.complete(idempotencyKey, hash, 201, body, outcome.expiresAt);
         return { status: 201, body, replayed: false };
       }
       // PostgreSQL knew the key although Redis did not (flushed, restarted or down): put the
       // answer back into the fast path and replay it.
       const { stored } = outcome;
-      await this.idempotency.complete(
+      void this.idempotency.complete(
         idempotencyKey,
         stored.requestHash,
         stored.status,

