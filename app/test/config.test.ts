@@ -153,6 +153,7 @@ describe('configuration', function () {
       appEnv: 'development',
       logLevel: 'info',
       otlpTracesUrl: undefined,
+      traceSampleRatio: 1,
     });
     expect(defaults.postgres).to.include({
       poolMax: 10,
@@ -170,15 +171,31 @@ describe('configuration', function () {
       LOG_LEVEL: 'warn',
       OTLP_ENDPOINT: 'tempo:4318',
       PG_POOL_MAX: '20',
+      TRACE_SAMPLE_RATIO: '0.1',
     });
     expect(custom).to.include({
       port: 9000,
       appVersion: '2.3.4',
       appEnv: 'production',
       logLevel: 'warn',
+      traceSampleRatio: 0.1,
     });
     expect(custom.otlpTracesUrl).to.equal('http://tempo:4318/v1/traces');
     expect(custom.postgres.poolMax).to.equal(20);
+  });
+
+  it('reads TRACE_SAMPLE_RATIO as any ratio from 0 to 1, blank meaning the default 1', function () {
+    const base = { ...redis, DATABASE_URL: 'postgres://h/d' };
+    for (const [value, expected] of [
+      [' ', 1],
+      ['0', 0],
+      ['0.25', 0.25],
+      ['1', 1],
+    ] as const) {
+      expect(loadConfig({ ...base, TRACE_SAMPLE_RATIO: value }).traceSampleRatio).to.equal(
+        expected,
+      );
+    }
   });
 
   const runtimeErrors: Array<[NodeJS.ProcessEnv, RegExp]> = [
@@ -203,6 +220,10 @@ describe('configuration', function () {
       { ...redis, DATABASE_URL: 'postgres://h/d', OTLP_ENDPOINT: 'http://[::1' },
       /^OTLP_ENDPOINT must be host:port/,
     ],
+    ...['abc', '-0.1', '1.5', 'Infinity'].map((value): [NodeJS.ProcessEnv, RegExp] => [
+      { ...redis, DATABASE_URL: 'postgres://h/d', TRACE_SAMPLE_RATIO: value },
+      new RegExp(`^TRACE_SAMPLE_RATIO must be a number between 0 and 1 \\(got "${value}"\\)$`),
+    ]),
   ];
   for (const [env, pattern] of runtimeErrors) {
     it(`rejects ${JSON.stringify(env).slice(0, 90)} with ${pattern}`, function () {

@@ -131,6 +131,11 @@ describe('units', function () {
       );
     });
 
+    it('answers 503 for a refused password: a rotation the mounted file has not caught up with', function () {
+      const refused = pgError('28P01', 'password authentication failed for user "payflow"');
+      expect(isPostgresUnavailable(refused)).to.equal(true);
+    });
+
     it('keeps real query errors as errors', function () {
       for (const code of ['23505', '42P01', '22P02']) {
         expect(isPostgresUnavailable(pgError(code)), code).to.equal(false);

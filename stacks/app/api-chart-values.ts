@@ -14,6 +14,8 @@ export interface ApiSettings {
   readonly imageRepository: string;
   readonly imageTag: string;
   readonly logLevel: string;
+  /** TRACE_SAMPLE_RATIO of the API (0…1). */
+  readonly traceSampleRatio: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;
   readonly cpuRequest: string;
@@ -56,6 +58,7 @@ export interface ChartValues {
   postgres: { host: string; port: number; user: string; database: string; sslMode: string };
   redis: { host: string; port: number; tls: boolean };
   otlpEndpoint: string;
+  traceSampleRatio: number;
   readinessRequiresRedis: boolean;
   externalSecret: {
     enabled: boolean;
@@ -140,6 +143,7 @@ export function apiChartValues(settings: ApiSettings, mode: ChartMode): ChartVal
     },
     redis: { host: settings.redisHost, port: settings.redisPort, tls: true },
     otlpEndpoint: `http://tempo.${settings.monitoringNamespace}.svc.cluster.local:${OTLP_HTTP_PORT}`,
+    traceSampleRatio: settings.traceSampleRatio,
     // Redis only speeds idempotency up (PostgreSQL's primary key decides): a Redis outage must
     // not take every pod out of the load balancer. DependencyDown still alerts on it.
     readinessRequiresRedis: false,

@@ -64,6 +64,13 @@ export class AppStack extends ModuleStack {
       default: 'info',
       validation: [Rule.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])],
     });
+    const traceSampleRatio = num(
+      'trace_sample_ratio',
+      'TRACE_SAMPLE_RATIO of the API: share (0 to 1) of new traces recorded. 1 traces every request; production can lower it (0.1 keeps one in ten) to cut the tracing cost.',
+      1,
+      0,
+      1,
+    );
     const minReplicas = num('min_replicas', 'Fewest API pods (HPA minimum).', 2, 1, 20);
     const maxReplicas = Input.number(this, 'max_replicas', {
       description: 'Most API pods (HPA maximum, scaling at 70 % CPU).',
@@ -201,6 +208,7 @@ export class AppStack extends ModuleStack {
       imageRepository: imageRepository.stringValue,
       imageTag: imageTag.stringValue,
       logLevel: logLevel.stringValue,
+      traceSampleRatio: traceSampleRatio.numberValue,
       minReplicas: minReplicas.numberValue,
       maxReplicas: maxReplicas.numberValue,
       cpuRequest: cpuRequest.stringValue,

@@ -98,6 +98,7 @@ describe('app module (stacks/app)', () => {
       imageRepository: '123456789012.dkr.ecr.eu-west-3.amazonaws.com/payflow-api',
       imageTag: 'v1.2.3',
       logLevel: 'info',
+      traceSampleRatio: 1,
       minReplicas: 2,
       maxReplicas: 10,
       cpuRequest: '100m',
@@ -195,6 +196,8 @@ describe('app module (stacks/app)', () => {
       ],
       ['a data subnet that is not a CIDR', { data_subnet_cidr_blocks: ['10.0.0.0'] }],
       ['an unknown environment', { environment: 'qa' }],
+      ['a trace sample ratio above 1', { trace_sample_ratio: 1.5 }],
+      ['a negative trace sample ratio', { trace_sample_ratio: -0.1 }],
     ];
     itRejectsInputs('app', tf, expressions, exampleAppInputs('staging'), rejected);
   });

@@ -106,6 +106,10 @@ describe('API Helm chart (app/chart)', () => {
       ['a missing probe', (v) => delete (v.probes as Values).readiness],
       ['readinessRequiresRedis as a string', (v) => (v.readinessRequiresRedis = 'false')],
       ['a missing readinessRequiresRedis', (v) => delete v.readinessRequiresRedis],
+      ['a traceSampleRatio above 1', (v) => (v.traceSampleRatio = 1.5)],
+      ['a negative traceSampleRatio', (v) => (v.traceSampleRatio = -0.1)],
+      ['a traceSampleRatio as a string', (v) => (v.traceSampleRatio = '0.5')],
+      ['a missing traceSampleRatio', (v) => delete v.traceSampleRatio],
       [
         'a CPU target out of range',
         (v) => ((v.autoscaling as Values).targetCPUUtilizationPercentage = 100),
@@ -386,6 +390,18 @@ describe('API Helm chart (app/chart)', () => {
         'READINESS_REQUIRES_REDIS: {{ .Values.readinessRequiresRedis | quote }}',
       );
       expect(defaults.readinessRequiresRedis).to.equal(false);
+    });
+
+    it('TRACE_SAMPLE_RATIO comes from traceSampleRatio (1 by default: every request traced)', () => {
+      expect(template('configmap.yaml')).to.include(
+        'TRACE_SAMPLE_RATIO: {{ .Values.traceSampleRatio | quote }}',
+      );
+      expect(defaults.traceSampleRatio).to.equal(1);
+      for (const ratio of [0, 0.1, 1]) {
+        expect(validate({ ...clone(defaults), traceSampleRatio: ratio }), String(ratio)).to.equal(
+          true,
+        );
+      }
     });
 
     it('no values file holds a secret value', () => {

@@ -49,6 +49,12 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Full OTLP/HTTP traces URL (…/v1/traces); undefined → spans are written to stdout. */
   otlpTracesUrl: string | undefined;
+  /**
+   * TRACE_SAMPLE_RATIO: share (0…1) of new traces that are recorded. 1 traces every request;
+   * production can lower it to cut the tracing cost. A request arriving with a sampled
+   * `traceparent` is always recorded (parent-based sampling).
+   */
+  traceSampleRatio: number;
   postgres: PostgresConfig;
   redis: RedisConfig;
   readinessTimeoutMillis: number;
@@ -70,6 +76,23 @@ const integer = (name: string, fallback: number, min: number, max: number) =>
         ctx.addIssue({
           code: 'custom',
           message: `${name} must be an integer between ${min} and ${max} (got "${value}")`,
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const ratio = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a number between 0 and 1 (got "${value}")`,
         });
         return z.NEVER;
       }
@@ -101,6 +124,7 @@ const runtimeSchema = z.object({
     .optional()
     .default('info'),
   OTLP_ENDPOINT: z.string().trim().optional(),
+  TRACE_SAMPLE_RATIO: ratio('TRACE_SAMPLE_RATIO', 1),
   READINESS_TIMEOUT_MS: integer('READINESS_TIMEOUT_MS', 1000, 50, 30000),
   READINESS_REQUIRES_REDIS: boolean('READINESS_REQUIRES_REDIS', true),
   SHUTDOWN_DELAY_MS: integer('SHUTDOWN_DELAY_MS', 0, 0, 120000),
@@ -348,6 +372,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     appEnv: values.APP_ENV,
     logLevel: values.LOG_LEVEL,
     otlpTracesUrl: otlp,
+    traceSampleRatio: values.TRACE_SAMPLE_RATIO,
     postgres: loadPostgresConfig(env),
     redis: {
       url: values.REDIS_URL,

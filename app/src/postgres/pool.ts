@@ -49,6 +49,9 @@ const unavailableCodes = new Set([
   '57P03', // cannot_connect_now
   '57014', // query_canceled (statement_timeout)
   '53300', // too_many_connections
+  // invalid_password: during an RDS password rotation, new connections are refused until the
+  // kubelet refreshes the mounted password file (POSTGRES_PASSWORD_FILE); a retry then works.
+  '28P01',
   '55000', // database not currently accepting connections (ALTER DATABASE … ALLOW_CONNECTIONS false)
   '08000',
   '08001',

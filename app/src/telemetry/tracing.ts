@@ -17,7 +17,6 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { ConfigError, type Environment } from '../config';
 import type { Logger } from './logger';
 
 export interface TracingSettings {
@@ -26,29 +25,14 @@ export interface TracingSettings {
   /** …/v1/traces; undefined → spans go to stdout. */
   otlpTracesUrl: string | undefined;
   /**
-   * Share of the traces started here that are recorded and exported (0…1). Undefined → read
-   * from TRACE_SAMPLE_RATIO (see traceSampleRatio), default 1: every request is traced.
+   * Share (0…1) of new traces that are recorded and exported (TRACE_SAMPLE_RATIO, validated
+   * by loadConfig); a request with a sampled `traceparent` is always recorded (parent-based).
    */
-  traceSampleRatio?: number;
+  traceSampleRatio: number;
 }
 
 export interface Tracing {
   shutdown(): Promise<void>;
-}
-
-/**
- * TRACE_SAMPLE_RATIO: the share (0…1) of new traces that are recorded. 1 (the default) traces
- * every request; production can lower it (0.1 keeps one request in ten) to cut the tracing
- * cost. A request that arrives with a sampled `traceparent` is always recorded (parent-based).
- */
-export function traceSampleRatio(env: Environment = process.env): number {
-  const raw = env.TRACE_SAMPLE_RATIO;
-  if (raw === undefined || raw.trim() === '') return 1;
-  const ratio = Number(raw);
-  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
-    throw new ConfigError(`TRACE_SAMPLE_RATIO must be a number between 0 and 1 (got "${raw}")`);
-  }
-  return ratio;
 }
 
 // Kubernetes probes and Prometheus scrapes arrive every few seconds per pod and say nothing
@@ -87,7 +71,7 @@ export class StdoutSpanExporter implements SpanExporter {
 }
 
 export function startTracing(settings: TracingSettings, logger: Logger): Tracing {
-  const ratio = settings.traceSampleRatio ?? traceSampleRatio();
+  const ratio = settings.traceSampleRatio;
   const resource = resourceFromAttributes({
     [ATTR_SERVICE_NAME]: 'payflow-api',
     [ATTR_SERVICE_VERSION]: settings.appVersion,
