@@ -61,6 +61,7 @@ test: install ## Everything CI checks: lint, API, image, infrastructure, monitor
 	status=0; \
 	$(MAKE) --no-print-directory lint || status=1; \
 	(cd app && npm test) || status=1; \
+	(cd app && npm run build) || status=1; \
 	npm test || status=1; \
 	node .ci/test-summary.mjs $(REPORTS) || status=1; \
 	exit $$status
@@ -71,7 +72,7 @@ test-app: install ## Only the API's test suite (real PostgreSQL and Redis)
 
 .PHONY: test-infra
 test-infra: install ## Only the repository-wide suites (stacks, modules, live tree, monitoring, workflows, docs)
-	@$(test_services); npm test
+	@$(test_services); (cd app && npm run build) && npm test
 
 # ---------------------------------------------------------------- local run
 .PHONY: dev

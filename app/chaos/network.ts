@@ -1,4 +1,4 @@
-// Loopback plumbing shared by the fault runs and the benchmark.
+// Loopback plumbing shared by the fault runs, the benchmark and the API tests.
 import { once } from 'node:events';
 import net from 'node:net';
 

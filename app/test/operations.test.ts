@@ -14,12 +14,14 @@ import { ConfigError, loadConfig, loadPostgresConfig } from '../src/config';
 import {
   PrivateRedis,
   TcpProxy,
+  proxiedDatabase,
   createTestDatabase,
   freePort,
   sharedServers,
   spawnEntryPoint,
   uniqueName,
   waitFor,
+  waitUntilListening,
   type SpawnedProcess,
   type TestDatabase,
 } from './support/servers';
@@ -47,13 +49,7 @@ function replaceFile(path: string, text: string): void {
 
 async function startApi(env: NodeJS.ProcessEnv): Promise<SpawnedProcess> {
   const api = spawnEntryPoint('server', env);
-  await waitFor(
-    () =>
-      api.stdout.some((line) => line.includes('PayFlow API listening')) ||
-      api.child.exitCode !== null,
-    20000,
-    'the API to listen',
-  );
+  await waitUntilListening(api);
   expect(api.child.exitCode, api.stderr.join('\n')).to.equal(null);
   return api;
 }
@@ -294,13 +290,10 @@ describe('operations', function () {
       database = await createTestDatabase('operations');
       await migrate(database.url);
       redis = await PrivateRedis.start();
-      const target = new URL(database.url);
-      proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
-      const viaProxy = new URL(database.url);
-      viaProxy.hostname = '127.0.0.1';
-      viaProxy.port = String(proxy.port);
-      strict = await startInProcess(viaProxy.toString(), redis.url);
-      tolerant = await startInProcess(viaProxy.toString(), redis.url, {
+      const viaProxy = await proxiedDatabase(database.url);
+      proxy = viaProxy.proxy;
+      strict = await startInProcess(viaProxy.url, redis.url);
+      tolerant = await startInProcess(viaProxy.url, redis.url, {
         READINESS_REQUIRES_REDIS: 'false',
       });
     });
@@ -308,7 +301,7 @@ describe('operations', function () {
     after(async function () {
       await strict?.service.close();
       await tolerant?.service.close();
-      await redis?.stop();
+      await redis?.kill();
       await proxy?.cut();
       await database?.drop();
     });
@@ -325,7 +318,7 @@ describe('operations', function () {
 
     describe('with Redis stopped, then started again', function () {
       before(async function () {
-        await redis.stop();
+        await redis.kill();
         // Readiness PINGs Redis, so it sees the outage even on a client whose socket has not
         // reported the close yet (isReady can lag behind on a loaded machine).
         await waitFor(

@@ -18,6 +18,7 @@ import {
   spawnEntryPoint,
   uniqueName,
   waitFor,
+  waitUntilListening,
   type SpawnedProcess,
   type TestDatabase,
 } from './support/servers';
@@ -49,13 +50,7 @@ describe('the API process', function () {
   async function startServer(env: NodeJS.ProcessEnv, port: number): Promise<SpawnedProcess> {
     const server = spawnEntryPoint('server', env);
     children.push(server);
-    await waitFor(
-      () =>
-        server.stdout.some((line) => line.includes('PayFlow API listening')) ||
-        server.child.exitCode !== null,
-      20000,
-      'the API to listen',
-    );
+    await waitUntilListening(server);
     expect(server.child.exitCode, server.stderr.join('\n')).to.equal(null);
     expect(port).to.be.greaterThan(0);
     return server;

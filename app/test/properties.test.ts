@@ -6,24 +6,11 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { Client } from 'pg';
 import { request } from 'undici';
+import { currencyExponents } from '../src/payments/currencies';
 import { createTestDatabase, sharedServers, type TestDatabase } from './support/servers';
 import { migrate, startInProcess, type InProcessService } from './support/service';
 
-const exponents: Record<string, number> = {
-  EUR: 2,
-  USD: 2,
-  GBP: 2,
-  CHF: 2,
-  SEK: 2,
-  NOK: 2,
-  DKK: 2,
-  PLN: 2,
-  CZK: 2,
-  CAD: 2,
-  AUD: 2,
-  JPY: 0,
-  KWD: 3,
-};
+const exponents: Record<string, number> = currencyExponents;
 const currencies = Object.keys(exponents);
 
 /** The contract of the body, written from the issue (independent of the API's zod schema). */

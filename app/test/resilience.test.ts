@@ -6,6 +6,7 @@ import request from 'supertest';
 import {
   PrivateRedis,
   TcpProxy,
+  proxiedDatabase,
   createTestDatabase,
   sharedServers,
   waitFor,
@@ -37,12 +38,9 @@ describe('resilience: PostgreSQL and Redis outages', function () {
     database = await createTestDatabase('resilience');
     await migrate(database.url);
     redis = await PrivateRedis.start();
-    const target = new URL(database.url);
-    proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(database.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    running = await startInProcess(viaProxy.toString(), redis.url, {
+    const viaProxy = await proxiedDatabase(database.url);
+    proxy = viaProxy.proxy;
+    running = await startInProcess(viaProxy.url, redis.url, {
       PG_STATEMENT_TIMEOUT_MS: '2000',
       REDIS_COMMAND_TIMEOUT_MS: '200',
     });
@@ -53,7 +51,7 @@ describe('resilience: PostgreSQL and Redis outages', function () {
   after(async function () {
     await sql?.end();
     await running?.service.close();
-    await redis?.stop();
+    await redis?.kill();
     await proxy?.cut();
     await database?.drop();
   });
@@ -61,7 +59,7 @@ describe('resilience: PostgreSQL and Redis outages', function () {
   describe('Redis stopped', function () {
     before(async function () {
       await post({ amount: 1 }, 'before-outage').expect(201);
-      await redis.stop();
+      await redis.kill();
       await waitFor(() => !running.service.redis.isReady, 5000, 'the client to notice');
     });
 
@@ -150,12 +148,12 @@ describe('resilience: PostgreSQL and Redis outages', function () {
 
     after(async function () {
       await late?.service.close();
-      await lateRedis?.stop();
+      await lateRedis?.kill();
     });
 
     it('starts and serves anyway, then connects once Redis appears', async function () {
       lateRedis = await PrivateRedis.start();
-      await lateRedis.stop();
+      await lateRedis.kill();
       late = await startInProcess(database.url, lateRedis.url);
       const app = late.service.app;
       expect((await request(app).get('/ready').expect(503)).body.checks.redis).to.equal('failed');

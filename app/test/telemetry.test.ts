@@ -14,7 +14,7 @@ import {
   sharedServers,
   spawnEntryPoint,
   uniqueName,
-  waitFor,
+  waitUntilListening,
   type SpawnedProcess,
   type TestDatabase,
 } from './support/servers';
@@ -109,13 +109,7 @@ describe('telemetry', function () {
           TRACE_SAMPLE_RATIO: '0',
         });
         children.push(server);
-        await waitFor(
-          () =>
-            server.stdout.some((line) => line.includes('PayFlow API listening')) ||
-            server.child.exitCode !== null,
-          20000,
-          'the API to listen',
-        );
+        await waitUntilListening(server);
         const created = await fetch(`http://127.0.0.1:${port}/api/v1/payments`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'idempotency-key': 'sampled-out' },

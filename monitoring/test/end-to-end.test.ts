@@ -145,7 +145,8 @@ interface PromRule {
 }
 
 describe('monitoring end to end: real API, real Prometheus, real rules', function () {
-  this.timeout(120_000);
+  // Generous: on a loaded 2-core CI machine, starting Prometheus and the API takes a while.
+  this.timeout(240_000);
 
   const processes: ManagedProcess[] = [];
   let scratch = '';
@@ -332,6 +333,8 @@ describe('monitoring end to end: real API, real Prometheus, real rules', functio
         method,
         headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
+        // A hung request must fail this test with a reason, not stall it until mocha's timeout.
+        signal: AbortSignal.timeout(10_000),
       });
       await response.arrayBuffer();
       answered.set(response.status, (answered.get(response.status) ?? 0) + 1);

@@ -7,6 +7,12 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createClient } from '@redis/client';
+import { freePort, waitFor } from '../../chaos/network';
+
+// One implementation of the loopback plumbing and of the private Redis, shared with the fault
+// runs and the benchmark.
+export { freePort, sleep, waitFor } from '../../chaos/network';
+export { PrivateRedis } from '../../chaos/private-redis';
 
 export const appRoot = join(__dirname, '..', '..');
 
@@ -65,78 +71,6 @@ export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise
   return deleted;
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-export function sleep(millis: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, millis));
-}
-
-export async function waitFor(
-  condition: () => Promise<boolean> | boolean,
-  timeoutMillis: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMillis;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMillis} ms waiting for ${what}`);
-}
-
-/** A redis-server of our own on a free port, which tests may stop and start again. */
-export class PrivateRedis {
-  private process: ChildProcess | undefined;
-
-  private constructor(readonly port: number) {}
-
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
-    await redis.startAgain();
-    return redis;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async startAgain(): Promise<void> {
-    this.process = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    await waitFor(() => canConnect(this.port), 5000, `redis-server on port ${this.port}`);
-  }
-
-  async stop(): Promise<void> {
-    const child = this.process;
-    this.process = undefined;
-    if (!child || child.exitCode !== null) return;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-  }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /**
  * A loopback TCP proxy in front of the real PostgreSQL. cut() drops every connection and
  * refuses new ones, as a stopped server would; restore() lets traffic through again.
@@ -183,6 +117,18 @@ export class TcpProxy {
   }
 }
 
+/** A TcpProxy in front of a database, and that database's URL through the proxy. */
+export async function proxiedDatabase(
+  databaseUrl: string,
+): Promise<{ proxy: TcpProxy; url: string }> {
+  const target = new URL(databaseUrl);
+  const proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
+  const viaProxy = new URL(databaseUrl);
+  viaProxy.hostname = '127.0.0.1';
+  viaProxy.port = String(proxy.port);
+  return { proxy, url: viaProxy.toString() };
+}
+
 export interface SpawnedProcess {
   child: ChildProcess;
   stdout: string[];
@@ -218,6 +164,17 @@ export function spawnEntryPoint(
   collect(child.stderr as NodeJS.ReadableStream, stderr);
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, stdout, stderr, exit };
+}
+
+/** Waits until a spawned API logs that it listens, or exits (callers check which). */
+export async function waitUntilListening(api: SpawnedProcess): Promise<void> {
+  await waitFor(
+    () =>
+      api.stdout.some((line) => line.includes('PayFlow API listening')) ||
+      api.child.exitCode !== null,
+    20000,
+    'the API to listen',
+  );
 }
 
 export function jsonLines(lines: string[]): Array<Record<string, unknown>> {
