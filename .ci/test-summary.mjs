@@ -1,13 +1,22 @@
 // Sums the JUnit XML files that every suite writes and prints the closing line
-// "N passed, N failed, N skipped" (mocha's own summary is per suite only).
+// "N passed, N failed, N skipped" (mocha's own summary is per suite only). Failed
+// tests are listed just above it, so the tail of a CI log names them.
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = process.argv[2] ?? 'reports/junit';
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.xml')) : [];
+const unescape = (text) =>
+  text
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 let tests = 0;
 let failures = 0;
 let skipped = 0;
+const failed = [];
 for (const file of files) {
   const xml = readFileSync(join(dir, file), 'utf8');
   const root = /<testsuites\b[^>]*>/.exec(xml)?.[0] ?? '';
@@ -15,8 +24,16 @@ for (const file of files) {
   tests += attr('tests');
   failures += attr('failures') + attr('errors');
   skipped += attr('skipped');
+  const cases =
+    /<testcase\b[^>]*\bname="([^"]*)"[^>]*>\s*<(failure|error)\b[^>]*?(?:\bmessage="([^"]*)")?[^>]*>(?:<!\[CDATA\[([\s\S]*?)\]\]>)?/g;
+  for (const [, name, , message, body] of xml.matchAll(cases)) {
+    // The body holds the assertion's diff, which says more than "expected [ Array(1) ]".
+    const detail = (body ?? '').split('\n').slice(0, 12).join('\n    ');
+    failed.push(`  ✗ ${unescape(name)}\n    ${detail || unescape(message ?? '')}`);
+  }
 }
 const passed = tests - failures - skipped;
+if (failed.length > 0) console.log(`\nFailed:\n${failed.join('\n')}`);
 console.log(`\n${files.length} JUnit report(s) in ${dir}`);
 console.log(`${passed} passed, ${failures} failed, ${skipped} skipped`);
 process.exit(files.length === 0 || failures > 0 ? 1 : 0);
