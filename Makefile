@@ -58,12 +58,12 @@ endef
 test: install ## Everything CI checks: lint, API, image, infrastructure, monitoring, workflows, docs
 	@rm -rf $(REPORTS) && mkdir -p $(REPORTS); \
 	$(test_services); \
-	status=0; \
-	$(MAKE) --no-print-directory lint || status=1; \
+	status=0; failed_steps=; \
+	$(MAKE) --no-print-directory lint || { status=1; failed_steps="$$failed_steps lint"; }; \
 	(cd app && npm test) || status=1; \
-	(cd app && npm run build) || status=1; \
+	(cd app && npm run build) || { status=1; failed_steps="$$failed_steps app-build"; }; \
 	npm test || status=1; \
-	node .ci/test-summary.mjs $(REPORTS) || status=1; \
+	node .ci/test-summary.mjs $(REPORTS) $$failed_steps || status=1; \
 	exit $$status
 
 .PHONY: test-app

@@ -4,7 +4,9 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const dir = process.argv[2] ?? 'reports/junit';
+// Steps that write no report (lint, build) are named after the directory when they failed,
+// and each counts as one failed test.
+const [dir = 'reports/junit', ...failedSteps] = process.argv.slice(2);
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.xml')) : [];
 const unescape = (text) =>
   text
@@ -33,6 +35,9 @@ for (const file of files) {
   }
 }
 const passed = tests - failures - skipped;
+for (const step of failedSteps)
+  failed.push(`  ✗ make test step "${step}" failed (see its output above)`);
+failures += failedSteps.length;
 if (failed.length > 0) console.log(`\nFailed:\n${failed.join('\n')}`);
 console.log(`\n${files.length} JUnit report(s) in ${dir}`);
 console.log(`${passed} passed, ${failures} failed, ${skipped} skipped`);

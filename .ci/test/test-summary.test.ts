@@ -7,11 +7,14 @@ import { expect } from 'chai';
 
 const script = path.resolve(__dirname, '../test-summary.mjs');
 
-function summarize(reports: Record<string, string>): { status: number | null; stdout: string } {
+function summarize(
+  reports: Record<string, string>,
+  failedSteps: string[] = [],
+): { status: number | null; stdout: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'junit-'));
   try {
     for (const [name, xml] of Object.entries(reports)) writeFileSync(path.join(dir, name), xml);
-    const result = spawnSync(process.execPath, [script, dir], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [script, dir, ...failedSteps], { encoding: 'utf8' });
     return { status: result.status, stdout: result.stdout };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -47,6 +50,13 @@ describe('.ci/test-summary.mjs', () => {
     expect(stdout).to.match(/^3 passed, 1 failed, 1 skipped$/m);
     expect(stdout).to.contain('✗ b "parses" & answers');
     expect(stdout).to.contain('readiness reports 503 while Redis is down');
+    expect(status).to.equal(1);
+  });
+
+  it('counts a failed step without a report (lint, build) as a failure, by name', () => {
+    const { status, stdout } = summarize({ 'app.xml': green }, ['lint']);
+    expect(stdout).to.match(/^2 passed, 1 failed, 1 skipped$/m);
+    expect(stdout).to.contain('✗ make test step "lint" failed');
     expect(status).to.equal(1);
   });
 

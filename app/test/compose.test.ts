@@ -255,6 +255,24 @@ describe('local stack (docker-compose.yml, .env.example)', function () {
       ).to.equal('8080');
     });
 
+    it('stops routing to a stopping API before it closes: shutdown delay > health check interval, < grace period', function () {
+      const api = service(compose, 'api');
+      const seconds = (duration: unknown) => {
+        const match = /^(\d+)(ms|s)$/.exec(String(duration));
+        if (!match) throw new Error(`unexpected duration ${String(duration)}`);
+        return Number(match[1]) / (match[2] === 'ms' ? 1000 : 1);
+      };
+      const delay = Number(environmentOf(compose, 'api').SHUTDOWN_DELAY_MS) / 1000;
+      const interval = seconds(
+        labelsOf(api)['traefik.http.services.api.loadbalancer.healthcheck.interval'],
+      );
+      expect(labelsOf(api)['traefik.http.services.api.loadbalancer.healthcheck.path']).to.equal(
+        '/ready',
+      );
+      expect(delay).to.be.above(interval);
+      expect(delay + 10).to.be.below(seconds(api.stop_grace_period));
+    });
+
     it('keeps the dashboard off and the Docker socket read-only', function () {
       expect(command).to.include('--api.dashboard=false');
       expect(command.join(' ')).to.not.include('--api.insecure=true');

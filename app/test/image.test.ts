@@ -37,6 +37,7 @@ const buildArgs = {
   VCS_REF: '0123456789abcdef0123456789abcdef01234567',
   BUILD_DATE: '2026-01-01T00:00:00Z',
   SOURCE_URL: 'https://example.com/payflow/payflow-platform',
+  MAINTAINER: 'Platform team <platform@example.com>',
 };
 const MiB = 1024 * 1024;
 const MB = 1000 * 1000;
@@ -238,7 +239,8 @@ describe('container image (app/Dockerfile, built and run with buildah)', functio
       'org.opencontainers.image.base.name': runtimeBaseImage,
     });
     expect(labels['org.opencontainers.image.description']).to.match(/payments API/);
-    expect(labels['org.opencontainers.image.authors']).to.be.a('string').and.not.equal('');
+    expect(labels['org.opencontainers.image.authors']).to.equal(buildArgs.MAINTAINER);
+    expect(labels.maintainer).to.equal(buildArgs.MAINTAINER);
   });
 
   it('starts node in exec form with NODE_ENV=production and exposes port 8080', function () {
