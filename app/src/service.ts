@@ -6,11 +6,13 @@ import type { AppConfig } from './config';
 import { ReadinessProbe } from './health/readiness';
 import { createApp } from './http/app';
 import { createMetrics, type Metrics } from './metrics';
+import { IdempotencyKeyPurger } from './payments/idempotency-purge';
 import { IdempotencyStore } from './payments/idempotency-store';
 import { PaymentRepository } from './payments/repository';
 import { PaymentService, idempotencyScope } from './payments/service';
 import { pendingMigrations } from './postgres/migrations';
 import { createPostgresPool } from './postgres/pool';
+import { describeConnectionFailure, negotiateSsl } from './postgres/ssl';
 import { createRedisClient, type RedisClient } from './redis/client';
 import type { Logger } from './telemetry/logger';
 import { UserRepository } from './users/repository';
@@ -25,7 +27,8 @@ export interface AssembledService {
   redis: RedisClient;
   metrics: Metrics;
   readiness: ReadinessProbe;
-  /** Closes the PostgreSQL pool and the Redis client. */
+  purger: IdempotencyKeyPurger;
+  /** Stops the purge, then closes the PostgreSQL pool and the Redis client. */
   close(): Promise<void>;
 }
 
@@ -33,14 +36,15 @@ export async function assembleService(
   config: AppConfig,
   logger: Logger,
 ): Promise<AssembledService> {
-  const pool = createPostgresPool(config.postgres, logger);
+  const postgres = await negotiateSsl(config.postgres, logger);
+  const pool = createPostgresPool(postgres, logger);
   let pending: string[];
   try {
     pending = await pendingMigrations(pool);
   } catch (error) {
     await pool.end();
     throw new StartupError(
-      `cannot read the database schema version: ${(error as Error).message || String(error)}`,
+      `cannot read the database schema version: ${describeConnectionFailure(error, postgres)}`,
     );
   }
   if (pending.length > 0) {
@@ -88,6 +92,16 @@ export async function assembleService(
     metrics,
     config.idempotencyTtlSeconds,
   );
+  const purger = new IdempotencyKeyPurger(
+    pool,
+    config.idempotencyPurge,
+    {
+      purged: (count) => metrics.idempotencyKeysPurged.inc(count),
+      failed: () => metrics.idempotencyPurgeFailures.inc(),
+    },
+    logger,
+  );
+  purger.start();
   const app = createApp({
     logger,
     metrics,
@@ -103,7 +117,10 @@ export async function assembleService(
     redis,
     metrics,
     readiness,
+    purger,
     async close() {
+      // Before the pool ends: a batch under way finishes instead of failing on a closed pool.
+      await purger.stop();
       await Promise.allSettled([pool.end(), redis.isOpen ? redis.close() : Promise.resolve()]);
       if (redis.isOpen) redis.destroy();
     },

@@ -55,7 +55,7 @@ describe('configuration', function () {
     expect(config.postgres.connectionString).to.equal(undefined);
   });
 
-  it('maps ssl_mode disable and verify-full, and defaults the port to 5432', function () {
+  it('maps ssl_mode disable, verify-full and verify-ca, and defaults the port to 5432', function () {
     const base = 'host: h\nuser: u\nname: n\n';
     const disabled = loadPostgresConfig({
       POSTGRES_CONFIGURATION: yamlFile(`${base}ssl_mode: disable\n`),
@@ -74,7 +74,34 @@ describe('configuration', function () {
       POSTGRES_PASSWORD: 'p',
       PGSSLROOTCERT: ca,
     });
-    expect(withCa.ssl).to.deep.equal({ rejectUnauthorized: true, ca: 'not really a certificate' });
+    // verify-ca: the chain is verified, the host name is not (a certificate for any name passes).
+    expect(withCa.ssl).to.deep.include({
+      rejectUnauthorized: true,
+      ca: 'not really a certificate',
+    });
+    const skipName = (withCa.ssl as { checkServerIdentity?: (...args: unknown[]) => unknown })
+      .checkServerIdentity;
+    expect(skipName).to.be.a('function');
+    expect(skipName?.('db.example', { subject: { CN: 'elsewhere' } })).to.equal(undefined);
+    expect(verified.ssl).to.not.have.property('checkServerIdentity');
+  });
+
+  it('ssl_mode defaults to prefer: SSL options, settled at start-up by negotiateSsl', function () {
+    for (const text of [
+      'host: h\nuser: u\nname: n\n',
+      'host: h\nuser: u\nname: n\nssl_mode: allow\n',
+    ]) {
+      const config = loadPostgresConfig({
+        POSTGRES_CONFIGURATION: yamlFile(text),
+        POSTGRES_PASSWORD: 'p',
+      });
+      expect(config.ssl).to.deep.equal({ rejectUnauthorized: false });
+      expect(config.sslMode).to.equal(text.includes('allow') ? 'allow' : 'prefer');
+    }
+    // PG* variables without PGSSLMODE: no SSL, as node-postgres does.
+    const plain = loadPostgresConfig({ PGHOST: 'h' });
+    expect(plain.ssl).to.equal(false);
+    expect(plain.sslMode).to.equal(undefined);
   });
 
   const yamlErrors: Array<[string, string, NodeJS.ProcessEnv, RegExp]> = [
@@ -132,6 +159,7 @@ describe('configuration', function () {
     });
     expect(fromPg).to.include({ host: 'h', port: 6000, user: 'u', password: 'p', database: 'd' });
     expect(fromPg.ssl).to.deep.equal({ rejectUnauthorized: false });
+    expect(fromPg.sslMode).to.equal('require');
     expect(() => loadPostgresConfig({ PGHOST: 'h', PGPORT: 'x' })).to.throw(ConfigError, /^PGPORT/);
     expect(() => loadPostgresConfig({ PGHOST: 'h', PGSSLMODE: 'sometimes' })).to.throw(
       ConfigError,
@@ -162,6 +190,7 @@ describe('configuration', function () {
     });
     expect(defaults.redis).to.include({ keyPrefix: 'payflow:', commandTimeoutMillis: 500 });
     expect(defaults.idempotencyTtlSeconds).to.equal(86400);
+    expect(defaults.idempotencyPurge).to.deep.equal({ intervalMillis: 300000, batchSize: 1000 });
     const custom = loadConfig({
       ...redis,
       DATABASE_URL: 'postgres://h/d',
@@ -172,6 +201,8 @@ describe('configuration', function () {
       OTLP_ENDPOINT: 'tempo:4318',
       PG_POOL_MAX: '20',
       TRACE_SAMPLE_RATIO: '0.1',
+      IDEMPOTENCY_PURGE_INTERVAL_SECONDS: '60',
+      IDEMPOTENCY_PURGE_BATCH_SIZE: '250',
     });
     expect(custom).to.include({
       port: 9000,
@@ -182,6 +213,13 @@ describe('configuration', function () {
     });
     expect(custom.otlpTracesUrl).to.equal('http://tempo:4318/v1/traces');
     expect(custom.postgres.poolMax).to.equal(20);
+    expect(custom.idempotencyPurge).to.deep.equal({ intervalMillis: 60000, batchSize: 250 });
+    const off = loadConfig({
+      ...redis,
+      DATABASE_URL: 'postgres://h/d',
+      IDEMPOTENCY_PURGE_INTERVAL_SECONDS: '0',
+    });
+    expect(off.idempotencyPurge.intervalMillis).to.equal(0);
   });
 
   it('reads TRACE_SAMPLE_RATIO as any ratio from 0 to 1, blank meaning the default 1', function () {
@@ -220,6 +258,18 @@ describe('configuration', function () {
       { ...redis, DATABASE_URL: 'postgres://h/d', OTLP_ENDPOINT: 'http://[::1' },
       /^OTLP_ENDPOINT must be host:port/,
     ],
+    ...['-1', '1.5', '86401', 'often'].map((value): [NodeJS.ProcessEnv, RegExp] => [
+      { ...redis, DATABASE_URL: 'postgres://h/d', IDEMPOTENCY_PURGE_INTERVAL_SECONDS: value },
+      new RegExp(
+        `^IDEMPOTENCY_PURGE_INTERVAL_SECONDS must be an integer between 0 and 86400 \\(got "${value}"\\)$`,
+      ),
+    ]),
+    ...['0', '100001', '10.5'].map((value): [NodeJS.ProcessEnv, RegExp] => [
+      { ...redis, DATABASE_URL: 'postgres://h/d', IDEMPOTENCY_PURGE_BATCH_SIZE: value },
+      new RegExp(
+        `^IDEMPOTENCY_PURGE_BATCH_SIZE must be an integer between 1 and 100000 \\(got "${value}"\\)$`,
+      ),
+    ]),
     ...['abc', '-0.1', '1.5', 'Infinity'].map((value): [NodeJS.ProcessEnv, RegExp] => [
       { ...redis, DATABASE_URL: 'postgres://h/d', TRACE_SAMPLE_RATIO: value },
       new RegExp(`^TRACE_SAMPLE_RATIO must be a number between 0 and 1 \\(got "${value}"\\)$`),

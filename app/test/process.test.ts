@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -226,6 +227,20 @@ describe('the API process', function () {
       const id = ((await created.json()) as { id: string }).id;
       expect((await call(port, 'GET', `/api/v1/payments/${id}`)).status).to.equal(200);
       expect((await call(port, 'GET', '/users')).status).to.equal(200);
+      // Probes and scrapes are not traced, yet log with ids: the caller's trace id when a
+      // traceparent comes along (even a sampled one: no span is recorded), else new ones.
+      const callerTrace = randomBytes(16).toString('hex');
+      const callerSpan = randomBytes(8).toString('hex');
+      expect(
+        (
+          await call(port, 'GET', '/health', undefined, {
+            traceparent: `00-${callerTrace}-${callerSpan}-01`,
+          })
+        ).status,
+      ).to.equal(200);
+      expect((await call(port, 'GET', '/ready')).status).to.equal(200);
+      expect((await call(port, 'GET', '/ready')).status).to.equal(200);
+      expect((await call(port, 'GET', '/metrics')).status).to.equal(200);
       server.child.kill('SIGTERM'); // shutdown flushes the batch processor
       expect(await server.exit).to.equal(0);
 
@@ -261,15 +276,22 @@ describe('the API process', function () {
 
       const exportedTraceIds = new Set(spans.map((s) => s.traceId));
       const requestLines = jsonLines(server.stdout).filter(
-        (line) => line.msg === 'request completed' && line.route !== '/readiness',
+        (line) => line.msg === 'request completed',
       );
       expect(requestLines.map((l) => l.route)).to.include.members([
         '/api/v1/payments',
         '/api/v1/payments/:id',
         '/users',
+        '/health',
+        '/ready',
+        '/metrics',
       ]);
       for (const line of requestLines) {
-        expect(line.trace_id).to.match(/^[0-9a-f]{32}$/);
+        expect(line.trace_id, JSON.stringify(line)).to.match(/^[0-9a-f]{32}$/);
+        expect(line.span_id, JSON.stringify(line)).to.match(/^[0-9a-f]{16}$/);
+      }
+      const untraced = new Set(['/health', '/ready', '/metrics']);
+      for (const line of requestLines.filter((l) => !untraced.has(l.route as string))) {
         expect(
           exportedTraceIds.has(line.trace_id as string),
           `trace ${String(line.trace_id)} exported`,
@@ -277,6 +299,16 @@ describe('the API process', function () {
         const serverSpan = spans.find((s) => s.spanId === line.span_id);
         expect(serverSpan?.name).to.equal(`${String(line.method)} ${String(line.route)}`);
       }
+      const probes = requestLines.filter((l) => untraced.has(l.route as string));
+      for (const line of probes) {
+        expect(exportedTraceIds.has(line.trace_id as string), JSON.stringify(line)).to.equal(false);
+      }
+      const health = probes.find((l) => l.route === '/health');
+      expect(health?.trace_id).to.equal(callerTrace);
+      expect(health?.span_id).to.not.equal(callerSpan);
+      const ready = probes.filter((l) => l.route === '/ready').map((l) => l.trace_id);
+      expect(ready).to.have.length(2);
+      expect(ready[0]).to.not.equal(ready[1]);
     } finally {
       receiver.close();
     }

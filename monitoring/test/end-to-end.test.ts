@@ -41,7 +41,6 @@ export const externalMetrics: Record<string, readonly string[]> = {
   'node-exporter': ['node_filesystem_avail_bytes', 'node_filesystem_size_bytes'],
   kubelet: ['kubelet_volume_stats_available_bytes', 'kubelet_volume_stats_capacity_bytes'],
   'blackbox-exporter': ['probe_ssl_earliest_cert_expiry'],
-  'prometheus-rds-exporter': ['rds_allocated_storage_bytes', 'rds_free_storage_bytes'],
 };
 
 const appDir = join(repoRoot, 'app');
@@ -310,6 +309,8 @@ describe('monitoring end to end: real API, real Prometheus, real rules', functio
       `--storage.tsdb.path=${join(scratch, 'tsdb')}`,
       `--web.listen-address=127.0.0.1:${prometheusPort}`,
       '--log.level=warn',
+      // As in docker-compose.yml: keeps the trace ids the API attaches to latency samples.
+      '--enable-feature=exemplar-storage',
     ]);
     processes.push(prom);
     await waitFor('Prometheus to be ready', 20_000, async () => {
@@ -509,6 +510,40 @@ describe('monitoring end to end: real API, real Prometheus, real rules', functio
   it('counts payments per currency', async function () {
     const result = await query(`sum by (currency) (payments_created_total{job="${apiJob}"})`);
     expect(result.map((s) => s.metric.currency)).to.include.members(['EUR', 'USD']);
+  });
+
+  it('stores latency exemplars whose trace_id is a logged request exported over OTLP', async function () {
+    const now = Date.now() / 1000;
+    const series = await prometheus<
+      { seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string> }[] }[]
+    >('/api/v1/query_exemplars', {
+      query: `http_request_duration_seconds_bucket{job="${apiJob}"}`,
+      start: String(now - 600),
+      end: String(now),
+    });
+    const traceIds = new Set(
+      series.flatMap((s) => s.exemplars.map((exemplar) => exemplar.labels.trace_id ?? '')),
+    );
+    expect(traceIds.size, 'exemplars of http_request_duration_seconds').to.be.above(0);
+    expect([...traceIds].filter((id) => !/^[0-9a-f]{32}$/.test(id))).to.deep.equal([]);
+    expect(series.map((s) => s.seriesLabels.__name__)).to.satisfy((names: string[]) =>
+      names.every((name) => name === 'http_request_duration_seconds_bucket'),
+    );
+    const logged = new Set(
+      (api?.output ?? '')
+        .split('\n')
+        .filter((line) => line.includes('"request completed"'))
+        .flatMap((line) => /"trace_id":"([0-9a-f]{32})"/.exec(line)?.[1] ?? []),
+    );
+    // The kept output is a tail: early requests' lines may be gone, not all of them.
+    expect(
+      [...traceIds].some((id) => logged.has(id)),
+      'an exemplar trace id in a request log line',
+    ).to.equal(true);
+    // Spans leave in batches: wait until every exemplar's trace has arrived.
+    await waitFor('the traces of the exemplars among the exported spans', 10_000, async () =>
+      [...traceIds].every((id) => spans.has(id)) ? true : undefined,
+    );
   });
 
   it('logs request lines whose trace_id belongs to a span exported over OTLP', async function () {

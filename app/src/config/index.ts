@@ -12,7 +12,16 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export type SslSetting = false | { rejectUnauthorized: boolean; ca?: string };
+const sslModes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+
+export type SslMode = (typeof sslModes)[number];
+
+/**
+ * What node-postgres passes to tls.connect. verify-ca sets `checkServerIdentity` to a no-op: the
+ * chain is verified, the host name is not (libpq's verify-ca); verify-full keeps Node's check.
+ */
+export type SslSetting =
+  false | { rejectUnauthorized: boolean; ca?: string; checkServerIdentity?: () => undefined };
 
 /**
  * A fixed password, or one read again for every new connection (node-postgres calls the
@@ -29,6 +38,12 @@ export interface PostgresConfig {
   password?: PostgresPassword;
   database?: string;
   ssl?: SslSetting;
+  /**
+   * The libpq sslmode `ssl` was derived from (YAML ssl_mode or PGSSLMODE). With `prefer` and
+   * `allow`, negotiateSsl() (postgres/ssl.ts) settles SSL or not once at start-up, since
+   * node-postgres itself never falls back from one to the other.
+   */
+  sslMode?: SslMode;
   poolMax: number;
   connectionTimeoutMillis: number;
   statementTimeoutMillis: number;
@@ -63,6 +78,8 @@ export interface AppConfig {
   shutdownDelayMillis: number;
   shutdownTimeoutMillis: number;
   idempotencyTtlSeconds: number;
+  /** Deleting expired idempotency_keys rows; intervalMillis 0 turns it off. */
+  idempotencyPurge: { intervalMillis: number; batchSize: number };
 }
 
 const integer = (name: string, fallback: number, min: number, max: number) =>
@@ -130,6 +147,9 @@ const runtimeSchema = z.object({
   SHUTDOWN_DELAY_MS: integer('SHUTDOWN_DELAY_MS', 0, 0, 120000),
   SHUTDOWN_TIMEOUT_MS: integer('SHUTDOWN_TIMEOUT_MS', 10000, 100, 120000),
   IDEMPOTENCY_TTL_SECONDS: integer('IDEMPOTENCY_TTL_SECONDS', 86400, 1, 604800),
+  // 0 disables the purge (e.g. when a database job does it instead).
+  IDEMPOTENCY_PURGE_INTERVAL_SECONDS: integer('IDEMPOTENCY_PURGE_INTERVAL_SECONDS', 300, 0, 86400),
+  IDEMPOTENCY_PURGE_BATCH_SIZE: integer('IDEMPOTENCY_PURGE_BATCH_SIZE', 1000, 1, 100000),
   REDIS_URL: z
     .string({ error: 'REDIS_URL is required (e.g. redis://127.0.0.1:6379)' })
     .trim()
@@ -147,8 +167,6 @@ const poolSchema = z.object({
   PG_STATEMENT_TIMEOUT_MS: integer('PG_STATEMENT_TIMEOUT_MS', 5000, 10, 600000),
   PG_IDLE_TIMEOUT_MS: integer('PG_IDLE_TIMEOUT_MS', 30000, 100, 3600000),
 });
-
-const sslModes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
 // The seed's contract: a YAML file with the non-secret connection settings, the password apart.
 const postgresFileSchema = z.strictObject({
@@ -171,21 +189,29 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-function sslFor(mode: (typeof sslModes)[number], env: Environment): SslSetting {
+/** libpq's verify-ca: any name will do once the chain is trusted. */
+const skipHostnameCheck = (): undefined => undefined;
+
+/**
+ * The tls.connect options of a libpq sslmode. allow/prefer get the same options as require: they
+ * are used only when negotiateSsl() finds SSL is to be used.
+ */
+function sslFor(mode: SslMode, env: Environment): SslSetting {
   if (mode === 'disable') return false;
-  const verify = mode === 'verify-ca' || mode === 'verify-full';
-  const caPath = env.PGSSLROOTCERT;
-  if (verify && caPath) {
-    try {
-      return { rejectUnauthorized: true, ca: readFileSync(caPath, 'utf8') };
-    } catch (error) {
-      throw new ConfigError(
-        `PGSSLROOTCERT: cannot read ${caPath} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
+  if (mode !== 'verify-ca' && mode !== 'verify-full') {
+    // allow/prefer/require encrypt without verifying the server certificate, as libpq does.
+    return { rejectUnauthorized: false };
   }
-  // allow/prefer/require encrypt without verifying the server certificate, as libpq does.
-  return { rejectUnauthorized: verify };
+  const hostname = mode === 'verify-ca' ? { checkServerIdentity: skipHostnameCheck } : {};
+  const caPath = env.PGSSLROOTCERT;
+  if (!caPath) return { rejectUnauthorized: true, ...hostname };
+  try {
+    return { rejectUnauthorized: true, ca: readFileSync(caPath, 'utf8'), ...hostname };
+  } catch (error) {
+    throw new ConfigError(
+      `PGSSLROOTCERT: cannot read ${caPath} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
 }
 
 /** Mounted Secret files usually end with a newline that is not part of the password. */
@@ -273,6 +299,7 @@ function loadPostgresFromFile(path: string, env: Environment) {
     database: file.name,
     password,
     ssl: sslFor(file.ssl_mode, env),
+    sslMode: file.ssl_mode,
   };
 }
 
@@ -296,18 +323,20 @@ function loadPostgresConnection(env: Environment): Omit<PostgresConfig, keyof Po
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new ConfigError(`PGPORT must be an integer between 1 and 65535 (got "${env.PGPORT}")`);
     }
-    const mode = (env.PGSSLMODE ?? 'prefer') as (typeof sslModes)[number];
-    if (!sslModes.includes(mode)) {
-      throw new ConfigError(`PGSSLMODE must be one of ${sslModes.join(', ')}`);
-    }
-    return {
+    const connection = {
       host: env.PGHOST,
       port,
       user: env.PGUSER ?? 'postgres',
       password: env.PGPASSWORD,
       database: env.PGDATABASE ?? env.PGUSER ?? 'postgres',
-      ssl: env.PGSSLMODE ? sslFor(mode, env) : false,
     };
+    // Without PGSSLMODE: no SSL, as node-postgres does with PG* variables.
+    if (!env.PGSSLMODE) return { ...connection, ssl: false };
+    const mode = env.PGSSLMODE as SslMode;
+    if (!sslModes.includes(mode)) {
+      throw new ConfigError(`PGSSLMODE must be one of ${sslModes.join(', ')}`);
+    }
+    return { ...connection, ssl: sslFor(mode, env), sslMode: mode };
   }
   throw new ConfigError(
     'DATABASE_URL is required (or POSTGRES_CONFIGURATION + POSTGRES_PASSWORD, or PGHOST/PGUSER/PGPASSWORD)',
@@ -385,5 +414,9 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     shutdownDelayMillis: values.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMillis: values.SHUTDOWN_TIMEOUT_MS,
     idempotencyTtlSeconds: values.IDEMPOTENCY_TTL_SECONDS,
+    idempotencyPurge: {
+      intervalMillis: values.IDEMPOTENCY_PURGE_INTERVAL_SECONDS * 1000,
+      batchSize: values.IDEMPOTENCY_PURGE_BATCH_SIZE,
+    },
   };
 }

@@ -14,6 +14,13 @@ import { errorHandler, notFoundHandler } from './error-handler';
 import { methodNotAllowed } from './method-not-allowed';
 import { requestObserver } from './request-observer';
 
+/** What /metrics offers, in the media ranges scrapers send (Prometheus names the versions). */
+const metricsFormats = [
+  'text/plain; version=0.0.4',
+  'application/openmetrics-text; version=1.0.0',
+  'application/openmetrics-text; version=0.0.1',
+];
+
 export interface AppDependencies {
   logger: Logger;
   metrics: Metrics;
@@ -41,8 +48,16 @@ export function createApp(deps: AppDependencies): Express {
   registerHealthRoutes(app, deps.readiness, deps.appVersion);
   app
     .route('/metrics')
-    .get(async (_req, res) => {
-      res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    .get(async (req, res) => {
+      // Prometheus asks for OpenMetrics first (the only format that carries exemplars); curl,
+      // other scrapers and an Accept header naming neither format get the Prometheus text.
+      const format = req.accepts(metricsFormats);
+      const { contentType, body } = await deps.metrics.expose(
+        format !== false && format.startsWith('application/openmetrics-text')
+          ? 'openmetrics'
+          : 'prometheus',
+      );
+      res.vary('Accept').type(contentType).send(body);
     })
     .all(methodNotAllowed(['GET']));
   registerUserRoutes(app, deps.users);

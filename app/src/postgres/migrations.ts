@@ -6,6 +6,7 @@ import { Client, type Pool } from 'pg';
 import type { PostgresConfig } from '../config';
 import type { Logger } from '../telemetry/logger';
 import { postgresClientConfig } from './pool';
+import { describeConnectionFailure, negotiateSsl } from './ssl';
 
 /** app/migrations, both from src/postgres (tsx) and from dist/postgres (built image). */
 export const migrationsDir = join(__dirname, '..', '..', 'migrations');
@@ -23,7 +24,8 @@ export function migrationNames(dir = migrationsDir): string[] {
     .sort();
 }
 
-export async function runMigrations(config: PostgresConfig, logger: Logger): Promise<string[]> {
+export async function runMigrations(configured: PostgresConfig, logger: Logger): Promise<string[]> {
+  const config = await negotiateSsl(configured, logger);
   const client = new Client({
     ...postgresClientConfig(config, 'payflow-migrate'),
     connectionTimeoutMillis: config.connectionTimeoutMillis,
@@ -31,7 +33,12 @@ export async function runMigrations(config: PostgresConfig, logger: Logger): Pro
   client.on('error', (error) =>
     logger.warn({ err: { message: error.message } }, 'migration connection error'),
   );
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    const explained = describeConnectionFailure(error, config);
+    throw explained === (error as Error).message ? error : new Error(explained, { cause: error });
+  }
   try {
     await client.query('SELECT pg_advisory_lock($1)', [payflowMigrationLock]);
     const applied = await runner({

@@ -37,7 +37,8 @@ export interface Tracing {
 
 // Kubernetes probes and Prometheus scrapes arrive every few seconds per pod and say nothing
 // about the payments flow: no span for them (common practice; they still count in the
-// metrics and get their log line).
+// metrics, and their log line carries the ids of a span context that records nothing, see
+// log-context.ts).
 const untracedPaths = new Set(['/health', '/liveness', '/ready', '/readiness', '/metrics']);
 
 /**
