@@ -6,8 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { type Route, receiversFor } from './alertmanager-routing';
 import { findExecutable, requireTool, runTool } from './external-tools';
-import { monitoringDir } from './rule-files';
+import { allRules, loadRuleFile, monitoringDir, rulesPath } from './rule-files';
 
 type Yaml = Record<string, unknown>;
 const read = (...path: string[]) => readFileSync(join(monitoringDir, ...path), 'utf8');
@@ -15,11 +16,6 @@ const readYaml = (...path: string[]) => parse(read(...path)) as Yaml;
 const at = (value: unknown, ...keys: (string | number)[]): unknown =>
   keys.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], value);
 
-interface Route {
-  receiver?: string;
-  matchers?: string[];
-  routes?: Route[];
-}
 interface AlertmanagerConfig {
   global?: Yaml;
   route: Route;
@@ -122,6 +118,91 @@ describe('monitoring stack configuration', function () {
       expect(receiverFor('critical')).to.not.equal(receiverFor('warning'));
       const names = config.receivers.map((r) => r.name);
       for (const r of [config.route, ...routes]) expect(names).to.include(r.receiver);
+    });
+
+    // Where each kind of alert goes. The platform route only ever matches in the cluster, where
+    // kube-prometheus-stack's own rules carry origin="kube-prometheus-stack".
+    const routingCases: [string, Record<string, string>, string[]][] = [
+      [
+        'a PayFlow page',
+        { alertname: 'HighErrorRate', severity: 'critical', job: 'payflow' },
+        ['critical'],
+      ],
+      [
+        'a PayFlow warning',
+        { alertname: 'HighLatency', severity: 'warning', job: 'payflow' },
+        ['warning'],
+      ],
+      [
+        "a critical alert of the chart's rules",
+        { alertname: 'KubeletDown', severity: 'critical', origin: 'kube-prometheus-stack' },
+        ['platform'],
+      ],
+      [
+        "a warning of the chart's rules",
+        { alertname: 'KubeJobFailed', severity: 'warning', origin: 'kube-prometheus-stack' },
+        ['platform'],
+      ],
+      [
+        'Watchdog',
+        { alertname: 'Watchdog', severity: 'none', origin: 'kube-prometheus-stack' },
+        ['null'],
+      ],
+      [
+        "an info alert of the chart's rules",
+        { alertname: 'CPUThrottlingHigh', severity: 'info', origin: 'kube-prometheus-stack' },
+        ['null'],
+      ],
+    ];
+
+    it("routes PayFlow pages, PayFlow warnings and the chart's platform alerts to their receivers", function () {
+      for (const [what, labels, expected] of routingCases) {
+        expect(receiversFor(config.route, labels), what).to.deep.equal(expected);
+      }
+      // Every PayFlow alert has a severity that reaches the critical or warning receiver.
+      for (const rule of allRules(loadRuleFile(rulesPath)).filter((r) => r.alert)) {
+        expect(receiversFor(config.route, rule.labels ?? {}), rule.alert).to.have.members([
+          rule.labels?.severity as string,
+        ]);
+      }
+    });
+
+    it('the routing check sees a misrouted alert (chart alert paging, routes reordered)', function () {
+      const chartCritical = routingCases[2]?.[1] as Record<string, string>;
+      const reordered = { ...config.route, routes: [...(config.route.routes ?? [])].reverse() };
+      expect(receiversFor(reordered, chartCritical)).to.deep.equal(['critical']);
+      const withoutPlatform = {
+        ...config.route,
+        routes: (config.route.routes ?? []).filter((r) => r.receiver !== 'platform'),
+      };
+      expect(receiversFor(withoutPlatform, chartCritical)).to.deep.equal(['critical']);
+    });
+
+    it('amtool resolves the same receivers as the routing check (when amtool is installed)', function () {
+      const amtool = findExecutable('amtool');
+      if (!amtool) this.skip();
+      for (const [what, labels, expected] of routingCases) {
+        const result = runTool(amtool, [
+          'config',
+          'routes',
+          'test',
+          `--config.file=${path}`,
+          `--verify.receivers=${expected.join(',')}`,
+          ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+        ]);
+        expect(result.status, `${what}: ${result.output}`).to.equal(0);
+      }
+    });
+
+    it('every Slack message carries the summary, description and runbook link of each alert', function () {
+      const slack = config.receivers.flatMap((r) => (r.slack_configs as Yaml[] | undefined) ?? []);
+      expect(slack.length).to.be.greaterThan(0);
+      for (const message of slack) {
+        for (const annotation of ['summary', 'description', 'runbook_url']) {
+          expect(message.text, annotation).to.include(`.Annotations.${annotation}`);
+        }
+        expect(message.send_resolved).to.equal(true);
+      }
     });
 
     it('reads the Slack webhook from a mounted secret file, never from the file itself', function () {

@@ -1,8 +1,6 @@
 // Construct tests of the data layer: what DataStack synthesizes, checked with CDKTF's
 // Testing helpers on the Terraform JSON (values that depend on inputs are checked by
 // modules/data/tests/*.tftest.hcl with `terraform test`).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
@@ -14,6 +12,7 @@ import { App, TerraformStack, Testing } from 'cdktf';
 import { expect } from 'chai';
 import { ALERTING_SECRET_KEYS, DataStack } from '../data/data-stack';
 import { PodIdentityRole } from '../data/pod-identity-role';
+import { ALERTMANAGER_WEBHOOKS } from '../platform/alertmanager-config';
 import { TelemetryBucket } from '../data/telemetry-bucket';
 import { synthesizeStack } from '../lib/module-synthesis';
 
@@ -94,7 +93,7 @@ describe('DataStack', function () {
         auto_minor_version_upgrade: true,
         copy_tags_to_snapshot: true,
         multi_az: '${var.db_multi_az}',
-        deletion_protection: '${var.db_deletion_protection}',
+        deletion_protection: '${(var.db_deletion_protection && !var.decommission)}',
         backup_retention_period: '${var.db_backup_retention_days}',
         db_subnet_group_name: '${aws_db_subnet_group.postgres_subnet_group.name}',
       }),
@@ -289,14 +288,9 @@ describe('DataStack', function () {
   });
 
   it('documents the alerting secret keys the platform module reads', function () {
-    const alertmanager = readFileSync(
-      join(__dirname, '..', 'platform', 'values', 'kube-prometheus-stack.yaml'),
-      'utf8',
-    );
-    const mounted = [...alertmanager.matchAll(/\/etc\/alertmanager\/webhooks\/(\w+)/g)].map(
-      (m) => m[1],
-    );
-    expect([...new Set(mounted)].sort()).to.deep.equal([...ALERTING_SECRET_KEYS].sort());
+    // The cluster's Alertmanager receivers post with these keys of the synced Secret.
+    const read = new Set(Object.values(ALERTMANAGER_WEBHOOKS.keyOfReceiver));
+    expect([...read].sort()).to.deep.equal([...ALERTING_SECRET_KEYS].sort());
   });
 
   it('gives Loki and Tempo their own bucket only', function () {
@@ -316,6 +310,36 @@ describe('DataStack', function () {
         cluster_name: '${var.cluster_name}',
       }),
     ).to.equal(true);
+  });
+
+  it('decommission (off by default) turns deletion protection off and the buckets force-destroyable', function () {
+    expect(tf.variable['decommission']).to.deep.include({ type: 'bool', default: false });
+    expect(String(tf.variable['decommission']?.['description'])).to.match(/production/);
+    expect(resource('aws_db_instance', 'postgres_instance')['deletion_protection']).to.equal(
+      '${(var.db_deletion_protection && !var.decommission)}',
+    );
+    for (const tool of ['loki', 'tempo']) {
+      expect(resource('aws_s3_bucket', `${tool}_bucket`)['force_destroy'], tool).to.equal(
+        '${(var.buckets_force_destroy || var.decommission)}',
+      );
+    }
+    // The production rules give way to the switch, and to nothing else.
+    for (const name of ['db_deletion_protection', 'buckets_force_destroy']) {
+      const conditions = (tf.variable[name]?.validation ?? []).map((v) => v.condition);
+      expect(conditions.join('\n'), name).to.match(
+        /var\.environment != "production" \|\| \(.+ \|\| var\.decommission\)/,
+      );
+    }
+  });
+
+  it('names the final snapshot after the instance creation time, so a second destroy does not collide', function () {
+    const instance = resource('aws_db_instance', 'postgres_instance');
+    expect(instance['final_snapshot_identifier']).to.equal(
+      '${var.project}-${var.environment}-postgres-final-${formatdate("YYYYMMDD-hhmmss", timestamp())}',
+    );
+    expect(instance['lifecycle'], 'timestamp() is read once, at creation').to.deep.equal({
+      ignore_changes: ['final_snapshot_identifier'],
+    });
   });
 
   it('guards the production rules with input validations', function () {

@@ -1,8 +1,10 @@
 // The platform module: pinned releases, namespaces and ordering, Pod Identity service
 // accounts matching the associations of the cluster and data modules, no secret values, and
 // the Helm values evaluated by real Terraform with example inputs.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import {
@@ -16,6 +18,12 @@ import {
 import type { Environment } from '../lib/module-stack';
 import { examplePlatformInputs } from '../platform/example-inputs';
 import { PINNED_CHARTS } from '../platform/pinned-charts';
+import {
+  type AlertmanagerConfig,
+  clusterAlertmanagerConfig,
+  readSharedAlertmanagerConfig,
+} from '../platform/alertmanager-config';
+import { alertmanagerDivergence } from './alertmanager-parity';
 import {
   type Block,
   type KubernetesModuleJson,
@@ -199,9 +207,9 @@ describe('platform module (stacks/platform)', () => {
     expect(Object.keys(tf.variable).filter((n) => secretLike.test(n))).to.deep.equal([]);
     const kps = staticValues('kube-prometheus-stack');
     expect((kps.grafana as Block).adminPassword).to.equal('');
-    const receivers = ((kps.alertmanager as Block).config as Block).receivers as Block[];
+    const receivers = clusterAlertmanagerConfig(readSharedAlertmanagerConfig(root)).receivers ?? [];
     const slack = receivers.flatMap((r) => (r.slack_configs as Block[] | undefined) ?? []);
-    expect(slack).to.have.length(2);
+    expect(slack).to.have.length(3);
     for (const config of slack) {
       expect(config).to.have.property('api_url_file');
       expect(config).to.not.have.property('api_url');
@@ -213,11 +221,11 @@ describe('platform module (stacks/platform)', () => {
   });
 
   it('routes critical and warning alerts to their receivers', () => {
-    const config = (staticValues('kube-prometheus-stack').alertmanager as Block).config as Block;
+    const config = clusterAlertmanagerConfig(readSharedAlertmanagerConfig(root));
     const routes = (config.route as Block).routes as Block[];
     expect(routes.map((r) => [(r.matchers as string[])[0], r.receiver])).to.deep.include.members([
-      ['severity = "critical"', 'slack-critical'],
-      ['severity = "warning"', 'slack-warning'],
+      ['severity="critical"', 'critical'],
+      ['severity="warning"', 'warning'],
     ]);
   });
 
@@ -231,6 +239,20 @@ describe('platform module (stacks/platform)', () => {
     expect(((tempo.jsonData as Block).tracesToLogsV2 as Block).datasourceUid).to.equal(loki.uid);
     const derived = ((loki.jsonData as Block).derivedFields as Block[])[0] as Block;
     expect(derived.datasourceUid).to.equal(tempo.uid);
+  });
+
+  it('stores exemplars and links their trace_id to the Tempo datasource (metrics to traces)', () => {
+    const kps = staticValues('kube-prometheus-stack');
+    const spec = (kps.prometheus as Block).prometheusSpec as Block;
+    expect(spec.enableFeatures).to.include('exemplar-storage');
+    const tempo = ((kps.grafana as Block).additionalDataSources as Block[]).find(
+      (s) => s.type === 'tempo',
+    ) as Block;
+    const destinations = ((kps.grafana as Block).sidecar as Block).datasources as Block;
+    expect(destinations.exemplarTraceIdDestinations).to.deep.equal({
+      datasourceUid: tempo.uid,
+      traceIdLabelName: 'trace_id',
+    });
   });
 
   it('the local chart defines the ClusterSecretStore on Secrets Manager and renders rules with toYaml', () => {
@@ -296,6 +318,35 @@ describe('platform module (stacks/platform)', () => {
       // Every static values file parses as a YAML map.
       for (const name of Object.keys(releases).filter((n) => n !== 'platform_resources')) {
         expect(values(name)[0], name).to.be.an('object');
+      }
+    });
+
+    it('Alertmanager in the cluster gets monitoring/alertmanager/alertmanager.yml, webhooks from the Secret', function () {
+      const local = readSharedAlertmanagerConfig(root);
+      const values = evaluate(exampleInputs('production'))('kube_prometheus_stack');
+      expect(values).to.have.length(3);
+      const config = ((values[2] as Block).alertmanager as Block).config as AlertmanagerConfig;
+      expect(alertmanagerDivergence(local, config)).to.deep.equal([]);
+      expect(config).to.deep.equal(clusterAlertmanagerConfig(local));
+      expect((values[0] as { alertmanager: Block }).alertmanager.config).to.equal(undefined);
+      // A diverging cluster copy is reported (the parity check is not vacuous on these values).
+      const diverged = structuredClone(config);
+      (diverged.route as Block).group_by = ['alertname', 'namespace', 'severity'];
+      diverged.inhibit_rules = diverged.inhibit_rules?.slice(0, 1);
+      expect(alertmanagerDivergence(local, diverged)).to.include.members([
+        'route.group_by[1]',
+        'inhibit_rules[1]',
+      ]);
+      const amtool = spawnSync('amtool', ['--version'], { encoding: 'utf8' });
+      if (amtool.status !== 0) return; // optional tool; the structural checks above ran
+      const dir = mkdtempSync(join(tmpdir(), 'payflow-alertmanager-'));
+      try {
+        const file = join(dir, 'alertmanager.yml');
+        writeFileSync(file, JSON.stringify(config));
+        const check = spawnSync('amtool', ['check-config', file], { encoding: 'utf8' });
+        expect(check.status, `${check.stdout}${check.stderr}`).to.equal(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 
