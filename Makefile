@@ -131,7 +131,7 @@ deploy: install ## Deploy an environment in one line (preflight, synth, apply, s
 	@live/environment.sh deploy $(ENV)
 
 .PHONY: destroy
-destroy: ## Destroy an environment, app first (asks for its name; production needs CONFIRM_PRODUCTION_DESTROY=yes)
+destroy: ## Destroy an environment, app first (asks for its name; staging/production need DECOMMISSION=true, production also CONFIRM_PRODUCTION_DESTROY=yes)
 	@live/environment.sh destroy $(ENV)
 
 .PHONY: outputs

@@ -5,13 +5,15 @@
 # state, the common inputs and the tool version constraints. Environment data lives in
 # live/<env>/env.hcl (live/shared/account.hcl for the account-wide unit), never here.
 
-terraform_version_constraint  = ">= 1.11.0, < 2.0.0"
-terragrunt_version_constraint = ">= 0.90.0, < 2.0.0"
+terraform_version_constraint = ">= 1.11.0, < 2.0.0"
+# 0.95: run --all leaves dependencies outside the folder out of the run, so that applying
+# live/<env> never applies live/shared/global (CI deploys with SKIP_SHARED=1, live/environment.sh).
+terragrunt_version_constraint = ">= 0.95.0, < 2.0.0"
 
 locals {
   project = "payflow"
   # REPLACE with your repository ("owner/name"): it tags every resource and is the only
-  # repository the GitHub OIDC roles of live/shared trust.
+  # repository the GitHub OIDC roles of live/shared trust. make deploy refuses the placeholder.
   github_repository = "payflow/payflow-platform"
 
   # An environment unit finds live/<env>/env.hcl; the account-wide unit live/shared finds

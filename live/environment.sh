@@ -2,15 +2,27 @@
 # Operates one environment of the Terragrunt live tree; the Makefile's plan, deploy, destroy,
 # outputs and kubeconfig targets call it (live/README.md walks through each).
 #
-#   live/environment.sh preflight  <environment>   check tools, versions, AWS identity, env.hcl
+#   live/environment.sh preflight  <environment>   check tools, versions, AWS identity, env.hcl,
+#                                                   live/shared/account.hcl and root.hcl
 #   live/environment.sh plan       <environment>   synth, then terragrunt run --all plan
 #   live/environment.sh deploy     <environment>   preflight, synth, apply shared + environment, smoke test
-#   live/environment.sh destroy    <environment>   type the name back; app first, then the rest
+#   live/environment.sh destroy    <environment>   type the name back; app, Ingresses, then the rest
 #   live/environment.sh outputs    <environment>   every layer's outputs
 #   live/environment.sh kubeconfig <environment>   aws eks update-kubeconfig for the cluster
 #
+# Switches (environment variables):
+#   SKIP_SHARED=1         deploy reads live/shared/global's outputs instead of applying it (CI: the
+#                         deploy role may not manage its own IAM roles)
+#   DECOMMISSION=true     destroy of an environment whose data is protected (env.hcl: deletion
+#                         protection, buckets kept): the data layer is applied with decommission =
+#                         true first (live/_units/data.hcl reads it), then everything is destroyed
+#   CONFIRM_PRODUCTION_DESTROY=yes   destroy production
+#   TF_PLUGIN_CACHE_DIR   where providers are cached (default ~/.terraform.d/plugin-cache)
+#
 # Terragrunt >= 0.90 spells "run --all" (older releases: "run-all", removed in 0.90) and
-# bootstraps the state bucket only when asked (--backend-bootstrap, required since 0.87).
+# bootstraps the state bucket only when asked (--backend-bootstrap, required since 0.87). Since
+# 0.95, run --all leaves dependencies outside the folder (live/shared/global) out of the run:
+# SKIP_SHARED relies on it, and the preflight requires mise.toml's 0.99.
 set -euo pipefail
 
 # Builtins only up to the preflight, so that it can report missing tools on a bare PATH.
@@ -24,6 +36,8 @@ readonly environments=(development staging production)
 # spelled out here only to print the layers' outputs in a readable order.
 readonly layers=(network cluster data platform app)
 readonly placeholder_account_id="123456789012"
+readonly placeholder_github_repository="payflow/payflow-platform"
+readonly region_pattern='^[a-z]{2}(-[a-z]+)+-[0-9]+$'
 
 say() { printf '\n==> %s\n' "$*"; }
 die() {
@@ -51,6 +65,21 @@ check_environment() {
 literal() {
   local file="$1" key="$2" line pattern
   pattern="^[[:space:]]*${key}[[:space:]]*=[[:space:]]*\"([^\"]*)\""
+  [[ -f "$file" ]] || return 0
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    if [[ "$line" =~ $pattern ]]; then
+      printf '%s\n' "${BASH_REMATCH[1]}"
+      return 0
+    fi
+  done <"$file"
+  return 0
+}
+
+# First `key = true|false` line of an HCL data file; empty when absent.
+bool_literal() {
+  local file="$1" key="$2" line pattern
+  pattern="^[[:space:]]*${key}[[:space:]]*=[[:space:]]*(true|false)([[:space:]#]|$)"
+  [[ -f "$file" ]] || return 0
   while IFS= read -r line || [[ -n "$line" ]]; do
     if [[ "$line" =~ $pattern ]]; then
       printf '%s\n' "${BASH_REMATCH[1]}"
@@ -81,13 +110,19 @@ warnings=()
 problem() { problems+=("$*"); }
 warning() { warnings+=("$*"); }
 
-# tool mise-name version-command...: present, and not older than mise.toml's pin.
+# tool mise-name need version-command...: present, and not older than mise.toml's pin. need is
+# "required" (a missing or old tool is a problem) or why the tool is optional (a warning).
 check_tool() {
-  local tool="$1" pin_name="$2" pinned output found
-  shift 2
+  local tool="$1" pin_name="$2" need="$3" pinned output found report=problem
+  shift 3
+  [[ "$need" == required ]] || report=warning
   pinned="$(literal "$repo_root/mise.toml" "$pin_name")"
   if ! command -v "$tool" >/dev/null 2>&1; then
-    problem "$tool is not installed (mise.toml pins $pin_name ${pinned:-?}): run 'mise install' in the repository, or see live/README.md, 'Prerequisites'"
+    if [[ "$need" == required ]]; then
+      problem "$tool is not installed (mise.toml pins $pin_name ${pinned:-?}): run 'mise install' in the repository, or see live/README.md, 'Prerequisites'"
+    else
+      warning "$tool is not installed (mise.toml pins $pin_name ${pinned:-?}): $need"
+    fi
     return 0
   fi
   output="$("$@" 2>&1 || true)"
@@ -99,24 +134,122 @@ check_tool() {
   if [[ -z "$pinned" ]]; then
     warning "mise.toml has no pin for $pin_name"
   elif version_older "$found" "$pinned"; then
-    problem "$tool $found is older than $pinned pinned in mise.toml: run 'mise install' (or upgrade $tool)"
+    "$report" "$tool $found is older than $pinned pinned in mise.toml: run 'mise install' (or upgrade $tool)"
   elif [[ "${found%.*}" != "${pinned%.*}" ]]; then
     warning "$tool $found is newer than $pinned pinned in mise.toml; it should work, the pin is what CI uses"
   fi
 }
 
+# file label hint: the account_id and region of an env.hcl or account.hcl, left in
+# scope_account and scope_region (empty when unusable, so that later checks stay quiet).
+scope_account=""
+scope_region=""
+check_scope() {
+  local file="$1" label="$2" hint="$3"
+  scope_account=""
+  scope_region=""
+  if [[ ! -f "$file" ]]; then
+    problem "$label is missing: it holds account_id, region and environment (live/README.md, 'What is in this folder')"
+    return 0
+  fi
+  scope_account="$(literal "$file" account_id)"
+  scope_region="$(literal "$file" region)"
+  if [[ -z "$scope_account" ]]; then
+    problem "$label has no account_id"
+  elif [[ "$scope_account" == "$placeholder_account_id" ]]; then
+    problem "$label still has the placeholder account_id $placeholder_account_id: $hint"
+    scope_account=""
+  elif [[ ! "$scope_account" =~ ^[0-9]{12}$ ]]; then
+    problem "$label has account_id '$scope_account', not a 12-digit AWS account id: $hint"
+    scope_account=""
+  fi
+  if [[ -z "$scope_region" ]]; then
+    problem "$label has no region (e.g. region = \"eu-west-3\")"
+  elif [[ ! "$scope_region" =~ $region_pattern ]]; then
+    problem "$label has region '$scope_region', not an AWS region name (e.g. region = \"eu-west-3\")"
+    scope_region=""
+  fi
+}
+
+# S3's naming rules for the bucket root.hcl derives from project, account_id and region.
+valid_bucket_name() {
+  local name="$1"
+  ((${#name} >= 3 && ${#name} <= 63)) &&
+    [[ "$name" =~ ^[a-z0-9][a-z0-9.-]*[a-z0-9]$ && "$name" != *..* ]] &&
+    [[ "$name" != xn--* && "$name" != sthree-* && "$name" != *-s3alias && "$name" != *--ol-s3 ]]
+}
+
+# label account region: the state bucket root.hcl names for one scope (printed), or a problem.
+state_bucket=""
+check_state_bucket() {
+  local label="$1" account="$2" region="$3" project template
+  state_bucket=""
+  project="$(literal "$repo_root/root.hcl" project)"
+  template="$(literal "$repo_root/root.hcl" bucket)"
+  if [[ -z "$project" ]]; then
+    problem "root.hcl has no project (e.g. project = \"payflow\"): it names the state bucket and every resource"
+    return 0
+  fi
+  if [[ -z "$template" ]]; then
+    problem "root.hcl has no state bucket (bucket = \"\${local.project}-tfstate-\${local.account_id}-\${local.region}\" in state_bucket_config)"
+    return 0
+  fi
+  [[ -n "$account" && -n "$region" ]] || return 0
+  state_bucket="${template//\$\{local.project\}/$project}"
+  state_bucket="${state_bucket//\$\{local.account_id\}/$account}"
+  state_bucket="${state_bucket//\$\{local.region\}/$region}"
+  if [[ "$state_bucket" == *"\${"* ]]; then
+    warning "could not check the state bucket name $template of root.hcl: it uses more than local.project, local.account_id and local.region"
+    state_bucket=""
+  elif ! valid_bucket_name "$state_bucket"; then
+    problem "root.hcl names the state bucket of $label '$state_bucket', not a valid S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or a digit): shorten or fix project in root.hcl"
+    state_bucket=""
+  fi
+}
+
+# GitHub repository whose workflows the OIDC roles of live/shared trust (root.hcl).
+check_github_repository() {
+  local repository
+  repository="$(literal "$repo_root/root.hcl" github_repository)"
+  if [[ -z "$repository" ]]; then
+    problem "root.hcl has no github_repository (e.g. github_repository = \"my-org/payflow-platform\"): the GitHub OIDC roles of live/shared trust only that repository"
+  elif [[ ! "$repository" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
+    problem "root.hcl has github_repository '$repository', not owner/name (e.g. my-org/payflow-platform)"
+  elif [[ -n "${GITHUB_REPOSITORY:-}" && "$GITHUB_REPOSITORY" != "$repository" ]]; then
+    problem "root.hcl says github_repository $repository but this runs in the GitHub repository $GITHUB_REPOSITORY: set github_repository to $GITHUB_REPOSITORY, the only repository the OIDC roles of live/shared should trust"
+  elif [[ "$repository" == "$placeholder_github_repository" && "${GITHUB_REPOSITORY:-}" != "$repository" ]]; then
+    problem "root.hcl still has the placeholder github_repository $placeholder_github_repository: set your GitHub repository as owner/name (git remote get-url origin shows it); the GitHub OIDC roles of live/shared trust only that repository"
+  fi
+}
+
+# 1, true or yes: on; unset, empty, 0, false or no: off; anything else stops the run.
+switch_on() {
+  local name="$1" value="${!1:-}"
+  case "$value" in
+    1 | true | yes) return 0 ;;
+    '' | 0 | false | no) return 1 ;;
+    *) die "$name=$value is neither on nor off: use $name=true (or 1), or leave it unset" ;;
+  esac
+}
+
+# Whether deploy applies live/shared/global (the default) or only reads its outputs.
+applies_shared() { ! switch_on SKIP_SHARED; }
+
 # action: plan, deploy, destroy, outputs or kubeconfig; deploy checks the most.
 preflight() {
   local environment="$1" action="$2" env_file env_text account_id region domain certificate_arn identity
+  local shared_file="$live_dir/shared/account.hcl" shared_account shared_region bucket_summary
   env_file="$live_dir/$environment/env.hcl"
   problems=()
   warnings=()
 
-  check_tool terraform terraform terraform version
-  check_tool terragrunt terragrunt terragrunt --version
-  check_tool aws awscli aws --version
-  check_tool kubectl kubectl kubectl version --client
-  check_tool helm helm helm version --short
+  check_tool terraform terraform required terraform version
+  check_tool terragrunt terragrunt required terragrunt --version
+  check_tool aws awscli required aws --version
+  check_tool kubectl kubectl required kubectl version --client
+  check_tool helm helm \
+    "make $action does not use it (Terraform installs the Helm releases); docs/runbooks/rollback.md does, to roll the API back by hand" \
+    helm version --short
   if [[ "$action" == plan || "$action" == deploy ]]; then
     if ! command -v node >/dev/null 2>&1; then
       problem "node is not installed: Node.js >= 20.19 synthesizes modules/ from stacks/ (https://nodejs.org)"
@@ -134,31 +267,43 @@ preflight() {
     fi
   fi
 
-  account_id="$(literal "$env_file" account_id)"
-  region="$(literal "$env_file" region)"
-  if [[ -z "$account_id" ]]; then
-    problem "live/$environment/env.hcl has no account_id"
-  elif [[ "$account_id" == "$placeholder_account_id" ]]; then
-    problem "live/$environment/env.hcl still has the placeholder account_id $placeholder_account_id: set your 12-digit AWS account id (aws sts get-caller-identity --query Account --output text)"
-  fi
-  if [[ -z "$region" ]]; then
-    problem "live/$environment/env.hcl has no region (e.g. region = \"eu-west-3\")"
-  else
+  check_scope "$env_file" "live/$environment/env.hcl" \
+    "set your 12-digit AWS account id (aws sts get-caller-identity --query Account --output text)"
+  account_id="$scope_account"
+  region="$scope_region"
+  if [[ -n "$region" ]]; then
     if [[ -n "${AWS_REGION:-}" && "$AWS_REGION" != "$region" ]]; then
       warning "AWS_REGION=$AWS_REGION differs from live/$environment/env.hcl; using $region for this run"
     fi
     export AWS_REGION="$region" AWS_DEFAULT_REGION="$region"
   fi
+  # Every environment reads live/shared/global's outputs (the cluster's and the app's dependency
+  # "shared"), from the state bucket of the account and region of account.hcl.
+  check_scope "$shared_file" "live/shared/account.hcl" \
+    "set the 12-digit id of the account holding the ECR repository and the GitHub roles (usually the one of live/$environment/env.hcl)"
+  shared_account="$scope_account"
+  shared_region="$scope_region"
+  check_state_bucket "live/$environment" "$account_id" "$region"
+  bucket_summary="$state_bucket"
+  check_state_bucket "live/shared" "$shared_account" "$shared_region"
+  if [[ -n "$state_bucket" && "$state_bucket" != "$bucket_summary" ]]; then
+    bucket_summary="${bucket_summary:+$bucket_summary and }$state_bucket (live/shared)"
+  fi
+
   if [[ "$action" == deploy ]]; then
+    if applies_shared; then
+      check_github_repository
+    fi
     domain="$(literal "$env_file" domain)"
     certificate_arn="$(literal "$env_file" certificate_arn)"
     if [[ "$domain" == *example.com ]]; then
-      problem "live/$environment/env.hcl still has the placeholder domain $domain: set a domain you control (live/README.md, 'Domain and certificate')"
+      problem "live/$environment/env.hcl still has the placeholder domain $domain: set a domain you control (live/README.md, 'A domain and a certificate')"
     fi
     if [[ "$certificate_arn" == *00000000-0000-0000-0000-000000000000 ]]; then
       problem "live/$environment/env.hcl still has the placeholder certificate_arn: request an ACM certificate for api.$domain and grafana.$domain in $region and paste its ARN"
     fi
-    env_text="$(<"$env_file")"
+    env_text=""
+    [[ -f "$env_file" ]] && env_text="$(<"$env_file")"
     if [[ "$env_text" == *'"203.0.113.10/32"'* ]]; then
       problem "live/$environment/env.hcl still has the placeholder public_access_cidrs 203.0.113.10/32: put your public IP as x.x.x.x/32 (curl https://checkip.amazonaws.com), or Terragrunt cannot reach the Kubernetes API"
     fi
@@ -170,8 +315,17 @@ preflight() {
   if command -v aws >/dev/null 2>&1; then
     if ! identity="$(aws sts get-caller-identity --query Account --output text 2>&1)"; then
       problem "no usable AWS credentials (aws sts get-caller-identity failed: ${identity//$'\n'/ }): run 'aws configure sso' then 'export AWS_PROFILE=<profile>', or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-    elif [[ -n "$account_id" && "$identity" != "$account_id" ]]; then
-      problem "you are logged in to AWS account $identity but live/$environment/env.hcl says $account_id: switch profile (export AWS_PROFILE=...) or fix account_id"
+    else
+      if [[ -n "$account_id" && "$identity" != "$account_id" ]]; then
+        problem "you are logged in to AWS account $identity but live/$environment/env.hcl says $account_id: switch profile (export AWS_PROFILE=...) or fix account_id"
+      fi
+      if [[ -n "$shared_account" && "$identity" != "$shared_account" ]]; then
+        if [[ "$action" == deploy ]] && applies_shared; then
+          problem "you are logged in to AWS account $identity but live/shared/account.hcl says $shared_account: make deploy applies live/shared/global with these credentials; fix account_id there, or set SKIP_SHARED=1 when that account's unit is applied by someone else"
+        else
+          warning "live/shared/account.hcl says account $shared_account, you are logged in to $identity: reading live/shared/global's outputs needs access to the state bucket of $shared_account"
+        fi
+      fi
     fi
   fi
 
@@ -182,10 +336,21 @@ preflight() {
     for item in "${problems[@]}"; do printf '  - %s\n' "$item" >&2; done
     exit 1
   fi
-  printf 'preflight ok: tools, AWS account %s, region %s\n' "$account_id" "$region"
+  printf 'preflight ok: tools, AWS account %s, region %s, state bucket %s\n' \
+    "$account_id" "$region" "$bucket_summary"
 }
 
 # ------------------------------------------------------------------------------ helpers
+# Terraform keeps each provider once in this cache and links it into every unit's .terraform/
+# (Terraform >= 1.4 does so only for a unit whose .terraform.lock.hcl lists the provider: commit
+# those files, live/README.md). The cache is not safe for concurrent inits; here they never
+# overlap, since each environment's units form one chain (network <- cluster <- data <- platform
+# <- app, checked by stacks/test/live-contract.test.ts) that run --all walks one unit at a time.
+use_plugin_cache() {
+  export TF_PLUGIN_CACHE_DIR="${TF_PLUGIN_CACHE_DIR:-${HOME:?HOME is not set: export TF_PLUGIN_CACHE_DIR=<a directory>}/.terraform.d/plugin-cache}"
+  mkdir -p "$TF_PLUGIN_CACHE_DIR"
+}
+
 synth() {
   say "synthesizing modules/ from stacks/ (npm run synth)"
   cd "$repo_root"
@@ -259,6 +424,24 @@ smoke_test() {
   die "$api_url/ready did not answer 200 within 10 minutes: see live/README.md, 'When the smoke test fails'"
 }
 
+# The API's and Grafana's Ingresses share one ALB (Ingress group "payflow": alb_group_name of the
+# platform module and the app chart), which the AWS Load Balancer Controller deletes when the
+# group's last Ingress goes, and only while it runs. Destroying the platform layer would remove
+# the controller together with Grafana's Ingress and leave the ALB holding the public subnets, so
+# every Ingress still in the cluster is deleted here first, and kubectl waits for the controller.
+delete_ingresses() {
+  local cluster_name="$1" kubeconfig
+  kubeconfig="$(mktemp)"
+  # shellcheck disable=SC2064 # expand now: the path is local to this function
+  trap "rm -f '$kubeconfig'; trap - RETURN" RETURN
+  if ! KUBECONFIG="$kubeconfig" aws eks update-kubeconfig --region "$AWS_REGION" \
+    --name "$cluster_name" >/dev/null ||
+    ! KUBECONFIG="$kubeconfig" kubectl delete ingress --all --all-namespaces \
+      --wait=true --timeout=10m; then
+    die "could not delete the Ingresses of $cluster_name (is your IP in cluster.public_access_cidrs of env.hcl?); nothing after the app layer was destroyed: fix the access, then run make destroy again"
+  fi
+}
+
 # Load balancers created by the AWS Load Balancer Controller for this cluster's Ingresses.
 wait_for_load_balancers() {
   local cluster_name="$1" remaining attempt
@@ -274,23 +457,49 @@ wait_for_load_balancers() {
   die "load balancers of $cluster_name still exist after 10 minutes; delete them in the EC2 console, then run make destroy again"
 }
 
+# What in live/<environment>/env.hcl keeps the data layer from being destroyed, one per line.
+# A missing key counts as protected: the data module's defaults are production's.
+data_protections() {
+  local env_file="$live_dir/$1/env.hcl"
+  [[ "$(bool_literal "$env_file" deletion_protection)" == false ]] ||
+    printf '%s\n' "database.deletion_protection = true (RDS refuses to be deleted)"
+  [[ "$(bool_literal "$env_file" buckets_force_destroy)" == true ]] ||
+    printf '%s\n' "retention.buckets_force_destroy = false (the versioned Loki/Tempo buckets are not emptied, S3 refuses to delete them)"
+}
+
 # ------------------------------------------------------------------------------ actions
 plan() {
   local environment="$1"
   preflight "$environment" plan
+  use_plugin_cache
   synth
   say "terragrunt run --all plan in live/$environment (layers not applied yet plan against mock outputs)"
   run_all "$live_dir/$environment" plan
 }
 
 deploy() {
-  local environment="$1" repository_url
+  local environment="$1" repository_url=""
   preflight "$environment" deploy
+  use_plugin_cache
+  # A deploy always puts the data layer's protection back (live/_units/data.hcl reads DECOMMISSION).
+  case "${DECOMMISSION:-}" in
+    '' | 0 | false | no) ;;
+    *) printf 'warning: DECOMMISSION=%s ignored: make deploy keeps the data layer protected; make destroy lifts the protection itself\n' "$DECOMMISSION" >&2 ;;
+  esac
+  unset DECOMMISSION
   synth
-  say "account-wide resources (live/shared/global): ECR repository, GitHub OIDC provider and roles"
-  run_all "$live_dir/shared/global" apply
+  if applies_shared; then
+    say "account-wide resources (live/shared/global): ECR repository, GitHub OIDC provider and roles"
+    run_all "$live_dir/shared/global" apply
+  else
+    say "account-wide resources (live/shared/global): SKIP_SHARED=1, reading its outputs only"
+    if ! repository_url="$(unit_output "$live_dir/shared/global" ecr_repository_url)" ||
+      [[ -z "$repository_url" ]]; then
+      die "live/shared/global has no output ecr_repository_url: with SKIP_SHARED=1 it is only read, so apply it once with administrator credentials (make deploy ENV=$environment without SKIP_SHARED); nothing was deployed"
+    fi
+  fi
   if [[ -z "${IMAGE_TAG:-}" ]]; then
-    repository_url="$(unit_output "$live_dir/shared/global" ecr_repository_url)"
+    [[ -n "$repository_url" ]] || repository_url="$(unit_output "$live_dir/shared/global" ecr_repository_url)"
     say "building the API image and pushing it to $repository_url"
     IMAGE_TAG="$(push_image "$repository_url")"
   fi
@@ -301,33 +510,58 @@ deploy() {
 }
 
 destroy() {
-  local environment="$1" answer cluster_name
+  local environment="$1" answer cluster_name protections decommission=""
   if [[ "$environment" == production && "${CONFIRM_PRODUCTION_DESTROY:-}" != yes ]]; then
-    die "refusing to destroy production: run again with CONFIRM_PRODUCTION_DESTROY=yes (and deletion_protection = false applied to the database first)"
+    die "refusing to destroy production: run again with CONFIRM_PRODUCTION_DESTROY=yes DECOMMISSION=true (live/README.md, 'Destroying an environment')"
+  fi
+  protections="$(data_protections "$environment")"
+  # live/_units/data.hcl passes decommission = true to the data module when DECOMMISSION is "true".
+  if switch_on DECOMMISSION; then
+    decommission=yes
+    export DECOMMISSION=true
+  else
+    unset DECOMMISSION
+  fi
+  if [[ -z "$decommission" && -n "$protections" ]]; then
+    die "refusing to destroy $environment: live/$environment/env.hcl keeps its data:
+  ${protections//$'\n'/$'\n'  }
+run again with DECOMMISSION=true: the data layer is first applied with decommission = true (RDS deletion protection off, the Loki/Tempo buckets emptied by the destroy; the final RDS snapshot is still taken), then everything is destroyed (live/README.md, 'Destroying an environment')"
   fi
   printf 'This destroys every layer of %s (network, cluster, data, platform, app) and its data.\n' "$environment"
+  if [[ -n "$decommission" ]]; then
+    printf 'DECOMMISSION=true: the database loses its deletion protection and the Loki/Tempo buckets are emptied.\n'
+  fi
   printf 'Type the environment name (%s) to confirm: ' "$environment"
   read -r answer || true
   [[ "$answer" == "$environment" ]] || die "aborted: you typed '$answer', not '$environment'; nothing was destroyed"
   preflight "$environment" destroy
+  use_plugin_cache
 
-  # The Ingress's load balancer is deleted by the controller running in the platform layer, and
-  # it holds the public subnets: the app goes first and its load balancer must be gone before
-  # the rest is destroyed. run --all destroy walks the dependency graph in reverse
-  # (app, platform, data, cluster, network); the explicit first step makes the wait possible.
+  # An apply, not a destroy, changes deletion_protection and force_destroy: terraform destroy
+  # acts on the values in the state. Done first, so that nothing is destroyed when it fails.
+  if [[ -n "$decommission" ]]; then
+    say "decommissioning live/$environment/data (decommission = true): RDS deletion protection off, Loki/Tempo buckets force-destroyable"
+    run_all "$live_dir/$environment/data" apply
+  fi
+
+  # Reverse dependency order, with the load balancers removed while their controller (platform
+  # layer) still runs: they hold the public subnets, and the network layer could not go.
   cluster_name="$(unit_output "$live_dir/$environment/cluster" cluster_name 2>/dev/null || true)"
-  say "destroying live/$environment/app (the API, its Ingress and load balancer)"
+  say "destroying live/$environment/app (the API and its Ingress)"
   run_all "$live_dir/$environment/app" destroy
   if [[ -n "$cluster_name" ]]; then
+    say "deleting the Ingresses left in $cluster_name (Grafana's shares the API's load balancer) while the load balancer controller still runs"
+    delete_ingresses "$cluster_name"
     wait_for_load_balancers "$cluster_name"
   fi
-  say "destroying the rest of live/$environment in reverse dependency order"
+  say "destroying the rest of live/$environment in reverse dependency order: platform, data, cluster, network"
   run_all "$live_dir/$environment" destroy
   say "$environment destroyed. The account-wide live/shared/global (ECR, GitHub roles) and the state bucket are kept."
 }
 
 outputs() {
   local environment="$1" layer
+  use_plugin_cache
   for layer in "${layers[@]}"; do
     say "$layer"
     (cd "$live_dir/$environment/$layer" && terragrunt output)
@@ -336,6 +570,7 @@ outputs() {
 
 kubeconfig() {
   local environment="$1" cluster_name region
+  use_plugin_cache
   region="$(literal "$live_dir/$environment/env.hcl" region)"
   cluster_name="$(unit_output "$live_dir/$environment/cluster" cluster_name)"
   aws eks update-kubeconfig --region "$region" --name "$cluster_name" --alias "payflow-$environment"

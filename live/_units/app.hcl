@@ -8,13 +8,17 @@ locals {
 terraform {
   # "//": the whole repository is copied into Terragrunt's cache, so the module finds app/chart.
   source = "${get_repo_root()}//modules/app"
+  # What the modules do not read (about 1 GB): Terragrunt would copy it into every unit's cache.
+  # Beside source on purpose: root.hcl has no terraform block, since the include merge would
+  # keep only one of two exclude_from_copy lists (live/README.md, "How the code is organised").
+  exclude_from_copy = ["node_modules", "app/node_modules", "app/coverage", "app/dist", "coverage", "reports", "cdktf.out"]
 }
 
 dependency "network" {
   config_path = "${get_terragrunt_dir()}/../network"
   mock_outputs = {
-    vpc_cidr_block          = "10.0.0.0/16"
-    data_subnet_cidr_blocks = ["10.0.208.0/22", "10.0.212.0/22"]
+    public_subnet_cidr_blocks = ["10.0.192.0/22", "10.0.196.0/22"]
+    data_subnet_cidr_blocks   = ["10.0.208.0/22", "10.0.212.0/22"]
   }
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
@@ -73,11 +77,18 @@ inputs = {
   cluster_secret_store_name = dependency.platform.outputs.cluster_secret_store_name
   monitoring_namespace      = dependency.platform.outputs.monitoring_namespace
 
-  vpc_cidr_block          = dependency.network.outputs.vpc_cidr_block
-  data_subnet_cidr_blocks = dependency.network.outputs.data_subnet_cidr_blocks
+  # The ALB (target type ip) reaches the pods from the public subnets: the only CIDRs the API
+  # network policy admits (Prometheus comes in by namespace).
+  public_subnet_cidr_blocks = dependency.network.outputs.public_subnet_cidr_blocks
+  data_subnet_cidr_blocks   = dependency.network.outputs.data_subnet_cidr_blocks
 
+  # app/chart/values-<env>.yaml is evaluated from these same inputs (stacks/app/example-inputs.ts).
   min_replicas       = local.env.app.min_replicas
   max_replicas       = local.env.app.max_replicas
   log_level          = local.env.app.log_level
   zone_spread_policy = local.env.app.zone_spread_policy
+  cpu_request        = local.env.app.cpu_request
+  memory_request     = local.env.app.memory_request
+  cpu_limit          = local.env.app.cpu_limit
+  memory_limit       = local.env.app.memory_limit
 }

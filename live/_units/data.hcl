@@ -9,6 +9,10 @@ terraform {
   # "//" marks the repository root as the copy Terragrunt puts in its cache, so that relative
   # paths inside the module (the chart of the app module) still resolve there.
   source = "${get_repo_root()}//modules/data"
+  # What the modules do not read (about 1 GB): Terragrunt would copy it into every unit's cache.
+  # Beside source on purpose: root.hcl has no terraform block, since the include merge would
+  # keep only one of two exclude_from_copy lists (live/README.md, "How the code is organised").
+  exclude_from_copy = ["node_modules", "app/node_modules", "app/coverage", "app/dist", "coverage", "reports", "cdktf.out"]
 }
 
 dependency "network" {
@@ -52,4 +56,9 @@ inputs = {
   loki_retention_days                  = local.env.retention.loki_days
   tempo_retention_days                 = local.env.retention.tempo_days
   buckets_force_destroy                = local.env.retention.buckets_force_destroy
+  secret_recovery_window_days          = local.env.retention.secret_recovery_window_days
+
+  # Teardown switch (DECOMMISSION=true): RDS deletion protection off and force-destroyable
+  # Loki/Tempo buckets in every environment, production included. Anything but "true" is false.
+  decommission = get_env("DECOMMISSION", "false") == "true"
 }

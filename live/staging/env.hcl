@@ -11,7 +11,7 @@ locals {
   region     = "eu-west-3"
 
   # REPLACE: a domain you control and an ACM certificate (in the region above) that covers
-  # api.<domain> and grafana.<domain>. See live/README.md, "Domain and certificate".
+  # api.<domain> and grafana.<domain>. See live/README.md, "A domain and a certificate".
   dns = {
     domain          = "staging.payflow.example.com"
     certificate_arn = "arn:aws:acm:eu-west-3:123456789012:certificate/00000000-0000-0000-0000-000000000000"
@@ -67,6 +67,8 @@ locals {
     tempo_days            = 7
     prometheus_days       = 7
     buckets_force_destroy = false # keep telemetry when the environment is destroyed
+    # Redis AUTH and alerting secrets (fixed names): days a deleted one can be restored.
+    secret_recovery_window_days = 7 # redeploying sooner: stacks/data/README.md, "Destroy and redeploy"
   }
 
   monitoring = {
@@ -77,9 +79,15 @@ locals {
   }
 
   app = {
+    # At least 2 pods everywhere: the PodDisruptionBudget keeps 1 available, so a single pod
+    # would block node drains (the app module refuses min_replicas < 2).
     min_replicas       = 2
     max_replicas       = 6
     log_level          = "info"
     zone_spread_policy = "ScheduleAnyway"
+    cpu_request        = "100m" # the HPA's 70 % target is 70 % of this
+    memory_request     = "128Mi"
+    cpu_limit          = "1"
+    memory_limit       = "512Mi"
   }
 }

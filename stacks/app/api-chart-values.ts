@@ -38,7 +38,8 @@ export interface ApiSettings {
   readonly redisAuthSecretProperty: string;
   readonly clusterSecretStoreName: string;
   readonly monitoringNamespace: string;
-  readonly vpcCidrBlock: string;
+  /** Public subnets: the ALB's addresses (target type ip), the load-balancer path to the pods. */
+  readonly publicSubnetCidrs: string[];
   readonly dataSubnetCidrs: string[];
   readonly serviceAccountAnnotations: Record<string, string>;
 }
@@ -193,7 +194,9 @@ export function apiChartValues(settings: ApiSettings, mode: ChartMode): ChartVal
     },
     networkPolicy: {
       enabled: true,
-      ingressCidrs: [settings.vpcCidrBlock],
+      // Only the load balancer's subnets, not the VPC: the VPC range holds every pod and node.
+      // Prometheus comes in through the chart's monitoring namespaceSelector rule.
+      ingressCidrs: settings.publicSubnetCidrs,
       monitoringNamespace: settings.monitoringNamespace,
       dataSubnetCidrs: settings.dataSubnetCidrs,
       otlpPort: OTLP_HTTP_PORT,

@@ -71,7 +71,15 @@ export class AppStack extends ModuleStack {
       0,
       1,
     );
-    const minReplicas = num('min_replicas', 'Fewest API pods (HPA minimum).', 2, 1, 20);
+    // At least 2: the chart's PodDisruptionBudget keeps one pod available, so a single pod
+    // could never be evicted and would block node drains, upgrades and autoscaler scale-down.
+    const minReplicas = num(
+      'min_replicas',
+      'Fewest API pods (HPA minimum). At least 2: the PodDisruptionBudget keeps 1 available, so a single pod would block node drains.',
+      2,
+      2,
+      20,
+    );
     const maxReplicas = Input.number(this, 'max_replicas', {
       description: 'Most API pods (HPA maximum, scaling at 70 % CPU).',
       default: 10,
@@ -187,10 +195,10 @@ export class AppStack extends ModuleStack {
       ['^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', 'a namespace name'],
       'monitoring',
     );
-    const vpcCidr = Input.string(this, 'vpc_cidr_block', {
+    const publicSubnetCidrs = Input.stringList(this, 'public_subnet_cidr_blocks', {
       description:
-        'VPC CIDR (network module output `vpc_cidr_block`): the ALB reaches the pods from inside it.',
-      validation: [Rule.cidr()],
+        'CIDRs of the public subnets (network module output `public_subnet_cidr_blocks`): the ALB (target type ip) reaches the pods from its addresses there; the only sources admitted on the container port besides Prometheus.',
+      validation: [Rule.lengthBetween(1, 6), Rule.eachCidr()],
     });
     const dataSubnetCidrs = Input.stringList(this, 'data_subnet_cidr_blocks', {
       description:
@@ -230,7 +238,7 @@ export class AppStack extends ModuleStack {
       redisAuthSecretProperty: redisSecretProperty.stringValue,
       clusterSecretStoreName: secretStore.stringValue,
       monitoringNamespace: monitoringNamespace.stringValue,
-      vpcCidrBlock: vpcCidr.stringValue,
+      publicSubnetCidrs: publicSubnetCidrs.listValue,
       dataSubnetCidrs: dataSubnetCidrs.listValue,
       serviceAccountAnnotations: serviceAccountAnnotations.value as Record<string, string>,
     };

@@ -156,11 +156,25 @@ export class DataStack extends ModuleStack {
       default: true,
       validation: [Rule.custom((v) => inProduction(v), 'Production requires a Multi-AZ database.')],
     });
+    // Declared first: the production rules below give way to it, and only to it.
+    const decommission = Input.bool(this, 'decommission', {
+      description:
+        'Teardown switch, in every environment (production included): true turns RDS deletion protection off and lets ' +
+        '`terraform destroy` empty the Loki/Tempo buckets (force_destroy), whatever db_deletion_protection and ' +
+        'buckets_force_destroy say, and lifts their production rules. Apply with it, then destroy. ' +
+        'The final snapshot is still taken unless db_skip_final_snapshot. False keeps every production rule.',
+      default: false,
+    });
     const dbDeletionProtection = Input.bool(this, 'db_deletion_protection', {
       description:
-        'Refuse to delete the instance until this is turned off (required in production).',
+        'Refuse to delete the instance until this is turned off (required in production unless decommission).',
       default: true,
-      validation: [Rule.custom((v) => inProduction(v), 'Production requires deletion protection.')],
+      validation: [
+        Rule.custom(
+          (v) => inProduction(`${v} || var.decommission`),
+          'Production requires deletion protection (unless decommission = true).',
+        ),
+      ],
     });
     const dbSkipFinalSnapshot = Input.bool(this, 'db_skip_final_snapshot', {
       description: 'Delete without a final snapshot (development only; never in production).',
@@ -304,10 +318,14 @@ export class DataStack extends ModuleStack {
       validation: [Rule.between(1, 3650)],
     });
     const bucketsForceDestroy = Input.bool(this, 'buckets_force_destroy', {
-      description: 'Let `terraform destroy` empty the Loki/Tempo buckets (development only).',
+      description:
+        'Let `terraform destroy` empty the Loki/Tempo buckets (never in production unless decommission).',
       default: false,
       validation: [
-        Rule.custom((v) => inProduction(`!${v}`), 'Production buckets are never force-destroyed.'),
+        Rule.custom(
+          (v) => inProduction(`!${v} || var.decommission`),
+          'Production buckets are never force-destroyed (unless decommission = true).',
+        ),
       ],
     });
 
@@ -335,7 +353,10 @@ export class DataStack extends ModuleStack {
       username: dbUsername.stringValue,
       backupRetentionDays: dbBackupRetention.numberValue,
       multiAz: dbMultiAz.booleanValue,
-      deletionProtection: dbDeletionProtection.booleanValue,
+      deletionProtection: Op.and(
+        dbDeletionProtection.booleanValue,
+        Op.not(decommission.booleanValue),
+      ),
       skipFinalSnapshot: dbSkipFinalSnapshot.booleanValue,
       performanceInsightsRetentionDays: dbPerformanceInsightsRetention.numberValue,
       monitoringIntervalSeconds: dbMonitoringInterval.numberValue,
@@ -382,18 +403,19 @@ export class DataStack extends ModuleStack {
       memoryAlarmPercent: redisMemoryAlarm.numberValue,
     });
 
+    const destroyableBuckets = Op.or(bucketsForceDestroy.booleanValue, decommission.booleanValue);
     // Bucket names are global: the account id keeps them unique across accounts.
     const loki = new TelemetryBucket(this, 'loki', {
       bucketName: `${this.namePrefix}-loki-${encryption.accountId}`,
       kmsKeyArn,
       retentionDays: lokiRetention.numberValue,
-      forceDestroy: bucketsForceDestroy.booleanValue,
+      forceDestroy: destroyableBuckets,
     });
     const tempo = new TelemetryBucket(this, 'tempo', {
       bucketName: `${this.namePrefix}-tempo-${encryption.accountId}`,
       kmsKeyArn,
       retentionDays: tempoRetention.numberValue,
-      forceDestroy: bucketsForceDestroy.booleanValue,
+      forceDestroy: destroyableBuckets,
     });
 
     // Alertmanager's Slack webhooks: the secret exists, its value never goes through Terraform

@@ -149,7 +149,10 @@ export class PostgresDatabase extends Construct {
       copyTagsToSnapshot: true,
       deletionProtection: props.deletionProtection,
       skipFinalSnapshot: props.skipFinalSnapshot,
-      finalSnapshotIdentifier: `${identifier}-final`,
+      // A fixed name would fail the second destroy of an environment (the snapshot of the first
+      // one still exists). The instance's creation time makes it unique without a random
+      // provider; ignore_changes keeps it from changing on every plan.
+      finalSnapshotIdentifier: `${identifier}-final-\${formatdate("YYYYMMDD-hhmmss", timestamp())}`,
       performanceInsightsEnabled: true,
       performanceInsightsKmsKeyId: props.kmsKeyArn,
       performanceInsightsRetentionPeriod: props.performanceInsightsRetentionDays,
@@ -160,6 +163,7 @@ export class PostgresDatabase extends Construct {
       iamDatabaseAuthenticationEnabled: true,
       applyImmediately: false,
       dependsOn: [logGroup],
+      lifecycle: { ignoreChanges: ['final_snapshot_identifier'] },
     });
 
     new CloudwatchMetricAlarm(this, 'free_storage_alarm', {

@@ -329,6 +329,11 @@ export class NetworkStack extends ModuleStack {
       value: everyInstance(publicSubnets, 'id'),
       description: 'Public subnets (internet-facing load balancers, NAT gateways), one per zone.',
     });
+    this.output('public_subnet_cidr_blocks', {
+      value: everyInstance(publicSubnets, 'cidr_block'),
+      description:
+        'IPv4 ranges of the public subnets, one per zone: the addresses the ALB connects to pods from (the API network policy admits only them).',
+    });
     this.output('private_subnet_ids', {
       value: everyInstance(privateSubnets, 'id'),
       description: 'Private subnets for EKS nodes and pods (outbound through NAT), one per zone.',

@@ -8,7 +8,12 @@ import { format, resolveConfig } from 'prettier';
 import { parse, stringify } from 'yaml';
 import { AppStack } from '../app/app-stack';
 import { apiChartValues, type ApiSettings } from '../app/api-chart-values';
-import { exampleAppInputs } from '../app/example-inputs';
+import {
+  cidrsOverlap,
+  exampleAppInputs,
+  privateSubnetCidr,
+  publicSubnetCidr,
+} from '../app/example-inputs';
 import { ENVIRONMENTS, type Environment } from '../lib/module-stack';
 import {
   type Block,
@@ -16,13 +21,52 @@ import {
   requireTerraform,
   synthesizeKubernetesModule,
 } from './kubernetes-module';
+import { type Hcl, type LiveTree, cloneTree, loadLiveTree, localsOf } from './live-contract';
 import { evaluateModuleExpressions } from './platform-terraform-evaluation';
 
-const chartDir = join(__dirname, '..', '..', 'app', 'chart');
+const repoRoot = join(__dirname, '..', '..');
+const chartDir = join(repoRoot, 'app', 'chart');
 const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as object;
 
 const tf = synthesizeKubernetesModule(AppStack, 'app');
 const releases = tf.resource.helm_release ?? {};
+
+const baseSettings: ApiSettings = {
+  environment: 'staging',
+  imageRepository: '123456789012.dkr.ecr.eu-west-3.amazonaws.com/payflow-api',
+  imageTag: 'v1.2.3',
+  logLevel: 'info',
+  traceSampleRatio: 1,
+  minReplicas: 2,
+  maxReplicas: 10,
+  cpuRequest: '100m',
+  memoryRequest: '128Mi',
+  cpuLimit: '500m',
+  memoryLimit: '256Mi',
+  zoneSpread: 'ScheduleAnyway',
+  apiHostname: 'api.staging.payflow.example.com',
+  certificateArn: 'arn:aws:acm:eu-west-3:123456789012:certificate/abc-123',
+  albGroupName: 'payflow',
+  dbAddress: 'db.example.internal',
+  dbPort: 5432,
+  dbName: 'payflow',
+  dbUsername: 'payflow',
+  dbMasterSecretArn: 'arn:aws:secretsmanager:eu-west-3:123456789012:secret:rds!db-1-AbCdEf',
+  redisHost: 'redis.example.internal',
+  redisPort: 6379,
+  redisAuthSecretArn: 'arn:aws:secretsmanager:eu-west-3:123456789012:secret:redis-AbCdEf',
+  redisAuthSecretProperty: '',
+  clusterSecretStoreName: 'aws-secrets-manager',
+  monitoringNamespace: 'monitoring',
+  publicSubnetCidrs: ['10.0.192.0/22'],
+  dataSubnetCidrs: ['10.0.200.0/24'],
+  serviceAccountAnnotations: {},
+};
+
+const settingsFor = (overrides: Partial<ApiSettings>): ApiSettings => ({
+  ...baseSettings,
+  ...overrides,
+});
 
 describe('app module (stacks/app)', () => {
   it('installs payflow-migrations then payflow from app/chart in the payflow namespace', () => {
@@ -65,7 +109,7 @@ describe('app module (stacks/app)', () => {
       '"key" = var.db_master_secret_arn',
       '"key" = var.redis_auth_secret_arn',
       '"dataSubnetCidrs" = var.data_subnet_cidr_blocks',
-      '"ingressCidrs" = [var.vpc_cidr_block]',
+      '"ingressCidrs" = var.public_subnet_cidr_blocks',
     ]) {
       expect(values).to.include(reference);
     }
@@ -93,37 +137,7 @@ describe('app module (stacks/app)', () => {
   it('the values builder output is valid for the chart schema (api and migrations)', () => {
     const ajv = new Ajv({ allErrors: true, strict: false });
     const validate = ajv.compile(schema);
-    const settings: ApiSettings = {
-      environment: 'staging',
-      imageRepository: '123456789012.dkr.ecr.eu-west-3.amazonaws.com/payflow-api',
-      imageTag: 'v1.2.3',
-      logLevel: 'info',
-      traceSampleRatio: 1,
-      minReplicas: 2,
-      maxReplicas: 10,
-      cpuRequest: '100m',
-      memoryRequest: '128Mi',
-      cpuLimit: '500m',
-      memoryLimit: '256Mi',
-      zoneSpread: 'ScheduleAnyway',
-      apiHostname: 'api.staging.payflow.example.com',
-      certificateArn: 'arn:aws:acm:eu-west-3:123456789012:certificate/abc-123',
-      albGroupName: 'payflow',
-      dbAddress: 'db.example.internal',
-      dbPort: 5432,
-      dbName: 'payflow',
-      dbUsername: 'payflow',
-      dbMasterSecretArn: 'arn:aws:secretsmanager:eu-west-3:123456789012:secret:rds!db-1-AbCdEf',
-      redisHost: 'redis.example.internal',
-      redisPort: 6379,
-      redisAuthSecretArn: 'arn:aws:secretsmanager:eu-west-3:123456789012:secret:redis-AbCdEf',
-      redisAuthSecretProperty: '',
-      clusterSecretStoreName: 'aws-secrets-manager',
-      monitoringNamespace: 'monitoring',
-      vpcCidrBlock: '10.0.0.0/16',
-      dataSubnetCidrs: ['10.0.200.0/24'],
-      serviceAccountAnnotations: {},
-    };
+    const settings = settingsFor({});
     for (const mode of ['api', 'migrations'] as const) {
       const ok = validate(apiChartValues(settings, mode));
       expect(ok, JSON.stringify(validate.errors)).to.equal(true);
@@ -131,9 +145,71 @@ describe('app module (stacks/app)', () => {
     expect(validate(apiChartValues({ ...settings, imageTag: 'bad tag!' }, 'api'))).to.equal(false);
   });
 
+  it('refuses fewer than 2 API pods: the PodDisruptionBudget keeps 1, a single pod blocks node drains', () => {
+    const validation = JSON.stringify(tf.variable.min_replicas?.validation);
+    expect(validation).to.include('var.min_replicas >= 2');
+    expect(
+      apiChartValues(settingsFor({ minReplicas: 2 }), 'api').podDisruptionBudget,
+    ).to.deep.equal({ enabled: true, minAvailable: 1 });
+  });
+
+  describe('example inputs: what live/<env>/app gives the module (env.hcl, live/_units/app.hcl)', function () {
+    let tree: LiveTree;
+    before(async function () {
+      tree = await loadLiveTree(repoRoot);
+    });
+
+    for (const environment of ENVIRONMENTS) {
+      it(`${environment}: replicas, resources, log level, spread and hostname come from env.hcl`, () => {
+        const env = localsOf(tree.files.get(`live/${environment}/env.hcl`));
+        const app = env.app as Hcl;
+        const inputs = exampleAppInputs(tree, environment as Environment);
+        for (const name of [
+          'min_replicas',
+          'max_replicas',
+          'log_level',
+          'zone_spread_policy',
+          'cpu_request',
+          'memory_request',
+          'cpu_limit',
+          'memory_limit',
+        ]) {
+          expect(inputs[name], name).to.not.equal(undefined);
+          expect(inputs[name], name).to.equal(app[name]);
+        }
+        expect(inputs.api_hostname).to.equal(`api.${String((env.dns as Hcl).domain)}`);
+      });
+    }
+
+    it('the derived public subnets follow the network address plan (modules/network/tests)', () => {
+      const inputs = exampleAppInputs(tree, 'development');
+      // The values network.tftest.hcl asserts for development's 10.10.0.0/16 over two zones.
+      expect(inputs.public_subnet_cidr_blocks).to.deep.equal(['10.10.192.0/22', '10.10.196.0/22']);
+      expect(inputs.data_subnet_cidr_blocks).to.deep.equal(['10.10.208.0/22', '10.10.212.0/22']);
+      expect(privateSubnetCidr('10.10.0.0/16', 0)).to.equal('10.10.0.0/18');
+    });
+
+    it('fails loudly when a live input does not evaluate (no silent fallback to a default)', () => {
+      const broken = cloneTree(tree);
+      const unit = broken.files.get('live/_units/app.hcl') as Hcl;
+      (unit.inputs as Hcl).cpu_request = '${local.env.app.cpu_requets}';
+      expect(() => exampleAppInputs(broken, 'staging')).to.throw(
+        /live\/staging\/app input cpu_request does not evaluate/,
+      );
+      (unit.inputs as Hcl).cpu_request = '${dependency.network.outputs.vpc_cidr_block}';
+      expect(() => exampleAppInputs(broken, 'staging')).to.throw(
+        /no example for dependency.network.outputs.vpc_cidr_block/,
+      );
+    });
+  });
+
   describe('Helm values evaluated by Terraform with example inputs', function () {
     this.timeout(60_000);
+    let tree: LiveTree;
     before(requireTerraform);
+    before(async function () {
+      tree = await loadLiveTree(repoRoot);
+    });
 
     const ajv = new Ajv({ allErrors: true, strict: false });
     const validate = ajv.compile(schema);
@@ -148,7 +224,7 @@ describe('app module (stacks/app)', () => {
           'app',
           tf,
           expressions,
-          exampleAppInputs(environment as Environment),
+          exampleAppInputs(tree, environment as Environment),
         );
         expect(result.status, result.stderr).to.equal(0);
         const api = parse(result.values.api as string) as Block;
@@ -160,8 +236,9 @@ describe('app module (stacks/app)', () => {
 
         const file = join(chartDir, `values-${environment}.yaml`);
         const header =
-          `# What the app module gives Helm for ${environment} with stacks/app/example-inputs.ts\n` +
-          '# (placeholder account and ARNs). CI renders the chart with it. Do not edit by hand:\n' +
+          `# What the app module gives Helm for ${environment}: live/${environment}/app's inputs\n` +
+          '# (env.hcl), placeholders for the outputs of other units (stacks/app/example-inputs.ts).\n' +
+          '# CI renders the chart with it. Do not edit by hand:\n' +
           '# UPDATE_CHART_VALUES=1 npx mocha stacks/test/app-stack.test.ts rewrites it.\n';
         if (process.env.UPDATE_CHART_VALUES) {
           const options = { ...(await resolveConfig(file)), parser: 'yaml' };
@@ -171,12 +248,42 @@ describe('app module (stacks/app)', () => {
       });
     }
 
+    it('admits on the container port only the public subnets (ALB), no pod or node address', () => {
+      for (const environment of ENVIRONMENTS) {
+        const inputs = exampleAppInputs(tree, environment as Environment);
+        const result = evaluateModuleExpressions('app', tf, expressions, inputs);
+        expect(result.status, result.stderr).to.equal(0);
+        const api = parse(result.values.api as string) as {
+          networkPolicy: { ingressCidrs: string[]; monitoringNamespace: string };
+        };
+        const env = localsOf(tree.files.get(`live/${environment}/env.hcl`));
+        const network = env.network as Hcl;
+        const vpc = String(network.vpc_cidr);
+        const zones = (network.azs as string[]).map((_, i) => i);
+        expect(api.networkPolicy.ingressCidrs, environment).to.deep.equal(
+          zones.map((i) => publicSubnetCidr(vpc, i)),
+        );
+        const pods = zones.map((i) => privateSubnetCidr(vpc, i));
+        const admittedPods = api.networkPolicy.ingressCidrs.filter((c) =>
+          pods.some((p) => cidrsOverlap(c, p)),
+        );
+        expect(
+          admittedPods,
+          `${environment}: ingress CIDRs overlapping the pod subnets`,
+        ).to.deep.equal([]);
+        // Prometheus keeps its own path: the monitoring namespace.
+        expect(api.networkPolicy.monitoringNamespace).to.equal('monitoring');
+      }
+      // The overlap check itself catches the old rule (the whole VPC).
+      expect(cidrsOverlap('10.10.0.0/16', privateSubnetCidr('10.10.0.0/16', 1))).to.equal(true);
+    });
+
     it('production spreads pods over zones strictly and scales 3 to 10', () => {
       const result = evaluateModuleExpressions(
         'app',
         tf,
         expressions,
-        exampleAppInputs('production'),
+        exampleAppInputs(tree, 'production'),
       );
       const api = parse(result.values.api as string) as {
         autoscaling: { minReplicas: number; maxReplicas: number };
@@ -188,6 +295,8 @@ describe('app module (stacks/app)', () => {
 
     const rejected: [string, Record<string, unknown>][] = [
       ['max_replicas below min_replicas', { min_replicas: 5, max_replicas: 3 }],
+      ['a single API pod (the PDB would block node drains)', { min_replicas: 1 }],
+      ['a public subnet that is not a CIDR', { public_subnet_cidr_blocks: ['10.0.192.0'] }],
       ['an image tag with a space', { image_tag: 'latest version' }],
       ['a hostname with upper case', { api_hostname: 'API.Example.com' }],
       [
@@ -199,6 +308,7 @@ describe('app module (stacks/app)', () => {
       ['a trace sample ratio above 1', { trace_sample_ratio: 1.5 }],
       ['a negative trace sample ratio', { trace_sample_ratio: -0.1 }],
     ];
-    itRejectsInputs('app', tf, expressions, exampleAppInputs('staging'), rejected);
+    // Registered at load time, before the live tree is read: a function so it is read then.
+    itRejectsInputs('app', tf, expressions, () => exampleAppInputs(tree, 'staging'), rejected);
   });
 });

@@ -42,18 +42,20 @@ export function requireTerraform(this: Mocha.Context): void {
 /**
  * One test per case: the module's input validation refuses `valid` with the case's override
  * (evaluated by Terraform with the module's variables, as in evaluateModuleExpressions).
+ * `valid` may be a function, read when the test runs (inputs loaded by a `before` hook).
  */
 export function itRejectsInputs(
   moduleName: string,
   tf: KubernetesModuleJson,
   expressions: Record<string, unknown>,
-  valid: Record<string, unknown>,
+  valid: Record<string, unknown> | (() => Record<string, unknown>),
   cases: readonly [what: string, override: Record<string, unknown>][],
 ): void {
   for (const [what, override] of cases) {
     it(`input validation rejects ${what}`, () => {
+      const inputs = typeof valid === 'function' ? valid() : valid;
       const result = evaluateModuleExpressions(moduleName, tf, expressions, {
-        ...valid,
+        ...inputs,
         ...override,
       });
       expect(result.status).to.not.equal(0);

@@ -172,6 +172,62 @@ function inputs(tree: LiveTree, path: string): Hcl {
   return parsed.inputs as Hcl;
 }
 
+/** Paths the modules read from the repository copy in each unit's Terragrunt cache. */
+const READ_BY_MODULES = ['modules', 'app/chart', 'monitoring', 'stacks/platform/values'];
+/** What that copy must leave out: dependencies and test output, about 1 GB in all. */
+const NEVER_COPIED = ['node_modules', 'app/node_modules', 'app/coverage'];
+
+/**
+ * exclude_from_copy must sit in the one terraform block of a unit, beside source: Terragrunt's
+ * shallow include merge keeps one file's terraform block whole and takes only source, hooks and
+ * extra_arguments from another's, so a list in root.hcl and one in a layer file never combine.
+ */
+function copyExclusionViolations(tree: LiveTree): string[] {
+  const found: string[] = [];
+  for (const dir of unitDirs(tree)) {
+    const chain = [
+      ...[...resolveUnit(tree, dir).includes.values()].filter(
+        (path): path is string => typeof path === 'string',
+      ),
+      `${dir}/terragrunt.hcl`,
+    ];
+    const blocks = chain.flatMap((path) => {
+      const terraform = firstBlock(tree.files.get(path), 'terraform');
+      return terraform ? [{ path, terraform }] : [];
+    });
+    if (blocks.length !== 1) {
+      found.push(
+        `${dir}: terraform blocks in ${
+          blocks
+            .map((b) => b.path)
+            .sort()
+            .join(', ') || 'no file'
+        }; exclude_from_copy belongs in the only one, beside source`,
+      );
+      continue;
+    }
+    const [{ path, terraform }] = blocks as [{ path: string; terraform: Hcl }];
+    const excluded = Array.isArray(terraform.exclude_from_copy)
+      ? terraform.exclude_from_copy.map(String)
+      : [];
+    const missing = NEVER_COPIED.filter((pattern) => !excluded.includes(pattern));
+    if (missing.length) {
+      found.push(`${dir}: exclude_from_copy of ${path} does not leave out ${missing.join(', ')}`);
+    }
+    for (const pattern of excluded) {
+      const dropped = READ_BY_MODULES.filter(
+        (needed) => needed === pattern || needed.startsWith(`${pattern}/`),
+      );
+      if (dropped.length || /[*?[]/.test(pattern)) {
+        found.push(
+          `${dir}: exclude_from_copy "${pattern}" of ${path} would drop ${dropped.join(', ') || 'files matched anywhere'}: list plain folders the modules never read`,
+        );
+      }
+    }
+  }
+  return found;
+}
+
 describe('Terragrunt live tree (live/, root.hcl) against modules/', function () {
   let tree: LiveTree;
 
@@ -259,6 +315,100 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       expect(inputs(tree, 'live/_units/app.hcl').data_subnet_cidr_blocks).to.equal(
         '${dependency.network.outputs.data_subnet_cidr_blocks}',
       );
+    });
+
+    it('the app admits on its port only the public subnets (ALB), from the network output', function () {
+      const app = inputs(tree, 'live/_units/app.hcl');
+      expect(app.public_subnet_cidr_blocks).to.equal(
+        '${dependency.network.outputs.public_subnet_cidr_blocks}',
+      );
+      expect(app, 'the whole VPC range (every pod) is no longer admitted').not.to.have.property(
+        'vpc_cidr_block',
+      );
+    });
+
+    it('the app sizing (replicas, CPU and memory) comes from every env.hcl', function () {
+      for (const name of [
+        'min_replicas',
+        'max_replicas',
+        'cpu_request',
+        'memory_request',
+        'cpu_limit',
+        'memory_limit',
+      ]) {
+        expect(inputs(tree, 'live/_units/app.hcl')[name], name).to.equal(
+          `\${local.env.app.${name}}`,
+        );
+      }
+    });
+
+    it('every environment runs at least 2 API pods (a single pod and its PDB block node drains)', function () {
+      // NaN (a missing or unevaluated value) counts as below.
+      const below = (t: LiveTree): string[] =>
+        spec.environments.filter(
+          (e) => !(num(resolveUnit(t, `live/${e}/app`).inputs.get('min_replicas')?.value) >= 2),
+        );
+      expect(below(tree)).to.deep.equal([]);
+      const broken = cloneTree(tree);
+      (locals(broken, 'live/development/env.hcl').app as Hcl).min_replicas = 1;
+      expect(below(broken)).to.deep.equal(['development']);
+    });
+
+    it('the data layer is decommissioned only by DECOMMISSION=true, never by default', function () {
+      expect(inputs(tree, 'live/_units/data.hcl').decommission).to.equal(
+        '${get_env("DECOMMISSION", "false") == "true"}',
+      );
+      for (const environment of spec.environments) {
+        expect(
+          file(tree, `live/${environment}/data/terragrunt.hcl`),
+          `live/${environment}/data sets nothing itself`,
+        ).not.to.have.property('inputs');
+      }
+    });
+
+    it('development can be destroyed and redeployed at once: no secret recovery window, no final snapshot', function () {
+      const development = resolveUnit(tree, 'live/development/data').inputs;
+      expect(development.get('secret_recovery_window_days')?.value).to.equal(0);
+      expect(development.get('db_skip_final_snapshot')?.value).to.equal(true);
+      expect(development.get('buckets_force_destroy')?.value).to.equal(true);
+    });
+
+    it('every unit leaves node_modules and test output out of its cache copy (exclude_from_copy)', function () {
+      expect(copyExclusionViolations(tree)).to.deep.equal([]);
+      expect(firstBlock(file(tree, 'root.hcl'), 'terraform')).to.equal(undefined);
+    });
+
+    it('exclude_from_copy catches a unit copying everything, a split list, and a dropped chart', function () {
+      const withoutList = cloneTree(tree);
+      delete (firstBlock(file(withoutList, 'live/_units/network.hcl'), 'terraform') as Hcl)
+        .exclude_from_copy;
+      expect(copyExclusionViolations(withoutList).join('\n')).to.match(
+        /live\/staging\/network: exclude_from_copy of live\/_units\/network.hcl does not leave out node_modules, app\/node_modules, app\/coverage/,
+      );
+      const inRoot = cloneTree(tree);
+      file(inRoot, 'root.hcl').terraform = [{ exclude_from_copy: NEVER_COPIED }];
+      expect(copyExclusionViolations(inRoot).join('\n')).to.match(
+        /live\/production\/data: terraform blocks in live\/_units\/data.hcl, root.hcl;/,
+      );
+      const tooMuch = cloneTree(tree);
+      (
+        (firstBlock(file(tooMuch, 'live/_units/app.hcl'), 'terraform') as Hcl)
+          .exclude_from_copy as string[]
+      ).push('app');
+      expect(copyExclusionViolations(tooMuch).join('\n')).to.match(
+        /live\/development\/app: exclude_from_copy "app" of live\/_units\/app.hcl would drop app\/chart/,
+      );
+    });
+
+    it('make destroy sets DECOMMISSION=true, the switch the data unit reads; make deploy unsets it', function () {
+      expect(String(inputs(tree, 'live/_units/data.hcl').decommission)).to.include(
+        'get_env("DECOMMISSION"',
+      );
+      const script = readFileSync(join(repoRoot, 'live', 'environment.sh'), 'utf8');
+      const destroy = /^destroy\(\) \{[\s\S]*?^\}/m.exec(script)?.[0] ?? '';
+      const deploy = /^deploy\(\) \{[\s\S]*?^\}/m.exec(script)?.[0] ?? '';
+      expect(destroy).to.include('export DECOMMISSION=true');
+      expect(deploy).to.include('unset DECOMMISSION');
     });
 
     it('the DynamoDB lock table is behind the one PAYFLOW_STATE_DYNAMODB_LOCK switch', function () {

@@ -1,11 +1,23 @@
-// The failure paths of the one-line deploy (make plan/deploy/destroy, live/environment.sh):
-// nothing here reaches AWS, so what is tested is that every missing or wrong prerequisite is
-// named clearly and stops the run before Terragrunt starts.
+// The one-line deploy (make plan/deploy/destroy, live/environment.sh). Nothing here reaches AWS:
+// every missing or wrong prerequisite must be named clearly and stop the run before Terragrunt
+// starts, and the sequences (deploy, destroy) run against stand-ins for terragrunt, aws and
+// kubectl that record their calls and model the load balancer the Ingresses share.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { parse } from 'yaml';
 
 const repoRoot = join(__dirname, '..', '..');
 const script = join(repoRoot, 'live', 'environment.sh');
@@ -37,18 +49,41 @@ function toolDir(tools: Record<string, string>): string {
   return dir;
 }
 
-/** A copy of the script with its own mise.toml and env.hcl, so env.hcl can say another account. */
-function sandbox(accountId: string): string {
+const repoText = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
+
+/** root.hcl with your repository instead of the placeholder, as a user would leave it. */
+const filledRootHcl = (): string =>
+  repoText('root.hcl').replace(
+    'github_repository = "payflow/payflow-platform"',
+    'github_repository = "acme/payflow"',
+  );
+
+/**
+ * A copy of the script with its own mise.toml, root.hcl, live/shared/account.hcl and a minimal
+ * development env.hcl, so that each file can say another account (or be broken).
+ */
+function sandbox(accountId: string, sharedAccountId = accountId): string {
   const root = mkdtempSync(join(tmpdir(), 'payflow-live-'));
   mkdirSync(join(root, 'live', 'development'), { recursive: true });
+  mkdirSync(join(root, 'live', 'shared'), { recursive: true });
   cpSync(script, join(root, 'live', 'environment.sh'));
   cpSync(join(repoRoot, 'mise.toml'), join(root, 'mise.toml'));
+  writeFileSync(join(root, 'root.hcl'), filledRootHcl());
+  writeFileSync(
+    join(root, 'live', 'shared', 'account.hcl'),
+    repoText('live/shared/account.hcl').replace(
+      'account_id = "123456789012"',
+      `account_id = "${sharedAccountId}"`,
+    ),
+  );
   writeFileSync(
     join(root, 'live', 'development', 'env.hcl'),
     `locals {\n  environment = "development"\n  account_id  = "${accountId}"\n  region      = "eu-west-3"\n}\n`,
   );
   return root;
 }
+
+const awsVersion = '[ "$1" = --version ] && { echo "aws-cli/2.27.50 Python/3.13"; exit 0; };';
 
 const current = {
   terraform: 'echo "Terraform v1.11.4"',
@@ -101,7 +136,6 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
       'terragrunt is not installed (mise.toml pins terragrunt 0.99.5)',
       'aws is not installed (mise.toml pins awscli',
       'kubectl is not installed',
-      'helm is not installed',
       'node is not installed',
       'npm is not installed',
       'curl is not installed',
@@ -111,10 +145,15 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
       'still has the placeholder certificate_arn',
       'still has the placeholder public_access_cidrs 203.0.113.10/32',
       'still has the placeholder admin_principal_arns',
+      'live/shared/account.hcl still has the placeholder account_id 123456789012',
+      'root.hcl still has the placeholder github_repository payflow/payflow-platform',
     ]) {
       expect(result.stderr).to.include(expected);
     }
-    expect(result.stderr).to.match(/preflight for deploy development found 14 problem\(s\)/);
+    // Terraform installs the Helm releases: a missing helm is worth a warning, not a stop.
+    expect(result.stderr).to.include('warning: helm is not installed');
+    expect(result.stderr).not.to.match(/ {2}- helm is not installed/);
+    expect(result.stderr).to.match(/preflight for deploy development found 15 problem\(s\)/);
   });
 
   it('preflight rejects tools older than mise.toml and warns about newer ones', function () {
@@ -145,7 +184,6 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
 
   it('preflight names the AWS account mismatch and missing credentials', function () {
     const root = sandbox('111111111111');
-    const awsVersion = '[ "$1" = --version ] && { echo "aws-cli/2.27.50 Python/3.13"; exit 0; };';
     const otherAccount = toolDir({ ...current, aws: `${awsVersion} echo 222222222222` });
     const noCredentials = toolDir({
       ...current,
@@ -199,9 +237,122 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     // The sandbox env.hcl has no domain or certificate placeholder; only the account matters here.
     expect(result.stderr).to.equal('');
     expect(result.stdout).to.include(
-      'preflight ok: tools, AWS account 111111111111, region eu-west-3',
+      'preflight ok: tools, AWS account 111111111111, region eu-west-3, state bucket payflow-tfstate-111111111111-eu-west-3',
     );
     expect(result.status).to.equal(0);
+  });
+
+  it('preflight checks live/shared/account.hcl and the state bucket root.hcl names, like env.hcl', function () {
+    const tools = toolDir({ ...current, curl: 'exit 0', aws: `${awsVersion} echo 111111111111` });
+    const root = sandbox('111111111111', '123456789012');
+    cleanup.push(tools, root);
+    const preflight = (): Run =>
+      run('/bin/bash', [join(root, 'live', 'environment.sh'), 'preflight', 'development'], {
+        PATH: tools,
+        IMAGE_TAG: 'abc123',
+      });
+    expect(preflight().stderr).to.include(
+      'live/shared/account.hcl still has the placeholder account_id 123456789012: set the 12-digit id of the account holding the ECR repository',
+    );
+
+    const account = join(root, 'live', 'shared', 'account.hcl');
+    writeFileSync(
+      account,
+      repoText('live/shared/account.hcl')
+        .replace('account_id = "123456789012"', 'account_id = "1111-2222"')
+        .replace('region     = "eu-west-3"', 'region     = "paris"'),
+    );
+    const malformed = preflight();
+    expect(malformed.stderr).to.include(
+      "live/shared/account.hcl has account_id '1111-2222', not a 12-digit AWS account id",
+    );
+    expect(malformed.stderr).to.include(
+      'live/shared/account.hcl has region \'paris\', not an AWS region name (e.g. region = "eu-west-3")',
+    );
+    expect(malformed.status).to.equal(1);
+
+    // Logged in to 111111111111, the shared unit said to live in 222222222222.
+    writeFileSync(
+      account,
+      repoText('live/shared/account.hcl').replace(
+        'account_id = "123456789012"',
+        'account_id = "222222222222"',
+      ),
+    );
+    expect(preflight().stderr).to.include(
+      'you are logged in to AWS account 111111111111 but live/shared/account.hcl says 222222222222: make deploy applies live/shared/global with these credentials',
+    );
+    rmSync(account);
+    expect(preflight().stderr).to.include('live/shared/account.hcl is missing');
+
+    writeFileSync(
+      account,
+      repoText('live/shared/account.hcl').replace(
+        'account_id = "123456789012"',
+        'account_id = "111111111111"',
+      ),
+    );
+    // A project that makes the state bucket name invalid for S3 (uppercase, too long).
+    writeFileSync(
+      join(root, 'root.hcl'),
+      filledRootHcl().replace(
+        'project = "payflow"',
+        'project = "PayFlow-Platform-Of-The-Acme-Corporation"',
+      ),
+    );
+    const badBucket = preflight();
+    expect(badBucket.stderr).to.include(
+      "root.hcl names the state bucket of live/development 'PayFlow-Platform-Of-The-Acme-Corporation-tfstate-111111111111-eu-west-3', not a valid S3 bucket name",
+    );
+    expect(badBucket.status).to.equal(1);
+  });
+
+  it('preflight refuses the placeholder GitHub repository, or one that is not where CI runs', function () {
+    const tools = toolDir({ ...current, curl: 'exit 0', aws: `${awsVersion} echo 111111111111` });
+    const root = sandbox('111111111111');
+    cleanup.push(tools, root);
+    const preflight = (env: NodeJS.ProcessEnv): Run =>
+      run('/bin/bash', [join(root, 'live', 'environment.sh'), 'preflight', 'development'], {
+        PATH: tools,
+        IMAGE_TAG: 'abc123',
+        ...env,
+      });
+    writeFileSync(join(root, 'root.hcl'), repoText('root.hcl'));
+    expect(preflight({}).stderr).to.include(
+      'root.hcl still has the placeholder github_repository payflow/payflow-platform: set your GitHub repository as owner/name',
+    );
+    writeFileSync(join(root, 'root.hcl'), filledRootHcl());
+    expect(preflight({ GITHUB_REPOSITORY: 'acme/payflow' }).status).to.equal(0);
+    expect(preflight({ GITHUB_REPOSITORY: 'someone/fork' }).stderr).to.include(
+      'root.hcl says github_repository acme/payflow but this runs in the GitHub repository someone/fork',
+    );
+    // SKIP_SHARED=1 leaves live/shared/global (and so the roles' trust) alone.
+    const skipping = preflight({ GITHUB_REPOSITORY: 'someone/fork', SKIP_SHARED: '1' });
+    expect(skipping.stderr).to.equal('');
+    expect(skipping.status).to.equal(0);
+  });
+
+  it('preflight only warns about a missing helm: nothing in make deploy runs it', function () {
+    const withoutHelm: Record<string, string> = { ...current, curl: 'exit 0' };
+    delete withoutHelm.helm;
+    const tools = toolDir({ ...withoutHelm, aws: `${awsVersion} echo 111111111111` });
+    const root = sandbox('111111111111');
+    cleanup.push(tools, root);
+    const result = run(
+      '/bin/bash',
+      [join(root, 'live', 'environment.sh'), 'preflight', 'development'],
+      { PATH: tools, IMAGE_TAG: 'abc123' },
+    );
+    expect(result.stderr).to.include(
+      'warning: helm is not installed (mise.toml pins helm 3.18.4): make deploy does not use it',
+    );
+    expect(result.stdout).to.include('preflight ok');
+    expect(result.status).to.equal(0);
+    const script = readFileSync(join(root, 'live', 'environment.sh'), 'utf8');
+    // The check would have to become a problem again if the script ever ran helm itself.
+    expect(
+      script.split('\n').filter((line) => /^\s*helm\s+(?!version --short)/.test(line)),
+    ).to.deep.equal([]);
   });
 
   it('destroy refuses production without CONFIRM_PRODUCTION_DESTROY=yes', function () {
@@ -241,5 +392,286 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     const result = run('shellcheck', ['--severity=style', script], process.env);
     expect(result.stdout + result.stderr).to.equal('');
     expect(result.status).to.equal(0);
+  });
+});
+
+/**
+ * Stand-ins for the cloud side of make deploy/destroy. They append every call to $FAKE_STATE/log
+ * (with the unit folder and the DECOMMISSION and TF_PLUGIN_CACHE_DIR they saw) and model the one
+ * ALB that the API's and Grafana's Ingresses share: it exists while an ingress-* marker does. The
+ * app layer's destroy removes the API's Ingress; kubectl delete removes the rest, unless the
+ * platform layer (the load balancer controller) is gone, in which case nothing ever removes them.
+ */
+const cloudTools: Record<string, string> = {
+  ...current,
+  curl: 'echo \'{"status":"ok"}\'',
+  sleep: 'echo "sleep $*" >>"$FAKE_STATE/log"',
+  npm: 'echo "npm $*" >>"$FAKE_STATE/log"',
+  terragrunt: `[ "$1" = --version ] && { echo "terragrunt version v0.99.5"; exit 0; }
+unit="\${PWD#"$PAYFLOW_ROOT"/}"
+environment="\${unit#live/}"; environment="\${environment%%/*}"
+echo "terragrunt $unit $* DECOMMISSION=\${DECOMMISSION-unset} TF_PLUGIN_CACHE_DIR=\${TF_PLUGIN_CACHE_DIR-unset}" >>"$FAKE_STATE/log"
+case "$*" in
+  "output -raw cluster_name") echo "payflow-$environment" ;;
+  "output -raw api_url") echo "https://api.$environment.example.org" ;;
+  "output -raw grafana_url") echo "grafana.$environment.example.org" ;;
+  "output -raw ecr_repository_url")
+    [ -e "$FAKE_STATE/shared-applied" ] || { echo "Error: Output \\"ecr_repository_url\\" not found" >&2; exit 1; }
+    echo "111111111111.dkr.ecr.eu-west-3.amazonaws.com/payflow/api" ;;
+  *"run --all"*apply*) [ "$unit" = live/shared/global ] && : >"$FAKE_STATE/shared-applied" ;;
+  *"run --all"*destroy*)
+    case "$unit" in
+      */app) rm -f "$FAKE_STATE/ingress-api" ;;
+      live/"$environment") : >"$FAKE_STATE/controller-gone" ;;
+    esac ;;
+esac
+exit 0`,
+  aws: `${awsVersion}
+echo "aws $*" >>"$FAKE_STATE/log"
+case "$1 $2" in
+  "sts get-caller-identity") echo 111111111111 ;;
+  "resourcegroupstaggingapi get-resources")
+    if compgen -G "$FAKE_STATE/ingress-*" >/dev/null; then
+      echo "arn:aws:elasticloadbalancing:eu-west-3:111111111111:loadbalancer/app/k8s-payflow-0123456789/0123456789abcdef"
+    else
+      echo None
+    fi ;;
+esac
+exit 0`,
+  kubectl: `[ "$1" = version ] && { echo "Client Version: v1.33.3"; exit 0; }
+echo "kubectl $*" >>"$FAKE_STATE/log"
+case " $* " in
+  *" get ingress "*) echo "k8s-payflow-0123456789-1234567890.eu-west-3.elb.amazonaws.com" ;;
+  *" delete ingress "*)
+    [ -e "$FAKE_STATE/controller-gone" ] && { echo "timed out waiting for the finalizer" >&2; exit 1; }
+    for marker in "$FAKE_STATE"/ingress-*; do
+      [ -e "$marker" ] && echo "ingress.networking.k8s.io \\"\${marker##*/ingress-}\\" deleted"
+      rm -f "$marker"
+    done ;;
+esac
+exit 0`,
+};
+
+interface Cloud {
+  root: string;
+  state: string;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  /** Calls recorded by the stand-ins, in order. */
+  log: () => string[];
+}
+
+/** The live tree with the real env.hcl files, placeholders filled in as a user would. */
+function cloud(cleanup: string[]): Cloud {
+  const root = realpathSync(sandbox('111111111111'));
+  const state = mkdtempSync(join(tmpdir(), 'payflow-cloud-'));
+  const home = mkdtempSync(join(tmpdir(), 'payflow-home-'));
+  const tools = toolDir(cloudTools);
+  cleanup.push(root, state, home, tools);
+  mkdirSync(join(root, 'node_modules'));
+  mkdirSync(join(root, 'live', 'shared', 'global'));
+  for (const environment of ['development', 'staging', 'production']) {
+    for (const layer of ['network', 'cluster', 'data', 'platform', 'app']) {
+      mkdirSync(join(root, 'live', environment, layer), { recursive: true });
+    }
+    writeFileSync(
+      join(root, 'live', environment, 'env.hcl'),
+      repoText(`live/${environment}/env.hcl`)
+        .replaceAll('123456789012', '111111111111')
+        .replaceAll('example.com', 'example.org')
+        .replaceAll('00000000-0000-0000-0000-000000000000', '11111111-2222-3333-4444-555555555555')
+        .replaceAll('203.0.113.10/32', '198.51.100.7/32')
+        .replaceAll(':role/payflow-admin"', ':role/deployer"'),
+    );
+  }
+  // Both Ingresses of the environment, sharing one load balancer.
+  writeFileSync(join(state, 'ingress-api'), '');
+  writeFileSync(join(state, 'ingress-grafana'), '');
+  writeFileSync(join(state, 'log'), '');
+  return {
+    root,
+    state,
+    home,
+    env: {
+      PATH: `${tools}:/usr/bin:/bin`,
+      HOME: home,
+      FAKE_STATE: state,
+      PAYFLOW_ROOT: root,
+      IMAGE_TAG: 'abc123',
+    },
+    log: () => readFileSync(join(state, 'log'), 'utf8').split('\n').filter(Boolean),
+  };
+}
+
+const indexOf = (log: string[], pattern: RegExp): number => log.findIndex((l) => pattern.test(l));
+
+describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kubectl)', function () {
+  const cleanup: string[] = [];
+  after(function () {
+    for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const runScript = (c: Cloud, args: string[], env: NodeJS.ProcessEnv = {}, input = ''): Run =>
+    run(
+      '/bin/bash',
+      [join(c.root, 'live', 'environment.sh'), ...args],
+      { ...c.env, ...env },
+      input,
+    );
+
+  it('destroy deletes the Ingresses sharing the load balancer while its controller still runs', function () {
+    const c = cloud(cleanup);
+    const result = runScript(c, ['destroy', 'development'], {}, 'development\n');
+    const log = c.log();
+    expect(result.stderr, result.stdout).not.to.include('still exist after 10 minutes');
+    expect(result.status, result.stderr).to.equal(0);
+    const app = indexOf(log, /^terragrunt live\/development\/app run --all .* destroy /);
+    const ingresses = indexOf(log, /^kubectl delete ingress --all --all-namespaces --wait=true/);
+    const rest = indexOf(log, /^terragrunt live\/development run --all .* destroy /);
+    expect(app, log.join('\n')).to.be.greaterThan(-1);
+    expect(ingresses, 'Ingresses deleted after the app layer').to.be.greaterThan(app);
+    expect(rest, 'platform and the rest destroyed after the Ingresses').to.be.greaterThan(
+      ingresses,
+    );
+    expect(indexOf(log, /^sleep/), 'no wait: the load balancer was gone').to.equal(-1);
+    expect(result.stdout).to.include('deleting the Ingresses left in payflow-development');
+    // Development keeps nothing: no decommission step.
+    expect(indexOf(log, /live\/development\/data run --all .* apply/)).to.equal(-1);
+    expect(log.filter((l) => l.startsWith('terragrunt')).join('\n')).to.include(
+      'DECOMMISSION=unset',
+    );
+  });
+
+  it('destroy stops, before destroying the platform, when the Ingresses cannot be deleted', function () {
+    const c = cloud(cleanup);
+    writeFileSync(join(c.state, 'controller-gone'), '');
+    const result = runScript(c, ['destroy', 'development'], {}, 'development\n');
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include('could not delete the Ingresses of payflow-development');
+    expect(indexOf(c.log(), /^terragrunt live\/development run --all/)).to.equal(-1);
+  });
+
+  it('destroy of staging and production needs DECOMMISSION=true, then applies the data layer with it first', function () {
+    const c = cloud(cleanup);
+    const refused = runScript(c, ['destroy', 'staging'], {}, 'staging\n');
+    expect(refused.status).to.equal(1);
+    expect(refused.stderr).to.include(
+      'refusing to destroy staging: live/staging/env.hcl keeps its data',
+    );
+    expect(refused.stderr).to.include('retention.buckets_force_destroy = false');
+    expect(refused.stderr).to.include('run again with DECOMMISSION=true');
+    expect(c.log(), 'nothing ran').to.deep.equal([]);
+
+    const production = runScript(
+      c,
+      ['destroy', 'production'],
+      { CONFIRM_PRODUCTION_DESTROY: 'yes' },
+      'production\n',
+    );
+    expect(production.status).to.equal(1);
+    expect(production.stderr).to.include('database.deletion_protection = true');
+    expect(production.stderr).to.include('retention.buckets_force_destroy = false');
+    expect(c.log()).to.deep.equal([]);
+
+    const result = runScript(c, ['destroy', 'staging'], { DECOMMISSION: 'true' }, 'staging\n');
+    expect(result.status, result.stderr).to.equal(0);
+    const runs = c.log().filter((l) => / run --all /.test(l));
+    expect(runs[0]).to.match(
+      /^terragrunt live\/staging\/data run --all .* apply DECOMMISSION=true /,
+    );
+    expect(runs[1]).to.match(
+      /^terragrunt live\/staging\/app run --all .* destroy DECOMMISSION=true /,
+    );
+    expect(runs[2]).to.match(/^terragrunt live\/staging run --all .* destroy DECOMMISSION=true /);
+    expect(runs).to.have.length(3);
+  });
+
+  it('production: CONFIRM_PRODUCTION_DESTROY=yes and DECOMMISSION (1 counts as true) together', function () {
+    const c = cloud(cleanup);
+    const result = runScript(
+      c,
+      ['destroy', 'production'],
+      { CONFIRM_PRODUCTION_DESTROY: 'yes', DECOMMISSION: '1' },
+      'production\n',
+    );
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.include(
+      'DECOMMISSION=true: the database loses its deletion protection',
+    );
+    const runs = c.log().filter((l) => / run --all /.test(l));
+    expect(runs[0]).to.match(
+      /^terragrunt live\/production\/data run --all .* apply DECOMMISSION=true /,
+    );
+    expect(result.stdout).to.include('production destroyed');
+  });
+
+  it('deploy applies live/shared/global first, or with SKIP_SHARED=1 (CI) only reads it', function () {
+    const c = cloud(cleanup);
+    const local = runScript(c, ['deploy', 'development']);
+    expect(local.status, local.stderr).to.equal(0);
+    let runs = c.log().filter((l) => / run --all /.test(l));
+    expect(runs[0]).to.match(/^terragrunt live\/shared\/global run --all .* apply /);
+    expect(runs[1]).to.match(/^terragrunt live\/development run --all .* apply /);
+    expect(local.stdout).to.include('development is up');
+
+    writeFileSync(join(c.state, 'log'), '');
+    const ci = runScript(c, ['deploy', 'development'], {
+      SKIP_SHARED: '1',
+      GITHUB_REPOSITORY: 'acme/payflow',
+    });
+    expect(ci.status, ci.stderr).to.equal(0);
+    const log = c.log();
+    const shared = log.filter((l) => l.startsWith('terragrunt live/shared/global'));
+    expect(shared, 'live/shared/global is only read').to.have.length(1);
+    expect(shared[0]).to.match(/^terragrunt live\/shared\/global output -raw ecr_repository_url /);
+    runs = log.filter((l) => / run --all /.test(l));
+    expect(runs).to.have.length(1);
+    expect(runs[0]).to.match(/^terragrunt live\/development run --all .* apply /);
+  });
+
+  it('deploy with SKIP_SHARED=1 stops when live/shared/global was never applied', function () {
+    const c = cloud(cleanup);
+    const result = runScript(c, ['deploy', 'development'], { SKIP_SHARED: '1' });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include(
+      'live/shared/global has no output ecr_repository_url: with SKIP_SHARED=1 it is only read',
+    );
+    expect(indexOf(c.log(), / run --all /)).to.equal(-1);
+  });
+
+  it('deploy never carries DECOMMISSION into Terragrunt: the data layer stays protected', function () {
+    const c = cloud(cleanup);
+    const result = runScript(c, ['deploy', 'staging'], { DECOMMISSION: 'true' });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stderr).to.include('warning: DECOMMISSION=true ignored');
+    const terragrunt = c.log().filter((l) => l.startsWith('terragrunt'));
+    expect(terragrunt.length).to.be.greaterThan(0);
+    for (const line of terragrunt) expect(line).to.include('DECOMMISSION=unset');
+  });
+
+  it('providers are cached once for every unit (TF_PLUGIN_CACHE_DIR, created when missing)', function () {
+    const c = cloud(cleanup);
+    const defaultCache = join(c.home, '.terraform.d', 'plugin-cache');
+    expect(runScript(c, ['deploy', 'development']).status).to.equal(0);
+    expect(existsSync(defaultCache)).to.equal(true);
+    const terragrunt = c.log().filter((l) => / run --all /.test(l));
+    for (const line of terragrunt) expect(line).to.include(`TF_PLUGIN_CACHE_DIR=${defaultCache}`);
+
+    writeFileSync(join(c.state, 'log'), '');
+    const own = join(c.home, 'providers');
+    expect(runScript(c, ['outputs', 'development'], { TF_PLUGIN_CACHE_DIR: own }).status).to.equal(
+      0,
+    );
+    expect(existsSync(own)).to.equal(true);
+    expect(c.log().filter((l) => l.startsWith('terragrunt'))[0]).to.include(
+      `TF_PLUGIN_CACHE_DIR=${own}`,
+    );
+  });
+
+  it('CI deploys with SKIP_SHARED=1 (.github/workflows/_deploy.yml)', function () {
+    const workflow = parse(repoText('.github/workflows/_deploy.yml')) as {
+      jobs: { deploy: { env: Record<string, string> } };
+    };
+    expect(workflow.jobs.deploy.env.SKIP_SHARED).to.equal('1');
   });
 });

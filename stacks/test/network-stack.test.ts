@@ -32,6 +32,7 @@ describe('NetworkStack', function () {
       'private_subnet_ids',
       'data_subnet_ids',
       'data_subnet_cidr_blocks',
+      'public_subnet_cidr_blocks',
     ]);
     for (const [name, output] of Object.entries(tf.output ?? {})) {
       expect(output.description ?? '', `output ${name}`).to.have.length.greaterThan(10);
@@ -77,6 +78,12 @@ describe('NetworkStack', function () {
   it("exposes the data subnets' CIDRs from the subnets themselves (live/_units/app.hcl reads them)", function () {
     expect(tf.output?.data_subnet_cidr_blocks?.value).to.deep.equal(
       '${aws_subnet.data[*].cidr_block}',
+    );
+  });
+
+  it("exposes the public subnets' CIDRs from the subnets themselves (the API network policy admits the ALB from them)", function () {
+    expect(tf.output?.public_subnet_cidr_blocks?.value).to.deep.equal(
+      '${aws_subnet.public[*].cidr_block}',
     );
   });
 

@@ -78,6 +78,18 @@ run "development" {
     error_message = "RDS exports into pre-created log groups with a retention."
   }
   assert {
+    condition     = can(regex("^payflow-development-postgres-final-[0-9]{8}-[0-9]{6}$", aws_db_instance.postgres_instance.final_snapshot_identifier))
+    error_message = "The final snapshot is named after the instance's creation time (UTC), so the destroy of the next instance does not collide with it."
+  }
+  assert {
+    condition     = aws_secretsmanager_secret.redis_auth_secret.recovery_window_in_days == 0 && aws_secretsmanager_secret.alerting_secret.recovery_window_in_days == 0
+    error_message = "Development deletes its fixed-name secrets at once, so a redeploy right after a destroy can recreate them."
+  }
+  assert {
+    condition     = aws_s3_bucket.loki_bucket.force_destroy && aws_s3_bucket.tempo_bucket.force_destroy
+    error_message = "Development's buckets are force-destroyable (buckets_force_destroy)."
+  }
+  assert {
     condition     = length(aws_db_instance_automated_backups_replication.backup_replica_postgres) == 0 && length(aws_kms_key.backup_replica_key) == 0 && length(aws_kms_alias.backup_replica_key_alias) == 0
     error_message = "Without db_backup_replication_region, no backup replication and no key in a second region."
   }
@@ -104,6 +116,13 @@ run "staging" {
   assert {
     condition     = aws_elasticache_replication_group.redis_replication_group.num_cache_clusters == 2 && aws_elasticache_replication_group.redis_replication_group.automatic_failover_enabled && aws_elasticache_replication_group.redis_replication_group.multi_az_enabled
     error_message = "Staging runs a primary and a replica with Multi-AZ failover."
+  }
+  # The runs share one state and the mock provider knows no replacement: the instance of the
+  # development run is updated in place. Its final snapshot name keeps the creation time of the
+  # first apply (ignore_changes): no plan ever shows it changing.
+  assert {
+    condition     = can(regex("^payflow-development-postgres-final-[0-9]{8}-[0-9]{6}$", aws_db_instance.postgres_instance.final_snapshot_identifier)) && !aws_db_instance.postgres_instance.skip_final_snapshot
+    error_message = "The final snapshot name is set once, when the instance is created, and never changes afterwards."
   }
   assert {
     condition     = toset(keys(aws_cloudwatch_metric_alarm.redis_cpu_alarm)) == toset(["001", "002"]) && aws_cloudwatch_metric_alarm.redis_cpu_alarm["002"].dimensions.CacheClusterId == "payflow-staging-redis-002"
@@ -221,6 +240,10 @@ run "production" {
     error_message = "Production runs a Multi-AZ database with deletion protection, a final snapshot and 30 days of backups."
   }
   assert {
+    condition     = !aws_s3_bucket.loki_bucket.force_destroy && !aws_s3_bucket.tempo_bucket.force_destroy
+    error_message = "Without decommission, production's buckets are never force-destroyed."
+  }
+  assert {
     condition     = aws_elasticache_replication_group.redis_replication_group.num_cache_clusters == 3 && aws_elasticache_replication_group.redis_replication_group.multi_az_enabled && aws_elasticache_replication_group.redis_replication_group.snapshot_retention_limit == 7
     error_message = "Production runs a primary and two replicas with Multi-AZ failover and a week of snapshots."
   }
@@ -254,5 +277,57 @@ run "production" {
       aws_kms_alias.backup_replica_key_alias[0].target_key_id == "11111111-1111-1111-1111-111111111111",
     ])
     error_message = "The key of the second region rotates, has the account-administration key policy and its own alias."
+  }
+}
+
+# The teardown switch in the environments whose env.hcl protects the data (deletion protection in
+# production, buckets kept in staging and production): decommission = true, as
+# `DECOMMISSION=true` passes it through live/_units/data.hcl, makes the data layer destroyable
+# without touching env.hcl.
+run "staging_decommissioned" {
+  command = apply
+
+  variables {
+    environment              = "staging"
+    db_multi_az              = true
+    db_deletion_protection   = false
+    db_backup_retention_days = 7
+    redis_replica_count      = 1
+    buckets_force_destroy    = false
+    decommission             = true
+  }
+
+  assert {
+    condition     = aws_s3_bucket.loki_bucket.force_destroy && aws_s3_bucket.tempo_bucket.force_destroy
+    error_message = "decommission makes staging's versioned buckets force-destroyable."
+  }
+}
+
+run "production_decommissioned" {
+  command = apply
+
+  variables {
+    environment                  = "production"
+    db_multi_az                  = true
+    db_deletion_protection       = true
+    db_skip_final_snapshot       = false
+    db_backup_retention_days     = 30
+    redis_replica_count          = 2
+    buckets_force_destroy        = false
+    db_backup_replication_region = "eu-west-1"
+    decommission                 = true
+  }
+
+  assert {
+    condition     = aws_db_instance.postgres_instance.deletion_protection == false
+    error_message = "decommission turns deletion protection off even though production's db_deletion_protection is true."
+  }
+  assert {
+    condition     = aws_s3_bucket.loki_bucket.force_destroy && aws_s3_bucket.tempo_bucket.force_destroy
+    error_message = "decommission makes production's buckets force-destroyable."
+  }
+  assert {
+    condition     = !aws_db_instance.postgres_instance.skip_final_snapshot && can(regex("^payflow-[a-z]+-postgres-final-[0-9]{8}-[0-9]{6}$", aws_db_instance.postgres_instance.final_snapshot_identifier))
+    error_message = "A decommissioned production database still leaves its final snapshot."
   }
 }

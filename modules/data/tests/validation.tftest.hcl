@@ -108,6 +108,40 @@ run "production_buckets_are_never_force_destroyed" {
   expect_failures = [var.buckets_force_destroy]
 }
 
+# decommission = false (the default) keeps every production rule: the two runs above, and this
+# one with the switch written out.
+run "production_rules_hold_unless_decommissioning" {
+  command = plan
+  variables {
+    environment            = "production"
+    decommission           = false
+    db_deletion_protection = false
+    redis_replica_count    = 2
+  }
+  expect_failures = [var.db_deletion_protection]
+}
+
+# The teardown switch: production may then turn deletion protection off and force-destroy its
+# buckets (what `DECOMMISSION=true make destroy` applies before destroying).
+run "production_decommission_allows_teardown" {
+  command = plan
+  variables {
+    environment            = "production"
+    decommission           = true
+    db_deletion_protection = false
+    buckets_force_destroy  = true
+    redis_replica_count    = 2
+  }
+  assert {
+    condition     = aws_db_instance.postgres_instance.deletion_protection == false && aws_s3_bucket.loki_bucket.force_destroy && aws_s3_bucket.tempo_bucket.force_destroy
+    error_message = "With decommission = true, production accepts deletion_protection = false and force-destroyable buckets."
+  }
+  assert {
+    condition     = aws_db_instance.postgres_instance.skip_final_snapshot == false
+    error_message = "Decommissioning still takes the final snapshot."
+  }
+}
+
 run "production_replicates_backups_to_a_second_region" {
   command = plan
   variables {

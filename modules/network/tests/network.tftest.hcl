@@ -82,6 +82,10 @@ run "development" {
     error_message = "data_subnet_cidr_blocks lists the data subnets' ranges, in zone order (the app's network policy egress)."
   }
   assert {
+    condition     = tolist(output.public_subnet_cidr_blocks) == tolist(["10.10.192.0/22", "10.10.196.0/22"])
+    error_message = "public_subnet_cidr_blocks lists the public subnets' ranges, in zone order (the only ALB sources the app's network policy admits)."
+  }
+  assert {
     condition     = aws_vpc.this.tags["Name"] == "payflow-development"
     error_message = "Names are built as <project>-<environment>."
   }
@@ -174,7 +178,7 @@ run "production" {
     error_message = "The flow log role may only write to its own log group."
   }
   assert {
-    condition     = length(output.private_subnet_ids) == 3 && length(output.data_subnet_ids) == 3 && length(output.data_subnet_cidr_blocks) == 3 && output.azs == tolist(["eu-west-3a", "eu-west-3b", "eu-west-3c"])
+    condition     = length(output.private_subnet_ids) == 3 && length(output.data_subnet_ids) == 3 && length(output.data_subnet_cidr_blocks) == 3 && length(output.public_subnet_cidr_blocks) == 3 && output.azs == tolist(["eu-west-3a", "eu-west-3b", "eu-west-3c"])
     error_message = "Outputs expose one subnet per zone and tier."
   }
 }

@@ -555,6 +555,40 @@ describe('infrastructure policy controls', function () {
     ).to.deep.equal(['network:aws_vpc_security_group_ingress_rule.ssh_from_internet']);
   });
 
+  it('PROD-RDS-DELETION-PROTECTION gives way to the decommission switch only, off by default', function () {
+    const check = (mutate: (db: Target) => void): string[] => {
+      const modules = copy();
+      mutate(find(modules, 'aws_db_instance', { module: 'data' }));
+      return controlById('PROD-RDS-DELETION-PROTECTION')
+        .check(modules)
+        .map((f) => f.address);
+    };
+    const culprit = ['data:aws_db_instance.postgres_instance'];
+    expect(
+      check(() => undefined),
+      'the real module',
+    ).to.deep.equal([]);
+    expect(
+      check((db) => {
+        variableBlock(db.module, 'decommission')['default'] = true;
+      }),
+      'a switch on by default',
+    ).to.deep.equal(culprit);
+    expect(
+      check((db) => {
+        db.body['deletion_protection'] = '${(var.db_deletion_protection && !var.quick_teardown)}';
+      }),
+      'another switch',
+    ).to.deep.equal(culprit);
+    expect(
+      check((db) => {
+        const input = variableBlock(db.module, 'db_deletion_protection');
+        input['validation'] = [];
+      }),
+      'the guarded input without its production validation',
+    ).to.deep.equal(culprit);
+  });
+
   it('BACKUP-RDS-CROSS-REGION catches a replication in the same region, with the AWS key, or none', function () {
     const replication = (modules: TerraformModule[]) =>
       find(modules, 'aws_db_instance_automated_backups_replication', { module: 'data' });

@@ -17,6 +17,7 @@ import {
   referencedNames,
   references,
   resources,
+  unlessDecommissioned,
   validations,
   variable,
   variableName,
@@ -837,14 +838,17 @@ export const CONTROLS: readonly Control[] = [
     id: 'PROD-RDS-DELETION-PROTECTION',
     category: 'resilience',
     description:
-      'RDS deletion protection is on, or comes from an input whose validation refuses false when environment = "production".',
+      'RDS deletion protection is on, or comes from an input whose validation refuses false when environment = "production"; the only way around it is the `decommission` teardown input (bool, default false).',
     rationale: 'A mistaken destroy or a renamed resource must not drop the production database.',
     check: (m) =>
-      eachResource(m, 'aws_db_instance', (db) =>
-        enforcedInProduction(db.module, db.body['deletion_protection'], isTrue)
+      eachResource(m, 'aws_db_instance', (db) => {
+        const value = db.body['deletion_protection'];
+        const switched = unlessDecommissioned(db.module, value);
+        return enforcedInProduction(db.module, value, isTrue) ||
+          (switched !== undefined && guardedInProduction(db.module, switched))
           ? undefined
-          : 'deletion_protection is not guaranteed in production',
-      ),
+          : 'deletion_protection is not guaranteed in production';
+      }),
   },
   {
     id: 'PROD-RDS-MULTI-AZ',

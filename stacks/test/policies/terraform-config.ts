@@ -111,6 +111,24 @@ export function variableName(value: unknown): string | undefined {
   return /^\$\{var\.([A-Za-z0-9_-]+)\}$/.exec(value)?.[1];
 }
 
+/** The teardown switch a production guarantee may give way to (modules/data `decommission`). */
+export const DECOMMISSION_SWITCH = 'decommission';
+
+/**
+ * `${(var.x && !var.decommission)}` → x, when `decommission` is a bool input defaulting to false:
+ * the guarantee of x holds unless an operator turns the teardown switch on for a destroy.
+ * Anything else (another switch, a switch on by default) → undefined.
+ */
+export function unlessDecommissioned(module: TerraformModule, value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = /^\$\{\(var\.([A-Za-z0-9_-]+) && !var\.([A-Za-z0-9_-]+)\)\}$/.exec(value);
+  if (!match?.[1] || match[2] !== DECOMMISSION_SWITCH) return undefined;
+  const decommission = variable(module, DECOMMISSION_SWITCH);
+  return decommission?.['type'] === 'bool' && decommission['default'] === false
+    ? match[1]
+    : undefined;
+}
+
 export interface VariableValidation {
   readonly condition: string;
   readonly errorMessage: string;
