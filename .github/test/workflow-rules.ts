@@ -71,6 +71,8 @@ export const CONTRACT_VARIABLES = [
   'AWS_PLAN_ROLE_ARN',
   'AWS_DEPLOY_ROLE_ARN',
   'ECR_REPOSITORY',
+  // Optional: the runner label of the jobs that reach the Kubernetes API.
+  'CLUSTER_RUNNER',
 ];
 export const CONTRACT_SECRETS = ['SLACK_WEBHOOK_URL'];
 
@@ -592,4 +594,36 @@ export function platformChartsRendered(set: WorkflowSet, pinned: PinnedVersions)
       );
   }
   return violations;
+}
+
+/** Debian packages of .ci/run that GitHub's Ubuntu runners already have. */
+export const PREINSTALLED_ON_GITHUB_RUNNERS = ['make', 'shellcheck', 'util-linux', 'openssl'];
+
+/**
+ * The CI test job runs the same suites as .ci/run, which fail (CI=true) rather than skip when a
+ * tool is missing: every package .ci/run installs must be installed by the job too. Ubuntu's
+ * PostgreSQL is preinstalled but keeps initdb/pg_ctl off PATH, so its bin directory is added.
+ */
+export function testJobProvidesCiTools(set: WorkflowSet, ciRun: string): string[] {
+  const packages = [...ciRun.matchAll(/packages\+=\(([^)]+)\)/g)].map(([, name = '']) =>
+    name.trim(),
+  );
+  if (packages.length === 0) return ['.ci/run installs no package: did its syntax change?'];
+  const lines = (set.get(CI)?.workflow.jobs.test?.steps ?? [])
+    .flatMap((step) => (step.run ?? '').split('\n'))
+    .map((line) => line.trim());
+  const installed = lines
+    .filter((line) => /\bapt-get install\b/.test(line))
+    .flatMap((line) => line.split(/\s+/));
+  const postgresOnPath = lines.some(
+    (line) => line.includes('/usr/lib/postgresql') && line.includes('GITHUB_PATH'),
+  );
+  return packages
+    .filter((name) => !PREINSTALLED_ON_GITHUB_RUNNERS.includes(name))
+    .filter((name) => (name.startsWith('postgresql') ? !postgresOnPath : !installed.includes(name)))
+    .map((name) =>
+      name.startsWith('postgresql')
+        ? `${CI}: job "test" does not put PostgreSQL's bin directory on GITHUB_PATH (.ci/run installs ${name})`
+        : `${CI}: job "test" does not apt-get install ${name} (.ci/run does)`,
+    );
 }

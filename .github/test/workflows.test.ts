@@ -35,6 +35,7 @@ import {
   platformChartsRendered,
   productionGated,
   stagesInOrder,
+  testJobProvidesCiTools,
   timeoutsEverywhere,
   type WorkflowSet,
 } from './workflow-rules';
@@ -886,6 +887,25 @@ describe('dependabot, docs and the contracts the workflows rely on', () => {
       if (pins[tool as string])
         expect(deploy[key as string], `${key} vs mise.toml ${tool}`).to.equal(pins[tool as string]);
     }
+  });
+
+  it('the test job installs every tool .ci/run installs (the suites fail without them in CI)', () => {
+    const ciRun = readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8');
+    expect(testJobProvidesCiTools(real, ciRun)).to.deep.equal([]);
+    expect(
+      testJobProvidesCiTools(
+        replaced(
+          real,
+          CI,
+          'buildah prometheus prometheus-alertmanager redis-server',
+          'buildah prometheus prometheus-alertmanager',
+        ),
+        ciRun,
+      ),
+    ).to.deep.equal([`${CI}: job "test" does not apt-get install redis-server (.ci/run does)`]);
+    expect(
+      testJobProvidesCiTools(replaced(real, CI, '>>"$GITHUB_PATH"', '>/dev/null'), ciRun),
+    ).to.have.length(1);
   });
 
   it('the Makefile has the targets the workflows call', () => {
