@@ -465,8 +465,9 @@ ${analysis(report)}
 ${
   profile === ''
     ? 'Not profiled in this run (`BENCH_PROFILE=1` profiles the API with `node --cpu-prof`).'
-    : `The API under load, profiled with \`node --cpu-prof\` (self time; the \`.cpuprofile\` files are in
-\`app/bench/results/profiles/\`, open them in Chrome DevTools or speedscope for a flame graph).
+    : `The API under load, profiled with \`node --cpu-prof\` (self time). The run writes the \`.cpuprofile\` files
+to \`app/bench/results/profiles/\` on the machine that ran it (not committed: several MB each, and
+only meaningful with that run); open one in Chrome DevTools or speedscope for a flame graph.
 
 ${profile}`
 }
