@@ -60,11 +60,13 @@ check_environment() {
   die "unknown environment '$1': use one of ${environments[*]} (e.g. make deploy ENV=development)"
 }
 
-# First `key = "value"` line of an HCL data file (env.hcl, account.hcl, mise.toml). Those files
-# keep account_id, region and the pins as plain literals, so no HCL evaluator is needed here.
-literal() {
+# First `key = <value>` line of an HCL data file (env.hcl, account.hcl, mise.toml) whose value
+# matches the extended regex $3, printing its first group; empty when absent. Those files keep
+# account_id, region, the pins and the protection switches as plain literals, so no HCL
+# evaluator is needed here.
+hcl_value() {
   local file="$1" key="$2" line pattern
-  pattern="^[[:space:]]*${key}[[:space:]]*=[[:space:]]*\"([^\"]*)\""
+  pattern="^[[:space:]]*${key}[[:space:]]*=[[:space:]]*$3"
   [[ -f "$file" ]] || return 0
   while IFS= read -r line || [[ -n "$line" ]]; do
     if [[ "$line" =~ $pattern ]]; then
@@ -75,19 +77,8 @@ literal() {
   return 0
 }
 
-# First `key = true|false` line of an HCL data file; empty when absent.
-bool_literal() {
-  local file="$1" key="$2" line pattern
-  pattern="^[[:space:]]*${key}[[:space:]]*=[[:space:]]*(true|false)([[:space:]#]|$)"
-  [[ -f "$file" ]] || return 0
-  while IFS= read -r line || [[ -n "$line" ]]; do
-    if [[ "$line" =~ $pattern ]]; then
-      printf '%s\n' "${BASH_REMATCH[1]}"
-      return 0
-    fi
-  done <"$file"
-  return 0
-}
+literal() { hcl_value "$1" "$2" '"([^"]*)"'; }
+bool_literal() { hcl_value "$1" "$2" '(true|false)([[:space:]#]|$)'; }
 
 # Returns 0 when version $1 is older than version $2 (both "major.minor.patch").
 version_older() {
