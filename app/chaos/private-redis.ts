@@ -27,6 +27,18 @@ export class PrivateRedis {
     await waitFor(() => canConnect(this.port), 10_000, `redis-server on port ${this.port}`);
   }
 
+  /**
+   * SIGSTOP: a frozen server (swapped out, stuck on a slow disk, paused VM). Its connections
+   * stay open and accept commands, nothing is answered. thaw() resumes it.
+   */
+  freeze(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   /** SIGKILL: the crash case, no chance to flush or say goodbye to clients. */
   async kill(): Promise<void> {
     const child = this.process;

@@ -83,6 +83,7 @@ export async function assembleService(
       keyPrefix: config.redis.keyPrefix,
       scope: idempotencyScope,
       inFlightTtlMillis: config.postgres.statementTimeoutMillis * 2 + 1000,
+      replyTimeoutMillis: config.redis.commandTimeoutMillis,
     },
     logger,
   );

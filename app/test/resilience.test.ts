@@ -109,6 +109,41 @@ describe('resilience: PostgreSQL and Redis outages', function () {
     });
   });
 
+  describe('Redis frozen (connections open, no reply)', function () {
+    // node-redis' command timeout stops counting once a command is written: only the
+    // IdempotencyStore's own reply deadline (REDIS_COMMAND_TIMEOUT_MS, 200 ms here) keeps a
+    // POST from waiting for ever on a server that never answers.
+    before(async function () {
+      await waitFor(async () => (await ready()).status === 200, 10000, 'Redis to be ready');
+      redis.freeze();
+    });
+    after(function () {
+      redis.thaw();
+    });
+
+    it('answers POSTs from PostgreSQL after the reply deadline, without duplicates', async function () {
+      const started = Date.now();
+      const first = await post({ amount: 7 }, 'while-frozen').expect(201);
+      const retry = await post({ amount: 7 }, 'while-frozen').expect(201);
+      expect(Date.now() - started).to.be.below(5000);
+      expect(retry.body.id).to.equal(first.body.id);
+      expect(await rowsForKey('while-frozen')).to.equal(1);
+      const warnings = running.lines.filter(
+        (line) =>
+          line.msg === 'idempotency store unavailable, falling back to PostgreSQL' &&
+          (line.err as { message?: string } | undefined)?.message === 'no reply within 200 ms',
+      );
+      expect(warnings.map((line) => line.operation)).to.include('claim');
+    });
+
+    it('reports Redis failed on readiness, and ready again once it answers', async function () {
+      const response = await ready().expect(503);
+      expect(response.body.checks.redis).to.equal('failed');
+      redis.thaw();
+      await waitFor(async () => (await ready()).status === 200, 10000, 'readiness to recover');
+    });
+  });
+
   describe('PostgreSQL stopped', function () {
     before(async function () {
       await proxy.cut();

@@ -104,7 +104,7 @@ describe('units', function () {
       const { logger } = capturingLogger('silent');
       const store = new IdempotencyStore(
         client,
-        { keyPrefix: 't:', scope: 's', inFlightTtlMillis: 1000 },
+        { keyPrefix: 't:', scope: 's', inFlightTtlMillis: 1000, replyTimeoutMillis: 200 },
         logger,
       );
       expect(await store.claim('k', 'h')).to.deep.equal({ kind: 'unavailable' });

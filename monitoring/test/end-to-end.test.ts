@@ -330,12 +330,19 @@ describe('monitoring end to end: real API, real Prometheus, real rules', functio
       body?: unknown,
       headers: Record<string, string> = {},
     ) => {
+      // A hung request must fail this test with a reason, not stall it until mocha's timeout.
+      // The API's own worst case is 5.5 s (docs/reliability.md); the bound leaves room for a
+      // machine loaded by other work.
+      const limitMillis = 30_000;
       const response = await fetch(`${apiUrl}${path}`, {
         method,
         headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
-        // A hung request must fail this test with a reason, not stall it until mocha's timeout.
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(limitMillis),
+      }).catch((error: unknown) => {
+        throw new Error(
+          `${method} ${path}: no answer within ${limitMillis} ms (${String(error)})\n${api?.tail() ?? ''}`,
+        );
       });
       await response.arrayBuffer();
       answered.set(response.status, (answered.get(response.status) ?? 0) + 1);

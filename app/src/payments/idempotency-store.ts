@@ -17,6 +17,12 @@ export interface IdempotencyStoreSettings {
   scope: string;
   /** How long an in-flight claim blocks retries if its owner dies before completing. */
   inFlightTtlMillis: number;
+  /**
+   * Longest wait for a reply. node-redis' own command timeout stops counting once the command
+   * is written to the socket, so a connection that accepts commands but never answers (a
+   * server frozen or killed mid-restart) would hold the request for ever without this.
+   */
+  replyTimeoutMillis: number;
 }
 
 export class IdempotencyStore {
@@ -34,6 +40,24 @@ export class IdempotencyStore {
     return this.redis.isReady;
   }
 
+  /** The reply of `command`, or an error once replyTimeoutMillis have passed without one. */
+  private async reply<T>(command: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no reply within ${this.settings.replyTimeoutMillis} ms`)),
+        this.settings.replyTimeoutMillis,
+      );
+    });
+    // A reply (or failure) that arrives after the deadline is dropped, not left unhandled.
+    command.catch(() => undefined);
+    try {
+      return await Promise.race([command, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private degrade(operation: string, error: unknown): void {
     this.logger.warn(
       { err: { message: (error as Error).message }, operation },
@@ -46,12 +70,14 @@ export class IdempotencyStore {
     const redisKey = this.redisKey(key);
     try {
       const record: IdempotencyRecord = { state: 'in_progress', requestHash };
-      const set = await this.redis.set(redisKey, JSON.stringify(record), {
-        condition: 'NX',
-        expiration: { type: 'PX', value: this.settings.inFlightTtlMillis },
-      });
+      const set = await this.reply(
+        this.redis.set(redisKey, JSON.stringify(record), {
+          condition: 'NX',
+          expiration: { type: 'PX', value: this.settings.inFlightTtlMillis },
+        }),
+      );
       if (set === 'OK') return { kind: 'claimed' };
-      const existing = await this.redis.get(redisKey);
+      const existing = await this.reply(this.redis.get(redisKey));
       // Gone between SET and GET (expired): let PostgreSQL decide.
       if (existing === null) return { kind: 'unavailable' };
       return { kind: 'existing', record: JSON.parse(existing) as IdempotencyRecord };
@@ -73,9 +99,11 @@ export class IdempotencyStore {
     if (ttl <= 0) return;
     const record: IdempotencyRecord = { state: 'completed', requestHash, status, body };
     try {
-      await this.redis.set(this.redisKey(key), JSON.stringify(record), {
-        expiration: { type: 'PX', value: ttl },
-      });
+      await this.reply(
+        this.redis.set(this.redisKey(key), JSON.stringify(record), {
+          expiration: { type: 'PX', value: ttl },
+        }),
+      );
     } catch (error) {
       this.degrade('complete', error);
     }
@@ -85,7 +113,7 @@ export class IdempotencyStore {
   async release(key: string): Promise<void> {
     if (!this.usable()) return;
     try {
-      await this.redis.del(this.redisKey(key));
+      await this.reply(this.redis.del(this.redisKey(key)));
     } catch (error) {
       this.degrade('release', error);
     }
