@@ -57,6 +57,7 @@ inputs = {
   tempo_retention_days                 = local.env.retention.tempo_days
   buckets_force_destroy                = local.env.retention.buckets_force_destroy
   secret_recovery_window_days          = local.env.retention.secret_recovery_window_days
+  alarm_email_addresses                = local.env.alarms.email_addresses
 
   # Teardown switch (DECOMMISSION=true): RDS deletion protection off and force-destroyable
   # Loki/Tempo buckets in every environment, production included. Anything but "true" is false.

@@ -65,6 +65,15 @@ locals {
     snapshot_retention_days    = 7
   }
 
+  # REPLACE: the people told by e-mail when a data-layer CloudWatch alarm (RDS free storage or
+  # CPU, Redis CPU or memory) fires and recovers, e.g. ["oncall@your-company.example"]. Each
+  # address first gets "AWS Notification - Subscription Confirmation" (no-reply@sns.amazonaws.com)
+  # and receives nothing until its "Confirm subscription" link is clicked: live/README.md,
+  # "Alarm e-mails". Empty: the alarms notify the environment's topic, which nobody reads.
+  alarms = {
+    email_addresses = []
+  }
+
   retention = {
     log_days              = 365 # CloudWatch: VPC flow logs, EKS control plane, RDS
     loki_days             = 31

@@ -1,9 +1,10 @@
 import { DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
-import { Fn, Op } from 'cdktf';
+import { Fn, Op, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { CLOUDWATCH_RETENTION_DAYS, Input, Rule } from '../lib/inputs';
 import { AWS_REGION_PATTERN, ModuleStack } from '../lib/module-stack';
+import { AlarmTopic } from './alarm-topic';
 import { DataEncryptionKey } from './data-encryption-key';
 import { PodIdentityRole } from './pod-identity-role';
 import { PostgresBackupReplication } from './postgres-backup-replication';
@@ -34,6 +35,7 @@ export class DataStack extends ModuleStack {
         'PostgreSQL 16 (RDS) and Redis (ElastiCache) for the PayFlow API, encrypted with a customer KMS key, ' +
         'private to the EKS nodes, with their secrets in Secrets Manager; the S3 buckets of Loki and Tempo; ' +
         'the Secrets Manager secret of the Alertmanager webhooks (value set by the operator); ' +
+        'the KMS-encrypted SNS topic its CloudWatch alarms notify, with e-mail subscriptions; ' +
         'and the EKS Pod Identity roles of external-secrets, Loki and Tempo.',
     });
     if (!this.region) throw new Error('DataStack is an AWS module: it needs the region input');
@@ -276,14 +278,35 @@ export class DataStack extends ModuleStack {
       default: 30,
       validation: [Rule.oneOf(CLOUDWATCH_RETENTION_DAYS)],
     });
-    const alarmTopicArn = Input.string(this, 'alarm_sns_topic_arn', {
+    const alarmTopicOverride = Input.string(this, 'alarm_sns_topic_arn', {
       description:
-        'SNS topic notified by the CloudWatch alarms ("" = alarms without notification).',
+        'Existing SNS topic the CloudWatch alarms notify instead of the module\'s own: "" (the default) creates ' +
+        '`<project>-<environment>-data-alarms` (KMS-encrypted, subscribed by alarm_email_addresses); an ARN creates ' +
+        'no topic, and whoever manages that topic lets CloudWatch publish to it and subscribes people.',
       default: '',
       validation: [
         Rule.custom(
-          (v) => `${v} == "" || startswith(${v}, "arn:")`,
+          (v) =>
+            `${v} == "" || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", ${v}))`,
           'Must be "" or an SNS topic ARN.',
+        ),
+      ],
+    });
+    const alarmEmailAddresses = Input.stringList(this, 'alarm_email_addresses', {
+      description:
+        'E-mail addresses notified by the CloudWatch alarms (one SNS e-mail subscription each). AWS sends each ' +
+        'address a confirmation e-mail ("AWS Notification - Subscription Confirmation"): nothing is delivered until ' +
+        'its "Confirm subscription" link is clicked, and an unconfirmed subscription expires after 48 hours.',
+      default: [],
+      validation: [
+        Rule.eachMatches(
+          '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$',
+          'an e-mail address such as oncall@example.com',
+        ),
+        Rule.distinct(),
+        Rule.custom(
+          (v) => `length(${v}) == 0 || var.alarm_sns_topic_arn == ""`,
+          "Subscribes the module's own topic only: leave it empty with alarm_sns_topic_arn and subscribe people to that topic.",
         ),
       ],
     });
@@ -330,12 +353,25 @@ export class DataStack extends ModuleStack {
     });
 
     // ---------------------------------------------------------------- resources
-    const alarmActions = Fn.compact([alarmTopicArn.stringValue]);
     const encryption = new DataEncryptionKey(this, 'data', {
       namePrefix: this.namePrefix,
       region,
       deletionWindowDays: kmsDeletionWindow.numberValue,
     });
+    const alarmTopic = new AlarmTopic(this, 'alarms', {
+      namePrefix: this.namePrefix,
+      partition: encryption.partition,
+      accountId: encryption.accountId,
+      region,
+      enabled: Op.lt(Fn.lengthOf(alarmTopicOverride.stringValue), 1),
+      emailAddresses: alarmEmailAddresses.listValue,
+      keyDeletionWindowDays: kmsDeletionWindow.numberValue,
+    });
+    // one() is null when the override is set; coalesce() then keeps the override.
+    const alarmTopicArn = Token.asString(
+      `\${coalesce(${alarmTopicOverride.fqn}, one(${alarmTopic.topic.fqn}[*].arn))}`,
+    );
+    const alarmActions = [alarmTopicArn];
     const kmsKeyArn = encryption.key.arn;
 
     const postgres = new PostgresDatabase(this, 'postgres', {
@@ -531,6 +567,11 @@ export class DataStack extends ModuleStack {
     this.output('alerting_secret_name', {
       value: alertingSecret.name,
       description: `Secrets Manager secret of the Alertmanager Slack webhooks (platform input \`alerting_secret_name\`); JSON keys ${ALERTING_SECRET_KEYS.map((k) => `\`${k}\``).join(', ')}, value set with \`aws secretsmanager put-secret-value\` (live/README.md).`,
+    });
+    this.output('alarm_topic_arn', {
+      value: alarmTopicArn,
+      description:
+        "SNS topic the CloudWatch alarms of this layer notify (alarm and OK): the module's `<project>-<environment>-data-alarms`, or alarm_sns_topic_arn when set.",
     });
     this.output('loki_role_arn', {
       value: lokiRole.role.arn,

@@ -248,6 +248,12 @@ export class SharedStack extends ModuleStack {
         ],
       },
       {
+        // The data layer's alarm topic (payflow-<env>-data-alarms) and its e-mail subscriptions.
+        sid: 'ProjectAlarmTopics',
+        actions: ['sns:*'],
+        resources: [`arn:${partition}:sns:${region}:${account}:${project}-*`],
+      },
+      {
         sid: 'ProjectSecrets',
         actions: ['secretsmanager:*'],
         resources: [

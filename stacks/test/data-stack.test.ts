@@ -47,7 +47,11 @@ const CONTRACT_OUTPUTS = [
   'loki_role_arn',
   'tempo_role_arn',
   'alerting_secret_name',
+  'alarm_topic_arn',
 ];
+
+/** The one SNS topic every data-layer alarm notifies, its own or alarm_sns_topic_arn. */
+const ALARM_TOPIC = '${coalesce(var.alarm_sns_topic_arn, one(aws_sns_topic.alarms_topic[*].arn))}';
 
 describe('DataStack', function () {
   const app = new App({ skipValidation: true });
@@ -245,11 +249,109 @@ describe('DataStack', function () {
     expect(alarms['postgres_free_storage_alarm']).to.include({
       metric_name: 'FreeStorageSpace',
       comparison_operator: 'LessThanThreshold',
-      alarm_actions: '${compact([var.alarm_sns_topic_arn])}',
     });
     expect(defined(alarms['redis_memory_alarm'], 'memory alarm')['for_each']).to.contain(
       'var.redis_replica_count',
     );
+  });
+
+  it('notifies the alarm topic from every alarm, when it fires and when it recovers', function () {
+    const alarms = Object.entries(tf.resource['aws_cloudwatch_metric_alarm'] ?? {});
+    expect(alarms).to.have.lengthOf(4);
+    for (const [name, alarm] of alarms) {
+      expect(alarm['alarm_actions'], name).to.deep.equal([ALARM_TOPIC]);
+      expect(alarm['ok_actions'], name).to.deep.equal([ALARM_TOPIC]);
+    }
+    expect(tf.output['alarm_topic_arn']?.['value']).to.equal(ALARM_TOPIC);
+  });
+
+  it('creates its alarm topic, KMS-encrypted, unless alarm_sns_topic_arn names another', function () {
+    const created = '${(length(var.alarm_sns_topic_arn) < 1) ? 1 : 0}';
+    expect(resource('aws_sns_topic', 'alarms_topic')).to.include({
+      name: '${var.project}-${var.environment}-data-alarms',
+      kms_master_key_id: '${aws_kms_key.alarms_key[count.index].arn}',
+      count: created,
+    });
+    expect(resource('aws_kms_key', 'alarms_key')).to.include({
+      enable_key_rotation: true,
+      policy: '${data.aws_iam_policy_document.alarms_key_policy.json}',
+      count: created,
+    });
+    expect(resource('aws_sns_topic_policy', 'alarms_topic_policy')).to.include({
+      arn: '${aws_sns_topic.alarms_topic[count.index].arn}',
+      policy: '${data.aws_iam_policy_document.alarms_topic_policy_document.json}',
+      count: created,
+    });
+  });
+
+  it('lets CloudWatch use the topic key, which encrypts nothing else', function () {
+    const [admin, cloudwatch, ...others] = statements('alarms_key_policy');
+    expect(others).to.deep.equal([]);
+    expect(admin?.sid).to.equal('AccountAdministration');
+    expect(cloudwatch).to.deep.include({
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      principals: [{ type: 'Service', identifiers: ['cloudwatch.amazonaws.com'] }],
+    });
+    const keyUsers = Object.values(tf.resource)
+      .flatMap((byName) => Object.values(byName))
+      .filter((r) => JSON.stringify(r).includes('aws_kms_key.alarms_key'));
+    expect(keyUsers).to.deep.equal([
+      resource('aws_kms_alias', 'alarms_key_alias'),
+      resource('aws_sns_topic', 'alarms_topic'),
+    ]);
+  });
+
+  it('lets only CloudWatch alarms of this account, named after the environment, publish', function () {
+    const topicStatements = statements('alarms_topic_policy_document');
+    expect(topicStatements).to.have.lengthOf(1);
+    const [publish] = topicStatements;
+    expect(publish).to.deep.include({
+      actions: ['sns:Publish'],
+      principals: [{ type: 'Service', identifiers: ['cloudwatch.amazonaws.com'] }],
+      resources: [
+        'arn:${data.aws_partition.data_partition.partition}:sns:${var.region}:${data.aws_caller_identity.data_caller.account_id}:${var.project}-${var.environment}-data-alarms',
+      ],
+    });
+    expect(publish?.effect ?? 'Allow').to.equal('Allow');
+    expect(publish?.condition).to.deep.equal([
+      {
+        test: 'StringEquals',
+        variable: 'aws:SourceAccount',
+        values: ['${data.aws_caller_identity.data_caller.account_id}'],
+      },
+      {
+        test: 'ArnLike',
+        variable: 'aws:SourceArn',
+        values: [
+          'arn:${data.aws_partition.data_partition.partition}:cloudwatch:${var.region}:${data.aws_caller_identity.data_caller.account_id}:alarm:${var.project}-${var.environment}-*',
+        ],
+      },
+    ]);
+    // The alarm names start with the prefix the policy admits.
+    for (const alarm of Object.values(tf.resource['aws_cloudwatch_metric_alarm'] ?? {})) {
+      expect(String(alarm['alarm_name'])).to.match(/^\$\{var\.project\}-\$\{var\.environment\}-/);
+    }
+  });
+
+  it('subscribes each alarm_email_addresses entry by e-mail; the input accepts e-mail addresses only', function () {
+    expect(resource('aws_sns_topic_subscription', 'alarms_email')).to.deep.equal({
+      for_each: '${toset(var.alarm_email_addresses)}',
+      topic_arn: '${aws_sns_topic.alarms_topic[0].arn}',
+      protocol: 'email',
+      endpoint: '${each.value}',
+    });
+    const input = defined(tf.variable['alarm_email_addresses'], 'alarm_email_addresses');
+    expect(input).to.include({ type: 'list(string)', nullable: false });
+    expect(input['default']).to.deep.equal([]);
+    const [format] = input.validation ?? [];
+    const pattern = /regex\("((?:[^"\\]|\\.)*)"/.exec(format?.condition ?? '')?.[1];
+    const regex = new RegExp(JSON.parse(`"${defined(pattern, 'e-mail pattern')}"`) as string);
+    for (const good of ['oncall@example.com', 'dba-team+payflow@mail.example.co.uk']) {
+      expect(regex.test(good), good).to.equal(true);
+    }
+    for (const bad of ['oncall', 'oncall@example', 'on call@example.com', '@example.com', '']) {
+      expect(regex.test(bad), bad).to.equal(false);
+    }
   });
 
   it('gives external-secrets exactly the two data secrets, the alerting secret and the key', function () {

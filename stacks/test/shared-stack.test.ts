@@ -145,6 +145,17 @@ describe('SharedStack', function () {
     }
   });
 
+  it("lets the deploy role manage the project's SNS topics only (the data layer's alarm topic)", function () {
+    const sns = statements('github_deploy_permissions').filter((s) =>
+      s.actions?.some((action) => action.startsWith('sns:')),
+    );
+    expect(sns.map((s) => s.resources)).to.deep.equal([
+      [
+        'arn:${data.aws_partition.partition.partition}:sns:${var.region}:${data.aws_caller_identity.caller.account_id}:${var.project}-*',
+      ],
+    ]);
+  });
+
   it('widens the deploy role to additional_regions for KMS and RDS only', function () {
     const requestedRegions = statements('github_deploy_permissions')
       .filter((s) => s.condition?.some((c) => c.variable === 'aws:RequestedRegion'))

@@ -47,6 +47,8 @@ run "development" {
     log_retention_days            = 7
     loki_retention_days           = 7
     tempo_retention_days          = 3
+    # Example addresses (example.com): live/<env>/env.hcl `alarms.email_addresses`.
+    alarm_email_addresses = ["oncall@example.com", "dba-team+payflow@example.com"]
   }
 
   assert {
@@ -93,6 +95,50 @@ run "development" {
     condition     = length(aws_db_instance_automated_backups_replication.backup_replica_postgres) == 0 && length(aws_kms_key.backup_replica_key) == 0 && length(aws_kms_alias.backup_replica_key_alias) == 0
     error_message = "Without db_backup_replication_region, no backup replication and no key in a second region."
   }
+  # The alarms notify the module's own topic (alarm_sns_topic_arn left empty).
+  assert {
+    condition = alltrue([
+      length(aws_sns_topic.alarms_topic) == 1,
+      aws_sns_topic.alarms_topic[0].name == "payflow-development-data-alarms",
+      aws_sns_topic.alarms_topic[0].kms_master_key_id == aws_kms_key.alarms_key[0].arn,
+      aws_kms_key.alarms_key[0].enable_key_rotation,
+      aws_kms_key.alarms_key[0].policy == data.aws_iam_policy_document.alarms_key_policy.json,
+      aws_kms_alias.alarms_key_alias[0].name == "alias/payflow-development-data-alarms",
+      output.alarm_topic_arn == aws_sns_topic.alarms_topic[0].arn,
+    ])
+    error_message = "The data layer creates its alarm topic payflow-<env>-data-alarms, encrypted with a rotated key of its own, and outputs its ARN."
+  }
+  assert {
+    condition = alltrue(flatten([
+      [for a in [aws_cloudwatch_metric_alarm.postgres_free_storage_alarm, aws_cloudwatch_metric_alarm.postgres_cpu_alarm] :
+      a.alarm_actions == toset([aws_sns_topic.alarms_topic[0].arn]) && a.ok_actions == toset([aws_sns_topic.alarms_topic[0].arn])],
+      [for a in values(aws_cloudwatch_metric_alarm.redis_cpu_alarm) :
+      a.alarm_actions == toset([aws_sns_topic.alarms_topic[0].arn]) && a.ok_actions == toset([aws_sns_topic.alarms_topic[0].arn])],
+      [for a in values(aws_cloudwatch_metric_alarm.redis_memory_alarm) :
+      a.alarm_actions == toset([aws_sns_topic.alarms_topic[0].arn]) && a.ok_actions == toset([aws_sns_topic.alarms_topic[0].arn])],
+    ]))
+    error_message = "Every alarm notifies the module's topic when it fires and when it recovers."
+  }
+  assert {
+    condition = alltrue([
+      aws_sns_topic_policy.alarms_topic_policy[0].arn == aws_sns_topic.alarms_topic[0].arn,
+      aws_sns_topic_policy.alarms_topic_policy[0].policy == data.aws_iam_policy_document.alarms_topic_policy_document.json,
+      one(data.aws_iam_policy_document.alarms_topic_policy_document.statement).resources == toset(["arn:aws:sns:eu-west-3:111122223333:payflow-development-data-alarms"]),
+      toset([for c in one(data.aws_iam_policy_document.alarms_topic_policy_document.statement).condition : "${c.test} ${c.variable}=${one(c.values)}"]) == toset([
+        "StringEquals aws:SourceAccount=111122223333",
+        "ArnLike aws:SourceArn=arn:aws:cloudwatch:eu-west-3:111122223333:alarm:payflow-development-*",
+      ]),
+    ])
+    error_message = "Only CloudWatch alarms of this account named payflow-<env>-* may publish to the topic."
+  }
+  assert {
+    condition = alltrue([
+      length(aws_sns_topic_subscription.alarms_email) == 2,
+      toset([for s in aws_sns_topic_subscription.alarms_email : s.endpoint]) == toset(["oncall@example.com", "dba-team+payflow@example.com"]),
+      alltrue([for s in aws_sns_topic_subscription.alarms_email : s.protocol == "email" && s.topic_arn == aws_sns_topic.alarms_topic[0].arn]),
+    ])
+    error_message = "Each address of alarm_email_addresses gets one e-mail subscription to the topic."
+  }
 }
 
 run "staging" {
@@ -127,6 +173,10 @@ run "staging" {
   assert {
     condition     = toset(keys(aws_cloudwatch_metric_alarm.redis_cpu_alarm)) == toset(["001", "002"]) && aws_cloudwatch_metric_alarm.redis_cpu_alarm["002"].dimensions.CacheClusterId == "payflow-staging-redis-002"
     error_message = "Each Redis member cluster has its own CPU alarm."
+  }
+  assert {
+    condition     = length(aws_sns_topic.alarms_topic) == 1 && length(aws_sns_topic_subscription.alarms_email) == 0 && alltrue([for a in values(aws_cloudwatch_metric_alarm.redis_memory_alarm) : a.alarm_actions == toset([aws_sns_topic.alarms_topic[0].arn])])
+    error_message = "Without addresses the topic still exists (subscribe later) and the alarms still notify it; no subscription is left over."
   }
 }
 
@@ -252,8 +302,12 @@ run "production" {
     error_message = "Enhanced monitoring, when on, uses its own role."
   }
   assert {
-    condition     = aws_cloudwatch_metric_alarm.postgres_free_storage_alarm.alarm_actions == toset(["arn:aws:sns:eu-west-3:111122223333:payflow-alerts"]) && length(aws_cloudwatch_metric_alarm.redis_memory_alarm) == 3
-    error_message = "Alarms notify the SNS topic; each of the three Redis nodes has a memory alarm."
+    condition     = aws_cloudwatch_metric_alarm.postgres_free_storage_alarm.alarm_actions == toset(["arn:aws:sns:eu-west-3:111122223333:payflow-alerts"]) && aws_cloudwatch_metric_alarm.postgres_free_storage_alarm.ok_actions == toset(["arn:aws:sns:eu-west-3:111122223333:payflow-alerts"]) && length(aws_cloudwatch_metric_alarm.redis_memory_alarm) == 3
+    error_message = "Alarms notify the SNS topic of alarm_sns_topic_arn; each of the three Redis nodes has a memory alarm."
+  }
+  assert {
+    condition     = length(aws_sns_topic.alarms_topic) == 0 && length(aws_kms_key.alarms_key) == 0 && length(aws_sns_topic_policy.alarms_topic_policy) == 0 && output.alarm_topic_arn == "arn:aws:sns:eu-west-3:111122223333:payflow-alerts"
+    error_message = "With alarm_sns_topic_arn the module creates no topic and no key of its own, and outputs the given topic."
   }
   assert {
     condition     = output.db_port == 5432 && output.redis_port == 6379 && output.db_master_secret_arn == "arn:aws:secretsmanager:eu-west-3:111122223333:secret:rds!db-mock-AbCdEf"

@@ -223,3 +223,37 @@ run "environment_is_one_of_three" {
   }
   expect_failures = [var.environment]
 }
+
+run "alarm_email_addresses_are_email_addresses" {
+  command = plan
+  variables {
+    alarm_email_addresses = ["oncall@example.com", "not an address"]
+  }
+  expect_failures = [var.alarm_email_addresses]
+}
+
+run "alarm_email_addresses_do_not_repeat" {
+  command = plan
+  variables {
+    alarm_email_addresses = ["oncall@example.com", "oncall@example.com"]
+  }
+  expect_failures = [var.alarm_email_addresses]
+}
+
+# The addresses subscribe the module's own topic, which alarm_sns_topic_arn replaces.
+run "alarm_email_addresses_need_the_module_topic" {
+  command = plan
+  variables {
+    alarm_sns_topic_arn   = "arn:aws:sns:eu-west-3:111122223333:payflow-alerts"
+    alarm_email_addresses = ["oncall@example.com"]
+  }
+  expect_failures = [var.alarm_email_addresses]
+}
+
+run "alarm_sns_topic_arn_is_an_sns_topic" {
+  command = plan
+  variables {
+    alarm_sns_topic_arn = "arn:aws:sqs:eu-west-3:111122223333:payflow-alerts"
+  }
+  expect_failures = [var.alarm_sns_topic_arn]
+}

@@ -181,6 +181,14 @@ const BREAKAGES: Record<string, { what: string; mutate: (m: TerraformModule[]) =
       return secret.name;
     },
   },
+  'ENC-SNS': {
+    what: 'the alarm topic without its KMS key',
+    mutate: (m) => {
+      const topic = find(m, 'aws_sns_topic', { module: 'data' });
+      delete topic.body['kms_master_key_id'];
+      return topic.name;
+    },
+  },
   'KMS-ROTATION': {
     what: 'a key without rotation',
     mutate: (m) => {
@@ -621,6 +629,53 @@ describe('infrastructure policy controls', function () {
       const findings = controlById('BACKUP-RDS-CROSS-REGION').check(modules);
       expect(findings.map((f) => `${f.address}: ${f.message}`).join('\n'), what).to.match(message);
     }
+  });
+
+  it('ENC-SNS catches an alarm topic whose key CloudWatch may not use, and only then', function () {
+    const check = (mutate: (modules: TerraformModule[]) => void): string[] => {
+      const modules = copy();
+      mutate(modules);
+      return controlById('ENC-SNS')
+        .check(modules)
+        .map((f) => `${f.address}: ${f.message}`);
+    };
+    const keyPolicy = (modules: TerraformModule[]) =>
+      find(modules, 'aws_iam_policy_document', { mode: 'data', name: 'alarms_key_policy' });
+    const withoutCloudWatch = (modules: TerraformModule[]) => {
+      const policy = keyPolicy(modules);
+      policy.body['statement'] = blocks(policy.body['statement']).filter(
+        (s) => !JSON.stringify(s['principals'] ?? []).includes('cloudwatch.amazonaws.com'),
+      );
+    };
+    expect(
+      check(() => undefined),
+      'the real module',
+    ).to.deep.equal([]);
+    expect(check(withoutCloudWatch).join('\n'), 'no CloudWatch statement').to.match(
+      /^data:aws_sns_topic\.alarms_topic: alarms notify this topic but the policy of aws_kms_key\.alarms_key does not grant/,
+    );
+    expect(
+      check((modules) => {
+        const cloudwatch = first(
+          blocks(keyPolicy(modules).body['statement']).filter((s) =>
+            JSON.stringify(s['principals'] ?? []).includes('cloudwatch.amazonaws.com'),
+          ),
+          'CloudWatch statement',
+        );
+        cloudwatch['actions'] = ['kms:Decrypt'];
+      }),
+      'kms:Decrypt only',
+    ).to.have.lengthOf(1);
+    expect(
+      check((modules) => {
+        withoutCloudWatch(modules);
+        for (const alarm of resources(modules, 'aws_cloudwatch_metric_alarm')) {
+          alarm.body['alarm_actions'] = ['${var.alarm_sns_topic_arn}'];
+          alarm.body['ok_actions'] = ['${var.alarm_sns_topic_arn}'];
+        }
+      }),
+      'a topic no alarm notifies needs no CloudWatch grant',
+    ).to.deep.equal([]);
   });
 
   it('IAM-NO-STAR reads policy documents written as aws_iam_policy_document too', function () {

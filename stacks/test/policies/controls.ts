@@ -1,6 +1,6 @@
 // The infrastructure policy controls: each reads the synthesized Terraform JSON of every
 // AWS module and returns its violations. The table of controls (docs) is CONTROLS itself.
-import { type Statement, includesValue, policyDocuments } from './iam-documents';
+import { type Statement, includesValue, policyDocuments, readPolicy } from './iam-documents';
 import {
   type Block,
   type ResourceRef,
@@ -168,6 +168,36 @@ const PLAN_ACTIONS = new Set([
   'secretsmanager:GetSecretValue',
   'kms:Decrypt',
 ]);
+
+/** The principal that publishes CloudWatch alarm notifications (and calls KMS to encrypt them). */
+const CLOUDWATCH_ALARMS = 'cloudwatch.amazonaws.com';
+/** What a key must grant CloudWatch for alarms to publish to a topic encrypted with it. */
+const ALARM_PUBLISH_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*'];
+
+/** Does a granted action (possibly ending in `*`) cover the required one? */
+const actionCovers = (granted: string, required: string): boolean =>
+  granted === '*' ||
+  granted === required ||
+  (granted.endsWith('*') && required.startsWith(granted.slice(0, -1)));
+
+/** Does the policy of the module's key `name` let a service principal use every action? */
+function keyGrantsService(
+  module: TerraformModule,
+  name: string,
+  service: string,
+  required: readonly string[],
+): boolean {
+  const key = resources([module], 'aws_kms_key').find((k) => k.name === name);
+  const statements = key ? readPolicy(module, key.body['policy']) : undefined;
+  const granted = (statements ?? [])
+    .filter(
+      (s) =>
+        s.effect === 'Allow' &&
+        s.principals.some((p) => p.type === 'Service' && includesValue(p.identifiers, service)),
+    )
+    .flatMap((s) => list(s.actions));
+  return required.every((action) => granted.some((g) => actionCovers(g, action)));
+}
 
 function postgresParameterGroupForcesSsl(db: ResourceRef): boolean {
   const groups = referencedNames(db.body['parameter_group_name'], 'aws_db_parameter_group');
@@ -376,6 +406,33 @@ export const CONTROLS: readonly Control[] = [
           ? undefined
           : 'kms_key_id not set to a customer key',
       ),
+  },
+  {
+    id: 'ENC-SNS',
+    category: 'encryption at rest',
+    description:
+      'SNS topics are encrypted with a customer managed KMS key; when CloudWatch alarms notify the topic, ' +
+      'the key policy lets cloudwatch.amazonaws.com use it (kms:Decrypt, kms:GenerateDataKey*).',
+    rationale:
+      'Alarm messages name resources and their state; CloudWatch encrypts them itself, so a key that does ' +
+      'not grant it drops every notification, silently (only the alarm history says so).',
+    check: (m) =>
+      eachResource(m, 'aws_sns_topic', (topic) => {
+        const keys = referencedNames(topic.body['kms_master_key_id'], 'aws_kms_key');
+        if (keys.length === 0) return 'kms_master_key_id not set to a customer key';
+        const notifiedByAlarms = resources([topic.module], 'aws_cloudwatch_metric_alarm').some(
+          (alarm) =>
+            references(alarm.body['alarm_actions'], topic) ||
+            references(alarm.body['ok_actions'], topic),
+        );
+        const closed = keys.filter(
+          (key) =>
+            !keyGrantsService(topic.module, key, CLOUDWATCH_ALARMS, ALARM_PUBLISH_KEY_ACTIONS),
+        );
+        return notifiedByAlarms && closed.length > 0
+          ? `alarms notify this topic but the policy of aws_kms_key.${closed.join(', ')} does not grant ${CLOUDWATCH_ALARMS} ${ALARM_PUBLISH_KEY_ACTIONS.join(', ')}`
+          : undefined;
+      }),
   },
   {
     id: 'KMS-ROTATION',

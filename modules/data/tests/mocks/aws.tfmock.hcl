@@ -20,6 +20,12 @@ mock_resource "aws_kms_key" {
     arn = "arn:aws:kms:eu-west-3:111122223333:key/00000000-0000-0000-0000-000000000000"
   }
 }
+# The alarm actions are compared with it: a realistic ARN, not the mock's random string.
+mock_resource "aws_sns_topic" {
+  defaults = {
+    arn = "arn:aws:sns:eu-west-3:111122223333:payflow-mock-data-alarms"
+  }
+}
 mock_resource "aws_secretsmanager_secret" {
   defaults = {
     arn = "arn:aws:secretsmanager:eu-west-3:111122223333:secret:payflow/redis/auth-token-AbCdEf"
