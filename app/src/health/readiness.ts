@@ -1,5 +1,6 @@
 // Readiness: can this instance serve payments right now? Liveness never comes here.
 import type { Pool } from 'pg';
+import { withDeadline } from '../deadline';
 import type { Metrics } from '../metrics';
 import type { RedisClient } from '../redis/client';
 
@@ -15,14 +16,6 @@ export interface ReadinessReport {
     checks: Record<CheckName, CheckResult>;
     reasons?: Partial<Record<CheckName | 'shutdown', string>>;
   };
-}
-
-function withTimeout<T>(work: Promise<T>, millis: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${millis} ms`)), millis);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 export class ReadinessProbe {
@@ -50,7 +43,7 @@ export class ReadinessProbe {
   }
 
   private async checkPostgres(): Promise<void> {
-    await withTimeout(
+    await withDeadline(
       this.pool.query({ text: 'SELECT 1', query_timeout: this.timeoutMillis } as { text: string }),
       this.timeoutMillis,
     );
@@ -58,7 +51,7 @@ export class ReadinessProbe {
 
   private async checkRedis(): Promise<void> {
     if (!this.redis.isReady) throw new Error('client not connected');
-    const reply = await withTimeout(this.redis.ping(), this.timeoutMillis);
+    const reply = await withDeadline(this.redis.ping(), this.timeoutMillis);
     if (reply !== 'PONG') throw new Error(`unexpected PING reply ${String(reply)}`);
   }
 

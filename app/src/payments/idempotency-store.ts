@@ -1,6 +1,7 @@
 // Redis fast path for Idempotency-Key. It answers replays and in-flight retries without
 // touching PostgreSQL; PostgreSQL stays the source of truth (see PaymentRepository), so every
 // Redis failure here degrades to "unknown" and the request goes on to PostgreSQL.
+import { withDeadline } from '../deadline';
 import type { RedisClient } from '../redis/client';
 import type { Logger } from '../telemetry/logger';
 import type { PaymentBody } from './payment';
@@ -41,21 +42,8 @@ export class IdempotencyStore {
   }
 
   /** The reply of `command`, or an error once replyTimeoutMillis have passed without one. */
-  private async reply<T>(command: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no reply within ${this.settings.replyTimeoutMillis} ms`)),
-        this.settings.replyTimeoutMillis,
-      );
-    });
-    // A reply (or failure) that arrives after the deadline is dropped, not left unhandled.
-    command.catch(() => undefined);
-    try {
-      return await Promise.race([command, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private reply<T>(command: Promise<T>): Promise<T> {
+    return withDeadline(command, this.settings.replyTimeoutMillis, 'no reply');
   }
 
   private degrade(operation: string, error: unknown): void {
