@@ -13,7 +13,7 @@ import { PaymentService, idempotencyScope } from './payments/service';
 import { pendingMigrations } from './postgres/migrations';
 import { createPostgresPool } from './postgres/pool';
 import { describeConnectionFailure, negotiateSsl } from './postgres/ssl';
-import { createRedisClient, type RedisClient } from './redis/client';
+import { closeRedisClient, createRedisClient, type RedisClient } from './redis/client';
 import type { Logger } from './telemetry/logger';
 import { UserRepository } from './users/repository';
 
@@ -122,8 +122,10 @@ export async function assembleService(
     async close() {
       // Before the pool ends: a batch under way finishes instead of failing on a closed pool.
       await purger.stop();
-      await Promise.allSettled([pool.end(), redis.isOpen ? redis.close() : Promise.resolve()]);
-      if (redis.isOpen) redis.destroy();
+      await Promise.allSettled([
+        pool.end(),
+        closeRedisClient(redis, config.redis.commandTimeoutMillis),
+      ]);
     },
   };
 }

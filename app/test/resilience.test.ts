@@ -113,12 +113,18 @@ describe('resilience: PostgreSQL and Redis outages', function () {
     // node-redis' command timeout stops counting once a command is written: only the
     // IdempotencyStore's own reply deadline (REDIS_COMMAND_TIMEOUT_MS, 200 ms here) keeps a
     // POST from waiting for ever on a server that never answers.
+    // A second instance, connected before the freeze, for the shutdown check.
+    let second: InProcessService;
+
     before(async function () {
       await waitFor(async () => (await ready()).status === 200, 10000, 'Redis to be ready');
+      second = await startInProcess(database.url, redis.url, { REDIS_COMMAND_TIMEOUT_MS: '200' });
+      await waitFor(() => second.service.redis.isReady, 5000, 'the second instance');
       redis.freeze();
     });
-    after(function () {
+    after(async function () {
       redis.thaw();
+      if (second?.service.redis.isOpen) await second.service.close();
     });
 
     it('answers POSTs from PostgreSQL after the reply deadline, without duplicates', async function () {
@@ -134,6 +140,15 @@ describe('resilience: PostgreSQL and Redis outages', function () {
           (line.err as { message?: string } | undefined)?.message === 'no reply within 200 ms',
       );
       expect(warnings.map((line) => line.operation)).to.include('claim');
+    });
+
+    it('closes within the reply deadline instead of waiting for the frozen server', async function () {
+      const unanswered = second.service.redis.get('never-answered').catch(() => 'rejected');
+      const closing = Date.now();
+      await second.service.close();
+      expect(Date.now() - closing).to.be.below(1500);
+      expect(await unanswered).to.equal('rejected');
+      expect(second.service.redis.isOpen).to.equal(false);
     });
 
     it('reports Redis failed on readiness, and ready again once it answers', async function () {
@@ -177,6 +192,53 @@ describe('resilience: PostgreSQL and Redis outages', function () {
       expect(await rowsForKey('pg-down')).to.equal(1);
     });
   });
+  describe('Redis connection reset during the reconnection handshake', function () {
+    // @redis/client 5.9 declared itself ready on a socket that died during its handshake and
+    // never reconnected: readiness stayed 503 for ever and close() waited for ever. Seen in CI
+    // as a Redis restart whose listener closed just after accepting the client's reconnection.
+    let redisProxy: TcpProxy;
+    let viaProxy: InProcessService;
+    let closed = false;
+
+    after(async function () {
+      if (!closed) await viaProxy?.service.close();
+      await redisProxy?.cut();
+    });
+
+    it('reconnects, answers PING again and closes promptly', async function () {
+      const target = new URL(sharedServers().redisUrl);
+      redisProxy = await TcpProxy.start(target.hostname, Number(target.port || 6379));
+      const proxied = new URL(target);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(redisProxy.port);
+      viaProxy = await startInProcess(database.url, proxied.toString());
+      const app = viaProxy.service.app;
+      await waitFor(async () => (await request(app).get('/ready')).status === 200, 5000, 'ready');
+
+      redisProxy.resetConnections(2);
+      // No isReady poll here: the faulty client was "ready" again within milliseconds.
+      await waitFor(
+        () => viaProxy.lines.some((line) => line.msg === 'redis connection error'),
+        5000,
+        'the client to notice',
+      );
+      const recovered = await waitFor(
+        async () => (await request(app).get('/ready')).status === 200,
+        10000,
+        'readiness after the failed handshakes',
+      );
+      expect(recovered).to.be.below(10000);
+      expect(await viaProxy.service.redis.ping()).to.equal('PONG');
+      expect(viaProxy.lines.some((line) => line.msg === 'redis connection restored')).to.equal(
+        true,
+      );
+      const closing = Date.now();
+      await viaProxy.service.close();
+      closed = true;
+      expect(Date.now() - closing).to.be.below(2000);
+    });
+  });
+
   describe('Redis down when the API starts', function () {
     let lateRedis: PrivateRedis;
     let late: InProcessService;

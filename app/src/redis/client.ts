@@ -1,5 +1,6 @@
 import { createClient } from '@redis/client';
 import type { RedisConfig } from '../config';
+import { withDeadline } from '../deadline';
 import type { Logger } from '../telemetry/logger';
 
 export function createRedisClient(config: RedisConfig, logger: Logger) {
@@ -32,3 +33,15 @@ export function createRedisClient(config: RedisConfig, logger: Logger) {
 }
 
 export type RedisClient = ReturnType<typeof createRedisClient>;
+
+/**
+ * Lets commands already sent get their replies, for at most `millis`, then closes the client.
+ * The client's own close() waits for those replies without a bound, so a frozen Redis would
+ * hold shutdown until the orchestrator kills the process.
+ */
+export async function closeRedisClient(client: RedisClient, millis: number): Promise<void> {
+  if (!client.isOpen) return;
+  // Replies come in order: the answer to this PING means every earlier command was answered.
+  if (client.isReady) await withDeadline(client.ping(), millis).catch(() => undefined);
+  client.destroy();
+}

@@ -72,12 +72,13 @@ export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise
 }
 
 /**
- * A loopback TCP proxy in front of the real PostgreSQL. cut() drops every connection and
- * refuses new ones, as a stopped server would; restore() lets traffic through again.
+ * A loopback TCP proxy in front of a real server. cut() drops every connection and refuses
+ * new ones, as a stopped server would; restore() lets traffic through again.
  */
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
   private server: net.Server | undefined;
+  private handshakesToReset = 0;
 
   private constructor(
     readonly port: number,
@@ -93,6 +94,13 @@ export class TcpProxy {
 
   async restore(): Promise<void> {
     const server = net.createServer((client) => {
+      if (this.handshakesToReset > 0) {
+        // Accepted, then reset once the client speaks: a server that dies mid-handshake.
+        this.handshakesToReset -= 1;
+        client.once('data', () => client.resetAndDestroy());
+        client.on('error', () => client.destroy());
+        return;
+      }
       const upstream = net.connect(this.targetPort, this.targetHost);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
@@ -107,6 +115,15 @@ export class TcpProxy {
     server.listen(this.port, '127.0.0.1');
     await once(server, 'listening');
     this.server = server;
+  }
+
+  /**
+   * Resets every open connection and the handshake of the next `handshakes` ones, while still
+   * listening: a server restarting under its clients, whose first reconnections fail midway.
+   */
+  resetConnections(handshakes: number): void {
+    this.handshakesToReset = handshakes;
+    for (const socket of this.sockets) socket.resetAndDestroy();
   }
 
   async cut(): Promise<void> {
