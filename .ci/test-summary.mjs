@@ -1,6 +1,7 @@
 // Sums the JUnit XML files that every suite writes and prints the closing line
 // "N passed, N failed, N skipped" (mocha's own summary is per suite only). Failed
-// tests are listed just above it, so the tail of a CI log names them.
+// tests are detailed above it, then named one per line right above it, so that even a short
+// tail of a CI log names every one of them.
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,6 +20,11 @@ let tests = 0;
 let failures = 0;
 let skipped = 0;
 const failed = [];
+const names = [];
+const oneLine = (text, max = 160) => {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+};
 for (const file of files) {
   const xml = readFileSync(join(dir, file), 'utf8');
   const root = /<testsuites\b[^>]*>/.exec(xml)?.[0] ?? '';
@@ -27,18 +33,27 @@ for (const file of files) {
   failures += attr('failures') + attr('errors');
   skipped += attr('skipped');
   const cases =
-    /<testcase\b[^>]*\bname="([^"]*)"[^>]*>\s*<(failure|error)\b[^>]*?(?:\bmessage="([^"]*)")?[^>]*>(?:<!\[CDATA\[([\s\S]*?)\]\]>)?/g;
-  for (const [, name, , message, body] of xml.matchAll(cases)) {
+    /<testcase\b[^>]*\bname="([^"]*)"[^>]*>\s*<(?:failure|error)\b([^>]*)>(?:<!\[CDATA\[([\s\S]*?)\]\]>)?/g;
+  for (const [, name, attributes, body] of xml.matchAll(cases)) {
+    const message = /\bmessage="([^"]*)"/.exec(attributes)?.[1];
     // The body holds the assertion's diff, which says more than "expected [ Array(1) ]".
     const detail = (body ?? '').split('\n').slice(0, 12).join('\n    ');
     failed.push(`  ✗ ${unescape(name)}\n    ${detail || unescape(message ?? '')}`);
+    const first = (body ?? '').split('\n')[0] || unescape(message ?? '');
+    names.push(oneLine(`${unescape(name)} — ${unescape(first)}`));
   }
 }
 const passed = tests - failures - skipped;
-for (const step of failedSteps)
+for (const step of failedSteps) {
   failed.push(`  ✗ make test step "${step}" failed (see its output above)`);
+  names.push(`make test step "${step}"`);
+}
 failures += failedSteps.length;
-if (failed.length > 0) console.log(`\nFailed:\n${failed.join('\n')}`);
+if (failed.length > 0) {
+  console.log(`\nFailed:\n${failed.join('\n')}`);
+  console.log(`\nFailed tests (${names.length}):`);
+  names.forEach((name, index) => console.log(`  ${index + 1}. ${name}`));
+}
 console.log(`\n${files.length} JUnit report(s) in ${dir}`);
 console.log(`${passed} passed, ${failures} failed, ${skipped} skipped`);
 process.exit(files.length === 0 || failures > 0 ? 1 : 0);

@@ -53,6 +53,23 @@ describe('.ci/test-summary.mjs', () => {
     expect(status).to.equal(1);
   });
 
+  it('names every failed test on one line each, right above the closing line', () => {
+    const twoFailures = red.replace('tests="2" failures="1"', 'tests="3" failures="2"').replace(
+      '</testsuite>',
+      `<testcase name="c hangs"><failure message="Timeout of 60000ms exceeded.
+      For async tests"/></testcase></testsuite>`,
+    );
+    const { stdout } = summarize({ 'root.xml': twoFailures }, ['lint']);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines.slice(-7, -3)).to.deep.equal([
+      'Failed tests (3):',
+      '  1. b "parses" & answers — AssertionError: expected [ Array(1) ] to deeply equal []',
+      '  2. c hangs — Timeout of 60000ms exceeded. For async tests',
+      '  3. make test step "lint"',
+    ]);
+    expect(lines.at(-1)).to.equal('1 passed, 3 failed, 0 skipped');
+  });
+
   it('counts a failed step without a report (lint, build) as a failure, by name', () => {
     const { status, stdout } = summarize({ 'app.xml': green }, ['lint']);
     expect(stdout).to.match(/^2 passed, 1 failed, 1 skipped$/m);
