@@ -14,7 +14,7 @@ import { ConfigError, loadConfig, loadPostgresConfig } from '../src/config';
 import {
   PrivateRedis,
   TcpProxy,
-  proxiedDatabase,
+  proxied,
   createTestDatabase,
   freePort,
   sharedServers,
@@ -290,7 +290,7 @@ describe('operations', function () {
       database = await createTestDatabase('operations');
       await migrate(database.url);
       redis = await PrivateRedis.start();
-      const viaProxy = await proxiedDatabase(database.url);
+      const viaProxy = await proxied(database.url);
       proxy = viaProxy.proxy;
       strict = await startInProcess(viaProxy.url, redis.url);
       tolerant = await startInProcess(viaProxy.url, redis.url, {

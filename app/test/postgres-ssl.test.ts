@@ -206,6 +206,24 @@ describe('PostgreSQL ssl_mode', function () {
     const openssl = async (...args: string[]) => {
       await run('openssl', args, { cwd: dir, timeout: 30000 });
     };
+    /** openssl req arguments for a new unencrypted P-256 key written to <name>.key. */
+    const newKey = (name: string) => [
+      ...['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+      ...['-keyout', `${name}.key`],
+    ];
+    /** <name>.crt: a CA certificate valid for 2 days, signed by its own new key. */
+    const selfSignedCa = (name: string, commonName: string) =>
+      openssl(
+        'req',
+        '-x509',
+        ...newKey(name),
+        '-out',
+        `${name}.crt`,
+        '-days',
+        '2',
+        '-subj',
+        `/CN=${commonName}`,
+      );
 
     /** Applies configuration the server reloads (ssl, pg_hba.conf) and waits until it has. */
     const reload = async (
@@ -229,49 +247,11 @@ describe('PostgreSQL ssl_mode', function () {
     before(async function () {
       this.timeout(120000);
       // A CA, a server certificate it signs for db.payflow.test (not 127.0.0.1), another CA.
+      await selfSignedCa('ca', 'payflow-test-ca');
+      await selfSignedCa('other', 'other-ca');
       await openssl(
         'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        'ca.key',
-        '-out',
-        'ca.crt',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=payflow-test-ca',
-      );
-      await openssl(
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        'other.key',
-        '-out',
-        'other.crt',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=other-ca',
-      );
-      await openssl(
-        'req',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        'server.key',
+        ...newKey('server'),
         '-out',
         'server.csr',
         '-subj',

@@ -6,7 +6,7 @@ import request from 'supertest';
 import {
   PrivateRedis,
   TcpProxy,
-  proxiedDatabase,
+  proxied,
   createTestDatabase,
   sharedServers,
   waitFor,
@@ -38,7 +38,7 @@ describe('resilience: PostgreSQL and Redis outages', function () {
     database = await createTestDatabase('resilience');
     await migrate(database.url);
     redis = await PrivateRedis.start();
-    const viaProxy = await proxiedDatabase(database.url);
+    const viaProxy = await proxied(database.url);
     proxy = viaProxy.proxy;
     running = await startInProcess(viaProxy.url, redis.url, {
       PG_STATEMENT_TIMEOUT_MS: '2000',
@@ -206,12 +206,9 @@ describe('resilience: PostgreSQL and Redis outages', function () {
     });
 
     it('reconnects, answers PING again and closes promptly', async function () {
-      const target = new URL(sharedServers().redisUrl);
-      redisProxy = await TcpProxy.start(target.hostname, Number(target.port || 6379));
-      const proxied = new URL(target);
-      proxied.hostname = '127.0.0.1';
-      proxied.port = String(redisProxy.port);
-      viaProxy = await startInProcess(database.url, proxied.toString());
+      const redisViaProxy = await proxied(sharedServers().redisUrl);
+      redisProxy = redisViaProxy.proxy;
+      viaProxy = await startInProcess(database.url, redisViaProxy.url);
       const app = viaProxy.service.app;
       await waitFor(async () => (await request(app).get('/ready')).status === 200, 5000, 'ready');
 

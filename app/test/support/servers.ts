@@ -134,13 +134,19 @@ export class TcpProxy {
   }
 }
 
-/** A TcpProxy in front of a database, and that database's URL through the proxy. */
-export async function proxiedDatabase(
-  databaseUrl: string,
-): Promise<{ proxy: TcpProxy; url: string }> {
-  const target = new URL(databaseUrl);
-  const proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
-  const viaProxy = new URL(databaseUrl);
+const defaultPorts: Record<string, number> = {
+  'postgres:': 5432,
+  'postgresql:': 5432,
+  'redis:': 6379,
+};
+
+/** A TcpProxy in front of a PostgreSQL or Redis server, and the server's URL through the proxy. */
+export async function proxied(serverUrl: string): Promise<{ proxy: TcpProxy; url: string }> {
+  const target = new URL(serverUrl);
+  const port = Number(target.port || defaultPorts[target.protocol]);
+  if (!port) throw new Error(`no default port known for ${target.protocol} URLs`);
+  const proxy = await TcpProxy.start(target.hostname, port);
+  const viaProxy = new URL(serverUrl);
   viaProxy.hostname = '127.0.0.1';
   viaProxy.port = String(proxy.port);
   return { proxy, url: viaProxy.toString() };
