@@ -37,10 +37,10 @@ for (const file of files) {
   for (const [, name, attributes, body] of xml.matchAll(cases)) {
     const message = /\bmessage="([^"]*)"/.exec(attributes)?.[1];
     // The body holds the assertion's diff, which says more than "expected [ Array(1) ]".
-    const detail = (body ?? '').split('\n').slice(0, 12).join('\n    ');
-    failed.push(`  ✗ ${unescape(name)}\n    ${detail || unescape(message ?? '')}`);
-    const first = (body ?? '').split('\n')[0] || unescape(message ?? '');
-    names.push(oneLine(`${unescape(name)} — ${unescape(first)}`));
+    const lines = (body ?? '').split('\n');
+    const reason = unescape(message ?? '');
+    failed.push(`  ✗ ${unescape(name)}\n    ${lines.slice(0, 12).join('\n    ') || reason}`);
+    names.push(oneLine(`${unescape(name)} — ${lines[0] || reason}`));
   }
 }
 const passed = tests - failures - skipped;
