@@ -10,15 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
+  canConnect,
   createTestDatabase,
   deleteRedisKeys,
   freePort,
   jsonLines,
   sharedServers,
-  sleep,
   spawnEntryPoint,
   uniqueName,
   waitFor,
+  waitForLockWaiter,
   waitUntilListening,
   type SpawnedProcess,
   type TestDatabase,
@@ -167,7 +168,7 @@ describe('the API process', function () {
       { amount: 10 },
       { 'Idempotency-Key': 'shutdown-inflight' },
     );
-    await sleep(300);
+    await waitForLockWaiter(migrated.url);
     server.child.kill('SIGTERM');
     await waitFor(
       () => server.stdout.some((l) => l.includes('shutdown started')),
@@ -179,7 +180,8 @@ describe('the API process', function () {
     const readyBody = (await ready.json()) as { status: string; reasons: { shutdown: string } };
     expect(readyBody.status).to.equal('not ready');
     expect(readyBody.reasons.shutdown).to.equal('instance is shutting down');
-    await sleep(1200); // past the delay: the server is closing but the POST is still in flight
+    // Past the delay: the listener is closed, but the POST is still in flight.
+    await waitFor(async () => !(await canConnect(port)), 20_000, 'the listener to close');
     expect(server.child.exitCode).to.equal(null);
     await holder.query('ROLLBACK');
     await holder.end();

@@ -11,7 +11,7 @@ import { freePort, waitFor } from '../../chaos/network';
 
 // One implementation of the loopback plumbing and of the private Redis, shared with the fault
 // runs and the benchmark.
-export { freePort, sleep, waitFor } from '../../chaos/network';
+export { canConnect, freePort, sleep, waitFor } from '../../chaos/network';
 export { PrivateRedis } from '../../chaos/private-redis';
 
 export const appRoot = join(__dirname, '..', '..');
@@ -57,6 +57,31 @@ export async function createTestDatabase(suite: string): Promise<TestDatabase> {
       await client.end();
     },
   };
+}
+
+/**
+ * Waits until a session of the database waits for a lock: a request that must block on a row
+ * held by the test is then in flight in PostgreSQL, on a fast machine or a slow one (a fixed
+ * sleep is either too short under load or wasted otherwise).
+ */
+export async function waitForLockWaiter(databaseUrl: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await waitFor(
+      async () =>
+        (
+          await client.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )
+        ).rows[0]?.n !== 0,
+      20_000,
+      'a request blocked on the held row',
+    );
+  } finally {
+    await client.end();
+  }
 }
 
 /** Deletes every key under a prefix: "flushing" our own keys on the shared Redis. */
