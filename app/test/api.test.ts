@@ -1,14 +1,18 @@
 // Every endpoint and error path of the API, in-process, against the real PostgreSQL and Redis.
 import { expect } from 'chai';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import request from 'supertest';
 import {
   createTestDatabase,
   deleteRedisKeys,
   sharedServers,
+  waitForLockWaiter,
   type TestDatabase,
 } from './support/servers';
 import { migrate, startInProcess, type InProcessService } from './support/service';
+import { sendRaw } from '../chaos/malformed-run';
 
 describe('PayFlow API (real PostgreSQL and Redis)', function () {
   let database: TestDatabase;
@@ -143,7 +147,6 @@ describe('PayFlow API (real PostgreSQL and Redis)', function () {
       ],
       ['a non-string description', { amount: 10, description: 42 }, 'description'],
       ['an unknown field', { amount: 10, card_number: '4111111111111111' }, 'card_number'],
-      ['a JSON array', [1, 2], '(body)'],
     ];
     for (const [name, body, field] of invalidBodies) {
       it(`rejects ${name} with 422 naming ${field}`, async function () {
@@ -170,6 +173,60 @@ describe('PayFlow API (real PostgreSQL and Redis)', function () {
         error: { code: 'malformed_json', message: 'The request body is not valid JSON' },
       });
     });
+
+    // What `curl -X POST -H 'Content-Type: application/json' URL` sends (no Content-Length),
+    // and what most HTTP clients send for an empty body (Content-Length: 0).
+    for (const [how, headers] of [
+      ['without Content-Length', [['Content-Type', 'application/json']]],
+      [
+        'with Content-Length: 0',
+        [
+          ['Content-Type', 'application/json'],
+          ['Content-Length', '0'],
+        ],
+      ],
+    ] as Array<[string, Array<[string, string]>]>) {
+      it(`answers 400 empty_body to a JSON POST without a body (${how})`, async function () {
+        const server = running.service.app.listen(0, '127.0.0.1');
+        await once(server, 'listening');
+        try {
+          const answer = await sendRaw((server.address() as AddressInfo).port, {
+            category: 'broken JSON',
+            name: 'empty body',
+            method: 'POST',
+            path: '/api/v1/payments',
+            headers,
+            body: Buffer.alloc(0),
+          });
+          expect([answer.status, JSON.parse(answer.body)]).to.deep.equal([
+            400,
+            {
+              error: {
+                code: 'empty_body',
+                message: 'The request body is empty: send a JSON object',
+              },
+            },
+          ]);
+        } finally {
+          server.close();
+        }
+      });
+    }
+
+    for (const [name, body] of [
+      ['null', null],
+      ['a string', 'str'],
+      ['a number', 10],
+      ['true', true],
+      ['an array', [{ amount: 10 }]],
+    ] as Array<[string, unknown]>) {
+      it(`answers 400 body_not_object to valid JSON that is not an object: ${name}`, async function () {
+        const response = await post(body).expect(400);
+        expect(response.body).to.deep.equal({
+          error: { code: 'body_not_object', message: 'The request body must be a JSON object' },
+        });
+      });
+    }
 
     it('answers 413 to a body over the limit', async function () {
       const response = await post({ amount: 1, description: 'x'.repeat(20000) }).expect(413);
@@ -284,7 +341,7 @@ describe('PayFlow API (real PostgreSQL and Redis)', function () {
       );
       const inFlight = post({ amount: 8 }, 'key-inflight');
       const pending = inFlight.then((r) => r);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitForLockWaiter(database.url);
       const concurrent = await post({ amount: 8 }, 'key-inflight').expect(409);
       expect(concurrent.headers['retry-after']).to.equal('1');
       await holder.query('ROLLBACK');
