@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from '@redis/client';
 import { request } from 'undici';
-import { apiTimeouts, maxRequestMillis, redisKeyPrefix, type FaultLab } from './fault-lab';
+import { maxRequestMillis, redisKeyPrefix, type FaultLab } from './fault-lab';
 import { sleep, waitFor } from './network';
 import { pollStatus, runPaymentLoad, type RequestOutcome } from './payment-load';
 
@@ -414,9 +414,9 @@ export async function postgresStoppedDuringLoad(
         `probe ${paidDuringOutage.status} ${paidDuringOutage.errorCode ?? ''}; ${during.length} requests: ${during503} × 503, ${during.length - during503 - duringNot503.length} × 409, ${duringNot503.length} otherwise ${examples(duringNot503)}`,
       ),
       timeBound(
-        `no hang: requests during the outage end within PG_CONNECTION_TIMEOUT_MS + 1 s (${apiTimeouts.PG_CONNECTION_TIMEOUT_MS + 1000} ms), all within ${maxRequestMillis} ms`,
-        duringMax <= apiTimeouts.PG_CONNECTION_TIMEOUT_MS + 1000 &&
-          Math.max(...latencies) <= maxRequestMillis,
+        `no hang: requests during the outage end within PG_CONNECTION_TIMEOUT_MS + 1 s (${lab.timeouts.PG_CONNECTION_TIMEOUT_MS + 1000} ms), all within ${maxRequestMillis(lab.timeouts)} ms`,
+        duringMax <= lab.timeouts.PG_CONNECTION_TIMEOUT_MS + 1000 &&
+          Math.max(...latencies) <= maxRequestMillis(lab.timeouts),
         `max ${duringMax} ms during the outage, ${Math.max(...latencies)} ms overall`,
       ),
       check(
@@ -482,7 +482,7 @@ export async function sigtermDuringLoad(
   const acceptedFailed = accepted.filter((o) => o.status !== 201);
   const dropped = before.filter((o) => o.status === undefined && !stored.has(o.key));
   const after = outcomes.filter((o) => o.sentAt >= signalAt);
-  const graceMillis = delayMillis + apiTimeouts.SHUTDOWN_TIMEOUT_MS;
+  const graceMillis = delayMillis + lab.timeouts.SHUTDOWN_TIMEOUT_MS;
   const exitMillis = exit.at - signalAt;
   const persistence = await persistenceChecks(lab, databaseUrl, outcomes);
   const completeLine = api.stdout.some((line) => line.includes('"shutdown complete"'));

@@ -5,7 +5,7 @@
 // without any bug. `make chaos` asserts the time bounds too.
 import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
-import { FaultLab } from '../chaos/fault-lab';
+import { FaultLab, loadedMachineTimeouts } from '../chaos/fault-lab';
 import {
   postgresStoppedDuringLoad,
   redisKilledDuringLoad,
@@ -48,7 +48,7 @@ describe('fault runs, short form (private PostgreSQL and Redis)', function () {
       console.warn(`\n  SKIPPED: ${message} (PostgreSQL server binaries and redis-server)\n`);
       this.skip();
     }
-    lab = await FaultLab.start('src');
+    lab = await FaultLab.start('src', loadedMachineTimeouts);
   });
 
   after(async () => {

@@ -19,6 +19,7 @@ import {
   freePort,
   sharedServers,
   spawnEntryPoint,
+  testKeyPrefix,
   uniqueName,
   waitFor,
   waitUntilListening,
@@ -222,7 +223,7 @@ describe('operations', function () {
         POSTGRES_CONFIGURATION: configuration,
         POSTGRES_PASSWORD_FILE: passwordPath,
         REDIS_URL: redisUrl,
-        REDIS_KEY_PREFIX: `${uniqueName('payflow_rotation')}:`,
+        REDIS_KEY_PREFIX: testKeyPrefix('rotation'),
         PORT: String(port),
         APP_ENV: 'test',
         PG_CONNECTION_TIMEOUT_MS: '1000',
@@ -450,7 +451,7 @@ describe('operations', function () {
       api = await startApi({
         DATABASE_URL: database.url,
         REDIS_URL: sharedServers().redisUrl,
-        REDIS_KEY_PREFIX: `${uniqueName('payflow_parser')}:`,
+        REDIS_KEY_PREFIX: testKeyPrefix('parser'),
         PORT: String(port),
         APP_ENV: 'test',
       });

@@ -22,6 +22,7 @@ import {
   waitUntilListening,
   type SpawnedProcess,
   type TestDatabase,
+  testKeyPrefix,
 } from './support/servers';
 import { capturingLogger } from './support/service';
 
@@ -172,6 +173,7 @@ describe('PostgreSQL ssl_mode', function () {
       const api = spawnEntryPoint('server', {
         ...env,
         REDIS_URL: sharedServers().redisUrl,
+        REDIS_KEY_PREFIX: testKeyPrefix('ssl'),
         PORT: String(port),
         APP_ENV: 'test',
       });

@@ -17,7 +17,7 @@ import {
   jsonLines,
   sharedServers,
   spawnEntryPoint,
-  uniqueName,
+  testKeyPrefix,
   waitFor,
   waitForLockWaiter,
   waitUntilListening,
@@ -37,7 +37,7 @@ describe('the API process', function () {
   let migrated: TestDatabase;
   let empty: TestDatabase;
   let dir: string;
-  const keyPrefix = `${uniqueName('payflow_process')}:`;
+  const keyPrefix = testKeyPrefix('process');
   const children: SpawnedProcess[] = [];
 
   const baseEnv = (port: number): NodeJS.ProcessEnv => ({

@@ -63,6 +63,9 @@ describe('payment properties (fast-check)', function () {
     await migrate(database.url);
     running = await startInProcess(database.url, redisUrl);
     server = running.service.app.listen(0, '127.0.0.1');
+    // As src/server.ts: with Node's 5 s default, a loaded machine's client could reuse a socket
+    // the server was closing (ECONNRESET), failing a property for no fault of the API.
+    server.keepAliveTimeout = 65_000;
     await new Promise((resolve) => server.once('listening', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     db = new Client({ connectionString: database.url });

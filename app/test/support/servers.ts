@@ -31,6 +31,18 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * The prefix of every Redis key this run of the suite writes on the shared Redis (REDIS_URL).
+ * The idempotency keys the API stores live 24 h: test/support/run-cleanup.ts deletes this
+ * prefix once the run ends, passed or failed.
+ */
+export const runKeyPrefix = `${uniqueName('payflow_test_run')}:`;
+
+/** A REDIS_KEY_PREFIX of its own for one API under test, inside this run's prefix. */
+export function testKeyPrefix(label: string): string {
+  return `${runKeyPrefix}${uniqueName(label)}:`;
+}
+
 export interface TestDatabase {
   name: string;
   url: string;
@@ -86,7 +98,8 @@ export async function waitForLockWaiter(databaseUrl: string): Promise<void> {
 
 /** Deletes every key under a prefix: "flushing" our own keys on the shared Redis. */
 export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
-  const client = createClient({ url: redisUrl });
+  // No reconnection: a Redis that is gone must fail the caller, not keep it waiting for ever.
+  const client = createClient({ url: redisUrl, socket: { reconnectStrategy: false } });
   await client.connect();
   let deleted = 0;
   for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {

@@ -4,7 +4,7 @@ import { loadConfig, loadPostgresConfig, type AppConfig } from '../../src/config
 import { runMigrations } from '../../src/postgres/migrations';
 import { assembleService, type AssembledService } from '../../src/service';
 import { createLogger, type Logger } from '../../src/telemetry/logger';
-import { uniqueName } from './servers';
+import { testKeyPrefix } from './servers';
 
 export interface CapturedLogger {
   logger: Logger;
@@ -42,7 +42,7 @@ export async function startInProcess(
   redisUrl: string,
   env: NodeJS.ProcessEnv = {},
 ): Promise<InProcessService> {
-  const keyPrefix = `${uniqueName('payflow_test')}:`;
+  const keyPrefix = testKeyPrefix('in_process');
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
