@@ -2,6 +2,7 @@
 // The key is the module name: the stack is synthesized into modules/<key>/.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { App } from 'cdktf';
 import { type ModuleStackClass, synthesizeModules, writeModules } from './lib/module-synthesis';
 import { AppStack } from './app/app-stack';
 import { ClusterStack } from './cluster/cluster-stack';
@@ -26,8 +27,13 @@ function main(): void {
     values.out ?? process.env.PAYFLOW_MODULES_DIR ?? resolve(__dirname, '..', 'modules'),
   );
   const started = performance.now();
-  const artifacts = synthesizeModules(moduleStacks);
+  const app = new App({ skipValidation: true });
+  const artifacts = synthesizeModules(moduleStacks, app);
   writeModules(artifacts, outDir);
+  // Under `npx cdktf synth` (cdktf.json's app), the CLI sets CDKTF_OUTDIR and then reads
+  // cdktf.out/manifest.json: CDKTF's own output of the same stacks. modules/ is what Terragrunt
+  // deploys; stacks/test/cdktf-cli.test.ts checks that both hold the same Terraform.
+  if (process.env.CDKTF_OUTDIR) app.synth();
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   console.log(
     `synthesized ${artifacts.map((a) => a.name).join(', ')} into ${outDir} in ${seconds} s`,
