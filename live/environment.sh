@@ -345,7 +345,8 @@ use_plugin_cache() {
 synth() {
   say "synthesizing modules/ from stacks/ (npm run synth)"
   cd "$repo_root"
-  [[ -d node_modules ]] || npm ci --no-audit --no-fund
+  # As the Makefile does: install when package-lock.json is newer than the last install.
+  [[ node_modules/.package-lock.json -nt package-lock.json ]] || npm ci --no-audit --no-fund
   npm run --silent synth
 }
 

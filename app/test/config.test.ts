@@ -204,6 +204,10 @@ describe('configuration', function () {
       IDEMPOTENCY_PURGE_INTERVAL_SECONDS: '60',
       IDEMPOTENCY_PURGE_BATCH_SIZE: '250',
     });
+    expect(defaults.host).to.equal(undefined);
+    expect(
+      loadConfig({ ...redis, DATABASE_URL: 'postgres://h/d', HOST: '127.0.0.1' }).host,
+    ).to.equal('127.0.0.1');
     expect(custom).to.include({
       port: 9000,
       appVersion: '2.3.4',
@@ -247,6 +251,10 @@ describe('configuration', function () {
       /^PORT must be an integer between 1 and 65535 \(got "eighty"\)$/,
     ],
     [{ ...redis, DATABASE_URL: 'postgres://h/d', PORT: '70000' }, /^PORT must be/],
+    [
+      { ...redis, DATABASE_URL: 'postgres://h/d', HOST: 'localhost' },
+      /^HOST must be an IP address/,
+    ],
     [{ ...redis, DATABASE_URL: 'postgres://h/d', APP_ENV: 'prod' }, /^APP_ENV: /],
     [{ ...redis, DATABASE_URL: 'postgres://h/d', LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
     [{ ...redis, DATABASE_URL: 'postgres://h/d', PG_POOL_MAX: '0' }, /^PG_POOL_MAX must be/],

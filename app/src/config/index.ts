@@ -2,6 +2,7 @@
 // bad deployment fails fast with one line naming the variable, instead of failing later on
 // the first request.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -59,6 +60,8 @@ export interface RedisConfig {
 
 export interface AppConfig {
   port: number;
+  /** HOST: the address to listen on; undefined → every interface (what a container needs). */
+  host: string | undefined;
   appVersion: string;
   appEnv: 'development' | 'staging' | 'production' | 'test';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -131,6 +134,14 @@ const boolean = (name: string, fallback: boolean) =>
 
 const runtimeSchema = z.object({
   PORT: integer('PORT', 8080, 1, 65535),
+  // `make dev` sets 127.0.0.1: on a laptop, the API is nobody else's business.
+  HOST: z
+    .string()
+    .trim()
+    .optional()
+    .refine((value) => !value || isIP(value) !== 0, {
+      message: 'HOST must be an IP address to listen on, e.g. 127.0.0.1',
+    }),
   APP_VERSION: z.string().trim().min(1).optional().default('1.0.0'),
   APP_ENV: z
     .enum(['development', 'staging', 'production', 'test'])
@@ -397,6 +408,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
   const otlp = values.OTLP_ENDPOINT ? otlpTracesUrl(values.OTLP_ENDPOINT) : undefined;
   return {
     port: values.PORT,
+    host: values.HOST || undefined,
     appVersion: values.APP_VERSION,
     appEnv: values.APP_ENV,
     logLevel: values.LOG_LEVEL,
