@@ -475,8 +475,8 @@ ${profile}`
 ## Run it yourself
 
 \`\`\`bash
-export DATABASE_URL=postgres://payflow:change-me@127.0.0.1:5432/payflow
-export REDIS_URL=redis://:change-me@127.0.0.1:6379
+export DATABASE_URL=postgres://payflow:local-only-postgres@127.0.0.1:5432/payflow
+export REDIS_URL=redis://:local-only-redis@127.0.0.1:6379
 make bench                      # about 12 minutes; rewrites this file
 cd app && BENCH_QUICK=1 npm run bench   # about 1 minute, writes app/bench/results/quick.json only
 \`\`\`
