@@ -131,7 +131,8 @@ export class ModuleInstances {
       }
       i = end;
     }
-    const unresolved = /(?<![\w."])(?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.[a-z_]+/.exec(out);
+    const unresolved =
+      /(?<![\w."])(?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.[a-z_]+/.exec(out);
     if (unresolved) throw new Error(`${this.name}: cannot resolve ${unresolved[0]} in ${template}`);
     return out;
   }
