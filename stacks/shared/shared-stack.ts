@@ -123,9 +123,10 @@ export class SharedStack extends ModuleStack {
         ),
       ],
     });
-    const keepTaggedImages = Input.number(this, 'ecr_keep_tagged_images', {
+    const keepCommitImages = Input.number(this, 'ecr_keep_commit_images', {
       description:
-        'Tagged API images kept in ECR; older ones expire (rollbacks can go this far back).',
+        'Builds of main (tagged with their commit only) kept in ECR; older ones expire. Releases and images an ' +
+        'environment was deployed with (tags <version>, deployed-<env>-<commit>) never expire.',
       default: 50,
       validation: [Rule.between(5, 1000)],
     });
@@ -183,7 +184,7 @@ export class SharedStack extends ModuleStack {
     const registry = new ContainerRepository(this, 'ecr', {
       repositoryName: `${project}/api`,
       kmsAlias: `alias/${project}-ecr`,
-      keepTaggedImages: keepTaggedImages.numberValue,
+      keepCommitImages: keepCommitImages.numberValue,
       untaggedExpiryDays: untaggedExpiry.numberValue,
     });
 
