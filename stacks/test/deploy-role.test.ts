@@ -29,6 +29,9 @@ import {
   resolveUnit,
 } from './live-contract';
 import { type ModuleJson, ModuleInstances, evaluateExpressions } from './module-instances';
+import { PROJECT_ROLE_BOUNDARY_ACTIONS } from '../shared/permissions-boundary';
+import { policyDocuments } from './policies/iam-documents';
+import { loadAwsModules, resources } from './policies/terraform-config';
 import { terraformAvailable } from './platform-terraform-evaluation';
 
 const REPOSITORY = join(__dirname, '..', '..');
@@ -494,5 +497,41 @@ describe('the GitHub deploy role can deploy (stacks/shared/deploy-role-calls.ts)
         context: { ...iam, 'iam:PermissionsBoundary': boundaryArn },
       }),
     ).to.equal('Allowed');
+  });
+
+  it('leaves every role of the modules the actions of its own policies (the boundary breaks none)', function () {
+    const modules = loadAwsModules(join(REPOSITORY, 'modules')).filter((m) => m.name !== 'shared');
+    const glob = (pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      );
+    const bounded = (action: string) =>
+      PROJECT_ROLE_BOUNDARY_ACTIONS.some((allowed) => glob(allowed).test(action));
+    const outside = policyDocuments(modules)
+      .filter((d) => d.kind === 'identity')
+      .flatMap((d) =>
+        (d.statements ?? [])
+          .filter((st) => st.effect === 'Allow')
+          .flatMap((st) => (typeof st.actions === 'string' ? [st.actions] : st.actions))
+          .filter((action) => !bounded(action))
+          .map((action) => `${d.address}: ${action}`),
+      );
+    expect(outside, 'actions the boundary would deny').to.deep.equal([]);
+    // AWS managed policies: their services are in the boundary (permissions-boundary.ts);
+    // attaching another one needs a look at the boundary first.
+    const managed = resources(modules, 'aws_iam_role_policy_attachment')
+      .map((a) => String(a.body['policy_arn']).replace(/^.*:policy\//, ''))
+      .sort();
+    expect([...new Set(managed)]).to.deep.equal([
+      'AmazonEC2ContainerRegistryReadOnly',
+      'AmazonEKSClusterPolicy',
+      'AmazonEKSWorkerNodePolicy',
+      'AmazonEKS_CNI_Policy',
+      'service-role/AmazonEBSCSIDriverPolicy',
+      'service-role/AmazonRDSEnhancedMonitoringRole',
+    ]);
   });
 });
