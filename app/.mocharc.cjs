@@ -3,8 +3,7 @@
 // package.json's "test" script: mocha adds a config's `spec` to the files named on the command
 // line, so with it here `npx mocha test/<file>.test.ts` would run the whole suite.
 module.exports = {
-  // run-cleanup: deletes the run's Redis keys at the end, whatever failed.
-  require: ['tsx/cjs', './test/support/run-cleanup.ts'],
+  require: ['tsx/cjs'],
   extension: ['ts'],
   timeout: 30000,
   exit: true,

@@ -1,9 +1,14 @@
 // The suite's Redis hygiene: every key prefix it hands out lies under the run's prefix, and the
-// end-of-run hook (support/run-cleanup.ts, loaded by .mocharc.cjs) deletes that prefix whole.
+// end-of-run hook (deleteRunKeys, a root after() hook of support/servers.ts) deletes it whole.
 import { expect } from 'chai';
 import { createClient } from '@redis/client';
-import { mochaGlobalTeardown } from './support/run-cleanup';
-import { runKeyPrefix, sharedServers, testKeyPrefix, uniqueName } from './support/servers';
+import {
+  deleteRunKeys,
+  runKeyPrefix,
+  sharedServers,
+  testKeyPrefix,
+  uniqueName,
+} from './support/servers';
 
 describe('Redis keys of a test run', function () {
   it('every REDIS_KEY_PREFIX the suite hands out lies under the run prefix', function () {
@@ -24,7 +29,7 @@ describe('Redis keys of a test run', function () {
       multi.set(foreign, 'x', { EX: 60 });
       await multi.exec();
 
-      await mochaGlobalTeardown();
+      await deleteRunKeys();
 
       const left = [];
       for await (const keys of redis.scanIterator({ MATCH: `${runKeyPrefix}*`, COUNT: 500 })) {

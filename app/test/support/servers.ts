@@ -33,10 +33,18 @@ export function uniqueName(prefix: string): string {
 
 /**
  * The prefix of every Redis key this run of the suite writes on the shared Redis (REDIS_URL).
- * The idempotency keys the API stores live 24 h: test/support/run-cleanup.ts deletes this
- * prefix once the run ends, passed or failed.
+ * The idempotency keys the API stores live 24 h: the root hook below deletes this prefix once
+ * the run ends, passed or failed.
  */
 export const runKeyPrefix = `${uniqueName('payflow_test_run')}:`;
+
+export async function deleteRunKeys(): Promise<void> {
+  if (process.env.REDIS_URL) await deleteRedisKeys(process.env.REDIS_URL, runKeyPrefix);
+}
+
+// Registered once, on mocha's root suite, by the first test file that loads this module: it runs
+// after the last test whatever failed, with or without .mocharc.cjs (`npx mocha --no-config`).
+if (typeof after === 'function') after(deleteRunKeys);
 
 /** A REDIS_KEY_PREFIX of its own for one API under test, inside this run's prefix. */
 export function testKeyPrefix(label: string): string {
