@@ -2,18 +2,11 @@
 // hard-coded PostgreSQL major: postgresql-15 is not packaged on current Ubuntu or Debian 13), its
 // list agrees with .ci/README.md, and `--check` names what it expects but does not install.
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { toolPath } from './tool-path';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const script = path.join(repoRoot, '.ci', 'run');
@@ -52,6 +45,8 @@ export function versionedPostgresPackages(text: string): string[] {
   return [...text.matchAll(/\bpostgresql-\d+\b/g)].map((m) => m[0]);
 }
 
+const basics = ['bash', 'dirname', 'find', 'sort', 'tail', 'tr', 'head', 'id'];
+
 describe('.ci/run on a fresh Debian or Ubuntu machine', function () {
   describe('rules', function () {
     it('installs the same command:package pairs as .ci/README.md lists', function () {
@@ -80,19 +75,13 @@ describe('.ci/run on a fresh Debian or Ubuntu machine', function () {
     const scratch = mkdtempSync(path.join(tmpdir(), 'payflow-ci-run-'));
 
     before(function () {
-      bin = path.join(scratch, 'bin');
-      mkdirSync(bin);
       calls = path.join(scratch, 'calls');
       writeFileSync(calls, '');
       // A fresh machine's basics; no redis-server, buildah, terraform…
-      for (const tool of ['bash', 'node', 'dirname', 'find', 'sort', 'tail', 'tr', 'head', 'id']) {
-        const found = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
-        symlinkSync(found.stdout.trim(), path.join(bin, tool));
-      }
-      for (const standIn of ['apt-get', 'make']) {
-        writeFileSync(path.join(bin, standIn), `#!/bin/bash\necho "${standIn} $*" >> ${calls}\n`);
-        chmodSync(path.join(bin, standIn), 0o755);
-      }
+      bin = toolPath(path.join(scratch, 'bin'), [...basics, 'node'], {
+        'apt-get': `echo "apt-get $*" >> ${calls}`,
+        make: `echo "make $*" >> ${calls}`,
+      });
     });
     after(function () {
       rmSync(scratch, { recursive: true, force: true });
@@ -132,11 +121,7 @@ describe('.ci/run on a fresh Debian or Ubuntu machine', function () {
     });
 
     it('stops with exit 2 when Node.js is missing', function () {
-      const withoutNode = path.join(scratch, 'bin-without-node');
-      mkdirSync(withoutNode);
-      for (const tool of ['bash', 'dirname', 'find', 'sort', 'tail', 'tr', 'head', 'id']) {
-        symlinkSync(path.join(bin, tool), path.join(withoutNode, tool));
-      }
+      const withoutNode = toolPath(path.join(scratch, 'bin-without-node'), basics);
       const result = check({ PATH: withoutNode });
       expect(result.status).to.equal(2);
       expect(result.stderr).to.include('!!! node: Node.js 20.19 or newer with npm is required');

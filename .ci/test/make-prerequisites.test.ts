@@ -4,20 +4,11 @@
 // Each case runs the real Makefile in a sandbox copy without node_modules, on a PATH of chosen
 // tools where npm and docker are stand-ins that record their calls.
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { toolPath } from './tool-path';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -98,26 +89,14 @@ function sandbox(docker: DockerKind): Sandbox {
   ]) {
     cpSync(path.join(repoRoot, file), path.join(root, file), { recursive: true });
   }
-  const bin = path.join(root, '.bin');
-  mkdirSync(bin);
   const calls = path.join(root, '.calls');
   writeFileSync(calls, '');
-  for (const tool of systemTools) {
-    const found = spawnSync('bash', ['-c', `command -v ${tool}`], {
-      encoding: 'utf8',
-    }).stdout.trim();
-    if (found) symlinkSync(found, path.join(bin, tool));
-  }
-  const standIns: Record<string, string> = {
+  const bin = toolPath(path.join(root, '.bin'), systemTools, {
     npm: `echo "npm $*" >> ${calls}; exit 0`,
     ...(docker === 'absent'
       ? {}
       : { docker: `echo "docker $*" >> ${calls}\n${dockerScript[docker]}` }),
-  };
-  for (const [name, body] of Object.entries(standIns)) {
-    writeFileSync(path.join(bin, name), `#!/bin/bash\n${body}\n`);
-    chmodSync(path.join(bin, name), 0o755);
-  }
+  });
   return { root, calls, env: { PATH: bin, HOME: root } };
 }
 

@@ -7,6 +7,7 @@ import request from 'supertest';
 import {
   createTestDatabase,
   deleteRedisKeys,
+  holdIdempotencyKey,
   sharedServers,
   waitForLockWaiter,
   type TestDatabase,
@@ -332,20 +333,13 @@ describe('PayFlow API (real PostgreSQL and Redis)', function () {
 
     it('answers 409 while a request with the same key is in flight', async function () {
       // Hold the key's row lock in PostgreSQL so the first request stays in flight.
-      const holder = new Client({ connectionString: database.url });
-      await holder.connect();
-      await holder.query('BEGIN');
-      await holder.query(
-        `INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, expires_at)
-         VALUES ('payments.create', 'key-inflight', 'x', 201, '{}', now() + interval '1 day')`,
-      );
+      const held = await holdIdempotencyKey(database.url, 'key-inflight');
       const inFlight = post({ amount: 8 }, 'key-inflight');
       const pending = inFlight.then((r) => r);
       await waitForLockWaiter(database.url);
       const concurrent = await post({ amount: 8 }, 'key-inflight').expect(409);
       expect(concurrent.headers['retry-after']).to.equal('1');
-      await holder.query('ROLLBACK');
-      await holder.end();
+      await held.release();
       const finished = await pending;
       expect(finished.status).to.equal(201);
     });

@@ -8,12 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import {
   canConnect,
   createTestDatabase,
   deleteRedisKeys,
   freePort,
+  holdIdempotencyKey,
   jsonLines,
   sharedServers,
   spawnEntryPoint,
@@ -154,13 +154,7 @@ describe('the API process', function () {
     const port = await freePort();
     const server = await startServer({ ...baseEnv(port), SHUTDOWN_DELAY_MS: '1000' }, port);
     // Hold the idempotency key's row in an open transaction: the POST blocks in PostgreSQL.
-    const holder = new Client({ connectionString: migrated.url });
-    await holder.connect();
-    await holder.query('BEGIN');
-    await holder.query(
-      `INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, expires_at)
-       VALUES ('payments.create', 'shutdown-inflight', 'x', 201, '{}', now() + interval '1 day')`,
-    );
+    const held = await holdIdempotencyKey(migrated.url, 'shutdown-inflight');
     const inFlight = call(
       port,
       'POST',
@@ -183,8 +177,7 @@ describe('the API process', function () {
     // Past the delay: the listener is closed, but the POST is still in flight.
     await waitFor(async () => !(await canConnect(port)), 20_000, 'the listener to close');
     expect(server.child.exitCode).to.equal(null);
-    await holder.query('ROLLBACK');
-    await holder.end();
+    await held.release();
     const response = await inFlight;
     expect(response.status).to.equal(201);
     expect(((await response.json()) as { status: string }).status).to.equal('pending');

@@ -80,6 +80,30 @@ export async function createTestDatabase(suite: string): Promise<TestDatabase> {
 }
 
 /**
+ * Holds an idempotency key's row in an open transaction: a POST with that key then blocks in
+ * PostgreSQL until release() rolls it back.
+ */
+export async function holdIdempotencyKey(
+  databaseUrl: string,
+  key: string,
+): Promise<{ release(): Promise<void> }> {
+  const holder = new Client({ connectionString: databaseUrl });
+  await holder.connect();
+  await holder.query('BEGIN');
+  await holder.query(
+    `INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, expires_at)
+     VALUES ('payments.create', $1, 'x', 201, '{}', now() + interval '1 day')`,
+    [key],
+  );
+  return {
+    async release() {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    },
+  };
+}
+
+/**
  * Waits until a session of the database waits for a lock: a request that must block on a row
  * held by the test is then in flight in PostgreSQL, on a fast machine or a slow one (a fixed
  * sleep is either too short under load or wasted otherwise).
