@@ -2,7 +2,7 @@
 // measured plus a list of checks (what it claims, whether it held). The mocha short form
 // (test/chaos.test.ts) and the long form (npm run chaos) run the same code with other sizes.
 import { randomBytes } from 'node:crypto';
-import { createClient } from '@redis/client';
+import { createClient } from 'redis';
 import { request } from 'undici';
 import { apiTimeouts, maxRequestMillis, redisKeyPrefix, type FaultLab } from './fault-lab';
 import { sleep, waitFor } from './network';

@@ -2,7 +2,7 @@
 // modes: with the Redis replay cache and on PostgreSQL alone (no REDIS_URL).
 import { expect } from 'chai';
 import { Client } from 'pg';
-import { createClient } from '@redis/client';
+import { createClient } from 'redis';
 import request from 'supertest';
 import { requestHash } from '../src/payments/service';
 import {

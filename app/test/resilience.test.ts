@@ -244,9 +244,10 @@ describe('resilience: PostgreSQL and Redis outages', function () {
   }
 
   describe('Redis connection reset during the reconnection handshake', function () {
-    // @redis/client 5.9 declared itself ready on a socket that died during its handshake and
-    // never reconnected: readiness stayed 503 for ever and close() waited for ever. Seen in CI
-    // as a Redis restart whose listener closed just after accepting the client's reconnection.
+    // @redis/client 5.9 (in redis 5.9.0) declared itself ready on a socket that died during its
+    // handshake and never reconnected: readiness stayed 503 for ever and close() waited for
+    // ever. Seen in CI as a Redis restart whose listener closed just after accepting the
+    // client's reconnection. redis 5.12.1 bundles @redis/client 5.12.1, which reconnects.
     let redisProxy: TcpProxy;
     let viaProxy: InProcessService;
     let closed = false;

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import nock from 'nock';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { createClient } from '@redis/client';
+import { createClient } from 'redis';
 import { otlpTracesUrl } from '../src/config';
 import { isPostgresUnavailable } from '../src/postgres/pool';
 import { toMajorUnits, toMinorUnits } from '../src/payments/currencies';

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createClient } from '@redis/client';
+import { createClient } from 'redis';
 import { freePort, waitFor } from '../../chaos/network';
 
 // One implementation of the loopback plumbing and of the private Redis, shared with the fault
