@@ -139,7 +139,8 @@ function constraints(node: SchemaNode): Constraint[] {
   if (node.pattern)
     found.push({
       condition: (v) => `can(regex(${hcl(node.pattern ?? '')}, ${v}))`,
-      words: `matching ${node.pattern}`,
+      // The pattern itself stays in the schema: regex text breaks Markdown in the module README.
+      words: "matching the value's pattern",
     });
   return found;
 }
