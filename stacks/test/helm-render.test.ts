@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { ENVIRONMENTS } from '../lib/module-stack';
 import { type ChartRender, chartRenders, localChartReleases } from './chart-renders';
-import { helm } from './helm-cli';
+import { helm, requireHelm } from './helm-cli';
 import {
   KUBERNETES_MODELS_VERSION,
   type KubernetesObject,
@@ -75,6 +75,7 @@ describe('charts rendered by helm (app/chart, platform-resources)', function () 
     return found;
   };
 
+  before(requireHelm);
   before(requireTerraform);
   before(async function () {
     scratch = mkdtempSync(join(tmpdir(), 'payflow-helm-'));
