@@ -555,28 +555,64 @@ export function contractNames(set: WorkflowSet, configVariables: string[]): stri
 /** Chart versions as pinned in stacks/platform/pinned-charts.ts (`chart` -> `version`). */
 export type PinnedVersions = Record<string, string>;
 
+/** The run scripts of the lint job of ci.yml, or undefined without one. */
+function lintScript(set: WorkflowSet): string | undefined {
+  const lint = set.get(CI)?.workflow.jobs.lint;
+  return lint && (lint.steps ?? []).map((step) => step.run ?? '').join('\n');
+}
+
 /**
- * The lint job renders the platform charts: helm lint + kubeconform of the local chart, and
- * `helm template` of every pinned chart from the list .github/scripts/platform-charts.ts
- * prints, so that no chart version is written in the workflow (it would drift).
+ * The lint job lints and renders the repository's own charts as Terraform installs them: the
+ * list .github/scripts/chart-renders.ts prints (every environment; releases payflow,
+ * payflow-migrations, platform-resources; values from Terraform; each environment's Kubernetes
+ * version from its env.hcl), each `helm lint --strict`, then `helm template` under its own
+ * release name through `kubeconform -strict`, helm and kubeconform at the same version. No
+ * Kubernetes version is written in the workflow: it would drift from the clusters'.
+ */
+export function localChartsRendered(set: WorkflowSet): string[] {
+  const script = lintScript(set);
+  const text = set.get(CI)?.text ?? '';
+  if (script === undefined) return [`${CI}: no lint job`];
+  const violations: string[] = [];
+  if (!/npx tsx \.github\/scripts\/chart-renders\.ts/.test(script))
+    violations.push(
+      `${CI} lint: the charts to render are not listed by .github/scripts/chart-renders.ts`,
+    );
+  if (!/helm lint "\$chart" --strict --values "\$values"/.test(script))
+    violations.push(`${CI} lint: a render is not linted with helm lint --strict and its values`);
+  if (
+    !/helm template "\$release" "\$chart" --namespace "\$namespace" --kube-version "\$kube_version"[^|]*--values "\$values" \|\s*kubeconform -strict[^\n]*-kubernetes-version "\$kube_version"/.test(
+      script,
+    )
+  )
+    violations.push(
+      `${CI} lint: a render is not templated under its release for its cluster's version through kubeconform -strict at that version`,
+    );
+  for (const [, release = ''] of script.matchAll(/helm template (\S+)/g)) {
+    if (release !== '"$release"' && release !== '"$chart"')
+      violations.push(`${CI} lint: helm template under the release name ${release}`);
+  }
+  for (const [, flag, version = ''] of script.matchAll(
+    /(--kube-version|-kubernetes-version)\s+(\S+)/g,
+  )) {
+    if (version !== '"$kube_version"')
+      violations.push(`${CI} lint: ${flag} ${version} is not the cluster's version (env.hcl)`);
+  }
+  if (/KUBERNETES_VERSION/.test(text))
+    violations.push(`${CI}: a Kubernetes version is written in the workflow (env.hcl only)`);
+  return violations;
+}
+
+/**
+ * The lint job renders every pinned chart of the platform module from the list
+ * .github/scripts/platform-charts.ts prints, so that no chart version is written in the
+ * workflow (it would drift).
  */
 export function platformChartsRendered(set: WorkflowSet, pinned: PinnedVersions): string[] {
   const violations: string[] = [];
   const ci = set.get(CI);
-  const lint = ci?.workflow.jobs.lint;
-  if (!ci || !lint) return [`${CI}: no lint job`];
-  const script = (lint.steps ?? []).map((step) => step.run ?? '').join('\n');
-  const localChart = /modules\/platform\/charts\/platform-resources/.test(
-    JSON.stringify(lint.steps ?? []),
-  );
-  if (!localChart)
-    violations.push(`${CI} lint: modules/platform/charts/platform-resources is not checked`);
-  if (!/helm lint "\$LOCAL_CHART"/.test(script))
-    violations.push(`${CI} lint: no helm lint of the platform chart`);
-  if (
-    !/helm template platform-resources "\$LOCAL_CHART"[\s\S]*?\|\s*kubeconform -strict/.test(script)
-  )
-    violations.push(`${CI} lint: the platform chart is not rendered through kubeconform -strict`);
+  const script = lintScript(set);
+  if (!ci || script === undefined) return [`${CI}: no lint job`];
   if (!/npx tsx \.github\/scripts\/platform-charts\.ts/.test(script))
     violations.push(
       `${CI} lint: the pinned charts are not listed by .github/scripts/platform-charts.ts`,
