@@ -15,8 +15,9 @@ terraform {
 dependency "network" {
   config_path = "${get_terragrunt_dir()}/../network"
   mock_outputs = {
-    vpc_id             = "vpc-00000000000000000"
-    private_subnet_ids = ["subnet-00000000000000003", "subnet-00000000000000004"]
+    vpc_id                                = "vpc-00000000000000000"
+    private_subnet_ids                    = ["subnet-00000000000000003", "subnet-00000000000000004"]
+    interface_endpoints_security_group_id = ""
   }
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
@@ -38,6 +39,9 @@ inputs = {
   private_subnet_ids    = dependency.network.outputs.private_subnet_ids
   admin_principal_arns  = concat(local.env.cluster.admin_principal_arns, [dependency.shared.outputs.github_deploy_role_arn])
   viewer_principal_arns = [dependency.shared.outputs.github_plan_role_arn]
+
+  # The tunnel instance reaches Systems Manager through these endpoints, or the NAT when "".
+  interface_endpoints_security_group_id = dependency.network.outputs.interface_endpoints_security_group_id
 
   cluster_version            = local.env.cluster.kubernetes_version
   endpoint_public_access     = local.env.cluster.endpoint_public_access

@@ -3,6 +3,7 @@ import type { DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { Fn, Op, Token } from 'cdktf';
 import type { Construct } from 'constructs';
+import { clusterTunnelStatements, tunnelImageStatement } from '../cluster/cluster-access-instance';
 import { Input, Rule } from '../lib/inputs';
 import { AWS_REGION_PATTERN, ModuleStack } from '../lib/module-stack';
 import { ContainerRepository } from './container-repository';
@@ -336,6 +337,16 @@ export class SharedStack extends ModuleStack {
       },
     ];
 
+    // ---- cluster tunnel: both roles reach the private Kubernetes APIs through the SSM tunnel
+    // instance of each environment (stacks/cluster/cluster-access-instance.ts); what they may do
+    // there is decided by their EKS access entries (deploy: admin, plan: viewer).
+    const clusterTunnel = clusterTunnelStatements({
+      partition,
+      region,
+      accountId: account,
+      project,
+    });
+
     const github = new GithubActionsIdentity(this, 'github', {
       namePrefix: this.namePrefix,
       partition,
@@ -348,8 +359,12 @@ export class SharedStack extends ModuleStack {
         Fn.formatlist('repo:%s:ref:refs/heads/%s', [repo, deployBranches.listValue]),
         Fn.formatlist('repo:%s:environment:%s', [repo, environments.listValue]),
       ]),
-      planStatements,
-      deployStatements,
+      planStatements: [...planStatements, ...clusterTunnel],
+      deployStatements: [
+        ...deployStatements,
+        ...clusterTunnel,
+        tunnelImageStatement({ partition, region }),
+      ],
     });
 
     this.output('ecr_repository_url', {
