@@ -91,7 +91,7 @@ const awsVersion = '[ "$1" = --version ] && { echo "aws-cli/2.27.50 Python/3.13"
 const current = {
   terraform: 'echo "Terraform v1.11.4"',
   terragrunt: 'echo "terragrunt version v0.99.5"',
-  kubectl: 'echo "Client Version: v1.33.3"',
+  kubectl: 'echo "Client Version: v1.36.2"',
   helm: 'echo "v3.18.4+g1234567"',
   // -e: the free local port the tunnel asks the operating system for.
   node: '[ "$1" = -e ] && { echo 41234; exit 0; }; echo v20.19.0',
@@ -522,7 +522,7 @@ case "$1 $2" in
     fi ;;
 esac
 exit 0`,
-  kubectl: `[ "$1" = version ] && { echo "Client Version: v1.33.3"; exit 0; }
+  kubectl: `[ "$1" = version ] && { echo "Client Version: v1.36.2"; exit 0; }
 echo "kubectl $* KUBECONFIG=\${KUBECONFIG-unset}" >>"$FAKE_STATE/log"
 case " $* " in
   *" get ingress "*) echo "k8s-payflow-0123456789-1234567890.eu-west-3.elb.amazonaws.com" ;;
