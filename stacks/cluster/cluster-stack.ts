@@ -1,4 +1,5 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsEksAddonVersion } from '@cdktf/provider-aws/lib/data-aws-eks-addon-version';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
 import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
@@ -378,14 +379,24 @@ export class ClusterStack extends ModuleStack {
         EksAddonConfig,
         'configurationValues' | 'dependsOn' | 'podIdentityAssociation'
       > = {},
-    ) =>
-      new EksAddon(this, `addon_${name.replace(/-/g, '_')}`, {
+    ) => {
+      const id = `addon_${name.replace(/-/g, '_')}`;
+      // EKS's default version of the add-on for the cluster's Kubernetes version: raising
+      // cluster_version moves every add-on along with the control plane.
+      const release = new DataAwsEksAddonVersion(this, `${id}_version`, {
+        addonName: name,
+        kubernetesVersion: clusterVersion.stringValue,
+        mostRecent: false,
+      });
+      return new EksAddon(this, id, {
         clusterName: cluster.name,
         addonName: name,
+        addonVersion: release.version,
         resolveConflictsOnCreate: 'OVERWRITE',
         resolveConflictsOnUpdate: 'OVERWRITE',
         ...options,
       });
+    };
     // Networking and the Pod Identity agent must exist before the first node joins;
     // CoreDNS and the EBS CSI controller need nodes to become healthy.
     // The CNI's network policy agent enforces Kubernetes NetworkPolicies (the API chart ships

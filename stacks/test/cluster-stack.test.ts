@@ -161,6 +161,20 @@ describe('ClusterStack', function () {
     expect(addons.sort()).to.deep.equal([...CORE_ADDONS].sort());
   });
 
+  it("keeps every add-on on EKS's default version for the cluster's Kubernetes version", function () {
+    for (const [name, addon] of Object.entries(tf.resource?.aws_eks_addon ?? {})) {
+      const release = tf.data?.aws_eks_addon_version?.[`${name}_version`] as Block | undefined;
+      expect(release, name).to.deep.equal({
+        addon_name: (addon as Block).addon_name,
+        kubernetes_version: '${var.cluster_version}',
+        most_recent: false,
+      });
+      expect((addon as Block).addon_version, name).to.equal(
+        `\${data.aws_eks_addon_version.${name}_version.version}`,
+      );
+    }
+  });
+
   it('makes the vpc-cni add-on enforce Kubernetes NetworkPolicies', function () {
     const cni = resource('aws_eks_addon', 'addon_vpc_cni');
     expect(JSON.parse(cni.configuration_values as string)).to.deep.equal({

@@ -29,6 +29,11 @@ mock_provider "aws" {
       certificate_authority = [{ data = "bW9jaw==" }]
     }
   }
+  mock_data "aws_eks_addon_version" {
+    defaults = {
+      version = "v1.2.3-eksbuild.1"
+    }
+  }
   mock_resource "aws_launch_template" {
     defaults = {
       id             = "lt-0123456789abcdef0"
@@ -134,6 +139,10 @@ run "staging" {
   assert {
     condition     = aws_eks_addon.addon_vpc_cni.addon_name == "vpc-cni" && aws_eks_addon.addon_coredns.addon_name == "coredns" && aws_eks_addon.addon_kube_proxy.addon_name == "kube-proxy" && aws_eks_addon.addon_eks_pod_identity_agent.addon_name == "eks-pod-identity-agent"
     error_message = "Core add-ons are installed."
+  }
+  assert {
+    condition     = data.aws_eks_addon_version.addon_coredns_version.kubernetes_version == "1.36" && aws_eks_addon.addon_coredns.addon_version == data.aws_eks_addon_version.addon_coredns_version.version
+    error_message = "Add-ons run EKS's default version for the cluster's Kubernetes version."
   }
   assert {
     condition     = jsondecode(aws_eks_addon.addon_vpc_cni.configuration_values).enableNetworkPolicy == "true"
