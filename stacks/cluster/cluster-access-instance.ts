@@ -22,6 +22,13 @@ export const SSM_AGENT_POLICY = 'AmazonSSMManagedInstanceCore';
 /** Amazon Linux 2023 for Graviton (the SSM agent is preinstalled), from AWS's public parameter. */
 export const AMAZON_LINUX_PARAMETER =
   '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64';
+/** Trust policy of an instance role: EC2 assumes it for the instances of its profile. */
+export const EC2_INSTANCE_ROLE_TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+  ],
+});
 /** The smallest Graviton instance: it only relays bytes (about 3 USD a month). */
 const INSTANCE_TYPE = 't4g.nano';
 const KUBERNETES_API_PORT = 443;
@@ -60,16 +67,7 @@ export class ClusterAccessInstance extends Construct {
     const role = new IamRole(this, 'role', {
       name,
       description: 'Instance role of the SSM tunnel to the Kubernetes API: SSM agent only',
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'ec2.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-          },
-        ],
-      }),
+      assumeRolePolicy: EC2_INSTANCE_ROLE_TRUST,
     });
     new IamRolePolicyAttachment(this, 'ssm_agent', {
       role: role.name,

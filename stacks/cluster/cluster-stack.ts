@@ -17,7 +17,11 @@ import { encryptedLogGroup } from '../lib/encrypted-log-group';
 import { ModuleStack } from '../lib/module-stack';
 import { PLAN_READERS_GROUP } from '../lib/plan-readers';
 import { PodIdentityRole } from '../lib/pod-identity-role';
-import { ClusterAccessInstance, PORT_FORWARDING_DOCUMENT } from './cluster-access-instance';
+import {
+  ClusterAccessInstance,
+  EC2_INSTANCE_ROLE_TRUST,
+  PORT_FORWARDING_DOCUMENT,
+} from './cluster-access-instance';
 import { clusterAutoscalerPolicy, loadBalancerControllerPolicy } from './controller-policies';
 import { offeredKubernetesVersion } from './kubernetes-versions';
 
@@ -322,16 +326,7 @@ export class ClusterStack extends ModuleStack {
     const nodeRole = new IamRole(this, 'node_role', {
       name: `${clusterName}-eks-node`,
       description: 'Instance role of the EKS managed nodes',
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'ec2.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-          },
-        ],
-      }),
+      assumeRolePolicy: EC2_INSTANCE_ROLE_TRUST,
     });
     const nodePolicies = [
       'AmazonEKSWorkerNodePolicy',
