@@ -28,8 +28,9 @@ dependency "network" {
 dependency "shared" {
   config_path = "${get_repo_root()}/live/shared/global"
   mock_outputs = {
-    github_deploy_role_arn = "arn:aws:iam::123456789012:role/payflow-github-deploy"
-    github_plan_role_arn   = "arn:aws:iam::123456789012:role/payflow-github-plan"
+    github_deploy_role_arn   = "arn:aws:iam::123456789012:role/payflow-github-deploy"
+    github_plan_role_arn     = "arn:aws:iam::123456789012:role/payflow-github-plan"
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/payflow-permissions-boundary"
   }
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
@@ -39,6 +40,8 @@ inputs = {
   private_subnet_ids    = dependency.network.outputs.private_subnet_ids
   admin_principal_arns  = concat(local.env.cluster.admin_principal_arns, [dependency.shared.outputs.github_deploy_role_arn])
   viewer_principal_arns = [dependency.shared.outputs.github_plan_role_arn]
+  # Every IAM role of the layer carries it (stacks/shared/permissions-boundary.ts).
+  permissions_boundary_arn = dependency.shared.outputs.permissions_boundary_arn
 
   # The tunnel instance reaches Systems Manager through these endpoints, or the NAT when "".
   interface_endpoints_security_group_id = dependency.network.outputs.interface_endpoints_security_group_id

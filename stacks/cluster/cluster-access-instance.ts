@@ -198,13 +198,33 @@ export function clusterTunnelStatements(
   ];
 }
 
-/** The deploy role reads the image of the tunnel instance when it applies the cluster layer. */
-export function tunnelImageStatement(
-  scope: Pick<ClusterTunnelScope, 'partition' | 'region'>,
-): DataAwsIamPolicyDocumentStatement {
-  return {
-    sid: 'ReadTheTunnelInstanceImageParameter',
-    actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-    resources: [`arn:${scope.partition}:ssm:${scope.region}::parameter${AMAZON_LINUX_PARAMETER}`],
-  };
+/**
+ * What the GitHub deploy role needs, besides EC2 and the project's roles, to apply the tunnel
+ * instance: AWS's public parameter naming its image, and its instance profile (named like the
+ * project's roles; the role in it carries the project's permissions boundary).
+ */
+export function tunnelInstanceDeployStatements(
+  scope: ClusterTunnelScope,
+): DataAwsIamPolicyDocumentStatement[] {
+  const { partition, region, accountId, project } = scope;
+  return [
+    {
+      sid: 'ReadTheTunnelInstanceImageParameter',
+      actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+      // AWS's public parameters have no account in their ARN (`::`); `*` matches that too.
+      resources: [`arn:${partition}:ssm:${region}:*:parameter${AMAZON_LINUX_PARAMETER}`],
+    },
+    {
+      sid: 'ProjectInstanceProfiles',
+      actions: [
+        'iam:AddRoleToInstanceProfile',
+        'iam:CreateInstanceProfile',
+        'iam:DeleteInstanceProfile',
+        'iam:RemoveRoleFromInstanceProfile',
+        'iam:TagInstanceProfile',
+        'iam:UntagInstanceProfile',
+      ],
+      resources: [`arn:${partition}:iam::${accountId}:instance-profile/${project}-*`],
+    },
+  ];
 }

@@ -44,6 +44,7 @@ describe('SharedStack', function () {
       'github_deploy_role_arn',
       'github_oidc_provider_arn',
       'github_plan_role_arn',
+      'permissions_boundary_arn',
     ]);
     for (const output of Object.values(tf.output)) {
       expect(output['description']).to.be.a('string').with.lengthOf.above(0);
@@ -194,7 +195,7 @@ describe('SharedStack', function () {
       statements('github_deploy_permissions').find(
         (s) => s.sid === 'ReadTheTunnelInstanceImageParameter',
       )?.resources,
-    ).to.deep.equal([`arn:${arn}:ssm:${region}::parameter${AMAZON_LINUX_PARAMETER}`]);
+    ).to.deep.equal([`arn:${arn}:ssm:${region}:*:parameter${AMAZON_LINUX_PARAMETER}`]);
   });
 
   it("lets the deploy role manage the project's SNS topics only (the data layer's alarm topic)", function () {
