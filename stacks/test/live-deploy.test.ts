@@ -477,7 +477,8 @@ echo '{"status":"ok"}'`,
   terragrunt: `[ "$1" = --version ] && { echo "terragrunt version v0.99.5"; exit 0; }
 unit="\${PWD#"$PAYFLOW_ROOT"/}"
 environment="\${unit#live/}"; environment="\${environment%%/*}"
-echo "terragrunt $unit $* DECOMMISSION=\${DECOMMISSION-unset} TF_PLUGIN_CACHE_DIR=\${TF_PLUGIN_CACHE_DIR-unset} TUNNEL=\${PAYFLOW_CLUSTER_TUNNEL_URL-unset}" >>"$FAKE_STATE/log"
+open=no; [ -e "$FAKE_STATE/tunnel-open" ] && open=yes
+echo "terragrunt $unit $* DECOMMISSION=\${DECOMMISSION-unset} TF_PLUGIN_CACHE_DIR=\${TF_PLUGIN_CACHE_DIR-unset} OPEN=$open TUNNEL=\${PAYFLOW_CLUSTER_TUNNEL_URL-unset}" >>"$FAKE_STATE/log"
 case "$*" in
   "output -raw cluster_name") echo "payflow-$environment" ;;
   "output -raw cluster_arn") echo "arn:aws:eks:eu-west-3:111111111111:cluster/payflow-$environment" ;;
@@ -509,10 +510,10 @@ case "$1 $2" in
       exit 254
     }
     trap 'echo "ssm session ended" >>"$FAKE_STATE/log"; rm -f "$FAKE_STATE/tunnel-open"; exit 0' TERM
-    : >"$FAKE_STATE/tunnel-open"
-    echo "Starting session with SessionId: deployer-0123456789abcdef0"
     /bin/sleep 300 &
     echo $! >"$FAKE_STATE/session-sleep.pid"
+    echo "Starting session with SessionId: deployer-0123456789abcdef0"
+    : >"$FAKE_STATE/tunnel-open"
     wait $! ;;
   "resourcegroupstaggingapi get-resources")
     if compgen -G "$FAKE_STATE/ingress-*" >/dev/null; then
@@ -784,7 +785,7 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     const apply = (layer: string) =>
       indexOf(log, new RegExp(`^terragrunt live/development/${layer} run --all .* apply `));
     for (const layer of ['network', 'cluster', 'data']) {
-      expect(log[apply(layer)], layer).to.match(/ TUNNEL=unset$/);
+      expect(log[apply(layer)], layer).to.match(/ OPEN=no TUNNEL=unset$/);
     }
     const session = indexOf(log, SESSION);
     const check = indexOf(
@@ -808,11 +809,12 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     expect(session, 'the tunnel opens after the cluster and data layers').to.be.greaterThan(
       apply('data'),
     );
-    expect(check).to.be.greaterThan(session);
+    // The session starts in the background: its first log line may come after the check's.
+    expect(check, 'the tunnel is checked after the data layer').to.be.greaterThan(apply('data'));
     expect(kubeconfig).to.be.greaterThan(check);
     expect(apply('platform'), 'platform after the tunnel answered').to.be.greaterThan(kubeconfig);
-    expect(log[apply('platform')]).to.match(new RegExp(` TUNNEL=${TUNNEL}$`));
-    expect(log[apply('app')]).to.match(new RegExp(` TUNNEL=${TUNNEL}$`));
+    expect(log[apply('platform')]).to.match(new RegExp(` OPEN=yes TUNNEL=${TUNNEL}$`));
+    expect(log[apply('app')]).to.match(new RegExp(` OPEN=yes TUNNEL=${TUNNEL}$`));
     expect(smoke, 'the smoke test reads the Ingress through it').to.be.greaterThan(apply('app'));
     expect(ended, 'closed at the end').to.be.greaterThan(smoke);
     expect(sessionGone(c)).to.equal(true);
@@ -840,7 +842,7 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     let log = c.log();
     const plan = indexOf(log, /^terragrunt live\/development run --all .* plan /);
     expect(indexOf(log, SESSION)).to.be.within(0, plan);
-    expect(log[plan]).to.match(new RegExp(` TUNNEL=${TUNNEL}$`));
+    expect(log[plan]).to.match(new RegExp(` OPEN=yes TUNNEL=${TUNNEL}$`));
     expect(indexOf(log, ENDED)).to.be.greaterThan(plan);
 
     writeFileSync(join(c.state, 'log'), '');
