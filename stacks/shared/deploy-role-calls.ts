@@ -110,6 +110,23 @@ const boundaryOfRole = (r: ResourceInstance) => ({
   'iam:PermissionsBoundary': r.attribute('role.permissions_boundary'),
 });
 
+/** A stand-alone rule of a security group: authorized and revoked on its group. */
+const securityGroupRule = (direction: 'Ingress' | 'Egress'): ResourceTypeCalls => ({
+  arn: ec2('security-group-rule', ID.securityGroupRule),
+  create: [
+    {
+      action: `ec2:AuthorizeSecurityGroup${direction}`,
+      on: ec2('security-group', ID.securityGroup),
+    },
+  ],
+  read: ['ec2:DescribeSecurityGroupRules'],
+  update: [{ action: 'ec2:ModifySecurityGroupRules', on: ec2('security-group', ID.securityGroup) }],
+  delete: [
+    { action: `ec2:RevokeSecurityGroup${direction}`, on: ec2('security-group', ID.securityGroup) },
+  ],
+  tag: ec2Tags,
+});
+
 /** What Terraform reads for a data source, and needs no other call. */
 const dataSource = (read: readonly Call[]): ResourceTypeCalls => ({
   arn: () => '*',
@@ -229,34 +246,8 @@ export const DEPLOY_ROLE_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
     delete: NONE,
     tag: ec2Tags,
   },
-  aws_vpc_security_group_ingress_rule: {
-    arn: ec2('security-group-rule', ID.securityGroupRule),
-    create: [
-      { action: 'ec2:AuthorizeSecurityGroupIngress', on: ec2('security-group', ID.securityGroup) },
-    ],
-    read: ['ec2:DescribeSecurityGroupRules'],
-    update: [
-      { action: 'ec2:ModifySecurityGroupRules', on: ec2('security-group', ID.securityGroup) },
-    ],
-    delete: [
-      { action: 'ec2:RevokeSecurityGroupIngress', on: ec2('security-group', ID.securityGroup) },
-    ],
-    tag: ec2Tags,
-  },
-  aws_vpc_security_group_egress_rule: {
-    arn: ec2('security-group-rule', ID.securityGroupRule),
-    create: [
-      { action: 'ec2:AuthorizeSecurityGroupEgress', on: ec2('security-group', ID.securityGroup) },
-    ],
-    read: ['ec2:DescribeSecurityGroupRules'],
-    update: [
-      { action: 'ec2:ModifySecurityGroupRules', on: ec2('security-group', ID.securityGroup) },
-    ],
-    delete: [
-      { action: 'ec2:RevokeSecurityGroupEgress', on: ec2('security-group', ID.securityGroup) },
-    ],
-    tag: ec2Tags,
-  },
+  aws_vpc_security_group_ingress_rule: securityGroupRule('Ingress'),
+  aws_vpc_security_group_egress_rule: securityGroupRule('Egress'),
   aws_vpc_endpoint: {
     arn: ec2('vpc-endpoint', ID.vpcEndpoint),
     create: ['ec2:CreateVpcEndpoint'],
