@@ -21,7 +21,7 @@ export interface Job {
   name?: string;
   needs?: string | string[];
   if?: string;
-  'runs-on'?: string;
+  'runs-on'?: string | string[];
   'timeout-minutes'?: number | string;
   permissions?: Permissions;
   environment?: string | { name: string; url?: string };
@@ -71,8 +71,6 @@ export const CONTRACT_VARIABLES = [
   'AWS_PLAN_ROLE_ARN',
   'AWS_DEPLOY_ROLE_ARN',
   'ECR_REPOSITORY',
-  // Optional: the runner label of the jobs that reach the Kubernetes API.
-  'CLUSTER_RUNNER',
 ];
 export const CONTRACT_SECRETS = ['SLACK_WEBHOOK_URL'];
 
@@ -532,6 +530,36 @@ function subjectsOf(set: WorkflowSet, file: string, job: Job, step: Step): strin
 
 /** The repository used to evaluate the trust policy's `${var.github_repository}`. */
 export const OIDC_SAMPLE_REPOSITORY = 'payflow-example/payflow-platform';
+
+/**
+ * Every job runs on a GitHub-hosted Ubuntu runner named literally (`ubuntu-latest`,
+ * `ubuntu-24.04`): no self-hosted label, no runner picked by a variable. The jobs that reach the
+ * private Kubernetes API (they run live/environment.sh or make deploy) install the Session
+ * Manager plugin first, with the pinned script: the SSM tunnel is how they get there.
+ */
+export function hostedRunnersOnly(set: WorkflowSet): string[] {
+  const violations: string[] = [];
+  for (const { file, id, job } of jobsOf(set)) {
+    if (job.uses) continue; // a reusable workflow: its own jobs are checked
+    const runner = job['runs-on'];
+    if (typeof runner !== 'string' || !/^ubuntu-[\w.-]+$/.test(runner)) {
+      violations.push(
+        `${file}: job "${id}" runs on ${JSON.stringify(runner)}, not a GitHub-hosted ubuntu-* runner`,
+      );
+    }
+    const steps = job.steps ?? [];
+    const reaches = steps.findIndex((s) => /live\/environment\.sh|make deploy/.test(s.run ?? ''));
+    const installs = steps.findIndex((s) =>
+      /install-release-binary\.sh session-manager-plugin/.test(s.run ?? ''),
+    );
+    if (reaches >= 0 && (installs < 0 || installs > reaches)) {
+      violations.push(
+        `${file}: job "${id}" reaches the Kubernetes API without installing the Session Manager plugin first`,
+      );
+    }
+  }
+  return violations;
+}
 
 /** Only the contract's variables and secrets (docs/ci-cd.md explains each). */
 export function contractNames(set: WorkflowSet, configVariables: string[]): string[] {

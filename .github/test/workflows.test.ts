@@ -25,6 +25,7 @@ import {
   DEPLOY_PRODUCTION,
   DEPLOY_STAGING,
   deployConcurrency,
+  hostedRunnersOnly,
   leastPrivilege,
   loadWorkflows,
   noLiteralSecrets,
@@ -143,6 +144,41 @@ interface Rule {
 }
 
 const RULES: Rule[] = [
+  {
+    name: 'every job runs on a GitHub-hosted ubuntu-* runner; cluster jobs install the SSM plugin',
+    check: hostedRunnersOnly,
+    mutations: [
+      [
+        'the deploy job runs where vars.CLUSTER_RUNNER says again',
+        (s) =>
+          edited(s, DEPLOY, (d) =>
+            d.setIn(['jobs', 'deploy', 'runs-on'], "${{ vars.CLUSTER_RUNNER || 'ubuntu-latest' }}"),
+          ),
+      ],
+      [
+        'the plan job runs on a self-hosted runner',
+        (s) => edited(s, CI, (d) => d.setIn(['jobs', 'plan', 'runs-on'], 'self-hosted')),
+      ],
+      [
+        'the lint job runs on a list of labels',
+        (s) => edited(s, CI, (d) => d.setIn(['jobs', 'lint', 'runs-on'], ['self-hosted', 'linux'])),
+      ],
+      [
+        'the deploy job runs on macOS',
+        (s) => edited(s, DEPLOY, (d) => d.setIn(['jobs', 'deploy', 'runs-on'], 'macos-latest')),
+      ],
+      [
+        'the plan job no longer installs the Session Manager plugin',
+        (s) =>
+          replaced(
+            s,
+            CI,
+            'run: .github/scripts/install-release-binary.sh session-manager-plugin',
+            'run: echo skipped',
+          ),
+      ],
+    ],
+  },
   {
     name: 'the six stages run in order (lint → test → security → build → deploy-staging → deploy-production)',
     check: stagesInOrder,
@@ -941,7 +977,7 @@ describe('dependabot, docs and the contracts the workflows rely on', () => {
 
   it('the Makefile has the targets the workflows call', () => {
     const makefile = readFileSync(path.join(ROOT, 'Makefile'), 'utf8');
-    for (const target of ['lint', 'test', 'deploy', 'kubeconfig']) {
+    for (const target of ['lint', 'test', 'deploy', 'kubeconfig', 'tunnel']) {
       expect(makefile, `make ${target}`).to.match(new RegExp(`^${target}:`, 'm'));
     }
   });

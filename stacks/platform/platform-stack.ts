@@ -17,6 +17,7 @@ import { ChartValuesSchema } from '../lib/chart-values-schema';
 import { Input, Rule } from '../lib/inputs';
 import { ModuleStack } from '../lib/module-stack';
 import { PlanReaderRoles, PlanReaderSecretsAccess } from '../lib/plan-readers';
+import { offeredKubernetesVersion } from '../cluster/kubernetes-versions';
 import { connectToCluster } from '../lib/cluster-connection';
 import { PINNED_CHARTS, type PinnedChart } from './pinned-charts';
 import { clusterAlertmanagerConfig, readSharedAlertmanagerConfig } from './alertmanager-config';
@@ -92,7 +93,7 @@ export class PlatformStack extends ModuleStack {
     const clusterVersion = Input.string(this, 'cluster_version', {
       description:
         'Kubernetes minor version of the cluster (cluster module output `cluster_version`); picks the Cluster Autoscaler image.',
-      validation: [Rule.matches('^1\\.[0-9]{2}$', 'a Kubernetes minor version such as 1.32')],
+      validation: [offeredKubernetesVersion()],
     });
     const vpcId = Input.string(this, 'vpc_id', {
       description:
