@@ -2,7 +2,7 @@
 // says otherwise. Without DATABASE_URL (nor POSTGRES_CONFIGURATION, PGHOST), it first starts an
 // embedded PostgreSQL 16 (dev/embedded-postgres.ts) whose data stays in .local/postgres between
 // runs. Migrations are applied before the API starts. REDIS_URL is passed on when set, never made
-// up. Ctrl-C stops the API, then the embedded server.
+// up: without it the API runs on PostgreSQL alone. Ctrl-C stops the API, then the embedded server.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { loadLogSettings, loadPostgresConfig } from '../src/config';
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     env.DATABASE_URL = localPostgres(env).url;
   }
   const postgresExited = postgres ? exited(postgres) : Promise.resolve(null);
-  if (!env.REDIS_URL) say('no REDIS_URL: none is passed to the API');
+  if (!env.REDIS_URL) say('no REDIS_URL: the API runs on PostgreSQL alone');
 
   try {
     await runMigrations(loadPostgresConfig(env), createLogger(loadLogSettings(env)));

@@ -8,30 +8,9 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { localPostgres } from '../dev/local-postgres';
-import { loadConfig } from '../src/config';
-import {
-  appRoot,
-  canConnect,
-  freePort,
-  testKeyPrefix,
-  uniqueName,
-  waitFor,
-} from './support/servers';
+import { appRoot, canConnect, freePort, uniqueName, waitFor } from './support/servers';
 
 const repoRoot = join(appRoot, '..');
-
-/**
- * Whether this API still refuses to start without REDIS_URL. Until PostgreSQL-only idempotency
- * lands, make dev cannot serve without a Redis, and this test lends it the suite's.
- */
-function apiRequiresRedis(): boolean {
-  try {
-    loadConfig({ DATABASE_URL: 'postgres://localhost/payflow' });
-    return false;
-  } catch (error) {
-    return String(error).includes('REDIS_URL is required');
-  }
-}
 
 interface MakeDev {
   child: ChildProcess;
@@ -103,12 +82,6 @@ describe('make dev without DATABASE_URL, REDIS_URL or Docker (embedded PostgreSQ
       LOCAL_POSTGRES_DIR: join(scratch, 'postgres'),
       LOG_LEVEL: 'warn',
     };
-    if (apiRequiresRedis()) {
-      console.warn("      (this API still requires REDIS_URL: make dev gets the suite's)");
-      env.REDIS_URL = process.env.REDIS_URL;
-      // Under this run's prefix (deleted at its end): never replay another run's payment.
-      env.REDIS_KEY_PREFIX = testKeyPrefix('make_dev');
-    }
   });
 
   afterEach(function () {
@@ -129,6 +102,13 @@ describe('make dev without DATABASE_URL, REDIS_URL or Docker (embedded PostgreSQ
     const users = (await (await fetch(`${apiUrl}/users`)).json()) as unknown[];
     expect(users).to.have.lengthOf(6);
     expect(run.output.join('\n')).to.include('(new data directory)');
+    // No Redis anywhere: readiness asks nothing of it, and idempotency runs on PostgreSQL alone.
+    expect(run.output).to.include('make dev: no REDIS_URL: the API runs on PostgreSQL alone');
+    const ready = await fetch(`${apiUrl}/ready`);
+    expect(await ready.json()).to.deep.equal({
+      status: 'ready',
+      checks: { postgres: 'ok', redis: 'disabled' },
+    });
     const created = await fetch(`${apiUrl}/api/v1/payments`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': uniqueName('make-dev') },
