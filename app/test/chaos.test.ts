@@ -67,9 +67,10 @@ describe('fault runs, short form (private PostgreSQL and Redis)', function () {
   });
 
   it('PostgreSQL stopped during POST load, API without Redis: the same claims hold', async () => {
+    // No count of requests during the outage (it depends on the machine's speed): the claims'
+    // own probe is a payment sent in the middle of it.
     const report = await postgresStoppedDuringLoad(lab as FaultLab, size, FaultLab.withoutRedis);
     expect(failedClaims(report)).to.deep.equal([]);
-    expect(report.facts.requestsDuringOutage).to.be.above(0);
   });
 
   it('SIGTERM during POST load: nothing accepted before the signal fails, exit 0 in time', async () => {
