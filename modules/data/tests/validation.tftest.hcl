@@ -14,6 +14,7 @@ mock_provider "aws" {
 # input they name (production also requires the replication).
 variables {
   region                       = "eu-west-3"
+  allowed_account_ids          = ["123456789012"]
   environment                  = "staging"
   vpc_id                       = "vpc-0123456789abcdef0"
   data_subnet_ids              = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]

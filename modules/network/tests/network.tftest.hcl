@@ -34,6 +34,7 @@ mock_provider "aws" {
 variables {
   project = "payflow"
   region  = "eu-west-3"
+  allowed_account_ids = ["123456789012"]
   tags    = { CostCenter = "payments" }
 }
 
