@@ -37,8 +37,9 @@ live_dir="$(cd "${script_path%/*}" && pwd)"
 repo_root="${live_dir%/*}"
 readonly live_dir repo_root
 readonly environments=(development staging production)
-# Dependency order. Terragrunt derives the same order from the dependency blocks; it is
-# spelled out here only to print the layers' outputs in a readable order.
+# Dependency order, the one Terragrunt derives from the dependency blocks (a chain, checked by
+# stacks/test/live-contract.test.ts): outputs prints the layers in it, destroy walks it backwards
+# one layer at a time, so that what AWS leaves can be deleted between two layers.
 readonly layers=(network cluster data platform app)
 readonly placeholder_account_id="123456789012"
 readonly region_pattern='^[a-z]{2}(-[a-z]+)+-[0-9]+$'
