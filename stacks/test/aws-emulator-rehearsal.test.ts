@@ -8,6 +8,7 @@
 // Without moto_server or the provider mirror the rehearsal is skipped, except in CI.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
+  closeSync,
   cpSync,
   mkdirSync,
   mkdtempSync,
@@ -16,7 +17,6 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
@@ -76,30 +76,32 @@ const TERRAGRUNT_ONLY_KEYS = new Set([
 /** Services the provider and the backend call, all answered by the emulator. */
 const SERVICES = ['dynamodb', 'ec2', 'ecr', 'iam', 'kms', 'logs', 's3', 'sts'];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error()),
-      );
-    });
+/**
+ * Starts moto_server on a port the system picks (-p 0: no race for a "free" port) and resolves
+ * with its address once its log says where it listens, or rejects after `deadline` ms (a bound
+ * for a loaded machine, not a goal). The log is a file, not a pipe: the tests run Terraform with
+ * spawnSync, which blocks this process, and a pipe nobody reads would stall the emulator.
+ */
+async function startEmulator(
+  logFile: string,
+  deadline: number,
+): Promise<{ process: ChildProcess; endpoint: string }> {
+  const log = openSync(logFile, 'a');
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', '0'], {
+    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
+    stdio: ['ignore', log, log],
   });
-}
-
-/** Resolves once the emulator answers, or rejects after `deadline` ms (a bound, not a goal). */
-async function answering(url: string, deadline: number): Promise<void> {
+  closeSync(log);
   const until = Date.now() + deadline;
   for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
+    const output = readFileSync(logFile, 'utf8');
+    const address = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    if (address) return { process: child, endpoint: address };
+    if (child.exitCode !== null || Date.now() > until) {
+      child.kill('SIGTERM');
+      throw new Error(`moto_server did not start within ${deadline / 1000} s:\n${output}`);
     }
-    if (Date.now() > until) throw new Error(`${url} did not answer within ${deadline / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
@@ -198,14 +200,10 @@ describe('rehearsal against an AWS API emulator (moto_server): network and share
       this.skip();
     }
     work = mkdtempSync(join(tmpdir(), 'payflow-moto-'));
-    const port = await freePort();
-    endpoint = `http://127.0.0.1:${port}`;
-    const log = openSync(join(work, 'moto.log'), 'a');
-    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-      env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
-      stdio: ['ignore', log, log],
-    });
-    await answering(`${endpoint}/moto-api/`, 300_000);
+    const emulator = await startEmulator(join(work, 'moto.log'), 300_000);
+    moto = emulator.process;
+    endpoint = emulator.endpoint;
+    expect((await fetch(`${endpoint}/moto-api/`)).ok, 'the emulator answers').to.equal(true);
     // Emulator credentials only: nothing from the developer's AWS profile.
     const ambient = new Set(['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']);
     env = {
