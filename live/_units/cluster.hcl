@@ -28,8 +28,9 @@ dependency "network" {
 dependency "shared" {
   config_path = "${get_repo_root()}/live/shared/global"
   mock_outputs = {
-    github_deploy_role_arn = "arn:aws:iam::123456789012:role/payflow-github-deploy"
-    github_plan_role_arn   = "arn:aws:iam::123456789012:role/payflow-github-plan"
+    github_deploy_role_arn   = "arn:aws:iam::123456789012:role/payflow-github-deploy"
+    github_plan_role_arn     = "arn:aws:iam::123456789012:role/payflow-github-plan"
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/payflow-permissions-boundary"
   }
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
@@ -41,6 +42,8 @@ inputs = {
   # (grant_deployer_admin): a laptop deploy needs no ARN here.
   admin_principal_arns  = compact(concat(local.env.cluster.admin_principal_arns, [dependency.shared.outputs.github_deploy_role_arn]))
   viewer_principal_arns = compact([dependency.shared.outputs.github_plan_role_arn])
+  # Every IAM role of the layer carries it (stacks/shared/permissions-boundary.ts).
+  permissions_boundary_arn = dependency.shared.outputs.permissions_boundary_arn
 
   cluster_version            = local.env.cluster.kubernetes_version
   endpoint_public_access     = local.env.cluster.endpoint_public_access

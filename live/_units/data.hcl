@@ -33,11 +33,22 @@ dependency "cluster" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
 
+# Account-wide: the permissions boundary every IAM role of this layer carries (the GitHub deploy
+# role may only create roles bounded by it: stacks/shared/permissions-boundary.ts).
+dependency "shared" {
+  config_path = "${get_repo_root()}/live/shared/global"
+  mock_outputs = {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/payflow-permissions-boundary"
+  }
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+}
+
 inputs = {
-  vpc_id                 = dependency.network.outputs.vpc_id
-  data_subnet_ids        = dependency.network.outputs.data_subnet_ids
-  cluster_name           = dependency.cluster.outputs.cluster_name
-  node_security_group_id = dependency.cluster.outputs.node_security_group_id
+  permissions_boundary_arn = dependency.shared.outputs.permissions_boundary_arn
+  vpc_id                   = dependency.network.outputs.vpc_id
+  data_subnet_ids          = dependency.network.outputs.data_subnet_ids
+  cluster_name             = dependency.cluster.outputs.cluster_name
+  node_security_group_id   = dependency.cluster.outputs.node_security_group_id
 
   db_instance_class                    = local.env.database.instance_class
   db_allocated_storage_gb              = local.env.database.allocated_storage_gb

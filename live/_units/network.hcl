@@ -12,7 +12,18 @@ terraform {
   exclude_from_copy = ["node_modules", "app/node_modules", "app/coverage", "app/dist", "coverage", "reports", "cdktf.out"]
 }
 
+# Account-wide: the permissions boundary every IAM role of this layer carries (the GitHub deploy
+# role may only create roles bounded by it: stacks/shared/permissions-boundary.ts).
+dependency "shared" {
+  config_path = "${get_repo_root()}/live/shared/global"
+  mock_outputs = {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/payflow-permissions-boundary"
+  }
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+}
+
 inputs = {
+  permissions_boundary_arn   = dependency.shared.outputs.permissions_boundary_arn
   vpc_cidr                   = local.env.network.vpc_cidr
   azs                        = local.env.network.azs
   single_nat_gateway         = local.env.network.single_nat_gateway

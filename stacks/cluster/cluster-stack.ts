@@ -52,6 +52,7 @@ export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
 export class ClusterStack extends ModuleStack {
   constructor(scope: Construct, id: string) {
     super(scope, id, {
+      createsRoles: true,
       purpose:
         'The EKS cluster of one environment: control plane with a private endpoint (public endpoint ' +
         'off or CIDR-restricted), KMS envelope encryption of Kubernetes Secrets, all control-plane ' +
@@ -445,7 +446,7 @@ export class ClusterStack extends ModuleStack {
     const ebsCsi = new PodIdentityRole(this, 'ebs_csi', {
       roleName: `${clusterName}-ebs-csi`,
       clusterName: cluster.name,
-      accountId,
+      clusterArn: cluster.arn,
       namespace: 'kube-system',
       serviceAccount: 'ebs-csi-controller-sa',
       managedPolicyArns: [managedPolicy('service-role/AmazonEBSCSIDriverPolicy')],
@@ -472,7 +473,7 @@ export class ClusterStack extends ModuleStack {
     const loadBalancerController = new PodIdentityRole(this, 'load_balancer_controller', {
       roleName: `${clusterName}-aws-load-balancer-controller`,
       clusterName: cluster.name,
-      accountId,
+      clusterArn: cluster.arn,
       namespace: 'kube-system',
       serviceAccount: 'aws-load-balancer-controller',
       policy: loadBalancerControllerPolicy(policyScope),
@@ -480,7 +481,7 @@ export class ClusterStack extends ModuleStack {
     const clusterAutoscaler = new PodIdentityRole(this, 'cluster_autoscaler', {
       roleName: `${clusterName}-cluster-autoscaler`,
       clusterName: cluster.name,
-      accountId,
+      clusterArn: cluster.arn,
       namespace: 'kube-system',
       serviceAccount: 'cluster-autoscaler',
       policy: clusterAutoscalerPolicy(policyScope),

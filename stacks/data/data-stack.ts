@@ -1,15 +1,15 @@
-import { DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { Fn, Op, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { CLOUDWATCH_RETENTION_DAYS, Input, Rule } from '../lib/inputs';
 import { AWS_REGION_PATTERN, ModuleStack } from '../lib/module-stack';
+import { type PolicyDocument, PodIdentityRole } from '../lib/pod-identity-role';
 import { AlarmTopic } from './alarm-topic';
 import { DataEncryptionKey } from './data-encryption-key';
-import { PodIdentityRole } from './pod-identity-role';
 import { PostgresBackupReplication } from './postgres-backup-replication';
 import { PostgresDatabase } from './postgres-database';
 import { RedisCache } from './redis-cache';
+import { dataSecretNames } from './secret-names';
 import { TelemetryBucket } from './telemetry-bucket';
 
 /**
@@ -31,6 +31,7 @@ const inProduction = (requirement: string): string =>
 export class DataStack extends ModuleStack {
   constructor(scope: Construct, id: string) {
     super(scope, id, {
+      createsRoles: true,
       purpose:
         'PostgreSQL 16 (RDS) and Redis (ElastiCache) for the PayFlow API, encrypted with a customer KMS key, ' +
         'private to the EKS nodes, with their secrets in Secrets Manager; the S3 buckets of Loki and Tempo; ' +
@@ -353,6 +354,7 @@ export class DataStack extends ModuleStack {
     });
 
     // ---------------------------------------------------------------- resources
+    const secretNames = dataSecretNames(this.project.stringValue, this.environment.stringValue);
     const encryption = new DataEncryptionKey(this, 'data', {
       namePrefix: this.namePrefix,
       region,
@@ -423,6 +425,7 @@ export class DataStack extends ModuleStack {
 
     const redis = new RedisCache(this, 'redis', {
       namePrefix: this.namePrefix,
+      authSecretName: secretNames.redisAuthToken,
       vpcId: vpcId.stringValue,
       subnetIds: dataSubnetIds.listValue,
       clientSecurityGroupId: nodeSecurityGroupId.stringValue,
@@ -458,62 +461,79 @@ export class DataStack extends ModuleStack {
     // (no secret version here): the operator puts it with `aws secretsmanager put-secret-value`
     // (live/README.md), External Secrets syncs it into the monitoring namespace.
     const alertingSecret = new SecretsmanagerSecret(this, 'alerting_secret', {
-      name: `${this.project.stringValue}/${this.environment.stringValue}/alerting`,
+      name: secretNames.alerting,
       description: `Alertmanager Slack webhooks (JSON keys: ${ALERTING_SECRET_KEYS.join(', ')}); value set by the operator, never by Terraform`,
       kmsKeyId: kmsKeyArn,
       recoveryWindowInDays: secretRecoveryWindow.numberValue,
     });
 
     // ---------------------------------------------------------------- Pod Identity roles
-    const useDataKey: DataAwsIamPolicyDocumentStatement = {
-      sid: 'UseTheDataKey',
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      resources: [kmsKeyArn],
+    const clusterArn = `arn:${encryption.partition}:eks:${region}:${encryption.accountId}:cluster/${clusterName.stringValue}`;
+    const podIdentity = { clusterName: clusterName.stringValue, clusterArn };
+    const useDataKey = {
+      Sid: 'UseTheDataKey',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: kmsKeyArn,
     };
     const externalSecrets = new PodIdentityRole(this, 'external_secrets', {
+      ...podIdentity,
       roleName: `${this.namePrefix}-external-secrets`,
       description:
         'external-secrets reads the RDS master secret, the Redis AUTH token and the alerting webhooks',
-      clusterName: clusterName.stringValue,
       namespace: 'external-secrets',
       serviceAccount: 'external-secrets',
-      statements: [
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'ReadTheDataSecrets',
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: [postgres.masterSecretArn, redis.authSecret.arn, alertingSecret.arn],
+          },
+          {
+            Sid: 'DecryptTheDataSecrets',
+            Effect: 'Allow',
+            Action: ['kms:Decrypt'],
+            Resource: kmsKeyArn,
+          },
+        ],
+      },
+    });
+    const bucketAccess = (bucket: TelemetryBucket): PolicyDocument => ({
+      Version: '2012-10-17',
+      Statement: [
         {
-          sid: 'ReadTheDataSecrets',
-          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-          resources: [postgres.masterSecretArn, redis.authSecret.arn, alertingSecret.arn],
+          Sid: 'ListTheBucket',
+          Effect: 'Allow',
+          Action: ['s3:ListBucket'],
+          Resource: bucket.bucket.arn,
         },
-        { sid: 'DecryptTheDataSecrets', actions: ['kms:Decrypt'], resources: [kmsKeyArn] },
+        {
+          Sid: 'ReadWriteObjects',
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          Resource: `${bucket.bucket.arn}/*`,
+        },
+        useDataKey,
       ],
     });
-    const bucketAccess = (bucket: TelemetryBucket): DataAwsIamPolicyDocumentStatement[] => [
-      {
-        sid: 'ListTheBucket',
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucket.arn],
-      },
-      {
-        sid: 'ReadWriteObjects',
-        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        resources: [`${bucket.bucket.arn}/*`],
-      },
-      useDataKey,
-    ];
     const lokiRole = new PodIdentityRole(this, 'loki_access', {
+      ...podIdentity,
       roleName: `${this.namePrefix}-loki`,
       description: 'Loki stores log chunks and indexes in its bucket',
-      clusterName: clusterName.stringValue,
       namespace: 'monitoring',
       serviceAccount: 'loki',
-      statements: bucketAccess(loki),
+      policy: bucketAccess(loki),
     });
     const tempoRole = new PodIdentityRole(this, 'tempo_access', {
+      ...podIdentity,
       roleName: `${this.namePrefix}-tempo`,
       description: 'Tempo stores trace blocks in its bucket',
-      clusterName: clusterName.stringValue,
       namespace: 'monitoring',
       serviceAccount: 'tempo',
-      statements: bucketAccess(tempo),
+      policy: bucketAccess(tempo),
     });
 
     // ---------------------------------------------------------------- outputs (contract)

@@ -14,6 +14,8 @@ export const REDIS_PORT = 6379;
 export interface RedisCacheProps {
   /** `${project}-${environment}`. */
   readonly namePrefix: string;
+  /** Name of the Secrets Manager secret holding the AUTH token (secret-names.ts). */
+  readonly authSecretName: string;
   readonly vpcId: string;
   readonly subnetIds: string[];
   /** The only security group admitted on 6379 (the EKS nodes). */
@@ -80,7 +82,7 @@ export class RedisCache extends Construct {
       excludePunctuation: true,
     });
     this.authSecret = new SecretsmanagerSecret(this, 'auth_secret', {
-      name: `${props.namePrefix}/redis/auth-token`,
+      name: props.authSecretName,
       description: 'AUTH token of the PayFlow Redis replication group (plain string)',
       kmsKeyId: props.kmsKeyArn,
       recoveryWindowInDays: props.secretRecoveryWindowDays,

@@ -1,5 +1,7 @@
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { AwsProvider, type AwsProviderDefaultTags } from '@cdktf/provider-aws/lib/provider';
 import {
+  Aspects,
   Fn,
   TerraformElement,
   TerraformOutput,
@@ -13,6 +15,8 @@ export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 /** What an AWS region name looks like (eu-west-3, us-gov-west-1), for input validations. */
 export const AWS_REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-[0-9]$';
+/** Module input every role of a module is bounded by (the shared module's managed policy). */
+export const PERMISSIONS_BOUNDARY_INPUT = 'permissions_boundary_arn';
 
 export interface ModuleStackOptions {
   /** One or two sentences: what the module creates and why. First line of the module README. */
@@ -23,6 +27,12 @@ export interface ModuleStackOptions {
    * false and configure their own providers.
    */
   readonly aws?: boolean;
+  /**
+   * The module creates IAM roles (applied by the GitHub deploy role): declare the input
+   * `permissions_boundary_arn` and give every aws_iam_role of the stack that permissions boundary
+   * (the deploy role may only create roles carrying it; stacks/shared/permissions-boundary.ts).
+   */
+  readonly createsRoles?: boolean;
 }
 
 export interface OutputOptions {
@@ -96,6 +106,26 @@ export abstract class ModuleStack extends TerraformStack {
       });
       // Spell the registry address out: `aws` alone relies on the implicit hashicorp namespace.
       this.addOverride('terraform.required_providers.aws.source', 'hashicorp/aws');
+    }
+
+    if (options.createsRoles) {
+      const boundary = Input.string(this, PERMISSIONS_BOUNDARY_INPUT, {
+        description:
+          'ARN of the permissions boundary every IAM role of this module carries (shared module output ' +
+          '`permissions_boundary_arn`): the GitHub deploy role may only create roles bounded by it.',
+        validation: [
+          Rule.matches(
+            '^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$',
+            'an IAM managed policy ARN such as arn:aws:iam::123456789012:policy/payflow-permissions-boundary',
+          ),
+        ],
+      });
+      // An aspect, so that no role of any construct of the stack can be created without it.
+      Aspects.of(this).add({
+        visit: (node) => {
+          if (node instanceof IamRole) node.permissionsBoundary = boundary.stringValue;
+        },
+      });
     }
 
     // Terraform >= 1.11: `terraform test` with mock providers, S3 native locking in live/.

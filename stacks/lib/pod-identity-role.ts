@@ -10,11 +10,31 @@ export interface PolicyDocument {
   Statement: Record<string, unknown>[];
 }
 
+/** The service principal of the EKS Pod Identity agent. */
+export const POD_IDENTITY_PRINCIPAL = 'pods.eks.amazonaws.com';
+
+/**
+ * Session tags EKS Pod Identity sets on every AssumeRole (EKS user guide, "Create IAM role with
+ * trust policy required by EKS Pod Identity"): a trust policy pins the cluster, the namespace and
+ * the service account with `aws:RequestTag/<key>`. The cluster ARN also names the account and the
+ * region. aws:SourceAccount and aws:SourceArn are not documented for this principal, and a
+ * StringEquals on a key missing from the request would refuse every pod.
+ */
+export const POD_IDENTITY_SESSION_TAGS = {
+  cluster: 'aws:RequestTag/eks-cluster-arn',
+  namespace: 'aws:RequestTag/kubernetes-namespace',
+  serviceAccount: 'aws:RequestTag/kubernetes-service-account',
+} as const;
+
 export interface PodIdentityRoleProps {
   /** IAM role name, e.g. `${namePrefix}-aws-load-balancer-controller`. */
   readonly roleName: string;
+  /** What the role is for; default "EKS Pod Identity: <namespace>/<service account>". */
+  readonly description?: string;
+  /** The cluster the association is made in (a name, or a reference to it). */
   readonly clusterName: string;
-  readonly accountId: string;
+  /** That cluster's ARN: the trust policy admits sessions tagged with it only. */
+  readonly clusterArn: string;
   readonly namespace: string;
   readonly serviceAccount: string;
   /** Inline policy naming exact ARNs (preferred: the role lives in the module owning them). */
@@ -29,9 +49,11 @@ export interface PodIdentityRoleProps {
 }
 
 /**
- * An IAM role for one Kubernetes service account through EKS Pod Identity. The trust
- * policy only lets the Pod Identity agent assume it for that cluster, namespace and service
- * account (session tags EKS sets on every assumption), from this account.
+ * An IAM role for one Kubernetes service account through EKS Pod Identity: the only way any
+ * module gives a pod AWS credentials. The trust policy lets the Pod Identity agent assume it
+ * for that cluster, namespace and service account only (the session tags EKS sets on every
+ * assumption); the control IAM-POD-IDENTITY-TRUST (stacks/test/policies) requires exactly that
+ * of every role trusting pods.eks.amazonaws.com.
  */
 export class PodIdentityRole extends Construct {
   readonly role: IamRole;
@@ -40,21 +62,22 @@ export class PodIdentityRole extends Construct {
     super(scope, id);
     this.role = new IamRole(this, 'role', {
       name: props.roleName,
-      description: `EKS Pod Identity: ${props.namespace}/${props.serviceAccount} on ${props.clusterName}`,
+      description:
+        props.description ?? `EKS Pod Identity: ${props.namespace}/${props.serviceAccount}`,
       assumeRolePolicy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [
           {
             Sid: 'EksPodIdentityForOneServiceAccount',
             Effect: 'Allow',
-            Principal: { Service: 'pods.eks.amazonaws.com' },
+            Principal: { Service: POD_IDENTITY_PRINCIPAL },
+            // sts:TagSession: the agent tags the session with the names the condition checks.
             Action: ['sts:AssumeRole', 'sts:TagSession'],
             Condition: {
               StringEquals: {
-                'aws:SourceAccount': props.accountId,
-                'aws:RequestTag/eks-cluster-name': props.clusterName,
-                'aws:RequestTag/kubernetes-namespace': props.namespace,
-                'aws:RequestTag/kubernetes-service-account': props.serviceAccount,
+                [POD_IDENTITY_SESSION_TAGS.cluster]: props.clusterArn,
+                [POD_IDENTITY_SESSION_TAGS.namespace]: props.namespace,
+                [POD_IDENTITY_SESSION_TAGS.serviceAccount]: props.serviceAccount,
               },
             },
           },

@@ -37,6 +37,7 @@ export const INTERFACE_ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'sts', 'secret
 export class NetworkStack extends ModuleStack {
   constructor(scope: Construct, id: string) {
     super(scope, id, {
+      createsRoles: true,
       purpose:
         'The network of one environment: VPC over 2–3 availability zones with public, private ' +
         '(EKS workloads) and isolated data subnets, an internet gateway, NAT gateways (one shared or ' +

@@ -5,8 +5,10 @@ import { Fn, Op, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { Input, Rule } from '../lib/inputs';
 import { AWS_REGION_PATTERN, ModuleStack } from '../lib/module-stack';
+import { RDS_MANAGED_SECRET_PATTERN, dataSecretNames } from '../data/secret-names';
 import { ContainerRepository } from './container-repository';
 import { GithubActionsIdentity } from './github-actions-identity';
+import { PermissionsBoundary } from './permissions-boundary';
 
 /**
  * GitHub's documented thumbprints of token.actions.githubusercontent.com (the second
@@ -34,6 +36,29 @@ export const DEPLOYED_REGIONAL_SERVICES = [
  * (`db_backup_replication_region`), created through a second provider in that region.
  */
 export const BACKUP_REPLICATION_SERVICES = ['kms', 'rds'] as const;
+
+/**
+ * IAM actions on a role that change what it may do: the deploy role may call them only with
+ * `iam:PermissionsBoundary` = the project's boundary (the role carries it, or gets it).
+ */
+export const BOUNDED_ROLE_ACTIONS = [
+  'iam:AttachRolePolicy',
+  'iam:CreateRole',
+  'iam:DeleteRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:PutRolePolicy',
+];
+
+/** What would change the boundary policy itself: denied to the deploy role. */
+export const BOUNDARY_POLICY_WRITES = [
+  'iam:CreatePolicyVersion',
+  'iam:DeletePolicy',
+  'iam:DeletePolicyVersion',
+  'iam:SetDefaultPolicyVersion',
+  'iam:TagPolicy',
+  'iam:UntagPolicy',
+];
 
 /**
  * What the whole AWS account shares across environments: the API's container registry and
@@ -113,9 +138,10 @@ export class SharedStack extends ModuleStack {
         ),
       ],
     });
-    const keepTaggedImages = Input.number(this, 'ecr_keep_tagged_images', {
+    const keepCommitImages = Input.number(this, 'ecr_keep_commit_images', {
       description:
-        'Tagged API images kept in ECR; older ones expire (rollbacks can go this far back).',
+        'Builds of main (tagged with their commit only) kept in ECR; older ones expire. Releases and images an ' +
+        'environment was deployed with (tags <version>, deployed-<env>-<commit>) never expire.',
       default: 50,
       validation: [Rule.between(5, 1000)],
     });
@@ -173,8 +199,13 @@ export class SharedStack extends ModuleStack {
     const registry = new ContainerRepository(this, 'ecr', {
       repositoryName: `${project}/api`,
       kmsAlias: `alias/${project}-ecr`,
-      keepTaggedImages: keepTaggedImages.numberValue,
+      keepCommitImages: keepCommitImages.numberValue,
       untaggedExpiryDays: untaggedExpiry.numberValue,
+    });
+
+    // Account-wide, like the registry: the roles of every environment carry it.
+    const boundary = new PermissionsBoundary(this, 'project_roles_boundary', {
+      policyName: `${project}-permissions-boundary`,
     });
 
     const stateBucketArn = `arn:${partition}:s3:::${stateBucket}`;
@@ -219,7 +250,8 @@ export class SharedStack extends ModuleStack {
         sid: 'RefreshTheRedisAuthSecret',
         actions: ['secretsmanager:GetSecretValue'],
         resources: [
-          `arn:${partition}:secretsmanager:${region}:${account}:secret:${project}-*/redis/auth-token-*`,
+          // Secrets Manager appends "-" and 6 random characters to the name in the ARN.
+          `arn:${partition}:secretsmanager:${region}:${account}:secret:${dataSecretNames(project, '*').redisAuthToken}-*`,
         ],
       },
       {
@@ -269,12 +301,15 @@ export class SharedStack extends ModuleStack {
         resources: [`arn:${partition}:sns:${region}:${account}:${project}-*`],
       },
       {
+        // The data layer's secrets of every environment (names: stacks/data/secret-names.ts), and
+        // the one RDS creates, as the caller, for the managed master password.
         sid: 'ProjectSecrets',
         actions: ['secretsmanager:*'],
         resources: [
-          `arn:${partition}:secretsmanager:${region}:${account}:secret:${project}-*`,
-          // RDS names the master password secret rds!db-<id> and creates it as the caller.
-          `arn:${partition}:secretsmanager:${region}:${account}:secret:rds!*`,
+          ...Object.values(dataSecretNames(project, '*')).map(
+            (name) => `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}-*`,
+          ),
+          `arn:${partition}:secretsmanager:${region}:${account}:secret:${RDS_MANAGED_SECRET_PATTERN}`,
         ],
       },
       {
@@ -293,15 +328,33 @@ export class SharedStack extends ModuleStack {
         ],
       },
       { sid: 'StateLockTable', actions: ['dynamodb:*'], resources: [lockTableArn] },
+      // Roles of the environment modules: created and changed only with the project's permissions
+      // boundary (stacks/shared/permissions-boundary.ts), so no role the deploy role makes can do
+      // more than the boundary allows. Checked by IAM-DEPLOY-CANNOT-ESCALATE (stacks/test/policies).
       {
-        sid: 'ProjectIamRolesAndPolicies',
-        actions: ['iam:*'],
-        resources: [
-          projectRole,
-          `arn:${partition}:iam::${account}:policy/${project}-*`,
-          `arn:${partition}:iam::${account}:instance-profile/${project}-*`,
-          `arn:${partition}:iam::${account}:oidc-provider/oidc.eks.${region}.amazonaws.com/*`,
+        sid: 'ProjectRolesWithinTheBoundary',
+        actions: BOUNDED_ROLE_ACTIONS,
+        resources: [projectRole],
+        condition: [
+          {
+            test: 'StringEquals',
+            variable: 'iam:PermissionsBoundary',
+            values: [boundary.policy.arn],
+          },
         ],
+      },
+      {
+        sid: 'ManageProjectRoles',
+        actions: [
+          'iam:DeleteRole',
+          'iam:PassRole',
+          'iam:TagRole',
+          'iam:UntagRole',
+          'iam:UpdateAssumeRolePolicy',
+          'iam:UpdateRole',
+          'iam:UpdateRoleDescription',
+        ],
+        resources: [projectRole],
       },
       {
         sid: 'ReadIam',
@@ -332,6 +385,18 @@ export class SharedStack extends ModuleStack {
         effect: 'Deny',
         actions: ['iam:*'],
         resources: [githubRoles],
+      },
+      {
+        sid: 'NeverRemoveTheBoundary',
+        effect: 'Deny',
+        actions: ['iam:DeleteRolePermissionsBoundary'],
+        resources: ['*'],
+      },
+      {
+        sid: 'NeverChangeTheBoundary',
+        effect: 'Deny',
+        actions: BOUNDARY_POLICY_WRITES,
+        resources: [boundary.policy.arn],
       },
       { sid: 'RegistryLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] },
       {
@@ -376,6 +441,11 @@ export class SharedStack extends ModuleStack {
     this.output('ecr_repository_arn', {
       value: registry.repository.arn,
       description: 'ARN of the API image repository (the deploy role may push only here).',
+    });
+    this.output('permissions_boundary_arn', {
+      value: boundary.policy.arn,
+      description:
+        'Managed policy every role of the network, cluster and data modules carries as permissions boundary (their input `permissions_boundary_arn`).',
     });
     this.output('github_oidc_provider_arn', {
       value: github.providerArn,

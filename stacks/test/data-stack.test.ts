@@ -11,10 +11,10 @@ import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmana
 import { App, TerraformStack, Testing } from 'cdktf';
 import { expect } from 'chai';
 import { ALERTING_SECRET_KEYS, DataStack } from '../data/data-stack';
-import { PodIdentityRole } from '../data/pod-identity-role';
 import { ALERTMANAGER_WEBHOOKS } from '../platform/alertmanager-config';
 import { TelemetryBucket } from '../data/telemetry-bucket';
 import { synthesizeStack } from '../lib/module-synthesis';
+import { PodIdentityRole } from '../lib/pod-identity-role';
 
 type Block = Record<string, unknown>;
 interface PolicyStatement {
@@ -69,6 +69,10 @@ describe('DataStack', function () {
   };
   const statements = (name: string): PolicyStatement[] =>
     (tf.data['aws_iam_policy_document']?.[name]?.['statement'] ?? []) as PolicyStatement[];
+  /** Statements of an inline role policy (literal JSON). */
+  const rolePolicy = (name: string): Record<string, unknown>[] =>
+    (JSON.parse(String(resource('aws_iam_role_policy', name)['policy'])) as { Statement: Block[] })
+      .Statement;
 
   it('declares exactly the contract outputs, each documented', function () {
     expect(Object.keys(tf.output).sort()).to.deep.equal([...CONTRACT_OUTPUTS].sort());
@@ -355,19 +359,19 @@ describe('DataStack', function () {
   });
 
   it('gives external-secrets exactly the two data secrets, the alerting secret and the key', function () {
-    const [secrets, key] = statements('external_secrets_permissions');
-    expect(secrets?.actions).to.deep.equal([
+    const [secrets, key] = rolePolicy('external_secrets_policy');
+    expect(secrets?.Action).to.deep.equal([
       'secretsmanager:GetSecretValue',
       'secretsmanager:DescribeSecret',
     ]);
-    expect(secrets?.resources).to.deep.equal([
+    expect(secrets?.Resource).to.deep.equal([
       '${aws_db_instance.postgres_instance.master_user_secret[0].secret_arn}',
       '${aws_secretsmanager_secret.redis_auth_secret.arn}',
       '${aws_secretsmanager_secret.alerting_secret.arn}',
     ]);
     expect(key).to.deep.include({
-      actions: ['kms:Decrypt'],
-      resources: ['${aws_kms_key.data_key.arn}'],
+      Action: ['kms:Decrypt'],
+      Resource: '${aws_kms_key.data_key.arn}',
     });
   });
 
@@ -397,7 +401,7 @@ describe('DataStack', function () {
 
   it('gives Loki and Tempo their own bucket only', function () {
     for (const tool of ['loki', 'tempo']) {
-      const resources = statements(`${tool}_access_permissions`).flatMap((s) => s.resources ?? []);
+      const resources = rolePolicy(`${tool}_access_policy`).map((s) => s.Resource);
       expect(resources).to.deep.equal([
         `\${aws_s3_bucket.${tool}_bucket.arn}`,
         `\${aws_s3_bucket.${tool}_bucket.arn}/*`,
@@ -497,25 +501,47 @@ describe('TelemetryBucket', function () {
 });
 
 describe('PodIdentityRole', function () {
-  it('is assumable only by the EKS Pod Identity agent, with session tags', function () {
+  it('is assumable only by the EKS Pod Identity agent, for one cluster, namespace and service account', function () {
     const stack = new TerraformStack(Testing.app(), 'role_test');
     new PodIdentityRole(stack, 'reader', {
       roleName: 'example-reader',
-      description: 'example',
       clusterName: 'example',
+      clusterArn: 'arn:aws:eks:eu-west-3:111122223333:cluster/example',
       namespace: 'apps',
       serviceAccount: 'reader',
-      statements: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::example/*'] }],
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::example/*' },
+        ],
+      },
     });
     const tf = JSON.parse(Testing.synth(stack)) as {
-      data: Record<string, Record<string, { statement: PolicyStatement[] }>>;
+      resource: Record<string, Record<string, Block>>;
     };
-    const documents = Object.entries(tf.data['aws_iam_policy_document'] ?? {});
-    const trust = documents.find(([k]) => k.includes('trust'))?.[1].statement;
-    expect(trust).to.deep.equal([
+    const [[roleAddress, role] = []] = Object.entries(tf.resource['aws_iam_role'] ?? {});
+    const trust = JSON.parse(String(role?.['assume_role_policy'])) as { Statement: Block[] };
+    expect(trust.Statement).to.deep.equal([
       {
-        actions: ['sts:AssumeRole', 'sts:TagSession'],
-        principals: [{ type: 'Service', identifiers: ['pods.eks.amazonaws.com'] }],
+        Sid: 'EksPodIdentityForOneServiceAccount',
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Condition: {
+          StringEquals: {
+            'aws:RequestTag/eks-cluster-arn': 'arn:aws:eks:eu-west-3:111122223333:cluster/example',
+            'aws:RequestTag/kubernetes-namespace': 'apps',
+            'aws:RequestTag/kubernetes-service-account': 'reader',
+          },
+        },
+      },
+    ]);
+    expect(Object.values(tf.resource['aws_eks_pod_identity_association'] ?? {})).to.deep.equal([
+      {
+        cluster_name: 'example',
+        namespace: 'apps',
+        service_account: 'reader',
+        role_arn: `\${aws_iam_role.${String(roleAddress)}.arn}`,
       },
     ]);
   });

@@ -6,6 +6,7 @@ import { AppStack } from '../app/app-stack';
 import {
   PLAN_READERS_BINDING,
   PLAN_READERS_GROUP,
+  RBAC_READER_ROLE,
   RELEASE_SECRETS_READER_ROLE,
   STORAGE_CLASSES_READER_ROLE,
 } from '../lib/plan-readers';
@@ -94,11 +95,21 @@ for (const [name, tf] of Object.entries(modules)) {
 describe('plan readers (pull-request plan role, cluster input viewer_principal_arns)', () => {
   const platform = modules.platform;
 
-  it('the platform module creates the read-only ClusterRoles: Secrets per namespace, StorageClasses', () => {
+  it('the platform module creates the read-only ClusterRoles: Secrets per namespace, StorageClasses, RBAC objects', () => {
     const roles = platform.resource.kubernetes_cluster_role_v1 ?? {};
     expect(
       Object.values(roles).map((role) => [(role.metadata as Block).name, role.rule]),
     ).to.deep.equal([
+      [
+        RBAC_READER_ROLE,
+        [
+          {
+            api_groups: ['rbac.authorization.k8s.io'],
+            resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
+            verbs: ['get', 'list'],
+          },
+        ],
+      ],
       [
         RELEASE_SECRETS_READER_ROLE,
         [{ api_groups: [''], resources: ['secrets'], verbs: ['get', 'list'] }],
@@ -117,11 +128,14 @@ describe('plan readers (pull-request plan role, cluster input viewer_principal_a
       platform.resource.kubernetes_cluster_role_binding_v1 ?? {},
     );
     expect(clusterBindings.map((b) => (b.metadata as Block).name)).to.deep.equal([
+      RBAC_READER_ROLE,
       STORAGE_CLASSES_READER_ROLE,
     ]);
-    expect(clusterBindings[0]?.subject).to.deep.equal([
-      { api_group: 'rbac.authorization.k8s.io', kind: 'Group', name: PLAN_READERS_GROUP },
-    ]);
+    for (const binding of clusterBindings) {
+      expect(binding.subject).to.deep.equal([
+        { api_group: 'rbac.authorization.k8s.io', kind: 'Group', name: PLAN_READERS_GROUP },
+      ]);
+    }
   });
 
   it('binds the platform namespaces once their releases created them, and payflow in the app', () => {

@@ -293,7 +293,7 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       expect(imageTag).to.not.include('latest');
     });
 
-    it('the dependency graph is network <- cluster <- data <- platform <- app, shared beside', function () {
+    it('the dependency graph is network <- cluster <- data <- platform <- app, shared beside (permissions boundary, roles, registry)', function () {
       const graph = Object.fromEntries(
         spec.layers.map((layer) => [
           layer,
@@ -303,9 +303,9 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
         ]),
       );
       expect(graph).to.deep.equal({
-        network: [],
+        network: ['shared/global'],
         cluster: ['network', 'shared/global'],
-        data: ['cluster', 'network'],
+        data: ['cluster', 'network', 'shared/global'],
         platform: ['cluster', 'data', 'network'],
         app: ['cluster', 'data', 'network', 'platform', 'shared/global'],
       });

@@ -39,6 +39,7 @@ describe('SharedStack', function () {
       'github_deploy_role_arn',
       'github_oidc_provider_arn',
       'github_plan_role_arn',
+      'permissions_boundary_arn',
     ]);
     for (const output of Object.values(tf.output)) {
       expect(output['description']).to.be.a('string').with.lengthOf.above(0);

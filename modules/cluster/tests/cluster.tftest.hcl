@@ -39,11 +39,12 @@ mock_provider "aws" {
 }
 
 variables {
-  project            = "payflow"
-  region             = "eu-west-3"
-  allowed_account_ids = ["123456789012"]
-  vpc_id             = "vpc-0123456789abcdef0"
-  private_subnet_ids = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003"]
+  permissions_boundary_arn = "arn:aws:iam::111122223333:policy/payflow-permissions-boundary"
+  project                  = "payflow"
+  region                   = "eu-west-3"
+  allowed_account_ids      = ["123456789012"]
+  vpc_id                   = "vpc-0123456789abcdef0"
+  private_subnet_ids       = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003"]
   admin_principal_arns = [
     "arn:aws:iam::123456789012:role/payflow-github-deploy",
     "arn:aws:iam::123456789012:role/platform-admins",
@@ -66,6 +67,10 @@ run "development" {
     node_max_size              = 3
   }
 
+  assert {
+    condition     = alltrue([for r in [aws_iam_role.cluster_role, aws_iam_role.node_role, aws_iam_role.ebs_csi_role, aws_iam_role.load_balancer_controller_role, aws_iam_role.cluster_autoscaler_role] : r.permissions_boundary == "arn:aws:iam::111122223333:policy/payflow-permissions-boundary"])
+    error_message = "Every role of the cluster carries the project permissions boundary."
+  }
   assert {
     condition     = aws_eks_cluster.this.name == "payflow-development" && aws_eks_cluster.this.version == "1.33"
     error_message = "Cluster named <project>-<environment>, default version 1.33."

@@ -13,12 +13,13 @@ mock_provider "aws" {
 }
 
 variables {
-  region                 = "eu-west-3"
-  allowed_account_ids    = ["123456789012"]
-  vpc_id                 = "vpc-0123456789abcdef0"
-  data_subnet_ids        = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2", "subnet-0ccccccccccccccc3"]
-  node_security_group_id = "sg-0123456789abcdef0"
-  cluster_name           = "payflow-test"
+  permissions_boundary_arn = "arn:aws:iam::111122223333:policy/payflow-permissions-boundary"
+  region                   = "eu-west-3"
+  allowed_account_ids      = ["123456789012"]
+  vpc_id                   = "vpc-0123456789abcdef0"
+  data_subnet_ids          = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2", "subnet-0ccccccccccccccc3"]
+  node_security_group_id   = "sg-0123456789abcdef0"
+  cluster_name             = "payflow-test"
 }
 
 # A distinct ARN (the mock gives every secret the same one), so that the external-secrets
@@ -52,6 +53,10 @@ run "development" {
     alarm_email_addresses = ["oncall@example.com", "dba-team+payflow@example.com"]
   }
 
+  assert {
+    condition     = alltrue([for r in [aws_iam_role.external_secrets_role, aws_iam_role.loki_access_role, aws_iam_role.tempo_access_role] : r.permissions_boundary == "arn:aws:iam::111122223333:policy/payflow-permissions-boundary"])
+    error_message = "Every role of the data layer carries the project permissions boundary."
+  }
   assert {
     condition     = aws_db_instance.postgres_instance.multi_az == false && aws_db_instance.postgres_instance.deletion_protection == false
     error_message = "Development runs a single-AZ database without deletion protection."
@@ -266,7 +271,7 @@ run "production" {
     error_message = "The telemetry buckets block all public access."
   }
   assert {
-    condition     = data.aws_iam_policy_document.external_secrets_permissions.statement[0].resources == toset(["arn:aws:secretsmanager:eu-west-3:111122223333:secret:rds!db-mock-AbCdEf", aws_secretsmanager_secret.redis_auth_secret.arn, "arn:aws:secretsmanager:eu-west-3:111122223333:secret:payflow/alerting-AbCdEf"])
+    condition     = toset(jsondecode(aws_iam_role_policy.external_secrets_policy.policy).Statement[0].Resource) == toset(["arn:aws:secretsmanager:eu-west-3:111122223333:secret:rds!db-mock-AbCdEf", aws_secretsmanager_secret.redis_auth_secret.arn, "arn:aws:secretsmanager:eu-west-3:111122223333:secret:payflow/alerting-AbCdEf"])
     error_message = "external-secrets reads exactly the RDS master secret, the Redis AUTH secret and the alerting secret."
   }
   assert {

@@ -13,6 +13,7 @@ mock_provider "aws" {
 # db_backup_replication_region is set so that the production runs below fail only on the
 # input they name (production also requires the replication).
 variables {
+  permissions_boundary_arn     = "arn:aws:iam::111122223333:policy/payflow-permissions-boundary"
   region                       = "eu-west-3"
   allowed_account_ids          = ["123456789012"]
   environment                  = "staging"

@@ -32,10 +32,11 @@ mock_provider "aws" {
 }
 
 variables {
-  project = "payflow"
-  region  = "eu-west-3"
-  allowed_account_ids = ["123456789012"]
-  tags    = { CostCenter = "payments" }
+  permissions_boundary_arn = "arn:aws:iam::111122223333:policy/payflow-permissions-boundary"
+  project                  = "payflow"
+  region                   = "eu-west-3"
+  allowed_account_ids      = ["123456789012"]
+  tags                     = { CostCenter = "payments" }
 }
 
 run "development" {
@@ -50,6 +51,10 @@ run "development" {
     enable_interface_endpoints = false
   }
 
+  assert {
+    condition     = aws_iam_role.flow_logs_role.permissions_boundary == "arn:aws:iam::111122223333:policy/payflow-permissions-boundary"
+    error_message = "The flow logs role carries the project permissions boundary."
+  }
   assert {
     condition     = length(aws_subnet.public) == 2 && length(aws_subnet.private) == 2 && length(aws_subnet.data) == 2
     error_message = "Two zones must give two subnets per tier."
@@ -194,6 +199,19 @@ run "rejects_an_invalid_vpc_cidr" {
   }
 
   expect_failures = [var.vpc_cidr]
+}
+
+run "rejects_a_permissions_boundary_that_is_not_a_policy" {
+  command = plan
+
+  variables {
+    environment              = "development"
+    vpc_cidr                 = "10.0.0.0/16"
+    azs                      = ["eu-west-3a", "eu-west-3b"]
+    permissions_boundary_arn = "arn:aws:iam::111122223333:role/payflow-admin"
+  }
+
+  expect_failures = [var.permissions_boundary_arn]
 }
 
 run "rejects_a_vpc_smaller_than_a_20" {

@@ -8,9 +8,9 @@ mock_provider "aws" {
 }
 
 variables {
-  region            = "eu-west-3"
+  region              = "eu-west-3"
   allowed_account_ids = ["123456789012"]
-  github_repository = "acme/payflow-platform"
+  github_repository   = "acme/payflow-platform"
 }
 
 run "development" {
@@ -92,12 +92,23 @@ run "production" {
   }
   assert {
     condition = alltrue([
-      jsondecode(aws_ecr_lifecycle_policy.ecr_lifecycle.policy).rules[0].selection.tagStatus == "untagged",
-      jsondecode(aws_ecr_lifecycle_policy.ecr_lifecycle.policy).rules[0].selection.countNumber == 7,
-      jsondecode(aws_ecr_lifecycle_policy.ecr_lifecycle.policy).rules[1].selection.tagStatus == "tagged",
-      jsondecode(aws_ecr_lifecycle_policy.ecr_lifecycle.policy).rules[1].selection.countNumber == 50,
+      jsondecode(aws_ecr_lifecycle_policy.ecr_lifecycle.policy).rules[0].selection.tagPatternList == ["*.*.*"],
+      jsondecode(aws_ecr_lifecycle_policy.ecr_lifecycle.policy).rules[1].selection.tagPrefixList == ["deployed-"],
+      jsondecode(aws_ecr_lifecycle_policy.ecr_lifecycle.policy).rules[2].selection.tagStatus == "untagged",
+      jsondecode(aws_ecr_lifecycle_policy.ecr_lifecycle.policy).rules[2].selection.countNumber == 7,
+      jsondecode(aws_ecr_lifecycle_policy.ecr_lifecycle.policy).rules[3].selection.tagStatus == "tagged",
+      jsondecode(aws_ecr_lifecycle_policy.ecr_lifecycle.policy).rules[3].selection.countNumber == 50,
     ])
-    error_message = "The lifecycle policy expires untagged images after 7 days and keeps 50 tagged ones."
+    error_message = "The lifecycle policy keeps releases and deployed images, expires untagged images after 7 days and keeps 50 commit builds."
+  }
+  assert {
+    condition = alltrue([
+      aws_iam_policy.project_roles_boundary_policy.name == "payflow-permissions-boundary",
+      output.permissions_boundary_arn == aws_iam_policy.project_roles_boundary_policy.arn,
+      toset(one([for s in data.aws_iam_policy_document.github_deploy_permissions.statement : one(s.condition).values if s.sid == "ProjectRolesWithinTheBoundary"])) == toset([aws_iam_policy.project_roles_boundary_policy.arn]),
+      contains(one([for s in data.aws_iam_policy_document.github_deploy_permissions.statement : s.resources if s.sid == "ProjectSecrets"]), "arn:aws:secretsmanager:eu-west-3:111122223333:secret:payflow/*/alerting-*"),
+    ])
+    error_message = "The deploy role creates roles only with the account's permissions boundary, and manages the data layer's secrets, the alerting one included."
   }
   assert {
     condition = alltrue([

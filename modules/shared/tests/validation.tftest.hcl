@@ -5,10 +5,10 @@ mock_provider "aws" {
 }
 
 variables {
-  region            = "eu-west-3"
+  region              = "eu-west-3"
   allowed_account_ids = ["123456789012"]
-  environment       = "production"
-  github_repository = "acme/payflow-platform"
+  environment         = "production"
+  github_repository   = "acme/payflow-platform"
 }
 
 run "repository_must_be_owner_slash_name" {

@@ -91,6 +91,18 @@ function controlById(id: string): Control {
   );
 }
 
+/** A statement of the deploy role's policy, by sid. */
+function deployStatement(modules: TerraformModule[], sid: string): Block {
+  const permissions = find(modules, 'aws_iam_policy_document', {
+    mode: 'data',
+    name: 'github_deploy_permissions',
+  });
+  return first(
+    blocks(permissions.body['statement']).filter((s) => s['sid'] === sid),
+    `deploy statement ${sid}`,
+  );
+}
+
 const trustDocument = (modules: TerraformModule[], name: string) =>
   find(modules, 'aws_iam_policy_document', { mode: 'data', name });
 
@@ -397,13 +409,31 @@ const BREAKAGES: Record<string, { what: string; mutate: (m: TerraformModule[]) =
     },
   },
   'IAM-POD-IDENTITY-TRUST': {
-    what: 'a Pod Identity role also trusted by EC2',
+    what: 'a Pod Identity role trusted without its namespace and service account conditions',
     mutate: (m) => {
-      const trust = trustDocument(m, 'loki_access_trust');
-      const statement = first(blocks(trust.body['statement']), 'statement');
-      const principals = first(blocks(statement['principals']), 'principals');
-      principals['identifiers'] = ['pods.eks.amazonaws.com', 'ec2.amazonaws.com'];
-      return 'loki_access_role';
+      const role = find(m, 'aws_iam_role', { name: 'loki_access_role' });
+      const trust = JSON.parse(String(role.body['assume_role_policy'])) as {
+        Statement: Block[];
+      };
+      for (const statement of trust.Statement) delete statement['Condition'];
+      role.body['assume_role_policy'] = JSON.stringify(trust);
+      return role.name;
+    },
+  },
+  'IAM-BOUNDARY-REQUIRED': {
+    what: 'a cluster role without its permissions boundary',
+    mutate: (m) => {
+      const role = find(m, 'aws_iam_role', { module: 'cluster', name: 'node_role' });
+      delete role.body['permissions_boundary'];
+      return role.name;
+    },
+  },
+  'IAM-DEPLOY-CANNOT-ESCALATE': {
+    what: 'the deploy role allowed to create roles without the boundary condition',
+    mutate: (m) => {
+      const statement = deployStatement(m, 'ProjectRolesWithinTheBoundary');
+      delete statement['condition'];
+      return 'github_deploy_role';
     },
   },
   'ECR-IMMUTABLE': {
@@ -682,13 +712,105 @@ describe('infrastructure policy controls', function () {
     const modules = copy();
     const permissions = find(modules, 'aws_iam_policy_document', {
       mode: 'data',
-      name: 'external_secrets_permissions',
+      name: 'github_deploy_permissions',
     });
     (permissions.body['statement'] as Block[]).push({ actions: ['*'], resources: ['*'] });
     expect(
       controlById('IAM-NO-STAR')
         .check(modules)
         .map((f) => f.address),
-    ).to.deep.equal(['data:aws_iam_role_policy.external_secrets_policy.policy']);
+    ).to.deep.equal(['shared:aws_iam_role_policy.github_deploy_policy.policy']);
+  });
+  it('IAM-POD-IDENTITY-TRUST catches a second principal, a wildcard and a trust that names another service account', function () {
+    const check = (mutate: (trust: { Statement: Block[] }) => void): string[] => {
+      const modules = copy();
+      const role = find(modules, 'aws_iam_role', { module: 'cluster', name: 'ebs_csi_role' });
+      const trust = JSON.parse(String(role.body['assume_role_policy'])) as { Statement: Block[] };
+      mutate(trust);
+      role.body['assume_role_policy'] = JSON.stringify(trust);
+      return controlById('IAM-POD-IDENTITY-TRUST')
+        .check(modules)
+        .map((f) => `${f.address}: ${f.message}`);
+    };
+    const tags = (trust: { Statement: Block[] }) =>
+      (first(trust.Statement, 'statement')['Condition'] as Record<string, Block>)[
+        'StringEquals'
+      ] as Block;
+    expect(
+      check(() => undefined),
+      'the real module',
+    ).to.deep.equal([]);
+    expect(
+      check((trust) => {
+        first(trust.Statement, 'statement')['Principal'] = {
+          Service: ['pods.eks.amazonaws.com', 'ec2.amazonaws.com'],
+        };
+      }),
+    ).to.deep.equal([
+      'cluster:aws_iam_role.ebs_csi_role: trusts ec2.amazonaws.com besides pods.eks.amazonaws.com',
+    ]);
+    expect(
+      check((trust) => {
+        tags(trust)['aws:RequestTag/kubernetes-service-account'] = '*';
+      }),
+    ).to.deep.equal([
+      'cluster:aws_iam_role.ebs_csi_role: Pod Identity trust without StringEquals on aws:RequestTag/kubernetes-service-account',
+    ]);
+    expect(
+      check((trust) => {
+        tags(trust)['aws:RequestTag/kubernetes-service-account'] = 'default';
+      }),
+    ).to.deep.equal([
+      'cluster:aws_iam_role.ebs_csi_role: trusts kube-system/default but is associated with kube-system/ebs-csi-controller-sa',
+    ]);
+  });
+  it('IAM-DEPLOY-CANNOT-ESCALATE catches each way out of the boundary, and only those', function () {
+    const check = (mutate: (modules: TerraformModule[]) => void): string[] => {
+      const modules = copy();
+      mutate(modules);
+      return controlById('IAM-DEPLOY-CANNOT-ESCALATE')
+        .check(modules)
+        .map((f) => f.message);
+    };
+    const withoutStatement = (sid: string) => (modules: TerraformModule[]) => {
+      const permissions = find(modules, 'aws_iam_policy_document', {
+        mode: 'data',
+        name: 'github_deploy_permissions',
+      });
+      permissions.body['statement'] = blocks(permissions.body['statement']).filter(
+        (s) => s['sid'] !== sid,
+      );
+    };
+    expect(
+      check(() => undefined),
+      'the real module',
+    ).to.deep.equal([]);
+    expect(
+      check((modules) => {
+        deployStatement(modules, 'ManageProjectRoles')['actions'] = ['iam:*'];
+      }),
+    ).to.deep.equal([
+      'statement ManageProjectRoles allows iam:AttachRolePolicy, iam:CreateRole, iam:DeleteRolePolicy, iam:DetachRolePolicy, iam:PutRolePermissionsBoundary, iam:PutRolePolicy without iam:PermissionsBoundary = the boundary policy',
+    ]);
+    expect(
+      check((modules) => {
+        const condition = first(
+          blocks(deployStatement(modules, 'ProjectRolesWithinTheBoundary')['condition']),
+          'condition',
+        );
+        condition['values'] = ['${var.any_boundary}'];
+      }),
+      'a boundary the caller chooses',
+    ).to.have.lengthOf(1);
+    expect(check(withoutStatement('NeverRemoveTheBoundary'))).to.deep.equal([
+      'no Deny of iam:DeleteRolePermissionsBoundary on "*"',
+    ]);
+    expect(check(withoutStatement('NeverChangeTheBoundary'))).to.deep.equal([
+      'the boundary project_roles_boundary_policy is not protected from iam:CreatePolicyVersion, iam:DeletePolicy, iam:DeletePolicyVersion, iam:SetDefaultPolicyVersion',
+    ]);
+    expect(check(withoutStatement('NeverChangeTheGithubRoles'))).to.deep.equal([
+      'no Deny of iam:AttachRolePolicy, iam:PutRolePolicy, iam:PutRolePermissionsBoundary, iam:UpdateAssumeRolePolicy on the role github_deploy_role',
+      'no Deny of iam:AttachRolePolicy, iam:PutRolePolicy, iam:PutRolePermissionsBoundary, iam:UpdateAssumeRolePolicy on the role github_plan_role',
+    ]);
   });
 });

@@ -51,6 +51,13 @@ export interface Control {
 }
 
 const GITHUB_OIDC = 'token.actions.githubusercontent.com';
+const POD_IDENTITY_PRINCIPAL = 'pods.eks.amazonaws.com';
+/** Session tags a Pod Identity trust must pin: cluster (its ARN names the account), namespace, service account. */
+const POD_IDENTITY_TRUST_CONDITIONS = [
+  'aws:RequestTag/eks-cluster-arn',
+  'aws:RequestTag/kubernetes-namespace',
+  'aws:RequestTag/kubernetes-service-account',
+] as const;
 const OPEN_CIDRS = ['0.0.0.0/0', '::/0'];
 
 /** One violation per resource of `type` for which `problem` returns a message. */
@@ -245,6 +252,176 @@ const isLoadBalancerGroup = (group: ResourceRef): boolean =>
   /load.?balancer|\balb\b|\bnlb\b/i.test(
     `${group.name} ${String(group.body['name'] ?? '')} ${String(group.body['description'] ?? '')}`,
   );
+
+/**
+ * IAM actions that change what a role may do: allowed only within the permissions boundary.
+ * Written here again on purpose, not imported from the shared stack: a control is an
+ * independent statement of the rule, so shortening the stack's list cannot weaken the check.
+ */
+const BOUNDED_ROLE_ACTIONS = [
+  'iam:AttachRolePolicy',
+  'iam:CreateRole',
+  'iam:DeleteRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:PutRolePolicy',
+];
+/** What changes a managed policy (the boundary itself). */
+const POLICY_WRITES = [
+  'iam:CreatePolicyVersion',
+  'iam:DeletePolicy',
+  'iam:DeletePolicyVersion',
+  'iam:SetDefaultPolicyVersion',
+];
+/** What changes a role's own permissions or who may assume it. */
+const OWN_ROLE_WRITES = [
+  'iam:AttachRolePolicy',
+  'iam:PutRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:DeleteRolePermissionsBoundary',
+  'iam:UpdateAssumeRolePolicy',
+];
+
+/** Does any action of a statement (with `*` wildcards) cover `action`? */
+const covers = (s: Statement, action: string): boolean =>
+  list(s.actions).some((granted) => actionCovers(granted, action));
+
+/** `*`-glob match of a template against another (the `${...}` parts compared as text). */
+const globMatches = (pattern: string, text: string): boolean =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(text);
+
+/** The `role/<name>` part of a role ARN template, or undefined. */
+const rolePath = (arn: string): string | undefined => /:role\/(.+)$/.exec(arn)?.[1];
+
+/** Identity statements of the inline policies of a role. */
+function inlineStatements(role: ResourceRef): Statement[] {
+  return policyDocuments([role.module])
+    .filter((d) => d.owner.type === 'aws_iam_role_policy' && references(d.owner.body['role'], role))
+    .flatMap((d) => d.statements ?? []);
+}
+
+/** Why the deploy role's policy could let it grant itself or another role more, or undefined. */
+function escalationProblems(role: ResourceRef, githubRoles: ResourceRef[]): string[] {
+  const statements = inlineStatements(role);
+  const boundaries = resources([role.module], 'aws_iam_policy');
+  const isBoundary = (value: string) => boundaries.some((b) => references(value, b));
+  const problems: string[] = [];
+  for (const s of statements.filter((x) => x.effect === 'Allow')) {
+    const gated = BOUNDED_ROLE_ACTIONS.filter((a) => covers(s, a));
+    if (gated.length === 0) continue;
+    const condition = s.conditions.find(
+      (c) =>
+        c.test === 'StringEquals' &&
+        c.variable === 'iam:PermissionsBoundary' &&
+        list(c.values).length > 0 &&
+        list(c.values).every(isBoundary),
+    );
+    if (!condition) {
+      problems.push(
+        `statement ${s.sid ?? '(no sid)'} allows ${gated.join(', ')} without iam:PermissionsBoundary = the boundary policy`,
+      );
+    }
+  }
+  const denies = statements.filter((x) => x.effect === 'Deny');
+  if (
+    !denies.some(
+      (d) => covers(d, 'iam:DeleteRolePermissionsBoundary') && list(d.resources).includes('*'),
+    )
+  ) {
+    problems.push('no Deny of iam:DeleteRolePermissionsBoundary on "*"');
+  }
+  if (boundaries.length === 0) problems.push('no permissions boundary policy in the module');
+  for (const boundary of boundaries) {
+    const missing = POLICY_WRITES.filter(
+      (a) =>
+        !denies.some((d) => covers(d, a) && list(d.resources).some((r) => references(r, boundary))),
+    );
+    if (missing.length)
+      problems.push(`the boundary ${boundary.name} is not protected from ${missing.join(', ')}`);
+  }
+  for (const github of githubRoles) {
+    const name = String(github.body['name'] ?? '');
+    const missing = OWN_ROLE_WRITES.filter(
+      (a) =>
+        !denies.some(
+          (d) =>
+            covers(d, a) &&
+            list(d.resources).some((r) => {
+              const path = rolePath(r);
+              return r === '*' || (path !== undefined && globMatches(path, name));
+            }),
+        ),
+    );
+    if (missing.length)
+      problems.push(`no Deny of ${missing.join(', ')} on the role ${github.name}`);
+  }
+  return problems;
+}
+
+/** The role a trust document belongs to (its aws_iam_role, also for aws_iam_policy_document). */
+function trustedRole(owner: ResourceRef): ResourceRef {
+  if (owner.type === 'aws_iam_role') return owner;
+  const role = resources([owner.module], 'aws_iam_role').find((r) =>
+    referencedNames(r.body['assume_role_policy'], 'data.aws_iam_policy_document').includes(
+      owner.name,
+    ),
+  );
+  return role ?? owner;
+}
+
+/** The namespace and service account a role is associated with through Pod Identity, if any. */
+function podIdentityAssociations(
+  role: ResourceRef,
+): { namespace: unknown; serviceAccount: unknown }[] {
+  const direct = resources([role.module], 'aws_eks_pod_identity_association')
+    .filter((a) => references(a.body['role_arn'], role))
+    .map((a) => ({ namespace: a.body['namespace'], serviceAccount: a.body['service_account'] }));
+  // An add-on's own association (aws-ebs-csi-driver) is in the add-on's namespace, kube-system.
+  const addons = resources([role.module], 'aws_eks_addon').flatMap((addon) =>
+    blocks(addon.body['pod_identity_association'])
+      .filter((a) => references(a['role_arn'], role))
+      .map((a) => ({ namespace: 'kube-system', serviceAccount: a['service_account'] })),
+  );
+  return [...direct, ...addons];
+}
+
+/** Why a trust policy naming the Pod Identity principal is too loose, or undefined. */
+function podIdentityTrustProblem(role: ResourceRef, statements: Statement[]): string | undefined {
+  const allows = statements.filter((s) => s.effect === 'Allow');
+  const others = allows.flatMap((s) =>
+    s.principals.flatMap((p) => list(p.identifiers)).filter((p) => p !== POD_IDENTITY_PRINCIPAL),
+  );
+  if (others.length > 0) return `trusts ${others.join(', ')} besides ${POD_IDENTITY_PRINCIPAL}`;
+  for (const statement of allows) {
+    const pinned = (key: string) =>
+      statement.conditions.find(
+        (c) =>
+          c.test === 'StringEquals' &&
+          c.variable === key &&
+          list(c.values).length === 1 &&
+          !list(c.values).some((v) => v === '' || v.includes('*')),
+      );
+    const missing = POD_IDENTITY_TRUST_CONDITIONS.filter((key) => !pinned(key));
+    if (missing.length > 0)
+      return `Pod Identity trust without StringEquals on ${missing.join(', ')}`;
+    const trusted = {
+      namespace: list(pinned(POD_IDENTITY_TRUST_CONDITIONS[1])?.values ?? [])[0],
+      serviceAccount: list(pinned(POD_IDENTITY_TRUST_CONDITIONS[2])?.values ?? [])[0],
+    };
+    const mismatch = podIdentityAssociations(role).find(
+      (a) => a.namespace !== trusted.namespace || a.serviceAccount !== trusted.serviceAccount,
+    );
+    if (mismatch) {
+      return `trusts ${String(trusted.namespace)}/${String(trusted.serviceAccount)} but is associated with ${String(mismatch.namespace)}/${String(mismatch.serviceAccount)}`;
+    }
+  }
+  return undefined;
+}
 
 export const CONTROLS: readonly Control[] = [
   // ------------------------------------------------------------------ encryption at rest
@@ -840,27 +1017,78 @@ export const CONTROLS: readonly Control[] = [
   {
     id: 'IAM-POD-IDENTITY-TRUST',
     category: 'identity',
-    description: 'Roles associated through EKS Pod Identity trust only pods.eks.amazonaws.com.',
+    description:
+      'Every role that trusts pods.eks.amazonaws.com trusts only that principal, and only for one cluster, namespace and service account: StringEquals on the session tags aws:RequestTag/eks-cluster-arn, kubernetes-namespace and kubernetes-service-account (no wildcard), matching its Pod Identity association.',
     rationale:
-      'A controller role that other principals can assume escapes the namespace/service-account binding.',
+      'Without those conditions any pod of any cluster in the account that gets an association to the role (or a role also trusted by another principal) escapes the namespace/service-account binding.',
     check: (m) =>
-      resources(m, 'aws_eks_pod_identity_association').flatMap((association) => {
-        const roles = referencedNames(association.body['role_arn'], 'aws_iam_role');
-        return resources([association.module], 'aws_iam_role')
-          .filter((r) => roles.includes(r.name))
-          .flatMap((role) => {
-            const trust = policyDocuments([role.module]).find(
-              (d) =>
-                d.owner === role || (d.owner.name === role.name && d.owner.type === 'aws_iam_role'),
-            );
-            const principals = (trust?.statements ?? []).flatMap((s) =>
-              s.principals.flatMap((p) => list(p.identifiers)),
-            );
-            return principals.length > 0 && principals.every((p) => p === 'pods.eks.amazonaws.com')
-              ? []
-              : [{ address: addressOf(role), message: 'trusts more than pods.eks.amazonaws.com' }];
-          });
-      }),
+      policyDocuments(m)
+        .filter(
+          (d) =>
+            d.kind === 'trust' &&
+            (d.statements ?? []).some((s) =>
+              s.principals.some((p) => includesValue(p.identifiers, POD_IDENTITY_PRINCIPAL)),
+            ),
+        )
+        .flatMap((trust) => {
+          const role = trustedRole(trust.owner);
+          const problem = podIdentityTrustProblem(role, trust.statements ?? []);
+          return problem ? [{ address: addressOf(role), message: problem }] : [];
+        }),
+  },
+  {
+    id: 'IAM-BOUNDARY-REQUIRED',
+    category: 'identity',
+    description:
+      'Every IAM role carries a permissions boundary: a validated policy-ARN input (permissions_boundary_arn, fed from the shared module) or the boundary policy of its module. Only the GitHub OIDC roles, which an administrator creates and IAM-DEPLOY-CANNOT-ESCALATE constrains, are exempt.',
+    rationale:
+      'The deploy role may create and change roles: without a boundary on each, a role it writes a policy for could do anything, including what the deploy role itself may not.',
+    check: (m) => {
+      const github = new Set(
+        githubTrustStatements(m).map(({ document }) => addressOf(trustedRole(document.owner))),
+      );
+      return resources(m, 'aws_iam_role')
+        .filter((role) => !github.has(addressOf(role)))
+        .flatMap((role) => {
+          const boundary = role.body['permissions_boundary'];
+          const input = variableName(boundary);
+          const validated =
+            input !== undefined &&
+            validations(role.module, input).some((v) => v.condition.includes(':policy/'));
+          const own = referencedNames(boundary, 'aws_iam_policy').length > 0;
+          return validated || own
+            ? []
+            : [
+                {
+                  address: addressOf(role),
+                  message: 'no permissions boundary from a validated policy-ARN input',
+                },
+              ];
+        });
+    },
+  },
+  {
+    id: 'IAM-DEPLOY-CANNOT-ESCALATE',
+    category: 'identity',
+    description:
+      'The GitHub deploy role (exact subjects) may create or change a role (CreateRole, PutRolePolicy, AttachRolePolicy, DetachRolePolicy, DeleteRolePolicy, PutRolePermissionsBoundary) only with iam:PermissionsBoundary = the boundary policy of its module, and its policy denies DeleteRolePermissionsBoundary, any change to the boundary policy, and any change to the GitHub roles themselves.',
+    rationale:
+      'Otherwise the deploy role could create a role without the boundary, or remove it, or widen the boundary or its own policy, and make itself an administrator of the account.',
+    check: (m) => {
+      const github = githubTrustStatements(m).map(({ document, statement }) => ({
+        role: trustedRole(document.owner),
+        statement,
+      }));
+      const githubRoles = [...new Map(github.map((g) => [addressOf(g.role), g.role])).values()];
+      return github
+        .filter(({ statement }) => subjectCondition(statement)?.test === 'StringEquals')
+        .flatMap(({ role }) =>
+          escalationProblems(role, githubRoles).map((message) => ({
+            address: addressOf(role),
+            message,
+          })),
+        );
+    },
   },
   // ------------------------------------------------------------------ supply chain
   {

@@ -1,0 +1,89 @@
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { Construct } from 'constructs';
+
+/**
+ * Everything a role of the environment modules may ever be allowed to do, whatever policies it
+ * holds: the union of what their roles need (the EKS control plane and nodes through their AWS
+ * managed policies, the load balancer controller, the autoscaler, the EBS CSI driver,
+ * external-secrets, Loki, Tempo, VPC flow logs, RDS enhanced monitoring). No IAM administration,
+ * no other service: a role the GitHub deploy role creates cannot be made more powerful than this,
+ * so the deploy role cannot make itself an administrator through a role it creates or changes.
+ */
+export const PROJECT_ROLE_BOUNDARY_ACTIONS = [
+  // EKS control plane, nodes, VPC CNI, EBS CSI driver, load balancer controller, autoscaler
+  'autoscaling:*',
+  'ec2:*',
+  'elasticloadbalancing:*',
+  'eks:Describe*',
+  'eks:List*',
+  'eks-auth:AssumeRoleForPodIdentity',
+  // nodes pull images (AmazonEC2ContainerRegistryReadOnly)
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:BatchGet*',
+  'ecr:Describe*',
+  'ecr:Get*',
+  'ecr:List*',
+  // load balancer controller: certificates, WAF and Shield of the load balancers it creates
+  'acm:DescribeCertificate',
+  'acm:ListCertificates',
+  'cognito-idp:DescribeUserPoolClient',
+  'shield:*',
+  'waf-regional:*',
+  'wafv2:*',
+  // the only IAM: service-linked roles (control plane, load balancer controller), certificates
+  'iam:CreateServiceLinkedRole',
+  'iam:GetServerCertificate',
+  'iam:ListServerCertificates',
+  // encryption keys (Secrets envelope encryption, EBS volumes, data key of the buckets/secrets)
+  'kms:CreateGrant',
+  'kms:Decrypt',
+  'kms:DescribeKey',
+  'kms:Encrypt',
+  'kms:GenerateDataKey*',
+  'kms:ListGrants',
+  'kms:ReEncrypt*',
+  // flow logs, RDS enhanced monitoring
+  'logs:CreateLogGroup',
+  'logs:CreateLogStream',
+  'logs:Describe*',
+  'logs:Get*',
+  'logs:PutLogEvents',
+  'logs:PutRetentionPolicy',
+  // Loki and Tempo objects, external-secrets reads
+  's3:DeleteObject',
+  's3:GetObject',
+  's3:ListBucket',
+  's3:PutObject',
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:GetSecretValue',
+] as const;
+
+export interface PermissionsBoundaryProps {
+  /** Name of the managed policy (account-wide: one per project). */
+  readonly policyName: string;
+}
+
+/** The managed policy every role of the network, cluster and data modules carries as boundary. */
+export class PermissionsBoundary extends Construct {
+  readonly policy: IamPolicy;
+
+  constructor(scope: Construct, id: string, props: PermissionsBoundaryProps) {
+    super(scope, id);
+    this.policy = new IamPolicy(this, 'policy', {
+      name: props.policyName,
+      description:
+        'Permissions boundary of every role the environment modules create: the most any of them may do',
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'WhatProjectRolesMayEverDo',
+            Effect: 'Allow',
+            Action: PROJECT_ROLE_BOUNDARY_ACTIONS,
+            Resource: '*',
+          },
+        ],
+      }),
+    });
+  }
+}
