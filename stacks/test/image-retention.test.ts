@@ -29,7 +29,12 @@ function synthesizedRules(): LifecycleRule[] {
     'shared',
     { variable: shared.variable },
     { policy: lifecycle?.['policy'] },
-    { environment: 'production', region: 'eu-west-3', github_repository: 'acme/payflow' },
+    {
+      environment: 'production',
+      region: 'eu-west-3',
+      github_repository: 'acme/payflow',
+      allowed_account_ids: ['123456789012'],
+    },
   );
   expect(result.status, result.stderr).to.equal(0);
   return (JSON.parse(String(result.values['policy'])) as { rules: LifecycleRule[] }).rules;
