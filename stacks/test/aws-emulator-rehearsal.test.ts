@@ -1,7 +1,8 @@
 // A rehearsal of the account-wide and network layers against an AWS API emulator (moto_server,
-// moto 5.2.1): `terraform init`, `apply` and `destroy` of modules/network and modules/shared for
-// real, with the inputs their Terragrunt units pass (live/staging/network, live/shared/global),
-// the state in an S3 backend with the DynamoDB lock table exactly as root.hcl generates them.
+// moto 5.2.1): `terraform init`, `apply` and `destroy` of modules/shared, then of modules/network
+// with its outputs, for real, with the inputs their Terragrunt units pass (live/shared/global,
+// live/staging/network), the state in an S3 backend with the DynamoDB lock table exactly as
+// root.hcl generates them.
 // The AWS provider's endpoints point at the emulator through an override file written into a
 // temporary copy of each module, never into modules/. What moto cannot emulate is listed in
 // NOT_EMULATED below and in live/README.md ("A rehearsal against an AWS API emulator").
@@ -21,7 +22,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { expect } from 'chai';
-import { containsUnresolved, type Hcl, loadLiveTree, resolveUnit } from './live-contract';
+import {
+  containsUnresolved,
+  DependencyOutput,
+  type Hcl,
+  loadLiveTree,
+  resolveUnit,
+} from './live-contract';
 import { terraform, terraformEnvironment } from './terraform-cli';
 
 const repoRoot = join(__dirname, '..', '..');
@@ -184,6 +191,8 @@ describe('rehearsal against an AWS API emulator (moto_server): network and share
   let endpoint = '';
   let work = '';
   let env: NodeJS.ProcessEnv = {};
+  /** Outputs of the units applied so far, by the dependency name units give them. */
+  const appliedOutputs = new Map<string, Hcl>();
 
   before(async function () {
     const missing = [
@@ -261,9 +270,20 @@ describe('rehearsal against an AWS API emulator (moto_server): network and share
     const declared = new Set(Object.keys((module.variable ?? {}) as Hcl));
     const inputs: Hcl = {};
     for (const [key, { value }] of unit.inputs) {
-      // An expression left as text (merge(...) of the tags) is Terragrunt's to evaluate.
-      const evaluated = !containsUnresolved(value) && !JSON.stringify(value).includes('${');
-      if (declared.has(key) && evaluated) inputs[key] = value;
+      if (!declared.has(key)) continue;
+      if (value instanceof DependencyOutput) {
+        // What the rehearsed unit it depends on output (live/shared/global, applied first).
+        const output = appliedOutputs.get(value.dependency)?.[value.output];
+        if (output === undefined) {
+          throw new Error(
+            `${unitDir}: dependency.${value.dependency}.outputs.${value.output} was not applied`,
+          );
+        }
+        inputs[key] = output;
+      } else if (!containsUnresolved(value) && !JSON.stringify(value).includes('${')) {
+        // Anything else (merge(...) of the tags) is Terragrunt's to evaluate.
+        inputs[key] = value;
+      }
     }
     Object.assign(inputs, { allowed_account_ids: [EMULATED_ACCOUNT] }, overrides);
     writeFileSync(join(dir, 'terraform.tfvars.json'), JSON.stringify(inputs));
@@ -313,35 +333,50 @@ describe('rehearsal against an AWS API emulator (moto_server): network and share
     tf(['apply', '-auto-approve', '-input=false'], dir);
   });
 
-  for (const [name, unitDir, overrides] of [
-    // Staging's network: three zones, a NAT gateway in each, the interface endpoints.
-    ['network', 'live/staging/network', {}],
+  /** Applies a rehearsed module and checks every resource it declares exists in its state. */
+  const applyEverything = (dir: string, name: 'network' | 'shared', module: Hcl): void => {
+    const init = tf(['init', '-input=false'], dir);
+    expect(init).to.include('Successfully configured the backend "s3"');
+    tf(['apply', '-auto-approve', '-input=false'], dir);
+    const applied = stateResources(tf(['state', 'list'], dir));
+    const expected = declaredResources(module).filter((address) => !(address in LEFT_OUT[name]));
+    expect([...applied].sort(), 'every resource of the module was created').to.deep.equal(
+      expected.sort(),
+    );
+    // The state lives in the emulated bucket, under the unit's key, not on disk.
+    const pulled = JSON.parse(tf(['state', 'pull'], dir)) as { resources: unknown[] };
+    expect(pulled.resources.length).to.be.greaterThan(0);
+  };
+
+  const destroyEverything = (dir: string): void => {
+    tf(['destroy', '-auto-approve', '-input=false'], dir);
+    expect(tf(['state', 'list'], dir).trim(), 'destroy leaves nothing').to.equal('');
+  };
+
+  it('modules/shared: init with the S3 backend and lock table, apply every resource', async function () {
     // The GitHub roles as an account deployed from GitHub Actions has them.
-    [
-      'shared',
-      'live/shared/global',
-      { create_github_roles: true, github_repository: 'acme/payflow-platform' },
-    ],
-  ] as const) {
-    it(`modules/${name}: init with the S3 backend and lock table, apply every resource, destroy`, async function () {
-      const { dir, module } = await rehearsal(name, unitDir, overrides);
-      const init = tf(['init', '-input=false'], dir);
-      expect(init).to.include('Successfully configured the backend "s3"');
-      tf(['apply', '-auto-approve', '-input=false'], dir);
-
-      const applied = stateResources(tf(['state', 'list'], dir));
-      const expected = declaredResources(module).filter((address) => !(address in LEFT_OUT[name]));
-      expect([...applied].sort(), 'every resource of the module was created').to.deep.equal(
-        expected.sort(),
-      );
-      // The state lives in the emulated bucket, under the unit's key, not on disk.
-      const pulled = JSON.parse(tf(['state', 'pull'], dir)) as { resources: unknown[] };
-      expect(pulled.resources.length).to.be.greaterThan(0);
-
-      tf(['destroy', '-auto-approve', '-input=false'], dir);
-      expect(tf(['state', 'list'], dir).trim(), 'destroy leaves nothing').to.equal('');
+    const { dir, module } = await rehearsal('shared', 'live/shared/global', {
+      create_github_roles: true,
+      github_repository: 'acme/payflow-platform',
     });
-  }
+    applyEverything(dir, 'shared', module);
+    const outputs = JSON.parse(tf(['output', '-json'], dir)) as Record<string, { value: unknown }>;
+    appliedOutputs.set(
+      'shared',
+      Object.fromEntries(Object.entries(outputs).map(([key, { value }]) => [key, value])),
+    );
+  });
+
+  it("modules/network: staging's network with the shared layer's outputs, apply every resource, destroy", async function () {
+    // Three zones, a NAT gateway in each, the interface endpoints; roles under the boundary.
+    const { dir, module } = await rehearsal('network', 'live/staging/network', {});
+    applyEverything(dir, 'network', module);
+    destroyEverything(dir);
+  });
+
+  it('modules/shared: destroy', function () {
+    destroyEverything(join(work, 'shared'));
+  });
 
   it('allowed_account_ids stops a plan in any other account before it reads anything', async function () {
     const { dir } = await rehearsal(
