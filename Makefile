@@ -115,7 +115,7 @@ synth: install ## Synthesize the CDKTF stacks into modules/ (Terraform JSON)
 # ---------------------------------------------------------------- environments (Terragrunt live tree)
 # live/environment.sh does the work (preflight, synth, terragrunt run --all, smoke test);
 # live/README.md explains every step. ENV is checked before anything runs.
-LIVE_TARGETS := plan deploy destroy outputs kubeconfig
+LIVE_TARGETS := plan deploy destroy outputs kubeconfig tunnel
 ifneq ($(filter $(LIVE_TARGETS),$(MAKECMDGOALS)),)
 ifeq ($(filter $(ENV),$(ENVIRONMENTS)),)
 $(error ENV='$(ENV)' is not an environment: use one of $(ENVIRONMENTS), e.g. make deploy ENV=development)
@@ -139,5 +139,9 @@ outputs: ## Show the outputs of every layer of an environment: make outputs ENV=
 	@live/environment.sh outputs $(ENV)
 
 .PHONY: kubeconfig
-kubeconfig: ## Point kubectl at an environment's EKS cluster: make kubeconfig ENV=development
+kubeconfig: ## How to use kubectl on an environment's private cluster (through make tunnel): make kubeconfig ENV=development
 	@live/environment.sh kubeconfig $(ENV)
+
+.PHONY: tunnel
+tunnel: ## Hold an SSM tunnel to an environment's Kubernetes API open for kubectl (Ctrl-C closes it): make tunnel ENV=development
+	@live/environment.sh tunnel $(ENV)

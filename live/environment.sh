@@ -9,7 +9,10 @@
 #   live/environment.sh destroy    <environment>   type the name back; app, Ingresses, then each layer in
 #                                                   reverse order, and what AWS leaves behind (below)
 #   live/environment.sh outputs    <environment>   every layer's outputs
-#   live/environment.sh kubeconfig <environment>   aws eks update-kubeconfig for the cluster
+#   live/environment.sh tunnel     <environment> [command...]
+#                                                   SSM tunnel to the private Kubernetes API: held
+#                                                   open for kubectl, or around one command
+#   live/environment.sh kubeconfig <environment>   how to use kubectl through the tunnel
 #
 # The script only sequences. What it knows of an environment comes from live/environment-settings.ts,
 # which reads env.hcl, account.hcl and root.hcl with an HCL parser (settings[...] below); what a
@@ -23,6 +26,8 @@
 #                         true first (live/_units/data.hcl reads it), then everything is destroyed
 #   CONFIRM_PRODUCTION_DESTROY=yes   destroy production
 #   TF_PLUGIN_CACHE_DIR   where providers are cached (default ~/.terraform.d/plugin-cache)
+#   PAYFLOW_TODAY         the date (YYYY-MM-DD) the Kubernetes support warning counts from
+#                         (default: today, UTC)
 #
 # Terragrunt >= 0.90 spells "run --all" (older releases: "run-all", removed in 0.90) and
 # bootstraps the state bucket only when asked (--backend-bootstrap, required since 0.87). Since
@@ -41,6 +46,8 @@ readonly environments=(development staging production)
 # stacks/test/live-contract.test.ts): outputs prints the layers in it, destroy walks it backwards
 # one layer at a time, so that what AWS leaves can be deleted between two layers.
 readonly layers=(network cluster data platform app)
+# The layers whose Terraform providers talk to the Kubernetes API: through the SSM tunnel.
+readonly kubernetes_layers=(platform app)
 readonly placeholder_account_id="123456789012"
 readonly region_pattern='^[a-z]{2}(-[a-z]+)+-[0-9]+$'
 # EC2 quotas (Service Quotas codes) the cluster's nodes and the NAT gateways count against.
@@ -59,6 +66,7 @@ die() {
 usage() {
   printf '%s\n' \
     'usage: live/environment.sh <preflight|plan|deploy|destroy|outputs|kubeconfig> <environment>' \
+    '       live/environment.sh tunnel <environment> [command...]' \
     '       environments: development, staging, production (e.g. make deploy ENV=development)' >&2
   exit 2
 }
@@ -424,6 +432,7 @@ check_files() {
     "set your 12-digit AWS account id (aws sts get-caller-identity --query Account --output text), or delete the line to deploy to the account of your credentials"
   files_account="$scope_account"
   files_region="$scope_region"
+  check_kubernetes_support "live/$environment/env.hcl"
   if [[ -n "$files_region" ]]; then
     if [[ -n "${AWS_REGION:-}" && "$AWS_REGION" != "$files_region" ]]; then
       warning "AWS_REGION=$AWS_REGION differs from live/$environment/env.hcl; using $files_region for this run"
@@ -449,12 +458,9 @@ check_files() {
   if [[ "$certificate_arn" == *00000000-0000-0000-0000-000000000000 ]]; then
     problem "live/$environment/env.hcl still has the placeholder certificate_arn: request an ACM certificate for api.$domain and grafana.$domain in $files_region and paste its ARN"
   fi
-  if [[ " ${settings[env.cluster.public_access_cidrs]-} " == *" 203.0.113.10/32 "* ]]; then
-    problem "live/$environment/env.hcl still has the placeholder public_access_cidrs 203.0.113.10/32: put your public IP as x.x.x.x/32 (curl https://checkip.amazonaws.com), or Terragrunt cannot reach the Kubernetes API"
-  fi
 }
 
-# action: plan, deploy, destroy, outputs or kubeconfig; deploy checks the most.
+# action: plan, deploy, destroy or tunnel; deploy checks the most.
 capacity_summary=()
 preflight() {
   local environment="$1" action="$2" account_id="" region="" shared_account="" shared_region=""
@@ -470,6 +476,7 @@ preflight() {
   check_tool helm helm \
     "make $action does not use it (Terraform installs the Helm releases); docs/runbooks/rollback.md does, to roll the API back by hand" \
     helm version --short
+  check_cluster_access_tools "$action"
   if [[ "$action" == plan || "$action" == deploy ]] && ! command -v npm >/dev/null 2>&1; then
     problem "npm is not installed: it comes with Node.js >= 20.19 (https://nodejs.org)"
   fi
@@ -530,6 +537,143 @@ preflight() {
   fi
 }
 
+# ------------------------------------------------------------------------------ Kubernetes support
+readonly kubernetes_versions_file="$repo_root/stacks/cluster/kubernetes-versions.tsv"
+readonly kubernetes_support_warning_days=60
+
+# date: seconds since the epoch of a YYYY-MM-DD date (GNU date, else BSD date on macOS).
+epoch_of() { date -u -d "$1" +%s 2>/dev/null || date -u -j -f %Y-%m-%d "$1" +%s; }
+
+# label: one warning when the Kubernetes version pinned in env.hcl leaves EKS standard
+# support within 60 days (or has left it: EKS then upgrades a STANDARD cluster itself), one
+# problem when the dated table (stacks/cluster/kubernetes-versions.tsv) does not list it.
+check_kubernetes_support() {
+  local label="$1" pinned today version standard="" extended="" row listed=() days
+  pinned="${settings[env.cluster.kubernetes_version]-}"
+  [[ -n "$pinned" && -f "$kubernetes_versions_file" ]] || return 0
+  while IFS=$'\t' read -r version row; do
+    [[ -n "$version" && "$version" != \#* ]] || continue
+    listed+=("$version")
+    [[ "$version" == "$pinned" ]] && IFS=$'\t' read -r standard extended <<<"$row"
+  done <"$kubernetes_versions_file"
+  if [[ -z "$standard" ]]; then
+    problem "$label pins Kubernetes $pinned, which EKS does not offer (stacks/cluster/kubernetes-versions.tsv lists ${listed[*]}): set cluster.kubernetes_version to one of them"
+    return 0
+  fi
+  # date counts the days; without it (a bare PATH) the missing tools are what gets reported.
+  command -v date >/dev/null 2>&1 || return 0
+  today="${PAYFLOW_TODAY:-$(date -u +%Y-%m-%d)}"
+  [[ "$today" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] || die "PAYFLOW_TODAY=$today is not a date such as 2026-12-03"
+  days=$((($(epoch_of "$standard") - $(epoch_of "$today")) / 86400))
+  if ((days < 0)); then
+    warning "Kubernetes $pinned ($label) left EKS standard support on $standard: EKS upgrades the control plane by itself (extended support ends $extended); raise cluster.kubernetes_version by one minor version"
+  elif ((days <= kubernetes_support_warning_days)); then
+    warning "Kubernetes $pinned ($label) leaves EKS standard support on $standard, in $days days: raise cluster.kubernetes_version by one minor version (stacks/cluster/kubernetes-versions.tsv)"
+  fi
+}
+
+# ------------------------------------------------------------------------------ cluster tunnel
+# The Kubernetes API of every environment is private (docs/adr/012-cluster-access-through-ssm.md).
+# plan, deploy, destroy and tunnel reach it through a Systems Manager port-forwarding session to
+# the cluster layer's tunnel instance: a free local port forwards to the API endpoint, the
+# platform and app units get its address (PAYFLOW_CLUSTER_TUNNEL_URL, live/_units/
+# _cluster-dependency.hcl), kubectl a kubeconfig naming it; the session ends with the script.
+readonly session_manager_plugin_install="https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html"
+readonly port_forwarding_document="AWS-StartPortForwardingSessionToRemoteHost"
+cluster_tunnel_pid=""
+cluster_tunnel_dir=""
+cluster_tunnel_kubeconfig=""
+
+# layer: whether its Terraform providers talk to the Kubernetes API (through the tunnel).
+talks_to_kubernetes() {
+  local layer
+  for layer in "${kubernetes_layers[@]}"; do [[ "$1" == "$layer" ]] && return 0; done
+  return 1
+}
+
+# environment: the id of the cluster layer's tunnel instance; empty before that layer is applied.
+tunnel_instance() {
+  unit_output "$live_dir/$1/cluster" cluster_access_instance_id 2>/dev/null || true
+}
+
+# action: the tools the tunnel needs, for the actions that open it.
+check_cluster_access_tools() {
+  case "$1" in plan | deploy | destroy | tunnel) ;; *) return 0 ;; esac
+  if ! command -v session-manager-plugin >/dev/null 2>&1; then
+    problem "session-manager-plugin is not installed: make $1 reaches the private Kubernetes API through an SSM tunnel; install it: $session_manager_plugin_install"
+  fi
+  if [[ "$1" != deploy ]] && ! command -v curl >/dev/null 2>&1; then
+    problem "curl is not installed: it checks that the tunnel to the Kubernetes API answers"
+  fi
+  if [[ "$1" == destroy || "$1" == tunnel ]] && ! command -v node >/dev/null 2>&1; then
+    problem "node is not installed: it picks a free local port for the tunnel (https://nodejs.org)"
+  fi
+}
+
+# A TCP port of 127.0.0.1 that nothing listens on (the operating system picks it).
+free_local_port() {
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { process.stdout.write(String(s.address().port)); s.close(); });'
+}
+
+# environment [kubeconfig]: opens the tunnel once per run, waits until the API answers through
+# it, exports PAYFLOW_CLUSTER_TUNNEL_URL and writes a kubeconfig (default: a temporary file)
+# whose context payflow-<environment> goes through it. Messages go to stderr: `tunnel` keeps
+# stdout for its command.
+open_cluster_tunnel() {
+  local environment="$1" kubeconfig="${2:-}" cluster_dir="$live_dir/$1/cluster" instance endpoint host port
+  [[ -z "$cluster_tunnel_pid" ]] || return 0
+  instance="$(tunnel_instance "$environment")"
+  if [[ -z "$instance" ]]; then
+    die "live/$environment/cluster has no output cluster_access_instance_id: apply the cluster layer first (make deploy ENV=$environment creates it)"
+  fi
+  endpoint="$(unit_output "$cluster_dir" cluster_endpoint)"
+  host="${endpoint#https://}"
+  cluster_tunnel_dir="$(mktemp -d)"
+  trap close_cluster_tunnel EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  unit_output "$cluster_dir" cluster_certificate_authority_data | base64 --decode >"$cluster_tunnel_dir/ca.crt"
+  say "opening an SSM tunnel to the Kubernetes API of $environment through $instance" >&2
+  aws ec2 wait instance-status-ok --instance-ids "$instance" ||
+    die "the tunnel instance $instance of $environment is not running: apply live/$environment/cluster again"
+  port="$(free_local_port)"
+  # Its own process group (set -m), so that closing it also stops the plugin the CLI started.
+  set -m
+  aws ssm start-session --target "$instance" --document-name "$port_forwarding_document" \
+    --parameters "host=$host,portNumber=443,localPortNumber=$port" \
+    </dev/null >"$cluster_tunnel_dir/session.log" 2>&1 &
+  cluster_tunnel_pid=$!
+  set +m
+  # Any HTTP answer proves the path (anonymous requests get 401 or 403); TLS is checked against
+  # the endpoint's name, as the Terraform providers check it (tls_server_name).
+  if ! curl --silent --output /dev/null --cacert "$cluster_tunnel_dir/ca.crt" \
+    --connect-to "$host:443:127.0.0.1:$port" --connect-timeout 5 --max-time 10 \
+    --retry 45 --retry-delay 2 --retry-max-time 90 --retry-all-errors "https://$host/livez"; then
+    die "the SSM tunnel to $host did not answer within 90 s. Session Manager said: $(tr '\n' ' ' <"$cluster_tunnel_dir/session.log")"
+  fi
+  export PAYFLOW_CLUSTER_TUNNEL_URL="https://127.0.0.1:$port"
+  cluster_tunnel_kubeconfig="${kubeconfig:-$cluster_tunnel_dir/kubeconfig}"
+  mkdir -p "${cluster_tunnel_kubeconfig%/*}"
+  aws eks update-kubeconfig --kubeconfig "$cluster_tunnel_kubeconfig" --region "$AWS_REGION" \
+    --name "$(unit_output "$cluster_dir" cluster_name)" --alias "payflow-$environment" >/dev/null
+  kubectl --kubeconfig "$cluster_tunnel_kubeconfig" config set-cluster \
+    "$(unit_output "$cluster_dir" cluster_arn)" \
+    --server="$PAYFLOW_CLUSTER_TUNNEL_URL" --tls-server-name="$host" >/dev/null
+  printf 'tunnel open: %s -> %s\n' "$PAYFLOW_CLUSTER_TUNNEL_URL" "$endpoint" >&2
+}
+
+# Ends the session (the trap of open_cluster_tunnel calls it when the script exits).
+close_cluster_tunnel() {
+  if [[ -n "$cluster_tunnel_pid" ]]; then
+    kill -TERM -- "-$cluster_tunnel_pid" 2>/dev/null || true
+    wait "$cluster_tunnel_pid" 2>/dev/null || true
+    cluster_tunnel_pid=""
+    printf 'tunnel closed\n' >&2
+  fi
+  [[ -z "$cluster_tunnel_dir" ]] || rm -rf "$cluster_tunnel_dir"
+  cluster_tunnel_dir=""
+}
+
 # ------------------------------------------------------------------------------ helpers
 # Terraform keeps each provider once in this cache and links it into every unit's .terraform/
 # (Terraform >= 1.4 does so only for a unit whose .terraform.lock.hcl lists the provider: commit
@@ -581,19 +725,14 @@ push_image() {
 # deploy. No module manages DNS, so the request goes to the Ingress's load balancer directly
 # (curl --connect-to keeps the API hostname for TLS) and works before the DNS record exists.
 smoke_test() {
-  local environment="$1" api_url host grafana_url kubeconfig load_balancer="" attempt
+  local environment="$1" api_url host grafana_url load_balancer="" attempt
   api_url="$(unit_output "$live_dir/$environment/app" api_url)"
   [[ "$api_url" == http* ]] || api_url="https://$api_url"
   host="${api_url#*://}"
   host="${host%%/*}"
-  kubeconfig="$(mktemp)"
-  # shellcheck disable=SC2064 # expand now: the path is local to this function
-  trap "rm -f '$kubeconfig'; trap - RETURN" RETURN
-  KUBECONFIG="$kubeconfig" aws eks update-kubeconfig --region "$AWS_REGION" \
-    --name "$(unit_output "$live_dir/$environment/cluster" cluster_name)" >/dev/null
   say "smoke test: GET $api_url/ready"
   for attempt in $(seq 1 40); do
-    load_balancer="$(KUBECONFIG="$kubeconfig" kubectl -n payflow get ingress \
+    load_balancer="$(KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl -n payflow get ingress \
       -o jsonpath='{.items[0].status.loadBalancer.ingress[0].hostname}' 2>/dev/null || true)"
     if [[ -n "$load_balancer" ]] &&
       curl --fail --silent --show-error --max-time 10 \
@@ -620,15 +759,10 @@ smoke_test() {
 # the controller together with Grafana's Ingress and leave the ALB holding the public subnets, so
 # every Ingress still in the cluster is deleted here first, and kubectl waits for the controller.
 delete_ingresses() {
-  local cluster_name="$1" kubeconfig
-  kubeconfig="$(mktemp)"
-  # shellcheck disable=SC2064 # expand now: the path is local to this function
-  trap "rm -f '$kubeconfig'; trap - RETURN" RETURN
-  if ! KUBECONFIG="$kubeconfig" aws eks update-kubeconfig --region "$AWS_REGION" \
-    --name "$cluster_name" >/dev/null ||
-    ! KUBECONFIG="$kubeconfig" kubectl delete ingress --all --all-namespaces \
-      --wait=true --timeout=10m; then
-    die "could not delete the Ingresses of $cluster_name (is your IP in cluster.public_access_cidrs of env.hcl?); nothing after the app layer was destroyed: fix the access, then run make destroy again"
+  local cluster_name="$1"
+  if ! KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl delete ingress --all --all-namespaces \
+    --wait=true --timeout=10m; then
+    die "could not delete the Ingresses of $cluster_name; nothing after the app layer was destroyed: fix the cause, then run make destroy again"
   fi
 }
 
@@ -715,6 +849,11 @@ plan() {
   preflight "$environment" plan
   use_plugin_cache
   synth
+  if [[ -n "$(tunnel_instance "$environment")" ]]; then
+    open_cluster_tunnel "$environment"
+  else
+    say "live/$environment/cluster is not applied yet: no tunnel, platform and app plan against mock outputs"
+  fi
   say "terragrunt run --all plan in live/$environment (layers not applied yet plan against mock outputs)"
   run_all "$live_dir/$environment" plan
 }
@@ -746,8 +885,14 @@ deploy() {
     IMAGE_TAG="$(push_image "$repository_url")"
   fi
   export IMAGE_TAG
-  say "terragrunt run --all apply in live/$environment: network, cluster, data, platform, app (image $IMAGE_TAG)"
-  run_all "$live_dir/$environment" apply
+  # One layer at a time, in dependency order: the tunnel to the Kubernetes API opens once the
+  # cluster layer (and its tunnel instance) exists, before the first layer that needs it.
+  local layer
+  for layer in "${layers[@]}"; do
+    if talks_to_kubernetes "$layer"; then open_cluster_tunnel "$environment"; fi
+    say "terragrunt apply of live/$environment/$layer (image $IMAGE_TAG)"
+    run_all "$live_dir/$environment/$layer" apply
+  done
   smoke_test "$environment"
 }
 
@@ -792,6 +937,8 @@ run again with DECOMMISSION=true: the data layer is first applied with decommiss
   # could not go. What AWS leaves behind is deleted before the network layer, whose VPC it holds.
   project="${settings[root.project]}"
   cluster_name="$(unit_output "$live_dir/$environment/cluster" cluster_name 2>/dev/null || true)"
+  # The app and platform layers are destroyed through the tunnel, closed before the cluster layer.
+  [[ -z "$cluster_name" ]] || open_cluster_tunnel "$environment"
   say "destroying live/$environment/app (the API and its Ingress)"
   run_all "$live_dir/$environment/app" destroy
   if [[ -n "$cluster_name" ]]; then
@@ -801,6 +948,8 @@ run again with DECOMMISSION=true: the data layer is first applied with decommiss
   fi
   cluster_name="${cluster_name:-$project-$environment}"
   for ((index = ${#layers[@]} - 2; index >= 0; index--)); do
+    # No Kubernetes left to talk to: the session goes before its instance (cluster layer) does.
+    talks_to_kubernetes "${layers[index]}" || close_cluster_tunnel
     if [[ "${layers[index]}" == network ]]; then
       say "deleting what AWS left of $cluster_name: load balancer security groups, monitoring volumes, control-plane log group"
       delete_load_balancer_security_groups "$cluster_name"
@@ -822,27 +971,57 @@ outputs() {
   done
 }
 
+# The kubeconfig make tunnel writes: one per environment, rewritten with each new tunnel.
+tunnel_kubeconfig() { printf '%s\n' "${HOME:?HOME is not set}/.kube/payflow-$1"; }
+
 kubeconfig() {
-  local environment="$1" cluster_name region="${settings[env.region]-}"
-  [[ -z "$settings_problem" ]] || die "$settings_problem"
+  local environment="$1"
+  printf '%s\n' \
+    "The Kubernetes API of $environment is private: kubectl reaches it through an SSM tunnel." \
+    "  1. make tunnel ENV=$environment    opens it and keeps it open (Ctrl-C closes it)" \
+    "  2. in another terminal:" \
+    "     export KUBECONFIG=$(tunnel_kubeconfig "$environment")" \
+    "     kubectl get nodes" \
+    "One command through it instead: live/environment.sh tunnel $environment kubectl get nodes"
+}
+
+# environment [command...]: the tunnel around one command (KUBECONFIG and
+# PAYFLOW_CLUSTER_TUNNEL_URL set for it), or held open for kubectl in other terminals.
+tunnel() {
+  local environment="$1"
+  shift
+  preflight "$environment" tunnel >&2
   use_plugin_cache
-  cluster_name="$(unit_output "$live_dir/$environment/cluster" cluster_name)"
-  aws eks update-kubeconfig --region "$region" --name "$cluster_name" --alias "payflow-$environment"
-  printf 'kubectl now talks to %s (context payflow-%s): try kubectl get nodes\n' "$cluster_name" "$environment"
+  if (($#)); then
+    open_cluster_tunnel "$environment"
+    KUBECONFIG="$cluster_tunnel_kubeconfig" "$@"
+    return
+  fi
+  open_cluster_tunnel "$environment" "$(tunnel_kubeconfig "$environment")"
+  printf '%s\n' \
+    "kubectl through the tunnel, in another terminal:" \
+    "  export KUBECONFIG=$cluster_tunnel_kubeconfig" \
+    "  kubectl get nodes" \
+    "Ctrl-C closes the tunnel."
+  wait "$cluster_tunnel_pid" || true
+  die "the SSM session ended (idle for 20 minutes, or the instance was replaced): run make tunnel ENV=$environment again"
 }
 
 main() {
-  (($# == 2)) || usage
+  (($# >= 2)) || usage
   local action="$1" environment="$2"
   check_environment "$environment"
   case "$action" in
-    preflight | plan | deploy | destroy | outputs | kubeconfig) ;;
+    tunnel) ;;
+    preflight | plan | deploy | destroy | outputs | kubeconfig) (($# == 2)) || usage ;;
     *) usage ;;
   esac
+  shift 2
   # When it fails, settings_problem says why: the preflight lists it, destroy stops on it.
   load_settings "$environment" || true
   case "$action" in
     preflight) preflight "$environment" deploy ;;
+    tunnel) tunnel "$environment" "$@" ;;
     *) "$action" "$environment" ;;
   esac
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs a pinned CLI that has no maintained setup action, from its GitHub
 # release, after checking the archive against the checksum file published with
-# that release. Versions come from the workflow's env block so that Dependabot
-# diffs and reviewers see them in one place.
-#   usage: install-release-binary.sh terragrunt|kubeconform|gitleaks
+# that release (the Session Manager plugin: AWS's versioned download, checked
+# against the SHA-256 pinned beside its version). Versions come from the
+# workflow's env block so that Dependabot diffs and reviewers see them in one place.
+#   usage: install-release-binary.sh terragrunt|kubeconform|gitleaks|session-manager-plugin
 set -euo pipefail
 
-tool="${1:?usage: $0 terragrunt|kubeconform|gitleaks}"
+tool="${1:?usage: $0 terragrunt|kubeconform|gitleaks|session-manager-plugin}"
 bin_dir="${HOME}/.local/bin"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -53,6 +54,16 @@ case "$tool" in
     tar -xzf "$work/$archive" -C "$work" gitleaks
     install -m 0755 "$work/gitleaks" "$bin_dir/gitleaks"
     ;;
+  session-manager-plugin)
+    # aws ssm start-session runs it: live/environment.sh tunnels to the private Kubernetes API.
+    version="${SESSION_MANAGER_PLUGIN_VERSION:?set SESSION_MANAGER_PLUGIN_VERSION, e.g. 1.2.835.0}"
+    package="session-manager-plugin.deb"
+    fetch "https://s3.amazonaws.com/session-manager-downloads/plugin/${version}/ubuntu_64bit/${package}" "$work/$package"
+    printf '%s  %s\n' "${SESSION_MANAGER_PLUGIN_SHA256:?set SESSION_MANAGER_PLUGIN_SHA256}" "$package" >"$work/SHA256SUMS"
+    verify "$package" "$work/SHA256SUMS"
+    dpkg-deb --extract "$work/$package" "$work/root"
+    install -m 0755 "$work/root/usr/local/sessionmanagerplugin/bin/session-manager-plugin" "$bin_dir/session-manager-plugin"
+    ;;
   *)
     echo "unknown tool: $tool" >&2
     exit 2
@@ -63,5 +74,6 @@ if [ -n "${GITHUB_PATH:-}" ]; then echo "$bin_dir" >>"$GITHUB_PATH"; fi
 case "$tool" in
   kubeconform) "$bin_dir/kubeconform" -v ;;
   gitleaks) "$bin_dir/gitleaks" version ;;
+  session-manager-plugin) "$bin_dir/session-manager-plugin" --version ;;
   *) "$bin_dir/$tool" --version ;;
 esac

@@ -7,13 +7,15 @@
 //
 // writes <values-dir>/<release>.yaml (the values the module computes from its inputs) and
 // prints one tab-separated line per pinned chart:
-//   release  chart  repository  version  namespace  static-values-file
-// The local chart (modules/platform/charts/platform-resources) gets
-// <values-dir>/platform_resources.yaml and no line: it has no repository or version.
+//   release  chart  repository  version  namespace  static-values-file  kubernetes-version
+// (the Kubernetes version of staging's cluster, live/staging/env.hcl). The local chart
+// (platform-resources) is rendered for every environment by .github/scripts/chart-renders.ts.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { examplePlatformInputs } from '../../stacks/platform/example-inputs';
 import { PINNED_CHARTS } from '../../stacks/platform/pinned-charts';
+import { clusterKubernetesVersion } from '../../stacks/test/chart-renders';
+import { loadLiveTree } from '../../stacks/test/live-contract';
 import {
   evaluateModuleExpressions,
   type ModuleJson,
@@ -110,7 +112,7 @@ export function computedValues(module: ModuleJson): Record<string, string> {
   return Object.fromEntries(Object.entries(result.values).map(([k, v]) => [k, String(v)]));
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const valuesDir = process.argv[2];
   if (!valuesDir) throw new Error('usage: npx tsx .github/scripts/platform-charts.ts <values-dir>');
   const module = JSON.parse(readFileSync(PLATFORM_MODULE, 'utf8')) as ModuleJson;
@@ -119,18 +121,25 @@ function main(): void {
   for (const [release, yaml] of Object.entries(computedValues(module))) {
     writeFileSync(path.join(valuesDir, `${release}.yaml`), yaml);
   }
+  const kubernetesVersion = clusterKubernetesVersion(await loadLiveTree(ROOT), 'staging');
   for (const r of renders) {
     console.log(
-      [r.release, r.chart, r.repository, r.version, r.namespace, r.staticValues].join('\t'),
+      [
+        r.release,
+        r.chart,
+        r.repository,
+        r.version,
+        r.namespace,
+        r.staticValues,
+        kubernetesVersion,
+      ].join('\t'),
     );
   }
 }
 
 if (require.main === module) {
-  try {
-    main();
-  } catch (error) {
+  main().catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
-  }
+  });
 }

@@ -21,7 +21,7 @@ export interface Job {
   name?: string;
   needs?: string | string[];
   if?: string;
-  'runs-on'?: string;
+  'runs-on'?: string | string[];
   'timeout-minutes'?: number | string;
   permissions?: Permissions;
   environment?: string | { name: string; url?: string };
@@ -71,8 +71,6 @@ export const CONTRACT_VARIABLES = [
   'AWS_PLAN_ROLE_ARN',
   'AWS_DEPLOY_ROLE_ARN',
   'ECR_REPOSITORY',
-  // Optional: the runner label of the jobs that reach the Kubernetes API.
-  'CLUSTER_RUNNER',
 ];
 export const CONTRACT_SECRETS = ['SLACK_WEBHOOK_URL'];
 
@@ -533,6 +531,36 @@ function subjectsOf(set: WorkflowSet, file: string, job: Job, step: Step): strin
 /** The repository used to evaluate the trust policy's `${var.github_repository}`. */
 export const OIDC_SAMPLE_REPOSITORY = 'payflow-example/payflow-platform';
 
+/**
+ * Every job runs on a GitHub-hosted Ubuntu runner named literally (`ubuntu-latest`,
+ * `ubuntu-24.04`): no self-hosted label, no runner picked by a variable. The jobs that reach the
+ * private Kubernetes API (they run live/environment.sh or make deploy) install the Session
+ * Manager plugin first, with the pinned script: the SSM tunnel is how they get there.
+ */
+export function hostedRunnersOnly(set: WorkflowSet): string[] {
+  const violations: string[] = [];
+  for (const { file, id, job } of jobsOf(set)) {
+    if (job.uses) continue; // a reusable workflow: its own jobs are checked
+    const runner = job['runs-on'];
+    if (typeof runner !== 'string' || !/^ubuntu-[\w.-]+$/.test(runner)) {
+      violations.push(
+        `${file}: job "${id}" runs on ${JSON.stringify(runner)}, not a GitHub-hosted ubuntu-* runner`,
+      );
+    }
+    const steps = job.steps ?? [];
+    const reaches = steps.findIndex((s) => /live\/environment\.sh|make deploy/.test(s.run ?? ''));
+    const installs = steps.findIndex((s) =>
+      /install-release-binary\.sh session-manager-plugin/.test(s.run ?? ''),
+    );
+    if (reaches >= 0 && (installs < 0 || installs > reaches)) {
+      violations.push(
+        `${file}: job "${id}" reaches the Kubernetes API without installing the Session Manager plugin first`,
+      );
+    }
+  }
+  return violations;
+}
+
 /** Only the contract's variables and secrets (docs/ci-cd.md explains each). */
 export function contractNames(set: WorkflowSet, configVariables: string[]): string[] {
   const violations: string[] = [];
@@ -555,28 +583,64 @@ export function contractNames(set: WorkflowSet, configVariables: string[]): stri
 /** Chart versions as pinned in stacks/platform/pinned-charts.ts (`chart` -> `version`). */
 export type PinnedVersions = Record<string, string>;
 
+/** The run scripts of the lint job of ci.yml, or undefined without one. */
+function lintScript(set: WorkflowSet): string | undefined {
+  const lint = set.get(CI)?.workflow.jobs.lint;
+  return lint && (lint.steps ?? []).map((step) => step.run ?? '').join('\n');
+}
+
 /**
- * The lint job renders the platform charts: helm lint + kubeconform of the local chart, and
- * `helm template` of every pinned chart from the list .github/scripts/platform-charts.ts
- * prints, so that no chart version is written in the workflow (it would drift).
+ * The lint job lints and renders the repository's own charts as Terraform installs them: the
+ * list .github/scripts/chart-renders.ts prints (every environment; releases payflow,
+ * payflow-migrations, platform-resources; values from Terraform; each environment's Kubernetes
+ * version from its env.hcl), each `helm lint --strict`, then `helm template` under its own
+ * release name through `kubeconform -strict`, helm and kubeconform at the same version. No
+ * Kubernetes version is written in the workflow: it would drift from the clusters'.
+ */
+export function localChartsRendered(set: WorkflowSet): string[] {
+  const script = lintScript(set);
+  const text = set.get(CI)?.text ?? '';
+  if (script === undefined) return [`${CI}: no lint job`];
+  const violations: string[] = [];
+  if (!/npx tsx \.github\/scripts\/chart-renders\.ts/.test(script))
+    violations.push(
+      `${CI} lint: the charts to render are not listed by .github/scripts/chart-renders.ts`,
+    );
+  if (!/helm lint "\$chart" --strict --values "\$values"/.test(script))
+    violations.push(`${CI} lint: a render is not linted with helm lint --strict and its values`);
+  if (
+    !/helm template "\$release" "\$chart" --namespace "\$namespace" --kube-version "\$kube_version"[^|]*--values "\$values" \|\s*kubeconform -strict[^\n]*-kubernetes-version "\$kube_version"/.test(
+      script,
+    )
+  )
+    violations.push(
+      `${CI} lint: a render is not templated under its release for its cluster's version through kubeconform -strict at that version`,
+    );
+  for (const [, release = ''] of script.matchAll(/helm template (\S+)/g)) {
+    if (release !== '"$release"' && release !== '"$chart"')
+      violations.push(`${CI} lint: helm template under the release name ${release}`);
+  }
+  for (const [, flag, version = ''] of script.matchAll(
+    /(--kube-version|-kubernetes-version)\s+(\S+)/g,
+  )) {
+    if (version !== '"$kube_version"')
+      violations.push(`${CI} lint: ${flag} ${version} is not the cluster's version (env.hcl)`);
+  }
+  if (/KUBERNETES_VERSION/.test(text))
+    violations.push(`${CI}: a Kubernetes version is written in the workflow (env.hcl only)`);
+  return violations;
+}
+
+/**
+ * The lint job renders every pinned chart of the platform module from the list
+ * .github/scripts/platform-charts.ts prints, so that no chart version is written in the
+ * workflow (it would drift).
  */
 export function platformChartsRendered(set: WorkflowSet, pinned: PinnedVersions): string[] {
   const violations: string[] = [];
   const ci = set.get(CI);
-  const lint = ci?.workflow.jobs.lint;
-  if (!ci || !lint) return [`${CI}: no lint job`];
-  const script = (lint.steps ?? []).map((step) => step.run ?? '').join('\n');
-  const localChart = /modules\/platform\/charts\/platform-resources/.test(
-    JSON.stringify(lint.steps ?? []),
-  );
-  if (!localChart)
-    violations.push(`${CI} lint: modules/platform/charts/platform-resources is not checked`);
-  if (!/helm lint "\$LOCAL_CHART"/.test(script))
-    violations.push(`${CI} lint: no helm lint of the platform chart`);
-  if (
-    !/helm template platform-resources "\$LOCAL_CHART"[\s\S]*?\|\s*kubeconform -strict/.test(script)
-  )
-    violations.push(`${CI} lint: the platform chart is not rendered through kubeconform -strict`);
+  const script = lintScript(set);
+  if (!ci || script === undefined) return [`${CI}: no lint job`];
   if (!/npx tsx \.github\/scripts\/platform-charts\.ts/.test(script))
     violations.push(
       `${CI} lint: the pinned charts are not listed by .github/scripts/platform-charts.ts`,

@@ -25,6 +25,7 @@ import {
   DEPLOY_PRODUCTION,
   DEPLOY_STAGING,
   deployConcurrency,
+  hostedRunnersOnly,
   leastPrivilege,
   loadWorkflows,
   noLiteralSecrets,
@@ -32,6 +33,7 @@ import {
   oidcSubjectsTrusted,
   type OidcTrust,
   parseWorkflow,
+  localChartsRendered,
   platformChartsRendered,
   productionGated,
   stagesInOrder,
@@ -129,13 +131,6 @@ const FIXTURE_TRUST: OidcTrust = {
   ],
 };
 
-/** Every occurrence of `from` replaced (replaced() changes the first one only). */
-function replacedEverywhere(set: WorkflowSet, file: string, from: string, to: string): WorkflowSet {
-  const original = set.get(file);
-  if (!original?.text.includes(from)) throw new Error(`${file} does not contain ${from}`);
-  return new Map(set).set(file, parseWorkflow(file, original.text.replaceAll(from, to)));
-}
-
 const PINNED_VERSIONS = Object.fromEntries(
   Object.values(PINNED_CHARTS).map((c) => [c.chart, c.version]),
 );
@@ -149,6 +144,41 @@ interface Rule {
 }
 
 const RULES: Rule[] = [
+  {
+    name: 'every job runs on a GitHub-hosted ubuntu-* runner; cluster jobs install the SSM plugin',
+    check: hostedRunnersOnly,
+    mutations: [
+      [
+        'the deploy job runs where vars.CLUSTER_RUNNER says again',
+        (s) =>
+          edited(s, DEPLOY, (d) =>
+            d.setIn(['jobs', 'deploy', 'runs-on'], "${{ vars.CLUSTER_RUNNER || 'ubuntu-latest' }}"),
+          ),
+      ],
+      [
+        'the plan job runs on a self-hosted runner',
+        (s) => edited(s, CI, (d) => d.setIn(['jobs', 'plan', 'runs-on'], 'self-hosted')),
+      ],
+      [
+        'the lint job runs on a list of labels',
+        (s) => edited(s, CI, (d) => d.setIn(['jobs', 'lint', 'runs-on'], ['self-hosted', 'linux'])),
+      ],
+      [
+        'the deploy job runs on macOS',
+        (s) => edited(s, DEPLOY, (d) => d.setIn(['jobs', 'deploy', 'runs-on'], 'macos-latest')),
+      ],
+      [
+        'the plan job no longer installs the Session Manager plugin',
+        (s) =>
+          replaced(
+            s,
+            CI,
+            'run: .github/scripts/install-release-binary.sh session-manager-plugin',
+            'run: echo skipped',
+          ),
+      ],
+    ],
+  },
   {
     name: 'the six stages run in order (lint → test → security → build → deploy-staging → deploy-production)',
     check: stagesInOrder,
@@ -428,23 +458,60 @@ const RULES: Rule[] = [
     ],
   },
   {
-    name: 'the lint job checks the platform chart and renders every pinned chart (versions from pinned-charts.ts)',
-    check: (s) => platformChartsRendered(s, PINNED_VERSIONS),
+    name: "the lint job lints and renders the repository's charts as Terraform installs them, at each cluster's Kubernetes version",
+    check: localChartsRendered,
     mutations: [
       [
-        'no helm lint of the platform chart',
-        (s) => replacedEverywhere(s, CI, 'helm lint "$LOCAL_CHART"', 'true'),
+        'the migrations release rendered under the name payflow',
+        (s) =>
+          replaced(s, CI, 'helm template "$release" "$chart"', 'helm template payflow "$chart"'),
       ],
       [
-        'the platform chart is rendered without kubeconform',
+        'kubeconform validating against a written version',
+        (s) => replaced(s, CI, '-kubernetes-version "$kube_version"', '-kubernetes-version 1.31.0'),
+      ],
+      [
+        'helm rendering for another version than the cluster runs',
+        (s) => replaced(s, CI, '--kube-version "$kube_version"', '--kube-version 1.31.0'),
+      ],
+      [
+        'the pinned charts rendered for a written version',
         (s) =>
           replaced(
             s,
             CI,
-            '--values "$file" |\n              kubeconform -strict',
-            '--values "$file" >/dev/null\n              echo kubeconform -strict',
+            '--namespace "$namespace" --kube-version "$kube_version" \\\n              --values "$static"',
+            '--namespace "$namespace" --kube-version 1.31.0 \\\n              --values "$static"',
           ),
       ],
+      [
+        'a KUBERNETES_VERSION in the workflow',
+        (s) => edited(s, CI, (d) => d.setIn(['env', 'KUBERNETES_VERSION'], '1.31.0')),
+      ],
+      [
+        'no helm lint --strict of the renders',
+        (s) => replaced(s, CI, 'helm lint "$chart" --strict --values "$values"', 'true'),
+      ],
+      [
+        'the renders not validated by kubeconform',
+        (s) =>
+          replaced(
+            s,
+            CI,
+            '--values "$values" |\n              kubeconform -strict',
+            '--values "$values" >/dev/null\n              echo kubeconform -strict',
+          ),
+      ],
+      [
+        'the renders no longer come from the script',
+        (s) => replaced(s, CI, 'npx tsx .github/scripts/chart-renders.ts', 'cat renders.tsv #'),
+      ],
+    ],
+  },
+  {
+    name: 'the lint job renders every pinned chart of the platform (versions from pinned-charts.ts)',
+    check: (s) => platformChartsRendered(s, PINNED_VERSIONS),
+    mutations: [
       [
         'the pinned charts are rendered without their values files',
         (s) => replaced(s, CI, '--values "$static" ', ''),
@@ -910,7 +977,7 @@ describe('dependabot, docs and the contracts the workflows rely on', () => {
 
   it('the Makefile has the targets the workflows call', () => {
     const makefile = readFileSync(path.join(ROOT, 'Makefile'), 'utf8');
-    for (const target of ['lint', 'test', 'deploy', 'kubeconfig']) {
+    for (const target of ['lint', 'test', 'deploy', 'kubeconfig', 'tunnel']) {
       expect(makefile, `make ${target}`).to.match(new RegExp(`^${target}:`, 'm'));
     }
   });

@@ -7,7 +7,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
-import { createClient } from '@redis/client';
+import { createClient } from 'redis';
 import { Client } from 'pg';
 import { request } from 'undici';
 import { freePort } from '../chaos/network';

@@ -24,9 +24,9 @@ export const apiTimeouts = {
 };
 
 /**
- * The longest a POST may take when a dependency misbehaves: a Redis claim, waiting for a
- * PostgreSQL connection, then the statement and its client-side guard (statement + 1 s), plus
- * one second of scheduling slack on a busy machine.
+ * The longest a POST may take when a dependency misbehaves: waiting for a PostgreSQL
+ * connection, then the statement and its client-side guard (statement + 1 s), a replay's Redis
+ * lookup, plus one second of scheduling slack on a busy machine.
  */
 export const maxRequestMillis =
   apiTimeouts.REDIS_COMMAND_TIMEOUT_MS +
@@ -66,26 +66,35 @@ export class FaultLab {
     return url;
   }
 
+  /** `env` overrides the defaults below; a variable set to undefined is left out. */
   async startApi(databaseUrl: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+    const merged: NodeJS.ProcessEnv = {
+      NODE_ENV: 'production',
+      APP_ENV: 'test',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: this.redis.url,
+      REDIS_KEY_PREFIX: redisKeyPrefix,
+      ...Object.fromEntries(Object.entries(apiTimeouts).map(([k, v]) => [k, String(v)])),
+      ...env,
+    };
     const api = await ServerProcess.start({
       args: apiArguments(this.entry),
       port: await freePort(),
       readyPath: '/ready',
       stdout: 'capture',
-      env: {
-        NODE_ENV: 'production',
-        APP_ENV: 'test',
-        LOG_LEVEL: 'info',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: this.redis.url,
-        REDIS_KEY_PREFIX: redisKeyPrefix,
-        ...Object.fromEntries(Object.entries(apiTimeouts).map(([k, v]) => [k, String(v)])),
-        ...env,
-      },
+      env: Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)),
     });
     this.apis.push(api);
     return api;
   }
+
+  /** Overrides for startApi: the API on PostgreSQL alone (no Redis setting at all). */
+  static readonly withoutRedis: NodeJS.ProcessEnv = {
+    REDIS_URL: undefined,
+    REDIS_KEY_PREFIX: undefined,
+    REDIS_COMMAND_TIMEOUT_MS: undefined,
+  };
 
   async query<T extends object>(databaseUrl: string, sql: string): Promise<T[]> {
     const client = new Client({ connectionString: databaseUrl });

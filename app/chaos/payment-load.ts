@@ -20,7 +20,7 @@ export interface RequestOutcome {
 export interface PaymentLoadOptions {
   baseUrl: string;
   concurrency: number;
-  /** Key for the i-th request: reuse keys to exercise replays, 409s and the PG backstop. */
+  /** Key for the i-th request: reuse keys to exercise replays and concurrent duplicates. */
   keyFor: (index: number) => string;
   shouldStop: () => boolean;
   /** A request still unanswered after this is recorded as a failure ("hang"). */

@@ -35,12 +35,6 @@ export class MethodNotAllowedError extends AppError {
   }
 }
 
-export class ConflictError extends AppError {
-  constructor(code: string, message: string) {
-    super(409, code, message);
-  }
-}
-
 export class ValidationError extends AppError {
   constructor(message: string, details?: ErrorDetails) {
     super(422, 'validation_failed', message, details);

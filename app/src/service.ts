@@ -2,12 +2,12 @@
 // lifecycle. Loaded only after tracing has started (see server.ts).
 import type { Express } from 'express';
 import type { Pool } from 'pg';
-import type { AppConfig } from './config';
+import type { AppConfig, RedisConfig } from './config';
 import { ReadinessProbe } from './health/readiness';
 import { createApp } from './http/app';
 import { createMetrics, type Metrics } from './metrics';
 import { IdempotencyKeyPurger } from './payments/idempotency-purge';
-import { IdempotencyStore } from './payments/idempotency-store';
+import { IdempotencyReplayCache } from './payments/replay-cache';
 import { PaymentRepository } from './payments/repository';
 import { PaymentService, idempotencyScope } from './payments/service';
 import { pendingMigrations } from './postgres/migrations';
@@ -24,12 +24,56 @@ export class StartupError extends Error {
 export interface AssembledService {
   app: Express;
   pool: Pool;
-  redis: RedisClient;
+  /** undefined without REDIS_URL: PostgreSQL alone. */
+  redis: RedisClient | undefined;
   metrics: Metrics;
   readiness: ReadinessProbe;
   purger: IdempotencyKeyPurger;
-  /** Stops the purge, then closes the PostgreSQL pool and the Redis client. */
+  /** Stops the purge, then closes the PostgreSQL pool and the Redis client (if any). */
   close(): Promise<void>;
+}
+
+/** What the API does with Redis, when REDIS_URL is set. */
+interface RedisParts {
+  client: RedisClient;
+  replayCache: IdempotencyReplayCache;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects in the background and keeps retrying for ever: Redis is never needed to serve.
+ * Waits at most the connect timeout, so that a reachable Redis is ready for the first requests.
+ */
+async function startRedis(
+  config: RedisConfig | undefined,
+  logger: Logger,
+): Promise<RedisParts | undefined> {
+  if (!config) {
+    logger.info('Redis disabled (no REDIS_URL): idempotency is served by PostgreSQL alone');
+    return undefined;
+  }
+  const client = createRedisClient(config, logger);
+  const connecting = client.connect().catch((error: Error) => {
+    logger.warn({ err: { message: error.message } }, 'redis connect failed');
+  });
+  await Promise.race([
+    connecting,
+    new Promise((resolve) => setTimeout(resolve, config.connectTimeoutMillis).unref()),
+  ]);
+  const replayCache = new IdempotencyReplayCache(
+    client,
+    {
+      keyPrefix: config.keyPrefix,
+      scope: idempotencyScope,
+      replyTimeoutMillis: config.commandTimeoutMillis,
+    },
+    logger,
+  );
+  return {
+    client,
+    replayCache,
+    close: () => closeRedisClient(client, config.commandTimeoutMillis),
+  };
 }
 
 export async function assembleService(
@@ -55,41 +99,23 @@ export async function assembleService(
     );
   }
 
-  const redis = createRedisClient(config.redis, logger);
-  // Redis is optional for serving: connect in the background, keep retrying for ever.
-  const connecting = redis.connect().catch((error: Error) => {
-    logger.warn({ err: { message: error.message } }, 'redis connect failed');
-  });
-  await Promise.race([
-    connecting,
-    new Promise((resolve) => setTimeout(resolve, config.redis.connectTimeoutMillis).unref()),
-  ]);
+  const redis = await startRedis(config.redis, logger);
 
   const metrics = createMetrics({
     appVersion: config.appVersion,
     pool: () => pool,
-    redisConnected: () => redis.isReady,
+    redisConnected: redis && (() => redis.client.isReady),
   });
   const readiness = new ReadinessProbe(
     pool,
-    redis,
+    redis?.client,
     metrics,
     config.readinessTimeoutMillis,
     config.readinessRequiresRedis,
   );
-  const store = new IdempotencyStore(
-    redis,
-    {
-      keyPrefix: config.redis.keyPrefix,
-      scope: idempotencyScope,
-      inFlightTtlMillis: config.postgres.statementTimeoutMillis * 2 + 1000,
-      replyTimeoutMillis: config.redis.commandTimeoutMillis,
-    },
-    logger,
-  );
   const payments = new PaymentService(
     new PaymentRepository(pool),
-    store,
+    redis?.replayCache,
     metrics,
     config.idempotencyTtlSeconds,
   );
@@ -115,17 +141,14 @@ export async function assembleService(
   return {
     app,
     pool,
-    redis,
+    redis: redis?.client,
     metrics,
     readiness,
     purger,
     async close() {
       // Before the pool ends: a batch under way finishes instead of failing on a closed pool.
       await purger.stop();
-      await Promise.allSettled([
-        pool.end(),
-        closeRedisClient(redis, config.redis.commandTimeoutMillis),
-      ]);
+      await Promise.allSettled([pool.end(), redis?.close()]);
     },
   };
 }

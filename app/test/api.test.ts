@@ -1,19 +1,38 @@
-// Every endpoint and error path of the API, in-process, against the real PostgreSQL and Redis.
+// Every endpoint and error path of the API, in-process, against the real PostgreSQL, in both
+// modes: with the Redis replay cache and on PostgreSQL alone (no REDIS_URL).
 import { expect } from 'chai';
 import { Client } from 'pg';
+import { createClient } from 'redis';
 import request from 'supertest';
+import { requestHash } from '../src/payments/service';
 import {
+  PrivateRedis,
   createTestDatabase,
   deleteRedisKeys,
-  sharedServers,
+  proxied,
+  waitFor,
+  type TcpProxy,
   type TestDatabase,
 } from './support/servers';
-import { migrate, startInProcess, type InProcessService } from './support/service';
+import {
+  idempotencyModes,
+  migrate,
+  startInProcess,
+  type IdempotencyMode,
+  type InProcessService,
+} from './support/service';
 
-describe('PayFlow API (real PostgreSQL and Redis)', function () {
+for (const mode of idempotencyModes) {
+  describe(`PayFlow API (real PostgreSQL, ${mode.name})`, () => apiSuite(mode));
+}
+
+function apiSuite(mode: IdempotencyMode): void {
   let database: TestDatabase;
   let running: InProcessService;
   let sql: Client;
+  const redisUrl = mode.redisUrl();
+  /** What readiness reports for Redis in this mode. */
+  const redisCheck = redisUrl ? 'ok' : 'disabled';
 
   const post = (body: unknown, key?: string) => {
     const call = request(running.service.app)
@@ -26,7 +45,6 @@ describe('PayFlow API (real PostgreSQL and Redis)', function () {
     Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM payments')).rows[0]?.n);
 
   before(async function () {
-    const { redisUrl } = sharedServers();
     database = await createTestDatabase('api');
     await migrate(database.url);
     running = await startInProcess(database.url, redisUrl);
@@ -37,11 +55,18 @@ describe('PayFlow API (real PostgreSQL and Redis)', function () {
   after(async function () {
     await sql?.end();
     await running?.service.close();
-    if (running) await deleteRedisKeys(sharedServers().redisUrl, running.keyPrefix);
+    if (running && redisUrl) await deleteRedisKeys(redisUrl, running.keyPrefix);
     await database?.drop();
   });
 
   describe('probes', function () {
+    it('says once at start-up when Redis is disabled', function () {
+      const disabled = running.lines.filter((line) =>
+        String(line.msg).startsWith('Redis disabled (no REDIS_URL)'),
+      );
+      expect(disabled).to.have.length(redisUrl ? 0 : 1);
+    });
+
     for (const path of ['/health', '/liveness']) {
       it(`GET ${path} answers healthy with the version`, async function () {
         const response = await request(running.service.app).get(path).expect(200);
@@ -51,11 +76,11 @@ describe('PayFlow API (real PostgreSQL and Redis)', function () {
     }
 
     for (const path of ['/ready', '/readiness']) {
-      it(`GET ${path} is ready when PostgreSQL and Redis answer`, async function () {
+      it(`GET ${path} is ready when PostgreSQL and Redis (if configured) answer`, async function () {
         const response = await request(running.service.app).get(path).expect(200);
         expect(response.body).to.deep.equal({
           status: 'ready',
-          checks: { postgres: 'ok', redis: 'ok' },
+          checks: { postgres: 'ok', redis: redisCheck },
         });
       });
     }
@@ -94,9 +119,11 @@ describe('PayFlow API (real PostgreSQL and Redis)', function () {
 
   describe('POST /api/v1/payments', function () {
     it('creates a pending payment, stored in integer minor units', async function () {
-      const response = await post({ amount: 12.34, currency: 'EUR', description: 'coffee' }).expect(
-        201,
-      );
+      const response = await post({
+        amount: 12.34,
+        currency: 'EUR',
+        description: 'coffee',
+      }).expect(201);
       expect(response.body).to.include({
         amount: 12.34,
         currency: 'EUR',
@@ -248,8 +275,10 @@ describe('PayFlow API (real PostgreSQL and Redis)', function () {
     it('never duplicates when Redis lost the key (flushed): PostgreSQL replays it', async function () {
       const first = await post({ amount: 42 }, 'key-flushed').expect(201);
       const before = await countPayments();
-      const deleted = await deleteRedisKeys(sharedServers().redisUrl, running.keyPrefix);
-      expect(deleted).to.be.greaterThan(0);
+      if (redisUrl) {
+        const deleted = await deleteRedisKeys(redisUrl, running.keyPrefix);
+        expect(deleted).to.be.greaterThan(0);
+      }
       const retry = await post({ amount: 42 }, 'key-flushed').expect(201);
       expect(retry.body).to.deep.equal(first.body);
       expect(await countPayments()).to.equal(before);
@@ -264,7 +293,7 @@ describe('PayFlow API (real PostgreSQL and Redis)', function () {
         "UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = $1",
         ['key-expired'],
       );
-      await deleteRedisKeys(sharedServers().redisUrl, running.keyPrefix);
+      if (redisUrl) await deleteRedisKeys(redisUrl, running.keyPrefix);
       const again = await post({ amount: 7 }, 'key-expired').expect(201);
       expect(again.body.id).to.not.equal(first.body.id);
       const expiry = await sql.query<{ hours: number }>(
@@ -273,24 +302,82 @@ describe('PayFlow API (real PostgreSQL and Redis)', function () {
       expect(Number(expiry.rows[0]?.hours)).to.equal(24);
     });
 
-    it('answers 409 while a request with the same key is in flight', async function () {
-      // Hold the key's row lock in PostgreSQL so the first request stays in flight.
-      const holder = new Client({ connectionString: database.url });
-      await holder.connect();
-      await holder.query('BEGIN');
-      await holder.query(
-        `INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, expires_at)
-         VALUES ('payments.create', 'key-inflight', 'x', 201, '{}', now() + interval '1 day')`,
-      );
-      const inFlight = post({ amount: 8 }, 'key-inflight');
-      const pending = inFlight.then((r) => r);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const concurrent = await post({ amount: 8 }, 'key-inflight').expect(409);
-      expect(concurrent.headers['retry-after']).to.equal('1');
-      await holder.query('ROLLBACK');
-      await holder.end();
-      const finished = await pending;
-      expect(finished.status).to.equal(201);
+    describe('a key being claimed by another request (in flight)', function () {
+      // The claim of record is PostgreSQL's primary key: a second request with the same key
+      // waits for the first one's transaction, then answers from its committed row (no 409).
+      let holder: Client;
+      const waitingOnLocks = async () =>
+        Number(
+          (
+            await sql.query<{ n: string }>(
+              "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+          ).rows[0]?.n,
+        );
+      /** Holds the key's row uncommitted, as a request still in flight would. */
+      const holdKey = async (key: string, hash: string, paymentId: string) => {
+        holder = new Client({ connectionString: database.url });
+        await holder.connect();
+        await holder.query('BEGIN');
+        const body = {
+          id: paymentId,
+          amount: 8,
+          currency: 'EUR',
+          status: 'pending',
+          created_at: '2026-01-01T00:00:00.000Z',
+        };
+        await holder.query(
+          `INSERT INTO payments (id, amount_minor, currency, status, created_at)
+         VALUES ($1, 800, 'EUR', 'pending', '2026-01-01T00:00:00Z')`,
+          [paymentId],
+        );
+        await holder.query(
+          `INSERT INTO idempotency_keys (scope, key, request_hash, payment_id, response_status, response_body, expires_at)
+         VALUES ('payments.create', $1, $2, $3, 201, $4, now() + interval '1 day')`,
+          [key, hash, paymentId, JSON.stringify(body)],
+        );
+      };
+      const sameKeyTwice = async (key: string) => {
+        const pending = [post({ amount: 8 }, key), post({ amount: 8 }, key)].map((call) =>
+          call.then((response) => response),
+        );
+        await waitFor(async () => (await waitingOnLocks()) >= 2, 10000, 'both requests to wait');
+        return pending;
+      };
+      const rowsForKey = async (key: string) =>
+        (await sql.query('SELECT payment_id FROM idempotency_keys WHERE key = $1', [key])).rows;
+
+      afterEach(async function () {
+        await holder?.end();
+      });
+
+      it('waits for its commit, then replays the committed answer', async function () {
+        const paymentId = `pay_${'ab'.repeat(16)}`;
+        const hash = requestHash({ amountMinor: 800, currency: 'EUR', description: null });
+        await holdKey('key-inflight-commit', hash, paymentId);
+        const pending = await sameKeyTwice('key-inflight-commit');
+        await holder.query('COMMIT');
+        for (const response of await Promise.all(pending)) {
+          expect(response.status).to.equal(201);
+          expect(response.body.id).to.equal(paymentId);
+          expect(response.headers['idempotent-replayed']).to.equal('true');
+        }
+        expect(await rowsForKey('key-inflight-commit')).to.have.length(1);
+      });
+
+      it('waits for its rollback, then one request claims the key and the other replays it', async function () {
+        await holdKey('key-inflight-rollback', 'x', `pay_${'cd'.repeat(16)}`);
+        const pending = await sameKeyTwice('key-inflight-rollback');
+        await holder.query('ROLLBACK');
+        const responses = await Promise.all(pending);
+        expect(responses.map((r) => r.status)).to.deep.equal([201, 201]);
+        expect(responses[0]?.body.id).to.equal(responses[1]?.body.id);
+        expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).to.have.length(
+          1,
+        );
+        const rows = await rowsForKey('key-inflight-rollback');
+        expect(rows).to.deep.equal([{ payment_id: responses[0]?.body.id }]);
+      });
     });
   });
 
@@ -405,12 +492,178 @@ describe('PayFlow API (real PostgreSQL and Redis)', function () {
       expect(text).to.match(/pg_pool_connections\{state="total"\} [1-9]/);
       expect(text).to.include('pg_pool_connections{state="idle"}');
       expect(text).to.include('pg_pool_connections{state="waiting"} 0');
-      expect(text).to.include('redis_connected 1');
       expect(text).to.include('dependency_up{dependency="postgres"} 1');
-      expect(text).to.include('dependency_up{dependency="redis"} 1');
+      if (redisUrl) {
+        expect(text).to.include('redis_enabled 1');
+        expect(text).to.include('redis_connected 1');
+        expect(text).to.include('dependency_up{dependency="redis"} 1');
+      } else {
+        // Nothing that could read as a Redis outage (the DependencyDown alert).
+        expect(text).to.include('redis_enabled 0');
+        expect(text).to.not.match(/^redis_connected /m);
+        expect(text).to.not.include('dependency="redis"');
+      }
       expect(text).to.include('process_cpu_seconds_total');
       expect(text).to.include('process_resident_memory_bytes');
       expect(text).to.include('nodejs_eventloop_lag_seconds');
     });
   });
-});
+
+  describe('round trips per request (counted on the wire)', function () {
+    // PostgreSQL round trips through a counting proxy; Redis commands from the server's own
+    // statistics (a private Redis, so that nothing else is counted).
+    let proxy: TcpProxy;
+    let cache: PrivateRedis | undefined;
+    let counted: InProcessService;
+
+    const redisCalls = async (command: 'get' | 'set') => {
+      if (!cache) return 0;
+      const client = createClient({ url: cache.url });
+      await client.connect();
+      const stats = await client.info('commandstats');
+      client.destroy();
+      return Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
+    };
+    /** PostgreSQL round trips and Redis GETs and SETs of one request, and its response. */
+    const measure = async (body: unknown, key?: string) => {
+      const [pgBefore, getsBefore, setsBefore] = [
+        proxy.postgresRoundTrips,
+        await redisCalls('get'),
+        await redisCalls('set'),
+      ];
+      const call = request(counted.service.app)
+        .post('/api/v1/payments')
+        .set('Content-Type', 'application/json');
+      if (key) call.set('Idempotency-Key', key);
+      const response = await call.send(JSON.stringify(body));
+      const postgres = proxy.postgresRoundTrips - pgBefore;
+      // The cache write is not awaited by the request: wait for it to land before counting.
+      if (
+        cache &&
+        key !== undefined &&
+        response.status === 201 &&
+        response.headers['idempotent-replayed'] !== 'true'
+      ) {
+        await waitFor(async () => (await redisCalls('set')) > setsBefore, 5000, 'the cache write');
+      }
+      return {
+        status: response.status,
+        replayed: response.headers['idempotent-replayed'] === 'true',
+        postgres,
+        redisGets: (await redisCalls('get')) - getsBefore,
+        redisSets: (await redisCalls('set')) - setsBefore,
+      };
+    };
+
+    before(async function () {
+      const viaProxy = await proxied(database.url);
+      proxy = viaProxy.proxy;
+      if (redisUrl) cache = await PrivateRedis.start();
+      // Purge off: its statements would be counted too.
+      counted = await startInProcess(viaProxy.url, cache?.url, {
+        IDEMPOTENCY_PURGE_INTERVAL_SECONDS: '0',
+      });
+    });
+
+    after(async function () {
+      await counted?.service.close();
+      await cache?.kill();
+      await proxy?.cut();
+    });
+
+    it('a new payment with a key: one PostgreSQL round trip; the cache write is not awaited', async function () {
+      expect(await measure({ amount: 1 }, 'trips-new')).to.deep.equal({
+        status: 201,
+        replayed: false,
+        postgres: 1,
+        redisGets: 0,
+        redisSets: redisUrl ? 1 : 0,
+      });
+    });
+
+    it('a replay: the claim, then the cache (with Redis) or the stored row (PostgreSQL only)', async function () {
+      expect(await measure({ amount: 1 }, 'trips-new')).to.deep.equal({
+        status: 201,
+        replayed: true,
+        postgres: redisUrl ? 1 : 2,
+        redisGets: redisUrl ? 1 : 0,
+        redisSets: 0,
+      });
+      expect(await measure({ amount: 2 }, 'trips-new')).to.include({
+        status: 422,
+        postgres: redisUrl ? 1 : 2,
+      });
+    });
+
+    it('a payment without a key: one PostgreSQL round trip, no Redis', async function () {
+      expect(await measure({ amount: 1 })).to.deep.equal({
+        status: 201,
+        replayed: false,
+        postgres: 1,
+        redisGets: 0,
+        redisSets: 0,
+      });
+    });
+  });
+
+  if (redisUrl) {
+    describe('the Redis replay cache', function () {
+      const cacheKey = (key: string) => `${running.keyPrefix}idempotency:payments.create:${key}`;
+      const openRedis = () => createClient({ url: redisUrl }).connect();
+      const withRedis = async <T>(
+        work: (client: Awaited<ReturnType<typeof openRedis>>) => Promise<T>,
+      ) => {
+        const client = await openRedis();
+        try {
+          return await work(client);
+        } finally {
+          client.destroy();
+        }
+      };
+
+      it('answers a replay from the copy written after the commit, until the key expires', async function () {
+        const first = await post({ amount: 61 }, 'key-cached').expect(201);
+        const record = await withRedis(async (client) => {
+          await waitFor(
+            async () => (await client.exists(cacheKey('key-cached'))) === 1,
+            5000,
+            'the copy',
+          );
+          return {
+            value: JSON.parse((await client.get(cacheKey('key-cached'))) ?? '{}'),
+            expiresAt: await client.pExpireTime(cacheKey('key-cached')),
+          };
+        });
+        expect(record.value).to.deep.include({
+          state: 'completed',
+          status: 201,
+          body: first.body,
+        });
+        const stored = await sql.query<{ expires_at: Date }>(
+          'SELECT expires_at FROM idempotency_keys WHERE key = $1',
+          ['key-cached'],
+        );
+        expect(record.expiresAt).to.equal(stored.rows[0]?.expires_at.getTime());
+        // Served from the copy: PostgreSQL's row is not read (changed here, the answer is not).
+        await sql.query(`UPDATE idempotency_keys SET response_body = '{}' WHERE key = $1`, [
+          'key-cached',
+        ]);
+        const replay = await post({ amount: 61 }, 'key-cached').expect(201);
+        expect(replay.body).to.deep.equal(first.body);
+      });
+
+      it('ignores an "in progress" marker of an older version: PostgreSQL answers', async function () {
+        const first = await post({ amount: 62 }, 'key-marker').expect(201);
+        await withRedis((client) =>
+          client.set(
+            cacheKey('key-marker'),
+            JSON.stringify({ state: 'in_progress', requestHash: 'x' }),
+          ),
+        );
+        const replay = await post({ amount: 62 }, 'key-marker').expect(201);
+        expect(replay.body).to.deep.equal(first.body);
+        expect(replay.headers['idempotent-replayed']).to.equal('true');
+      });
+    });
+  }
+}

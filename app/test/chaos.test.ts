@@ -62,6 +62,12 @@ describe('fault runs, short form (private PostgreSQL and Redis)', function () {
     expect(report.facts.requestsDuringOutage).to.be.above(0);
   });
 
+  it('PostgreSQL stopped during POST load, API without Redis: the same claims hold', async () => {
+    const report = await postgresStoppedDuringLoad(lab as FaultLab, size, FaultLab.withoutRedis);
+    expect(failedClaims(report)).to.deep.equal([]);
+    expect(report.facts.requestsDuringOutage).to.be.above(0);
+  });
+
   it('SIGTERM during POST load: nothing accepted before the signal fails, exit 0 in time', async () => {
     const report = await sigtermDuringLoad(lab as FaultLab, size);
     expect(failedClaims(report)).to.deep.equal([]);

@@ -237,7 +237,20 @@ describe('configuration', function () {
   });
 
   const runtimeErrors: Array<[NodeJS.ProcessEnv, RegExp]> = [
-    [{ DATABASE_URL: 'postgres://h/d' }, /^REDIS_URL is required/],
+    [{}, /^DATABASE_URL is required \(or POSTGRES_CONFIGURATION \+ POSTGRES_PASSWORD/],
+    [
+      { DATABASE_URL: 'postgres://h/d', REDIS_KEY_PREFIX: 'p:' },
+      /^REDIS_KEY_PREFIX set without REDIS_URL: set REDIS_URL to use Redis, or remove it to run on PostgreSQL alone$/,
+    ],
+    [
+      {
+        DATABASE_URL: 'postgres://h/d',
+        REDIS_COMMAND_TIMEOUT_MS: '100',
+        REDIS_CONNECT_TIMEOUT_MS: '100',
+        READINESS_REQUIRES_REDIS: 'true',
+      },
+      /^REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS, READINESS_REQUIRES_REDIS=true set without REDIS_URL: .* remove them to run on PostgreSQL alone$/,
+    ],
     [
       { ...redis, REDIS_URL: 'http://nope', DATABASE_URL: 'postgres://h/d' },
       /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL$/,
@@ -280,6 +293,23 @@ describe('configuration', function () {
       expect(failure(env)).to.match(pattern);
     });
   }
+
+  it('runs on PostgreSQL alone without REDIS_URL (unset or blank)', function () {
+    for (const env of [
+      { DATABASE_URL: 'postgres://h/d' },
+      { DATABASE_URL: 'postgres://h/d', REDIS_URL: ' ' },
+      // false asks nothing of a Redis: harmless without one (the chart always sets it).
+      { DATABASE_URL: 'postgres://h/d', READINESS_REQUIRES_REDIS: 'false' },
+    ]) {
+      expect(loadConfig(env).redis, JSON.stringify(env)).to.equal(undefined);
+    }
+    expect(loadConfig({ ...redis, DATABASE_URL: 'postgres://h/d' }).redis).to.deep.equal({
+      url: 'redis://127.0.0.1:6379',
+      keyPrefix: 'payflow:',
+      commandTimeoutMillis: 500,
+      connectTimeoutMillis: 2000,
+    });
+  });
 
   it('turns OTLP_ENDPOINT host:port or URL into the /v1/traces URL', function () {
     expect(otlpTracesUrl('tempo:4318')).to.equal('http://tempo:4318/v1/traces');

@@ -2,6 +2,7 @@
 // contract end to end, graceful shutdown with a request in flight, and OTLP trace export whose
 // trace ids match the JSON log lines.
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
+  appRoot,
   createTestDatabase,
   deleteRedisKeys,
   freePort,
@@ -48,8 +50,12 @@ describe('the API process', function () {
     APP_VERSION: '3.2.1-process',
   });
 
-  async function startServer(env: NodeJS.ProcessEnv, port: number): Promise<SpawnedProcess> {
-    const server = spawnEntryPoint('server', env);
+  async function startServer(
+    env: NodeJS.ProcessEnv,
+    port: number,
+    from: 'src' | 'dist' = 'src',
+  ): Promise<SpawnedProcess> {
+    const server = spawnEntryPoint('server', env, from);
     children.push(server);
     await waitUntilListening(server);
     expect(server.child.exitCode, server.stderr.join('\n')).to.equal(null);
@@ -87,11 +93,100 @@ describe('the API process', function () {
   });
 
   it('refuses to start with one line naming a missing variable', async function () {
-    const run = spawnEntryPoint('server', { DATABASE_URL: migrated.url });
+    const run = spawnEntryPoint('server', {});
     expect(await run.exit).to.equal(1);
     expect(run.stderr).to.deep.equal([
-      'payflow-api: invalid configuration: REDIS_URL is required (e.g. redis://127.0.0.1:6379)',
+      'payflow-api: invalid configuration: DATABASE_URL is required (or POSTGRES_CONFIGURATION + POSTGRES_PASSWORD, or PGHOST/PGUSER/PGPASSWORD)',
     ]);
+  });
+
+  it('refuses to start when a Redis setting comes without REDIS_URL (a forgotten REDIS_URL)', async function () {
+    const run = spawnEntryPoint('server', {
+      DATABASE_URL: migrated.url,
+      REDIS_KEY_PREFIX: keyPrefix,
+    });
+    expect(await run.exit).to.equal(1);
+    expect(run.stderr).to.deep.equal([
+      'payflow-api: invalid configuration: REDIS_KEY_PREFIX set without REDIS_URL: set REDIS_URL to use Redis, or remove it to run on PostgreSQL alone',
+    ]);
+  });
+
+  describe("the built server with the SRE brief's settings alone", function () {
+    // node dist/server.js, as the image runs it, with POSTGRES_CONFIGURATION (YAML) and
+    // POSTGRES_PASSWORD: no REDIS_URL, no other setting. PORT is the image's own variable
+    // (PORT=8080 in app/Dockerfile), moved to a free port on a shared machine.
+    let server: SpawnedProcess;
+    let port: number;
+
+    before(async function () {
+      this.timeout(180000);
+      execFileSync(
+        process.execPath,
+        [join(appRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+        {
+          cwd: appRoot,
+          stdio: 'inherit',
+        },
+      );
+      const shared = new URL(migrated.url);
+      const file = join(dir, 'sre-brief.yaml');
+      writeFileSync(
+        file,
+        `host: ${shared.hostname}\nport: ${shared.port || 5432}\nuser: ${decodeURIComponent(shared.username)}\nname: ${migrated.name}\nssl_mode: disable\n`,
+      );
+      port = await freePort();
+      server = await startServer(
+        {
+          POSTGRES_CONFIGURATION: file,
+          POSTGRES_PASSWORD: decodeURIComponent(shared.password),
+          PORT: String(port),
+        },
+        port,
+        'dist',
+      );
+    });
+
+    after(async function () {
+      if (server?.child.exitCode === null) {
+        server.child.kill('SIGTERM');
+        await server.exit;
+      }
+    });
+
+    it('answers GET /users, /readiness and /liveness with 200', async function () {
+      const users = await call(port, 'GET', '/users');
+      expect(users.status).to.equal(200);
+      expect(((await users.json()) as unknown[]).length).to.equal(6);
+      const readiness = await call(port, 'GET', '/readiness');
+      expect(readiness.status).to.equal(200);
+      expect(await readiness.json()).to.deep.equal({
+        status: 'ready',
+        checks: { postgres: 'ok', redis: 'disabled' },
+      });
+      expect((await call(port, 'GET', '/liveness')).status).to.equal(200);
+    });
+
+    it('keeps Idempotency-Key on PostgreSQL alone: a retry replays, another body is refused', async function () {
+      const key = { 'Idempotency-Key': 'sre-brief-1' };
+      const first = await call(port, 'POST', '/api/v1/payments', { amount: 12 }, key);
+      const retry = await call(port, 'POST', '/api/v1/payments', { amount: 12 }, key);
+      const other = await call(port, 'POST', '/api/v1/payments', { amount: 13 }, key);
+      expect([first.status, retry.status, other.status]).to.deep.equal([201, 201, 422]);
+      expect(retry.headers.get('idempotent-replayed')).to.equal('true');
+      expect(((await retry.json()) as { id: string }).id).to.equal(
+        ((await first.json()) as { id: string }).id,
+      );
+    });
+
+    it('says once that Redis is disabled, and exits 0 on SIGTERM', async function () {
+      server.child.kill('SIGTERM');
+      expect(await server.exit).to.equal(0);
+      const disabled = jsonLines(server.stdout).filter(
+        (line) =>
+          line.msg === 'Redis disabled (no REDIS_URL): idempotency is served by PostgreSQL alone',
+      );
+      expect(disabled).to.have.length(1);
+    });
   });
 
   it('refuses to start with one line when POSTGRES_PASSWORD is missing for the YAML file', async function () {

@@ -1,5 +1,6 @@
-// Property-based tests (fast-check) of POST /api/v1/payments over real HTTP, PostgreSQL and
-// Redis: generated bodies and headers, checked against the contract rather than examples.
+// Property-based tests (fast-check) of POST /api/v1/payments over real HTTP and PostgreSQL, with
+// the Redis replay cache and without: generated bodies and headers, checked against the
+// contract rather than examples.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { expect } from 'chai';
@@ -7,8 +8,14 @@ import fc from 'fast-check';
 import { Client } from 'pg';
 import { request } from 'undici';
 import { currencyExponents } from '../src/payments/currencies';
-import { createTestDatabase, sharedServers, type TestDatabase } from './support/servers';
-import { migrate, startInProcess, type InProcessService } from './support/service';
+import { createTestDatabase, deleteRedisKeys, type TestDatabase } from './support/servers';
+import {
+  idempotencyModes,
+  migrate,
+  startInProcess,
+  type IdempotencyMode,
+  type InProcessService,
+} from './support/service';
 
 const exponents: Record<string, number> = currencyExponents;
 const currencies = Object.keys(exponents);
@@ -33,8 +40,14 @@ function isValidBody(body: unknown): boolean {
   );
 }
 
-describe('payment properties (fast-check)', function () {
-  this.timeout(60_000);
+for (const mode of idempotencyModes) {
+  describe(`payment properties (fast-check, ${mode.name})`, function () {
+    propertiesSuite(this, mode);
+  });
+}
+
+function propertiesSuite(suite: Mocha.Suite, mode: IdempotencyMode): void {
+  suite.timeout(60_000);
   let database: TestDatabase;
   let running: InProcessService;
   let server: Server;
@@ -58,10 +71,9 @@ describe('payment properties (fast-check)', function () {
   };
 
   before(async () => {
-    const { redisUrl } = sharedServers();
     database = await createTestDatabase('properties');
     await migrate(database.url);
-    running = await startInProcess(database.url, redisUrl);
+    running = await startInProcess(database.url, mode.redisUrl());
     server = running.service.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -73,6 +85,8 @@ describe('payment properties (fast-check)', function () {
     await db?.end();
     await new Promise((resolve) => server?.close(resolve));
     await running?.service.close();
+    const redisUrl = mode.redisUrl();
+    if (running && redisUrl) await deleteRedisKeys(redisUrl, running.keyPrefix);
     await database?.drop();
   });
 
@@ -219,4 +233,4 @@ describe('payment properties (fast-check)', function () {
       { numRuns: 100 },
     );
   });
-});
+}

@@ -12,7 +12,13 @@ import {
   waitFor,
   type TestDatabase,
 } from './support/servers';
-import { migrate, startInProcess, type InProcessService } from './support/service';
+import {
+  idempotencyModes,
+  migrate,
+  redisOf,
+  startInProcess,
+  type InProcessService,
+} from './support/service';
 
 describe('resilience: PostgreSQL and Redis outages', function () {
   this.timeout(60000);
@@ -22,8 +28,10 @@ describe('resilience: PostgreSQL and Redis outages', function () {
   let running: InProcessService;
   let sql: Client;
 
-  const post = (body: unknown, key?: string) => {
-    const call = request(running.service.app)
+  let databaseViaProxy: string;
+
+  const post = (body: unknown, key?: string, on: InProcessService = running) => {
+    const call = request(on.service.app)
       .post('/api/v1/payments')
       .set('Content-Type', 'application/json');
     if (key) call.set('Idempotency-Key', key);
@@ -31,7 +39,7 @@ describe('resilience: PostgreSQL and Redis outages', function () {
   };
   const rowsForKey = async (key: string) =>
     (await sql.query('SELECT payment_id FROM idempotency_keys WHERE key = $1', [key])).rows.length;
-  const ready = () => request(running.service.app).get('/readiness');
+  const ready = (on: InProcessService = running) => request(on.service.app).get('/readiness');
 
   before(async function () {
     sharedServers();
@@ -40,6 +48,7 @@ describe('resilience: PostgreSQL and Redis outages', function () {
     redis = await PrivateRedis.start();
     const viaProxy = await proxied(database.url);
     proxy = viaProxy.proxy;
+    databaseViaProxy = viaProxy.url;
     running = await startInProcess(viaProxy.url, redis.url, {
       PG_STATEMENT_TIMEOUT_MS: '2000',
       REDIS_COMMAND_TIMEOUT_MS: '200',
@@ -60,7 +69,7 @@ describe('resilience: PostgreSQL and Redis outages', function () {
     before(async function () {
       await post({ amount: 1 }, 'before-outage').expect(201);
       await redis.kill();
-      await waitFor(() => !running.service.redis.isReady, 5000, 'the client to notice');
+      await waitFor(() => !redisOf(running).isReady, 5000, 'the client to notice');
     });
 
     it('readiness reports redis failed (503) while liveness stays 200', async function () {
@@ -110,21 +119,39 @@ describe('resilience: PostgreSQL and Redis outages', function () {
   });
 
   describe('Redis frozen (connections open, no reply)', function () {
-    // node-redis' command timeout stops counting once a command is written: only the
-    // IdempotencyStore's own reply deadline (REDIS_COMMAND_TIMEOUT_MS, 200 ms here) keeps a
-    // POST from waiting for ever on a server that never answers.
-    // A second instance, connected before the freeze, for the shutdown check.
+    // node-redis' command timeout stops counting once a command is written: only the replay
+    // cache's own reply deadline (REDIS_COMMAND_TIMEOUT_MS, 200 ms here) keeps a replay from
+    // waiting for ever on a server that never answers.
+    // A second instance, connected before the freeze, for the shutdown check, and a third
+    // whose reply deadline (60 s) outlasts the test, for the new-key path.
     let second: InProcessService;
+    let patient: InProcessService;
 
     before(async function () {
       await waitFor(async () => (await ready()).status === 200, 10000, 'Redis to be ready');
       second = await startInProcess(database.url, redis.url, { REDIS_COMMAND_TIMEOUT_MS: '200' });
-      await waitFor(() => second.service.redis.isReady, 5000, 'the second instance');
+      patient = await startInProcess(database.url, redis.url, {
+        REDIS_COMMAND_TIMEOUT_MS: '60000',
+      });
+      await waitFor(
+        () => redisOf(second).isReady && redisOf(patient).isReady,
+        5000,
+        'the other instances',
+      );
       redis.freeze();
     });
     after(async function () {
       redis.thaw();
-      if (second?.service.redis.isOpen) await second.service.close();
+      if (second?.service.redis?.isOpen) await second.service.close();
+      await patient?.service.close();
+    });
+
+    it('answers a new key without waiting for Redis: the cache write is not awaited', async function () {
+      // Awaiting any Redis reply here would hold the POST for 60 s, past this test's timeout.
+      this.timeout(20000);
+      const created = await post({ amount: 4 }, 'frozen-new-key', patient).expect(201);
+      expect(created.headers['idempotent-replayed']).to.equal(undefined);
+      expect(await rowsForKey('frozen-new-key')).to.equal(1);
     });
 
     it('answers POSTs from PostgreSQL after the reply deadline, without duplicates', async function () {
@@ -139,16 +166,18 @@ describe('resilience: PostgreSQL and Redis outages', function () {
           line.msg === 'idempotency store unavailable, falling back to PostgreSQL' &&
           (line.err as { message?: string } | undefined)?.message === 'no reply within 200 ms',
       );
-      expect(warnings.map((line) => line.operation)).to.include('claim');
+      expect(warnings.map((line) => line.operation)).to.include('lookup');
     });
 
     it('closes within the reply deadline instead of waiting for the frozen server', async function () {
-      const unanswered = second.service.redis.get('never-answered').catch(() => 'rejected');
+      const unanswered = redisOf(second)
+        .get('never-answered')
+        .catch(() => 'rejected');
       const closing = Date.now();
       await second.service.close();
       expect(Date.now() - closing).to.be.below(1500);
       expect(await unanswered).to.equal('rejected');
-      expect(second.service.redis.isOpen).to.equal(false);
+      expect(redisOf(second).isOpen).to.equal(false);
     });
 
     it('reports Redis failed on readiness, and ready again once it answers', async function () {
@@ -159,43 +188,66 @@ describe('resilience: PostgreSQL and Redis outages', function () {
     });
   });
 
-  describe('PostgreSQL stopped', function () {
-    before(async function () {
-      await proxy.cut();
-    });
+  for (const mode of idempotencyModes) {
+    describe(`PostgreSQL stopped (${mode.name})`, function () {
+      let target: InProcessService;
 
-    it('readiness reports postgres failed (503)', async function () {
-      const response = await ready().expect(503);
-      expect(response.body.checks).to.deep.equal({ postgres: 'failed', redis: 'ok' });
-      expect(response.body.reasons.postgres).to.be.a('string');
-      const metrics = await request(running.service.app).get('/metrics');
-      expect(metrics.text).to.include('dependency_up{dependency="postgres"} 0');
-    });
-
-    it('answers 503 JSON without leaking driver messages', async function () {
-      const response = await post({ amount: 9 }, 'pg-down').expect(503);
-      expect(response.body).to.deep.equal({
-        error: {
-          code: 'dependency_unavailable',
-          message: 'the database is unavailable, retry later',
-        },
+      before(async function () {
+        target =
+          mode.name === 'with Redis'
+            ? running
+            : await startInProcess(databaseViaProxy, undefined, {
+                PG_STATEMENT_TIMEOUT_MS: '2000',
+              });
+        await proxy.cut();
       });
-      expect(response.headers['retry-after']).to.equal('1');
-      await request(running.service.app).get('/users').expect(503);
-    });
+      after(async function () {
+        await proxy.restore();
+        if (target !== running) await target?.service.close();
+      });
 
-    it('released the Redis claim so that the retry after recovery succeeds once', async function () {
-      await proxy.restore();
-      await waitFor(async () => (await ready()).status === 200, 10000, 'readiness to recover');
-      await post({ amount: 9 }, 'pg-down').expect(201);
-      await post({ amount: 9 }, 'pg-down').expect(201);
-      expect(await rowsForKey('pg-down')).to.equal(1);
+      it('readiness reports postgres failed (503)', async function () {
+        const response = await ready(target).expect(503);
+        expect(response.body.checks).to.deep.equal({
+          postgres: 'failed',
+          redis: mode.name === 'with Redis' ? 'ok' : 'disabled',
+        });
+        expect(response.body.reasons.postgres).to.be.a('string');
+        const metrics = await request(target.service.app).get('/metrics');
+        expect(metrics.text).to.include('dependency_up{dependency="postgres"} 0');
+      });
+
+      it('answers 503 JSON without leaking driver messages', async function () {
+        const response = await post({ amount: 9 }, `pg-down-${mode.name}`, target).expect(503);
+        expect(response.body).to.deep.equal({
+          error: {
+            code: 'dependency_unavailable',
+            message: 'the database is unavailable, retry later',
+          },
+        });
+        expect(response.headers['retry-after']).to.equal('1');
+        await request(target.service.app).get('/users').expect(503);
+      });
+
+      it('the retry after recovery succeeds once', async function () {
+        await proxy.restore();
+        await waitFor(
+          async () => (await ready(target)).status === 200,
+          10000,
+          'readiness to recover',
+        );
+        await post({ amount: 9 }, `pg-down-${mode.name}`, target).expect(201);
+        await post({ amount: 9 }, `pg-down-${mode.name}`, target).expect(201);
+        expect(await rowsForKey(`pg-down-${mode.name}`)).to.equal(1);
+      });
     });
-  });
+  }
+
   describe('Redis connection reset during the reconnection handshake', function () {
-    // @redis/client 5.9 declared itself ready on a socket that died during its handshake and
-    // never reconnected: readiness stayed 503 for ever and close() waited for ever. Seen in CI
-    // as a Redis restart whose listener closed just after accepting the client's reconnection.
+    // @redis/client 5.9 (in redis 5.9.0) declared itself ready on a socket that died during its
+    // handshake and never reconnected: readiness stayed 503 for ever and close() waited for
+    // ever. Seen in CI as a Redis restart whose listener closed just after accepting the
+    // client's reconnection. redis 5.12.1 bundles @redis/client 5.12.1, which reconnects.
     let redisProxy: TcpProxy;
     let viaProxy: InProcessService;
     let closed = false;
@@ -225,7 +277,7 @@ describe('resilience: PostgreSQL and Redis outages', function () {
         'readiness after the failed handshakes',
       );
       expect(recovered).to.be.below(10000);
-      expect(await viaProxy.service.redis.ping()).to.equal('PONG');
+      expect(await redisOf(viaProxy).ping()).to.equal('PONG');
       expect(viaProxy.lines.some((line) => line.msg === 'redis connection restored')).to.equal(
         true,
       );

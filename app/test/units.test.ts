@@ -4,11 +4,11 @@ import { expect } from 'chai';
 import nock from 'nock';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { createClient } from '@redis/client';
+import { createClient } from 'redis';
 import { otlpTracesUrl } from '../src/config';
 import { isPostgresUnavailable } from '../src/postgres/pool';
 import { toMajorUnits, toMinorUnits } from '../src/payments/currencies';
-import { IdempotencyStore } from '../src/payments/idempotency-store';
+import { IdempotencyReplayCache } from '../src/payments/replay-cache';
 import { decodeCursor, encodeCursor, requestHash } from '../src/payments/service';
 import { capturingLogger } from './support/service';
 
@@ -98,24 +98,26 @@ describe('units', function () {
     });
   });
 
-  describe('IdempotencyStore without Redis', function () {
-    it('reports "unavailable" and never throws when the client is not connected', async function () {
+  describe('IdempotencyReplayCache without Redis', function () {
+    it('misses, never throws and never queues a command when the client is not connected', async function () {
       const client = createClient({ url: 'redis://127.0.0.1:1', disableOfflineQueue: true });
       const { logger } = capturingLogger('silent');
-      const store = new IdempotencyStore(
+      const cache = new IdempotencyReplayCache(
         client,
-        { keyPrefix: 't:', scope: 's', inFlightTtlMillis: 1000, replyTimeoutMillis: 200 },
+        { keyPrefix: 't:', scope: 's', replyTimeoutMillis: 200 },
         logger,
       );
-      expect(await store.claim('k', 'h')).to.deep.equal({ kind: 'unavailable' });
-      await store.complete(
+      expect(await cache.lookup('k')).to.equal(undefined);
+      cache.remember(
         'k',
-        'h',
-        201,
-        { id: 'pay_x', amount: 1, currency: 'EUR', status: 'pending', created_at: '' },
+        {
+          requestHash: 'h',
+          status: 201,
+          body: { id: 'pay_x', amount: 1, currency: 'EUR', status: 'pending', created_at: '' },
+        },
         new Date(Date.now() + 1000),
       );
-      await store.release('k');
+      expect(client.isOpen).to.equal(false);
     });
   });
 

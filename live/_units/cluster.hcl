@@ -15,8 +15,9 @@ terraform {
 dependency "network" {
   config_path = "${get_terragrunt_dir()}/../network"
   mock_outputs = {
-    vpc_id             = "vpc-00000000000000000"
-    private_subnet_ids = ["subnet-00000000000000003", "subnet-00000000000000004"]
+    vpc_id                                = "vpc-00000000000000000"
+    private_subnet_ids                    = ["subnet-00000000000000003", "subnet-00000000000000004"]
+    interface_endpoints_security_group_id = ""
   }
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
@@ -44,6 +45,9 @@ inputs = {
   viewer_principal_arns = compact([dependency.shared.outputs.github_plan_role_arn])
   # Every IAM role of the layer carries it (stacks/shared/permissions-boundary.ts).
   permissions_boundary_arn = dependency.shared.outputs.permissions_boundary_arn
+
+  # The tunnel instance reaches Systems Manager through these endpoints, or the NAT when "".
+  interface_endpoints_security_group_id = dependency.network.outputs.interface_endpoints_security_group_id
 
   cluster_version            = local.env.cluster.kubernetes_version
   endpoint_public_access     = local.env.cluster.endpoint_public_access

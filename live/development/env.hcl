@@ -23,11 +23,12 @@ locals {
   }
 
   cluster = {
-    kubernetes_version = "1.33"
-    # REPLACE: the public IPs allowed to reach the Kubernetes API (your egress IP as x.x.x.x/32:
-    # `curl https://checkip.amazonaws.com`; add your CI runners'). 0.0.0.0/0 is refused.
-    endpoint_public_access = true
-    public_access_cidrs    = ["203.0.113.10/32"]
+    kubernetes_version = "1.36"
+    # The Kubernetes API stays private: make deploy, CI and `make tunnel` reach it through an SSM
+    # tunnel with AWS credentials alone (docs/adr/012-cluster-access-through-ssm.md). true adds a
+    # public endpoint open only to public_access_cidrs (x.x.x.x/32; 0.0.0.0/0 is refused).
+    endpoint_public_access = false
+    public_access_cidrs    = []
     # IAM roles or users that administer the cluster besides those added for you: the role (or
     # user) that applies the cluster layer, and the GitHub deploy role of live/shared
     # (live/README.md, "Who administers the cluster"). Full ARNs, path included, e.g. for SSO

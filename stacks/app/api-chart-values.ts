@@ -57,7 +57,7 @@ export interface ChartValues {
   logLevel: string;
   containerPort: number;
   postgres: { host: string; port: number; user: string; database: string; sslMode: string };
-  redis: { host: string; port: number; tls: boolean };
+  redis: { enabled: boolean; host: string; port: number; tls: boolean };
   otlpEndpoint: string;
   traceSampleRatio: number;
   readinessRequiresRedis: boolean;
@@ -142,7 +142,8 @@ export function apiChartValues(settings: ApiSettings, mode: ChartMode): ChartVal
       // RDS enforces TLS (rds.force_ssl); the API verifies nothing more than encryption.
       sslMode: 'require',
     },
-    redis: { host: settings.redisHost, port: settings.redisPort, tls: true },
+    // The data module always creates Redis (the chart can also run without: redis.enabled).
+    redis: { enabled: true, host: settings.redisHost, port: settings.redisPort, tls: true },
     otlpEndpoint: `http://tempo.${settings.monitoringNamespace}.svc.cluster.local:${OTLP_HTTP_PORT}`,
     traceSampleRatio: settings.traceSampleRatio,
     // Redis only speeds idempotency up (PostgreSQL's primary key decides): a Redis outage must

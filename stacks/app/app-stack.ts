@@ -1,7 +1,8 @@
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
-import { Fn } from 'cdktf';
+import { Fn, type TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
+import { ChartValuesSchema } from '../lib/chart-values-schema';
 import { Input, Rule } from '../lib/inputs';
 import { ModuleStack } from '../lib/module-stack';
 import { PlanReaderSecretsAccess } from '../lib/plan-readers';
@@ -14,6 +15,43 @@ export const API_RELEASE = 'payflow';
 export const MIGRATIONS_RELEASE = 'payflow-migrations';
 /** Terragrunt copies the whole repository, so the chart is found next to the module. */
 export const API_CHART_PATH = '${path.module}/../../app/chart';
+export const API_CHART_SCHEMA = 'app/chart/values.schema.json';
+
+/**
+ * The chart values each input becomes (api-chart-values.ts). Each input is also held to those
+ * values' rules in the chart's schema, so that what Helm would refuse at apply fails at plan.
+ */
+export const CHART_VALUES_OF_INPUTS: Readonly<Record<string, readonly string[]>> = {
+  environment: ['environment'],
+  image_repository: ['image.repository'],
+  image_tag: ['image.tag'],
+  log_level: ['logLevel'],
+  trace_sample_ratio: ['traceSampleRatio'],
+  min_replicas: ['autoscaling.minReplicas', 'replicaCount'],
+  max_replicas: ['autoscaling.maxReplicas'],
+  cpu_request: ['resources.requests.cpu'],
+  memory_request: ['resources.requests.memory'],
+  cpu_limit: ['resources.limits.cpu', 'migrations.resources.limits.cpu'],
+  memory_limit: ['resources.limits.memory', 'migrations.resources.limits.memory'],
+  zone_spread_policy: ['topologySpread.zoneWhenUnsatisfiable'],
+  api_hostname: ['ingress.host'],
+  certificate_arn: ['ingress.certificateArn'],
+  alb_group_name: ['ingress.groupName'],
+  db_address: ['postgres.host'],
+  db_port: ['postgres.port'],
+  db_name: ['postgres.database'],
+  db_username: ['postgres.user'],
+  db_master_secret_arn: ['externalSecret.postgresSecret.key'],
+  redis_primary_endpoint: ['redis.host'],
+  redis_port: ['redis.port'],
+  redis_auth_secret_arn: ['externalSecret.redisSecret.key'],
+  redis_auth_secret_property: ['externalSecret.redisSecret.tokenProperty'],
+  cluster_secret_store_name: ['externalSecret.secretStore.name'],
+  monitoring_namespace: ['networkPolicy.monitoringNamespace'],
+  public_subnet_cidr_blocks: ['networkPolicy.ingressCidrs'],
+  data_subnet_cidr_blocks: ['networkPolicy.dataSubnetCidrs'],
+  service_account_annotations: ['serviceAccount.annotations'],
+};
 
 const HOSTNAME = '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$';
 const SECRET_ARN =
@@ -210,6 +248,11 @@ export class AppStack extends ModuleStack {
         'Annotations of the API service account (e.g. eks.amazonaws.com/role-arn for IRSA). The API needs no AWS access today.',
       default: {},
     });
+
+    const chartSchema = new ChartValuesSchema(API_CHART_SCHEMA);
+    for (const [name, paths] of Object.entries(CHART_VALUES_OF_INPUTS)) {
+      chartSchema.validate(this.node.findChild(name) as TerraformVariable, ...paths);
+    }
 
     const settings: ApiSettings = {
       environment: this.environment.stringValue,

@@ -1,4 +1,5 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsEksAddonVersion } from '@cdktf/provider-aws/lib/data-aws-eks-addon-version';
 import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-session-context';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
@@ -17,7 +18,13 @@ import { encryptedLogGroup } from '../lib/encrypted-log-group';
 import { ModuleStack } from '../lib/module-stack';
 import { PLAN_READERS_GROUP } from '../lib/plan-readers';
 import { PodIdentityRole } from '../lib/pod-identity-role';
+import {
+  ClusterAccessInstance,
+  EC2_INSTANCE_ROLE_TRUST,
+  PORT_FORWARDING_DOCUMENT,
+} from './cluster-access-instance';
 import { clusterAutoscalerPolicy, loadBalancerControllerPolicy } from './controller-policies';
+import { offeredKubernetesVersion } from './kubernetes-versions';
 
 export const CONTROL_PLANE_LOG_TYPES = [
   'api',
@@ -43,8 +50,8 @@ const PRINCIPAL_ARN_MEANING =
 export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
 
 /**
- * The Kubernetes cluster of one environment: EKS control plane (private endpoint, public
- * endpoint off or restricted to CIDRs), Secrets envelope-encrypted with a rotated KMS key,
+ * The Kubernetes cluster of one environment: EKS control plane (private endpoint, reached
+ * through an SSM port-forwarding tunnel instance; public endpoint off or restricted to CIDRs), Secrets envelope-encrypted with a rotated KMS key,
  * every control-plane log type in CloudWatch, access entries instead of the aws-auth
  * ConfigMap, one managed node group (IMDSv2, encrypted gp3), core add-ons, and the Pod
  * Identity roles of the controllers acting on AWS resources this layer owns.
@@ -55,7 +62,8 @@ export class ClusterStack extends ModuleStack {
       createsRoles: true,
       purpose:
         'The EKS cluster of one environment: control plane with a private endpoint (public endpoint ' +
-        'off or CIDR-restricted), KMS envelope encryption of Kubernetes Secrets, all control-plane ' +
+        'off or CIDR-restricted) and the Systems Manager instance that tunnels to it (no inbound ' +
+        'port), KMS envelope encryption of Kubernetes Secrets, all control-plane ' +
         'logs, API authentication mode with access entries for administrators and read-only viewers, a managed node group ' +
         '(launch template enforcing IMDSv2 and encrypted gp3 volumes), the core add-ons (vpc-cni ' +
         'enforcing Kubernetes NetworkPolicies, kube-proxy, coredns, eks-pod-identity-agent, ' +
@@ -77,19 +85,21 @@ export class ClusterStack extends ModuleStack {
       ],
     });
     const clusterVersion = Input.string(this, 'cluster_version', {
-      description: 'Kubernetes version of the control plane and the nodes, e.g. 1.33.',
-      default: '1.33',
-      validation: [Rule.matches('^1\\.[0-9]{2}$', 'a Kubernetes minor version such as 1.33')],
+      description:
+        'Kubernetes minor version of the control plane and the nodes (env.hcl: cluster.kubernetes_version). ' +
+        'EKS upgrades one minor version at a time: raise it by one, apply, then again.',
+      validation: [offeredKubernetesVersion()],
     });
     const publicEndpoint = Input.bool(this, 'endpoint_public_access', {
       description:
-        'Expose the Kubernetes API on the internet, restricted to public_access_cidrs. Off: the API ' +
-        'is reachable from the VPC only (VPN, bastion or CI runners inside the VPC).',
+        'Also expose the Kubernetes API on the internet, restricted to public_access_cidrs. Off ' +
+        '(the default, and every environment): the API is reachable from the VPC only, and ' +
+        'make deploy, CI and kubectl reach it through the SSM tunnel of cluster_access_instance_id.',
       default: false,
     });
     const publicCidrs = Input.stringList(this, 'public_access_cidrs', {
       description:
-        'CIDRs allowed to reach the public API endpoint (e.g. the office or CI egress IPs).',
+        'CIDRs allowed to reach the public API endpoint when endpoint_public_access is true.',
       default: [],
       validation: [
         Rule.eachCidr(),
@@ -100,6 +110,19 @@ export class ClusterStack extends ModuleStack {
         Rule.custom(
           (v) => `!var.endpoint_public_access || length(${v}) > 0`,
           'endpoint_public_access = true needs at least one CIDR in public_access_cidrs.',
+        ),
+      ],
+    });
+    const ssmEndpointsSecurityGroup = Input.string(this, 'interface_endpoints_security_group_id', {
+      description:
+        'Security group of the VPC interface endpoints, among them ssm, ssmmessages and ec2messages ' +
+        '(network output interface_endpoints_security_group_id). "": the VPC has none, and the ' +
+        'tunnel instance reaches Systems Manager through the NAT gateway.',
+      default: '',
+      validation: [
+        Rule.custom(
+          (v) => `${v} == "" || can(regex("^sg-[0-9a-f]+$", ${v}))`,
+          'Must be "" or a security group id such as sg-0123456789abcdef0.',
         ),
       ],
     });
@@ -336,16 +359,7 @@ export class ClusterStack extends ModuleStack {
     const nodeRole = new IamRole(this, 'node_role', {
       name: `${clusterName}-eks-node`,
       description: 'Instance role of the EKS managed nodes',
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'ec2.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-          },
-        ],
-      }),
+      assumeRolePolicy: EC2_INSTANCE_ROLE_TRUST,
     });
     const nodePolicies = [
       'AmazonEKSWorkerNodePolicy',
@@ -393,14 +407,24 @@ export class ClusterStack extends ModuleStack {
         EksAddonConfig,
         'configurationValues' | 'dependsOn' | 'podIdentityAssociation'
       > = {},
-    ) =>
-      new EksAddon(this, `addon_${name.replace(/-/g, '_')}`, {
+    ) => {
+      const id = `addon_${name.replace(/-/g, '_')}`;
+      // EKS's default version of the add-on for the cluster's Kubernetes version: raising
+      // cluster_version moves every add-on along with the control plane.
+      const release = new DataAwsEksAddonVersion(this, `${id}_version`, {
+        addonName: name,
+        kubernetesVersion: clusterVersion.stringValue,
+        mostRecent: false,
+      });
+      return new EksAddon(this, id, {
         clusterName: cluster.name,
         addonName: name,
+        addonVersion: release.version,
         resolveConflictsOnCreate: 'OVERWRITE',
         resolveConflictsOnUpdate: 'OVERWRITE',
         ...options,
       });
+    };
     // Networking and the Pod Identity agent must exist before the first node joins;
     // CoreDNS and the EBS CSI controller need nodes to become healthy.
     // The CNI's network policy agent enforces Kubernetes NetworkPolicies (the API chart ships
@@ -433,6 +457,16 @@ export class ClusterStack extends ModuleStack {
       labels: { 'payflow.io/capacity-type': capacityType.stringValue },
       lifecycle: { ignoreChanges: ['scaling_config[0].desired_size'] },
       dependsOn: [...nodePolicies, ...earlyAddons, podIdentityAgent],
+    });
+
+    // ---- the way in: an SSM port-forwarding tunnel to the private API endpoint
+    const clusterAccess = new ClusterAccessInstance(this, 'cluster_access', {
+      clusterName,
+      partition: partition.partition,
+      vpcId: vpcId.stringValue,
+      subnetId: Fn.element(privateSubnetIds.listValue, 0),
+      clusterSecurityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+      ssmEndpointsSecurityGroupId: ssmEndpointsSecurityGroup.stringValue,
     });
 
     // ---- controllers acting on AWS (Pod Identity, roles scoped to this cluster)
@@ -512,6 +546,12 @@ export class ClusterStack extends ModuleStack {
       description:
         'Security group of the nodes and their pods (managed nodes use the EKS cluster security ' +
         'group): the data layer admits PostgreSQL/Redis from it.',
+    });
+    this.output('cluster_access_instance_id', {
+      value: clusterAccess.instance.id,
+      description:
+        'Instance that forwards a local port to the private Kubernetes API (aws ssm start-session ' +
+        `--document-name ${PORT_FORWARDING_DOCUMENT}): live/environment.sh opens the tunnel.`,
     });
     this.output('node_role_arn', {
       value: nodeRole.arn,

@@ -21,8 +21,20 @@ import { encryptedLogGroup } from '../lib/encrypted-log-group';
 import { ModuleStack } from '../lib/module-stack';
 import { everyInstance, instance } from '../lib/references';
 
-/** Interface endpoints that keep image pulls, IRSA/Pod Identity and secret reads off the NAT. */
-export const INTERFACE_ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'sts', 'secretsmanager'] as const;
+/**
+ * Interface endpoints that keep image pulls, IRSA/Pod Identity and secret reads off the NAT, and
+ * the three Systems Manager endpoints the cluster's tunnel instance talks to (cluster layer,
+ * ClusterAccessInstance), so that the tunnel to the Kubernetes API never leaves the VPC.
+ */
+export const INTERFACE_ENDPOINT_SERVICES = [
+  'ecr.api',
+  'ecr.dkr',
+  'sts',
+  'secretsmanager',
+  'ssm',
+  'ssmmessages',
+  'ec2messages',
+] as const;
 
 /**
  * The network of one environment: a VPC over 2–3 availability zones with three tiers of
@@ -42,7 +54,7 @@ export class NetworkStack extends ModuleStack {
         'The network of one environment: VPC over 2–3 availability zones with public, private ' +
         '(EKS workloads) and isolated data subnets, an internet gateway, NAT gateways (one shared or ' +
         'one per zone), VPC flow logs to a KMS-encrypted CloudWatch log group, an S3 gateway ' +
-        'endpoint and optional interface endpoints for ECR, STS and Secrets Manager. The default ' +
+        'endpoint and optional interface endpoints for ECR, STS, Secrets Manager and Systems Manager. The default ' +
         'security group is emptied so nothing can use it by accident.',
     });
 
@@ -83,8 +95,9 @@ export class NetworkStack extends ModuleStack {
     });
     const interfaceEndpoints = Input.bool(this, 'enable_interface_endpoints', {
       description:
-        'Create interface endpoints for ECR (api, dkr), STS and Secrets Manager in the private ' +
-        'subnets: traffic stays inside AWS and off the NAT (about 7 USD per endpoint, zone and month).',
+        'Create interface endpoints for ECR (api, dkr), STS, Secrets Manager and Systems Manager ' +
+        '(ssm, ssmmessages, ec2messages: the cluster tunnel) in the private subnets: traffic stays ' +
+        'inside AWS and off the NAT (about 7 USD per endpoint, zone and month).',
       default: true,
     });
 
@@ -355,6 +368,12 @@ export class NetworkStack extends ModuleStack {
     this.output('nat_public_ips', {
       value: everyInstance(natIps, 'public_ip'),
       description: 'Public IPs the workloads leave through (to allow-list PayFlow at partners).',
+    });
+    this.output('interface_endpoints_security_group_id', {
+      value: Fn.join('', everyInstance(endpointsSg, 'id')),
+      description:
+        'Security group of the interface endpoints, "" when enable_interface_endpoints is false: ' +
+        'the cluster lets its tunnel instance reach Systems Manager through it.',
     });
     this.output('flow_log_group_name', {
       value: logGroup.name,

@@ -2,12 +2,22 @@ import { join } from 'node:path';
 import { Release, type ReleaseConfig } from '@cdktf/provider-helm/lib/release';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-class-v1';
-import { Fn, Op, TerraformIterator, Token, ref, type ITerraformDependable } from 'cdktf';
+import {
+  Fn,
+  Op,
+  TerraformIterator,
+  Token,
+  ref,
+  type ITerraformDependable,
+  type TerraformVariable,
+} from 'cdktf';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
+import { ChartValuesSchema } from '../lib/chart-values-schema';
 import { Input, Rule } from '../lib/inputs';
 import { ModuleStack } from '../lib/module-stack';
 import { PlanReaderRoles, PlanReaderSecretsAccess } from '../lib/plan-readers';
+import { offeredKubernetesVersion } from '../cluster/kubernetes-versions';
 import { connectToCluster } from '../lib/cluster-connection';
 import { PINNED_CHARTS, type PinnedChart } from './pinned-charts';
 import { clusterAlertmanagerConfig, readSharedAlertmanagerConfig } from './alertmanager-config';
@@ -34,6 +44,12 @@ export const POD_IDENTITY_SERVICE_ACCOUNTS = {
  * touches it), for the custom resources whose CRDs other releases install.
  */
 export const PLATFORM_RESOURCES_CHART = 'charts/platform-resources';
+
+/** The platform-resources values each input becomes: their schema rules validate the input. */
+export const PLATFORM_RESOURCES_VALUES_OF_INPUTS: Readonly<Record<string, readonly string[]>> = {
+  region: ['region'],
+  alerting_secret_name: ['alerting.secretName'],
+};
 
 /**
  * Files read at apply time, relative to the repository root. Terragrunt copies the whole
@@ -77,7 +93,7 @@ export class PlatformStack extends ModuleStack {
     const clusterVersion = Input.string(this, 'cluster_version', {
       description:
         'Kubernetes minor version of the cluster (cluster module output `cluster_version`); picks the Cluster Autoscaler image.',
-      validation: [Rule.matches('^1\\.[0-9]{2}$', 'a Kubernetes minor version such as 1.32')],
+      validation: [offeredKubernetesVersion()],
     });
     const vpcId = Input.string(this, 'vpc_id', {
       description:
@@ -154,6 +170,13 @@ export class PlatformStack extends ModuleStack {
         Rule.matches('^[A-Za-z0-9/_+=.@-]{0,512}$', 'empty or a Secrets Manager secret name'),
       ],
     });
+
+    const resourcesSchema = new ChartValuesSchema(
+      `modules/platform/${PLATFORM_RESOURCES_CHART}/values.schema.json`,
+    );
+    for (const [name, paths] of Object.entries(PLATFORM_RESOURCES_VALUES_OF_INPUTS)) {
+      resourcesSchema.validate(this.node.findChild(name) as TerraformVariable, ...paths);
+    }
 
     // EKS (1.30+) marks no StorageClass as default; Prometheus, Loki and Tempo volumes use this.
     const storageClass = new StorageClassV1(this, 'gp3', {

@@ -6,6 +6,8 @@
 // IAM policy evaluator, on the ARNs each module creates in each environment, and fails when a
 // module synthesizes a type this table has no row for.
 
+import { AMAZON_LINUX_PARAMETER } from '../cluster/cluster-access-instance';
+
 /** One resource instance of a module, as Terraform templates (`${var.x}`) of the module. */
 export interface ResourceInstance {
   readonly partition: string;
@@ -68,6 +70,7 @@ const ID = {
   automatedBackup: 'ab-0a1b2c3d4e5f60718a1b2c3d4e5f',
   secretSuffix: 'AbCdEf',
   rdsResourceId: 'db-ABCDEFGHIJKLMNOPQRSTUVWXY0',
+  instance: 'i-0a1b2c3d4e5f60718',
 } as const;
 
 const ec2 = (type: string, id: string) => (r: ResourceInstance) =>
@@ -105,6 +108,23 @@ const bounded = (action: string, roleArn: (r: ResourceInstance) => string): Call
 /** The permissions boundary of the role a policy or attachment belongs to. */
 const boundaryOfRole = (r: ResourceInstance) => ({
   'iam:PermissionsBoundary': r.attribute('role.permissions_boundary'),
+});
+
+/** A stand-alone rule of a security group: authorized and revoked on its group. */
+const securityGroupRule = (direction: 'Ingress' | 'Egress'): ResourceTypeCalls => ({
+  arn: ec2('security-group-rule', ID.securityGroupRule),
+  create: [
+    {
+      action: `ec2:AuthorizeSecurityGroup${direction}`,
+      on: ec2('security-group', ID.securityGroup),
+    },
+  ],
+  read: ['ec2:DescribeSecurityGroupRules'],
+  update: [{ action: 'ec2:ModifySecurityGroupRules', on: ec2('security-group', ID.securityGroup) }],
+  delete: [
+    { action: `ec2:RevokeSecurityGroup${direction}`, on: ec2('security-group', ID.securityGroup) },
+  ],
+  tag: ec2Tags,
 });
 
 /** What Terraform reads for a data source, and needs no other call. */
@@ -229,20 +249,8 @@ export const DEPLOY_ROLE_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
     delete: NONE,
     tag: ec2Tags,
   },
-  aws_vpc_security_group_ingress_rule: {
-    arn: ec2('security-group-rule', ID.securityGroupRule),
-    create: [
-      { action: 'ec2:AuthorizeSecurityGroupIngress', on: ec2('security-group', ID.securityGroup) },
-    ],
-    read: ['ec2:DescribeSecurityGroupRules'],
-    update: [
-      { action: 'ec2:ModifySecurityGroupRules', on: ec2('security-group', ID.securityGroup) },
-    ],
-    delete: [
-      { action: 'ec2:RevokeSecurityGroupIngress', on: ec2('security-group', ID.securityGroup) },
-    ],
-    tag: ec2Tags,
-  },
+  aws_vpc_security_group_ingress_rule: securityGroupRule('Ingress'),
+  aws_vpc_security_group_egress_rule: securityGroupRule('Egress'),
   aws_vpc_endpoint: {
     arn: ec2('vpc-endpoint', ID.vpcEndpoint),
     create: ['ec2:CreateVpcEndpoint'],
@@ -446,6 +454,50 @@ export const DEPLOY_ROLE_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
     ],
     update: ['ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'],
     delete: ['ec2:DeleteLaunchTemplate'],
+    tag: ec2Tags,
+  },
+
+  // ------------------------------------------------------------------ the cluster's SSM tunnel
+  // (stacks/cluster/cluster-access-instance.ts; add-on versions: cluster-stack.ts)
+  'data.aws_ssm_parameter': dataSource([
+    {
+      // AWS's ARN of a public parameter has no account; the evaluator requires one.
+      action: 'ssm:GetParameter',
+      on: (r) =>
+        `arn:${r.partition}:ssm:${r.region}:${r.account}:parameter${AMAZON_LINUX_PARAMETER}`,
+    },
+  ]),
+  'data.aws_eks_addon_version': dataSource(['eks:DescribeAddonVersions']),
+  aws_iam_instance_profile: {
+    arn: (r) => `arn:${r.partition}:iam::${r.account}:instance-profile/${r.attribute('name')}`,
+    create: [
+      'iam:CreateInstanceProfile',
+      'iam:AddRoleToInstanceProfile',
+      { action: 'iam:PassRole', on: roleNamedIn('role') },
+    ],
+    read: ['iam:GetInstanceProfile'],
+    update: ['iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile'],
+    delete: ['iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile'],
+    tag: ['iam:TagInstanceProfile', 'iam:UntagInstanceProfile'],
+  },
+  aws_instance: {
+    arn: ec2('instance', ID.instance),
+    attributes: { id: () => ID.instance },
+    create: [
+      'ec2:RunInstances',
+      { action: 'ec2:RunInstances', on: ec2('subnet', ID.subnet) },
+      { action: 'ec2:RunInstances', on: ec2('security-group', ID.securityGroup) },
+      // The instance profile is named like its role (ClusterAccessInstance).
+      passRole('ec2.amazonaws.com', roleNamedIn('iam_instance_profile')),
+    ],
+    read: [
+      'ec2:DescribeInstances',
+      'ec2:DescribeInstanceAttribute',
+      'ec2:DescribeInstanceCreditSpecifications',
+      { action: 'ec2:DescribeVolumes', on: () => '*' },
+    ],
+    update: ['ec2:ModifyInstanceAttribute', 'ec2:ModifyInstanceMetadataOptions'],
+    delete: ['ec2:TerminateInstances'],
     tag: ec2Tags,
   },
 

@@ -56,6 +56,25 @@ export const PROJECT_ROLE_BOUNDARY_ACTIONS = [
   's3:PutObject',
   'secretsmanager:DescribeSecret',
   'secretsmanager:GetSecretValue',
+  // the SSM agent of the cluster's tunnel instance (AmazonSSMManagedInstanceCore): it registers,
+  // reads its associations and carries the Session Manager sessions (port forwarding)
+  'ec2messages:*',
+  'ssm:DescribeAssociation',
+  'ssm:DescribeDocument',
+  'ssm:GetDeployablePatchSnapshotForInstance',
+  'ssm:GetDocument',
+  'ssm:GetManifest',
+  'ssm:GetParameter',
+  'ssm:GetParameters',
+  'ssm:ListAssociations',
+  'ssm:ListInstanceAssociations',
+  'ssm:PutComplianceItems',
+  'ssm:PutConfigurePackageResult',
+  'ssm:PutInventory',
+  'ssm:UpdateAssociationStatus',
+  'ssm:UpdateInstanceAssociationStatus',
+  'ssm:UpdateInstanceInformation',
+  'ssmmessages:*',
 ] as const;
 
 export interface PermissionsBoundaryProps {

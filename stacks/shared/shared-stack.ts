@@ -3,6 +3,10 @@ import type { DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { Fn, Op, Token } from 'cdktf';
 import type { Construct } from 'constructs';
+import {
+  clusterTunnelStatements,
+  tunnelInstanceDeployStatements,
+} from '../cluster/cluster-access-instance';
 import { Input, Rule } from '../lib/inputs';
 import { AWS_REGION_PATTERN, ModuleStack } from '../lib/module-stack';
 import { RDS_MANAGED_SECRET_PATTERN, dataSecretNames } from '../data/secret-names';
@@ -416,6 +420,12 @@ export class SharedStack extends ModuleStack {
       },
     ];
 
+    // ---- cluster tunnel: both roles reach the private Kubernetes APIs through the SSM tunnel
+    // instance of each environment (stacks/cluster/cluster-access-instance.ts); what they may do
+    // there is decided by their EKS access entries (deploy: admin, plan: viewer).
+    const tunnelScope = { partition, region, accountId: account, project };
+    const clusterTunnel = clusterTunnelStatements(tunnelScope);
+
     const github = new GithubActionsIdentity(this, 'github', {
       enabled: createGithubRoles.booleanValue,
       namePrefix: this.namePrefix,
@@ -429,8 +439,12 @@ export class SharedStack extends ModuleStack {
         Fn.formatlist('repo:%s:ref:refs/heads/%s', [repo, deployBranches.listValue]),
         Fn.formatlist('repo:%s:environment:%s', [repo, environments.listValue]),
       ]),
-      planStatements,
-      deployStatements,
+      planStatements: [...planStatements, ...clusterTunnel],
+      deployStatements: [
+        ...deployStatements,
+        ...clusterTunnel,
+        ...tunnelInstanceDeployStatements(tunnelScope),
+      ],
     });
 
     this.output('ecr_repository_url', {

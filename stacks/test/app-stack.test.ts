@@ -307,6 +307,19 @@ describe('app module (stacks/app)', () => {
       ['an unknown environment', { environment: 'qa' }],
       ['a trace sample ratio above 1', { trace_sample_ratio: 1.5 }],
       ['a negative trace sample ratio', { trace_sample_ratio: -0.1 }],
+      // What values.schema.json refuses must fail at plan, not at helm's apply.
+      ['a fractional replica count', { min_replicas: 2.5 }],
+      ['a fractional maximum replica count', { max_replicas: 9.5 }],
+      ['a fractional PostgreSQL port', { db_port: 5432.5 }],
+      ['a fractional Redis port', { redis_port: 6379.5 }],
+      [
+        'a 254-character hostname',
+        {
+          api_hostname: `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(58)}.com`,
+        },
+      ],
+      ['a CIDR with a leading zero', { public_subnet_cidr_blocks: ['10.010.192.0/22'] }],
+      ['a data CIDR with a leading zero', { data_subnet_cidr_blocks: ['10.010.208.0/22'] }],
     ];
     // Registered at load time, before the live tree is read: a function so it is read then.
     itRejectsInputs('app', tf, expressions, () => exampleAppInputs(tree, 'staging'), rejected);

@@ -1,7 +1,7 @@
 // The API's Helm chart (app/chart), checked offline: values against values.schema.json (and
 // bad values rejected), the README documents every value, and the templates carry the probes,
-// the restricted Pod Security settings and the resources the issue asks for. helm lint and
-// helm template | kubeconform run in GitHub Actions (see app/chart/README.md).
+// the restricted Pod Security settings and the resources the issue asks for. A real helm renders
+// and validates the chart in helm-render.test.ts.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
@@ -110,6 +110,19 @@ describe('API Helm chart (app/chart)', () => {
       ['a negative traceSampleRatio', (v) => (v.traceSampleRatio = -0.1)],
       ['a traceSampleRatio as a string', (v) => (v.traceSampleRatio = '0.5')],
       ['a missing traceSampleRatio', (v) => delete v.traceSampleRatio],
+      ['Redis without a host', (v) => delete (v.redis as Values).host],
+      ['a missing redis.enabled', (v) => delete (v.redis as Values).enabled],
+      [
+        'readiness requiring a Redis that is disabled',
+        (v) => {
+          (v.redis as Values).enabled = false;
+          v.readinessRequiresRedis = true;
+        },
+      ],
+      [
+        'Redis without its AUTH token secret',
+        (v) => delete (v.externalSecret as Values).redisSecret,
+      ],
       [
         'a CPU target out of range',
         (v) => ((v.autoscaling as Values).targetCPUUtilizationPercentage = 100),
@@ -122,6 +135,13 @@ describe('API Helm chart (app/chart)', () => {
         expect(validate(values)).to.equal(false);
       });
     }
+
+    it('accepts no Redis at all: redis.enabled false, without host, port or token secret', () => {
+      const values = clone(defaults);
+      values.redis = { enabled: false };
+      delete (values.externalSecret as Values).redisSecret;
+      expect(validate(values), JSON.stringify(validate.errors)).to.equal(true);
+    });
 
     it('types every value: each leaf of values.yaml has a schema type', () => {
       const missing: string[] = [];

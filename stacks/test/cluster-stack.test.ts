@@ -7,6 +7,12 @@ import {
   VPC_CNI_CONFIGURATION,
 } from '../cluster/cluster-stack';
 import type { TerraformJson } from '../lib/module-readme';
+import {
+  AMAZON_LINUX_PARAMETER,
+  CLUSTER_TUNNEL_TAG,
+  SSM_AGENT_POLICY,
+} from '../cluster/cluster-access-instance';
+import { KUBERNETES_VERSIONS } from '../cluster/kubernetes-versions';
 import { PLAN_READERS_GROUP } from '../lib/plan-readers';
 import { synthesizeStack } from '../lib/module-synthesis';
 
@@ -160,6 +166,20 @@ describe('ClusterStack', function () {
     expect(addons.sort()).to.deep.equal([...CORE_ADDONS].sort());
   });
 
+  it("keeps every add-on on EKS's default version for the cluster's Kubernetes version", function () {
+    for (const [name, addon] of Object.entries(tf.resource?.aws_eks_addon ?? {})) {
+      const release = tf.data?.aws_eks_addon_version?.[`${name}_version`] as Block | undefined;
+      expect(release, name).to.deep.equal({
+        addon_name: (addon as Block).addon_name,
+        kubernetes_version: '${var.cluster_version}',
+        most_recent: false,
+      });
+      expect((addon as Block).addon_version, name).to.equal(
+        `\${data.aws_eks_addon_version.${name}_version.version}`,
+      );
+    }
+  });
+
   it('makes the vpc-cni add-on enforce Kubernetes NetworkPolicies', function () {
     const cni = resource('aws_eks_addon', 'addon_vpc_cni');
     expect(JSON.parse(cni.configuration_values as string)).to.deep.equal({
@@ -216,6 +236,123 @@ describe('ClusterStack', function () {
     );
     expect(scale?.Condition?.StringEquals).to.deep.equal({
       'aws:ResourceTag/k8s.io/cluster-autoscaler/${var.project}-${var.environment}': 'owned',
+    });
+  });
+
+  it('takes the Kubernetes version from env.hcl, only a version of the dated table', function () {
+    const version = tf.variable?.cluster_version;
+    expect(version?.default, 'no default: env.hcl pins it').to.equal(undefined);
+    const rule = JSON.stringify(version?.validation);
+    for (const { version: offered } of KUBERNETES_VERSIONS) expect(rule).to.contain(offered);
+    expect(resource('aws_eks_cluster', 'this').upgrade_policy).to.deep.equal({
+      support_type: 'STANDARD',
+    });
+  });
+
+  describe('the way in: an SSM port-forwarding tunnel to the private endpoint', function () {
+    const instance = () => resource('aws_instance', 'cluster_access_instance');
+    const accessGroup = '${aws_security_group.cluster_access_security_group.id}';
+    const clusterGroup = '${aws_eks_cluster.this.vpc_config[0].cluster_security_group_id}';
+    const rulesOf = (type: string) =>
+      Object.entries(tf.resource?.[type] ?? {}) as [string, Block][];
+
+    it('keeps the endpoint private by default: no public endpoint, no CIDR to list', function () {
+      expect(tf.variable?.endpoint_public_access?.default).to.equal(false);
+      expect(tf.variable?.public_access_cidrs?.default).to.deep.equal([]);
+      expect(
+        (resource('aws_eks_cluster', 'this').vpc_config as Block).endpoint_private_access,
+      ).to.equal(true);
+    });
+
+    it('runs Amazon Linux 2023 from the SSM public parameter, in a private subnet, without a public IP', function () {
+      expect(tf.data?.aws_ssm_parameter?.cluster_access_image).to.deep.equal({
+        name: AMAZON_LINUX_PARAMETER,
+      });
+      expect(instance()).to.include({
+        ami: '${data.aws_ssm_parameter.cluster_access_image.insecure_value}',
+        subnet_id: '${element(var.private_subnet_ids, 0)}',
+        associate_public_ip_address: false,
+      });
+      expect(instance().tags).to.include({ [CLUSTER_TUNNEL_TAG.key]: CLUSTER_TUNNEL_TAG.value });
+    });
+
+    it('requires IMDSv2 and encrypts its root volume', function () {
+      expect(instance().metadata_options).to.include({
+        http_tokens: 'required',
+        http_put_response_hop_limit: 1,
+      });
+      expect(instance().root_block_device).to.include({ encrypted: true, volume_type: 'gp3' });
+    });
+
+    it('holds only the SSM agent policy', function () {
+      const profile = resource('aws_iam_instance_profile', 'cluster_access_profile');
+      expect(profile.role).to.equal('${aws_iam_role.cluster_access_role.name}');
+      expect(instance().iam_instance_profile).to.equal(
+        '${aws_iam_instance_profile.cluster_access_profile.name}',
+      );
+      const attached = rulesOf('aws_iam_role_policy_attachment').filter(
+        ([, a]) => a.role === '${aws_iam_role.cluster_access_role.name}',
+      );
+      expect(attached.map(([, a]) => String(a.policy_arn).split('/').pop())).to.deep.equal([
+        SSM_AGENT_POLICY,
+      ]);
+      const inline = rulesOf('aws_iam_role_policy').filter(([, p]) =>
+        String(p.role).includes('cluster_access_role'),
+      );
+      expect(inline).to.deep.equal([]);
+    });
+
+    it('accepts no inbound connection, and goes out only to the API and Systems Manager on 443', function () {
+      const group = resource('aws_security_group', 'cluster_access_security_group');
+      expect(group).to.not.have.any.keys('ingress', 'egress');
+      expect(instance().vpc_security_group_ids).to.deep.equal([accessGroup]);
+      const into = rulesOf('aws_vpc_security_group_ingress_rule').filter(
+        ([, r]) => r.security_group_id === accessGroup,
+      );
+      expect(into, 'no ingress rule into the tunnel instance').to.deep.equal([]);
+      expect(rulesOf('aws_security_group_rule')).to.deep.equal([]);
+
+      const out = Object.fromEntries(
+        rulesOf('aws_vpc_security_group_egress_rule')
+          .filter(([, r]) => r.security_group_id === accessGroup)
+          .map(([name, r]) => [
+            name,
+            [r.from_port, r.to_port, r.referenced_security_group_id ?? r.cidr_ipv4, r.count],
+          ]),
+      );
+      expect(out).to.deep.equal({
+        cluster_access_to_kubernetes_api: [443, 443, clusterGroup, undefined],
+        cluster_access_to_ssm_endpoints: [
+          443,
+          443,
+          '${var.interface_endpoints_security_group_id}',
+          '${(length(var.interface_endpoints_security_group_id) >= 1) ? 1 : 0}',
+        ],
+        cluster_access_to_ssm_through_nat: [
+          443,
+          443,
+          '0.0.0.0/0',
+          '${(length(var.interface_endpoints_security_group_id) >= 1) ? 0 : 1}',
+        ],
+      });
+    });
+
+    it('opens the API (cluster security group) to it on 443, and outputs its id', function () {
+      expect(
+        resource(
+          'aws_vpc_security_group_ingress_rule',
+          'cluster_access_kubernetes_api_from_tunnel',
+        ),
+      ).to.include({
+        security_group_id: clusterGroup,
+        referenced_security_group_id: accessGroup,
+        from_port: 443,
+        to_port: 443,
+        ip_protocol: 'tcp',
+      });
+      expect(tf.output?.cluster_access_instance_id?.value).to.equal(
+        '${aws_instance.cluster_access_instance.id}',
+      );
     });
   });
 });

@@ -329,10 +329,18 @@ function evaluateEnvironment(tree: LiveTree, environment: string): Evaluated {
       for (const call of callsOf(
         DEPLOY_ROLE_CALLS[`data.${type}`] ?? { arn: () => '*', ...noCalls() },
       ).map(spec)) {
+        // A data source has no ARN of its own; a call may still name what it reads (`on`).
+        const dataSource: ResourceInstance = {
+          ...facts,
+          region,
+          attribute: (attribute) => {
+            throw new Error(`data.${type}: a data source call reads no attribute (${attribute})`);
+          },
+        };
         requests.push({
           where: `${dir}: data.${type}`,
           action: call.action,
-          resource: '*',
+          resource: call.on ? call.on(dataSource) : '*',
           context: { 'aws:RequestedRegion': region },
         });
       }
@@ -556,6 +564,7 @@ describe('the GitHub deploy role can deploy (stacks/shared/deploy-role-calls.ts)
       'AmazonEKSClusterPolicy',
       'AmazonEKSWorkerNodePolicy',
       'AmazonEKS_CNI_Policy',
+      'AmazonSSMManagedInstanceCore',
       'service-role/AmazonEBSCSIDriverPolicy',
       'service-role/AmazonRDSEnhancedMonitoringRole',
     ]);

@@ -14,8 +14,13 @@ import { PlatformStack } from '../platform/platform-stack';
 import {
   type Block,
   type KubernetesModuleJson,
+  requireTerraform,
   synthesizeKubernetesModule,
 } from './kubernetes-module';
+import { evaluateModuleExpressions } from './platform-terraform-evaluation';
+
+const ENDPOINT_HOST = '0123456789ABCDEF0123456789ABCDEF.gr7.eu-west-3.eks.amazonaws.com';
+const ENDPOINT = `https://${ENDPOINT_HOST}`;
 
 const modules = {
   platform: synthesizeKubernetesModule(PlatformStack, 'platform'),
@@ -65,7 +70,8 @@ for (const [name, tf] of Object.entries(modules)) {
       const kubernetes = tf.provider.kubernetes?.[0] as Block;
       const helm = (tf.provider.helm?.[0] as Block).kubernetes as Block;
       for (const config of [kubernetes, helm]) {
-        expect(config.host).to.equal('${var.cluster_endpoint}');
+        expect(config.host).to.equal('${coalesce(var.cluster_tunnel_url, var.cluster_endpoint)}');
+        expect(config.tls_server_name).to.equal('${trimprefix(var.cluster_endpoint, "https://")}');
         expect(config.cluster_ca_certificate).to.equal(
           '${base64decode(var.cluster_certificate_authority_data)}',
         );
@@ -84,6 +90,40 @@ for (const [name, tf] of Object.entries(modules)) {
       expect((helm.exec as Block).args).to.deep.equal(exec.args);
       expect(tf.terraform.required_providers.helm?.source).to.equal('hashicorp/helm');
       expect(tf.terraform.required_providers.kubernetes?.source).to.equal('hashicorp/kubernetes');
+    });
+
+    describe('through the SSM tunnel or from inside the VPC (evaluated by Terraform)', function () {
+      before(requireTerraform);
+      const kubernetes = tf.provider.kubernetes?.[0] as Block;
+      // The two inputs the connection reads, with their validations.
+      const connectionInputs = {
+        variable: {
+          cluster_endpoint: tf.variable.cluster_endpoint,
+          cluster_tunnel_url: tf.variable.cluster_tunnel_url,
+        },
+      };
+      const connection = (tunnel: Record<string, string>) =>
+        evaluateModuleExpressions(
+          name,
+          connectionInputs,
+          { host: kubernetes.host, tls_server_name: kubernetes.tls_server_name },
+          { cluster_endpoint: ENDPOINT, ...tunnel },
+        );
+
+      it('connects to the endpoint itself when no tunnel is given', function () {
+        const result = connection({});
+        expect(result.status, result.stderr).to.equal(0);
+        expect(result.values).to.deep.equal({ host: ENDPOINT, tls_server_name: ENDPOINT_HOST });
+      });
+
+      it('connects to the local end of the tunnel, checking TLS against the endpoint name', function () {
+        const result = connection({ cluster_tunnel_url: 'https://127.0.0.1:41234' });
+        expect(result.status, result.stderr).to.equal(0);
+        expect(result.values).to.deep.equal({
+          host: 'https://127.0.0.1:41234',
+          tls_server_name: ENDPOINT_HOST,
+        });
+      });
     });
 
     it('lets the plan readers read the Helm release records of every namespace it installs into', () => {

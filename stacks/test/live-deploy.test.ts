@@ -4,7 +4,7 @@
 // kubectl that record their calls and model what AWS holds: the load balancer the Ingresses
 // share, the controller's security groups, the monitoring volumes, the control-plane log group.
 // The script reads env.hcl with the real node and HCL parser (live/environment-settings.ts).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { readSettings } from '../../live/environment-settings';
+import { KUBERNETES_VERSIONS, KUBERNETES_VERSIONS_FILE } from '../cluster/kubernetes-versions';
 
 const repoRoot = join(__dirname, '..', '..');
 const script = join(repoRoot, 'live', 'environment.sh');
@@ -87,6 +88,8 @@ function sandbox(accountId?: string, sharedAccountId = accountId): string {
   );
   symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
   cpSync(join(repoRoot, 'mise.toml'), join(root, 'mise.toml'));
+  mkdirSync(join(root, 'stacks', 'cluster'), { recursive: true });
+  cpSync(KUBERNETES_VERSIONS_FILE, join(root, 'stacks', 'cluster', 'kubernetes-versions.tsv'));
   writeFileSync(join(root, 'root.hcl'), repoText('root.hcl'));
   const account = repoText('live/shared/account.hcl');
   writeFileSync(
@@ -109,7 +112,8 @@ function sandbox(accountId?: string, sharedAccountId = accountId): string {
  * sg-* and volumes vol-* (content: the cluster or environment they belong to); the cluster while
  * "cluster" exists; the log group named in "log-group". Security groups cannot be deleted while
  * the cluster layer stands (its groups refer to them) or once while a busy-<group> exists; volumes
- * are available once the cluster layer is destroyed.
+ * are available once the cluster layer is destroyed. `ssm start-session` models the SSM tunnel:
+ * open (tunnel-open) until the script ends it, or refused (tunnel-refused).
  */
 const fakeAws = `[ "$1" = --version ] && { echo "aws-cli/2.27.50 Python/3.13"; exit 0; }
 state="\${FAKE_STATE:-/nonexistent}"
@@ -144,6 +148,17 @@ case "$1 $2" in
   "logs delete-log-group") rm -f "$state/log-group" ;;
   "eks describe-cluster")
     [ -e "$state/cluster" ] || { echo "An error occurred (ResourceNotFoundException): No cluster found" >&2; exit 254; } ;;
+  "ssm start-session")
+    [ -e "$state/tunnel-refused" ] && {
+      echo "An error occurred (TargetNotConnected) when calling the StartSession operation: i-0123456789abcdef0 is not connected." >&2
+      exit 254
+    }
+    trap 'echo "ssm session ended" >>"$state/log"; rm -f "$state/tunnel-open"; exit 0' TERM
+    /bin/sleep 300 &
+    echo $! >"$state/session-sleep.pid"
+    echo "Starting session with SessionId: deployer-0123456789abcdef0"
+    : >"$state/tunnel-open"
+    wait $! ;;
   "resourcegroupstaggingapi get-resources")
     if compgen -G "$state/ingress-*" >/dev/null; then
       echo "arn:aws:elasticloadbalancing:eu-west-3:111111111111:loadbalancer/app/k8s-payflow-0123456789/0123456789abcdef"
@@ -157,10 +172,12 @@ exit 0`;
 const current: Record<string, string> = {
   terraform: 'echo "Terraform v1.11.4"',
   terragrunt: 'echo "terragrunt version v0.99.5"',
-  kubectl: 'echo "Client Version: v1.33.3"',
+  kubectl: 'echo "Client Version: v1.36.2"',
   helm: 'echo "v3.18.4+g1234567"',
-  node: `exec ${JSON.stringify(process.execPath)} "$@"`,
+  // -e: the free local port the tunnel asks the operating system for, always the same here.
+  node: `[ "$1" = -e ] && { echo 41234; exit 0; }; exec ${JSON.stringify(process.execPath)} "$@"`,
   npm: 'echo 11.0.0',
+  'session-manager-plugin': 'echo "The Session Manager plugin was installed successfully."',
   aws: fakeAws,
 };
 
@@ -181,7 +198,7 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     });
 
   it('make deploy ENV=nope stops before anything runs, naming the environments', function () {
-    for (const target of ['plan', 'deploy', 'destroy', 'outputs', 'kubeconfig']) {
+    for (const target of ['plan', 'deploy', 'destroy', 'outputs', 'kubeconfig', 'tunnel']) {
       const result = run('make', ['--no-print-directory', target, 'ENV=nope'], process.env);
       expect(result.status, target).to.equal(2);
       expect(result.stderr, target).to.include(
@@ -220,6 +237,7 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
       'curl is not installed',
       'docker is not installed',
       'node is not installed: Node.js >= 20.19 reads live/development/env.hcl',
+      'session-manager-plugin is not installed: make deploy reaches the private Kubernetes API through an SSM tunnel; install it: https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html',
     ];
     for (const line of expected) expect(result.stderr).to.include(line);
     // Terraform installs the Helm releases: a missing helm is worth a warning, not a stop.
@@ -365,6 +383,56 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     expect(preflight(root, tools).stderr).to.include(
       "root.hcl has github_repository 'payflow-platform', not owner/name",
     );
+  });
+
+  it('preflight warns, one line, when the pinned Kubernetes version leaves standard support within 60 days', function () {
+    const tools = toolDir({ ...current, curl: 'exit 0' });
+    const root = sandbox('111111111111');
+    cleanup.push(tools, root);
+    const newest = KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1];
+    if (!newest) throw new Error('stacks/cluster/kubernetes-versions.tsv lists no version');
+    const pin = (version: string) =>
+      writeFileSync(
+        join(root, 'live', 'development', 'env.hcl'),
+        `locals {\n  environment = "development"\n  account_id  = "111111111111"\n  region      = "eu-west-3"\n  cluster = {\n    kubernetes_version = "${version}"\n  }\n}\n`,
+      );
+    /** The day `offset` days after the end of standard support, as YYYY-MM-DD. */
+    const day = (offset: number) =>
+      new Date(Date.parse(`${newest.standardSupportEnd}T00:00:00Z`) + offset * 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+    const preflightOn = (today: string): Run =>
+      run('/bin/bash', [join(root, 'live', 'environment.sh'), 'preflight', 'development'], {
+        PATH: `${tools}:/usr/bin:/bin`,
+        IMAGE_TAG: 'abc123',
+        PAYFLOW_TODAY: today,
+      });
+    const supportLines = (result: Run) =>
+      result.stderr.split('\n').filter((line) => line.includes('standard support'));
+
+    pin(newest.version);
+    const early = preflightOn(day(-61));
+    expect(supportLines(early)).to.deep.equal([]);
+    expect(early.status).to.equal(0);
+    const soon = preflightOn(day(-60));
+    expect(supportLines(soon)).to.deep.equal([
+      `warning: Kubernetes ${newest.version} (live/development/env.hcl) leaves EKS standard support on ${newest.standardSupportEnd}, in 60 days: raise cluster.kubernetes_version by one minor version (stacks/cluster/kubernetes-versions.tsv)`,
+    ]);
+    expect(soon.status, 'a warning, not a problem').to.equal(0);
+    expect(supportLines(preflightOn(day(1)))).to.deep.equal([
+      `warning: Kubernetes ${newest.version} (live/development/env.hcl) left EKS standard support on ${newest.standardSupportEnd}: EKS upgrades the control plane by itself (extended support ends ${newest.extendedSupportEnd}); raise cluster.kubernetes_version by one minor version`,
+    ]);
+
+    expect(preflightOn('next week').stderr).to.include(
+      'PAYFLOW_TODAY=next week is not a date such as 2026-12-03',
+    );
+
+    pin('1.29');
+    const unknown = preflightOn(day(-200));
+    expect(unknown.stderr).to.include(
+      `live/development/env.hcl pins Kubernetes 1.29, which EKS does not offer (stacks/cluster/kubernetes-versions.tsv lists ${KUBERNETES_VERSIONS.map((v) => v.version).join(' ')})`,
+    );
+    expect(unknown.status).to.equal(1);
   });
 
   it('preflight only warns about a missing helm: nothing in make deploy runs it', function () {
@@ -627,17 +695,36 @@ describe('live/environment-settings.ts: env.hcl through an HCL parser', function
  */
 const cloudTools: Record<string, string> = {
   ...current,
-  curl: 'echo \'{"status":"ok"}\'',
+  // With --connect-to: the tunnel check, which (like curl --retry) waits for the session.
+  curl: `echo "curl $*" >>"$FAKE_STATE/log"
+case " $* " in
+  *" --connect-to "*)
+    for attempt in $(seq 100); do
+      [ -e "$FAKE_STATE/tunnel-refused" ] && break
+      [ -e "$FAKE_STATE/tunnel-open" ] && exit 0
+      /bin/sleep 0.1
+    done
+    echo "curl: (7) Failed to connect to 127.0.0.1 port 41234" >&2
+    exit 7 ;;
+esac
+echo '{"status":"ok"}'`,
   sleep: 'echo "sleep $*" >>"$FAKE_STATE/log"',
   npm: 'echo "npm $*" >>"$FAKE_STATE/log"',
   terragrunt: `[ "$1" = --version ] && { echo "terragrunt version v0.99.5"; exit 0; }
 unit="\${PWD#"$PAYFLOW_ROOT"/}"
 environment="\${unit#live/}"; environment="\${environment%%/*}"
-echo "terragrunt $unit $* DECOMMISSION=\${DECOMMISSION-unset} TF_PLUGIN_CACHE_DIR=\${TF_PLUGIN_CACHE_DIR-unset}" >>"$FAKE_STATE/log"
+open=no; [ -e "$FAKE_STATE/tunnel-open" ] && open=yes
+echo "terragrunt $unit $* DECOMMISSION=\${DECOMMISSION-unset} TF_PLUGIN_CACHE_DIR=\${TF_PLUGIN_CACHE_DIR-unset} OPEN=$open TUNNEL=\${PAYFLOW_CLUSTER_TUNNEL_URL-unset}" >>"$FAKE_STATE/log"
 case "$*" in
   "output -raw cluster_name")
     [ -e "$FAKE_STATE/cluster" ] || { echo "Error: Output \\"cluster_name\\" not found" >&2; exit 1; }
     echo "payflow-$environment" ;;
+  "output -raw cluster_arn") echo "arn:aws:eks:eu-west-3:111111111111:cluster/payflow-$environment" ;;
+  "output -raw cluster_endpoint") echo "https://0123456789ABCDEF.gr7.eu-west-3.eks.amazonaws.com" ;;
+  "output -raw cluster_certificate_authority_data") echo "ZmFrZSBjbHVzdGVyIENB" ;;
+  "output -raw cluster_access_instance_id")
+    [ -e "$FAKE_STATE/cluster" ] && [ ! -e "$FAKE_STATE/no-cluster" ] || { echo "Error: Output \\"cluster_access_instance_id\\" not found" >&2; exit 1; }
+    echo "i-0123456789abcdef0" ;;
   "output -raw api_url") echo "https://api.$environment.example.org" ;;
   "output -raw grafana_url") echo "grafana.$environment.example.org" ;;
   "output -raw ecr_repository_url")
@@ -659,8 +746,8 @@ case "$*" in
     esac ;;
 esac
 exit 0`,
-  kubectl: `[ "$1" = version ] && { echo "Client Version: v1.33.3"; exit 0; }
-echo "kubectl $*" >>"$FAKE_STATE/log"
+  kubectl: `[ "$1" = version ] && { echo "Client Version: v1.36.2"; exit 0; }
+echo "kubectl $* KUBECONFIG=\${KUBECONFIG-unset}" >>"$FAKE_STATE/log"
 case " $* " in
   *" get ingress "*) echo "k8s-payflow-0123456789-1234567890.eu-west-3.elb.amazonaws.com" ;;
   *" delete ingress "*)
@@ -723,7 +810,14 @@ function cloud(cleanup: string[], environment = 'development'): Cloud {
     log: '',
   };
   for (const [name, content] of Object.entries(holds)) writeFileSync(join(state, name), content);
-  const markers = new Set(['log', 'cluster-destroyed', 'controller-gone', 'shared-applied']);
+  // The stand-ins' own bookkeeping; an open tunnel (tunnel-open) would count as left.
+  const markers = new Set([
+    'log',
+    'cluster-destroyed',
+    'controller-gone',
+    'shared-applied',
+    'session-sleep.pid',
+  ]);
   return {
     root,
     state,
@@ -734,6 +828,8 @@ function cloud(cleanup: string[], environment = 'development'): Cloud {
       FAKE_STATE: state,
       PAYFLOW_ROOT: root,
       IMAGE_TAG: 'abc123',
+      // The Kubernetes support warning counts from this date, never from the real one.
+      PAYFLOW_TODAY: '2026-12-03',
     },
     log: () => readFileSync(join(state, 'log'), 'utf8').split('\n').filter(Boolean),
     left: () =>
@@ -773,6 +869,13 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     expect(ingresses, 'Ingresses deleted after the app layer').to.be.greaterThan(app);
     expect(platform, 'platform destroyed after the Ingresses').to.be.greaterThan(ingresses);
     expect(indexOf(log, /^sleep/), 'no wait: the load balancer was gone').to.equal(-1);
+    const session = indexOf(log, /^aws ssm start-session --target i-0123456789abcdef0 /);
+    expect(session, 'the app is destroyed through the tunnel').to.be.within(0, app);
+    expect(log[ingresses]).to.match(/ KUBECONFIG=\/\S+kubeconfig$/);
+    // Closed once no Kubernetes layer is left, before the cluster layer takes its instance.
+    const ended = indexOf(log, /^ssm session ended$/);
+    expect(ended).to.be.greaterThan(platform);
+    expect(ended).to.be.lessThan(indexOf(log, /^terragrunt live\/development\/data run --all/));
     expect(result.stdout).to.include('deleting the Ingresses left in payflow-development');
     // Development keeps nothing: no decommission step.
     expect(indexOf(log, /live\/development\/data run --all .* apply/)).to.equal(-1);
@@ -933,7 +1036,7 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     expect(local.status, local.stderr).to.equal(0);
     let runs = c.log().filter((l) => / run --all /.test(l));
     expect(runs[0]).to.match(/^terragrunt live\/shared\/global run --all .* apply /);
-    expect(runs[1]).to.match(/^terragrunt live\/development run --all .* apply /);
+    expect(runs[1]).to.match(/^terragrunt live\/development\/network run --all .* apply /);
     expect(local.stdout).to.include('development is up');
 
     writeFileSync(join(c.state, 'log'), '');
@@ -947,8 +1050,9 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     expect(shared, 'live/shared/global is only read').to.have.length(1);
     expect(shared[0]).to.match(/^terragrunt live\/shared\/global output -raw ecr_repository_url /);
     runs = log.filter((l) => / run --all /.test(l));
-    expect(runs).to.have.length(1);
-    expect(runs[0]).to.match(/^terragrunt live\/development run --all .* apply /);
+    expect(runs.map((l) => l.split(' ')[1])).to.deep.equal(
+      ['network', 'cluster', 'data', 'platform', 'app'].map((l) => `live/development/${l}`),
+    );
   });
 
   it('deploy with SKIP_SHARED=1 stops when live/shared/global was never applied', function () {
@@ -988,6 +1092,155 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     expect(c.log().filter((l) => l.startsWith('terragrunt'))[0]).to.include(
       `TF_PLUGIN_CACHE_DIR=${own}`,
     );
+  });
+
+  const ENDPOINT_HOST = '0123456789ABCDEF.gr7.eu-west-3.eks.amazonaws.com';
+  const TUNNEL = 'https://127.0.0.1:41234';
+  const SESSION =
+    /^aws ssm start-session --target i-0123456789abcdef0 --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=0123456789ABCDEF\.gr7\.eu-west-3\.eks\.amazonaws\.com,portNumber=443,localPortNumber=41234$/;
+  const ENDED = /^ssm session ended$/;
+  /** The session's stand-in and its child are gone: nothing listens after the script. */
+  const sessionGone = (c: Cloud): boolean => {
+    if (existsSync(join(c.state, 'tunnel-open'))) return false;
+    const pid = Number(readFileSync(join(c.state, 'session-sleep.pid'), 'utf8'));
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+
+  it('deploy opens the SSM tunnel once the cluster exists, applies platform and app through it, then closes it', function () {
+    const c = cloud(cleanup);
+    const result = runScript(c, ['deploy', 'development']);
+    expect(result.status, result.stderr).to.equal(0);
+    const log = c.log();
+    const apply = (layer: string) =>
+      indexOf(log, new RegExp(`^terragrunt live/development/${layer} run --all .* apply `));
+    for (const layer of ['network', 'cluster', 'data']) {
+      expect(log[apply(layer)], layer).to.match(/ OPEN=no TUNNEL=unset$/);
+    }
+    const session = indexOf(log, SESSION);
+    const check = indexOf(
+      log,
+      new RegExp(
+        `^curl .*--cacert \\S+ --connect-to ${ENDPOINT_HOST}:443:127\\.0\\.0\\.1:41234 .*https://${ENDPOINT_HOST}/livez$`,
+      ),
+    );
+    const kubeconfig = indexOf(
+      log,
+      new RegExp(
+        `^kubectl --kubeconfig \\S+ config set-cluster arn:aws:eks:eu-west-3:111111111111:cluster/payflow-development --server=${TUNNEL} --tls-server-name=${ENDPOINT_HOST} `,
+      ),
+    );
+    const smoke = indexOf(log, /^kubectl -n payflow get ingress .* KUBECONFIG=\/\S+kubeconfig$/);
+    const ended = indexOf(log, ENDED);
+    expect(
+      log.filter((l) => SESSION.test(l)),
+      log.join('\n'),
+    ).to.have.length(1);
+    expect(session, 'the tunnel opens after the cluster and data layers').to.be.greaterThan(
+      apply('data'),
+    );
+    // The session starts in the background: its first log line may come after the check's.
+    expect(check, 'the tunnel is checked after the data layer').to.be.greaterThan(apply('data'));
+    expect(kubeconfig).to.be.greaterThan(check);
+    expect(apply('platform'), 'platform after the tunnel answered').to.be.greaterThan(kubeconfig);
+    expect(log[apply('platform')]).to.match(new RegExp(` OPEN=yes TUNNEL=${TUNNEL}$`));
+    expect(log[apply('app')]).to.match(new RegExp(` OPEN=yes TUNNEL=${TUNNEL}$`));
+    expect(smoke, 'the smoke test reads the Ingress through it').to.be.greaterThan(apply('app'));
+    expect(ended, 'closed at the end').to.be.greaterThan(smoke);
+    expect(sessionGone(c)).to.equal(true);
+  });
+
+  it('deploy stops before the platform layer when the tunnel does not answer, and says why', function () {
+    const c = cloud(cleanup);
+    writeFileSync(join(c.state, 'tunnel-refused'), '');
+    const result = runScript(c, ['deploy', 'development']);
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include(
+      `the SSM tunnel to ${ENDPOINT_HOST} did not answer within 90 s. Session Manager said: An error occurred (TargetNotConnected)`,
+    );
+    const log = c.log();
+    expect(
+      indexOf(log, /^terragrunt live\/development\/data run --all .* apply /),
+    ).to.be.greaterThan(-1);
+    expect(indexOf(log, /^terragrunt live\/development\/platform /)).to.equal(-1);
+  });
+
+  it('plan goes through the tunnel when the cluster exists, and against mock outputs before', function () {
+    const c = cloud(cleanup);
+    const applied = runScript(c, ['plan', 'development']);
+    expect(applied.status, applied.stderr).to.equal(0);
+    let log = c.log();
+    const plan = indexOf(log, /^terragrunt live\/development run --all .* plan /);
+    expect(indexOf(log, SESSION)).to.be.within(0, plan);
+    expect(log[plan]).to.match(new RegExp(` OPEN=yes TUNNEL=${TUNNEL}$`));
+    expect(indexOf(log, ENDED)).to.be.greaterThan(plan);
+
+    writeFileSync(join(c.state, 'log'), '');
+    writeFileSync(join(c.state, 'no-cluster'), '');
+    const fresh = runScript(c, ['plan', 'development']);
+    expect(fresh.status, fresh.stderr).to.equal(0);
+    expect(fresh.stdout).to.include(
+      'live/development/cluster is not applied yet: no tunnel, platform and app plan against mock outputs',
+    );
+    log = c.log();
+    expect(indexOf(log, /^aws ssm start-session/)).to.equal(-1);
+    expect(log[indexOf(log, / run --all .* plan /)]).to.match(/ TUNNEL=unset$/);
+  });
+
+  it('tunnel runs one command through it (KUBECONFIG set), passes its exit status on, and closes', function () {
+    const c = cloud(cleanup);
+    const nodes = runScript(c, ['tunnel', 'development', 'kubectl', 'get', 'nodes']);
+    expect(nodes.status, nodes.stderr).to.equal(0);
+    const log = c.log();
+    const command = indexOf(log, /^kubectl get nodes KUBECONFIG=\/\S+kubeconfig$/);
+    expect(command).to.be.greaterThan(indexOf(log, SESSION));
+    expect(indexOf(log, ENDED)).to.be.greaterThan(command);
+    expect(sessionGone(c)).to.equal(true);
+
+    const failing = runScript(c, ['tunnel', 'development', 'bash', '-c', 'exit 3']);
+    expect(failing.status).to.equal(3);
+    expect(c.log().filter((l) => ENDED.test(l))).to.have.length(2);
+    expect(sessionGone(c)).to.equal(true);
+  });
+
+  it('make tunnel holds the tunnel open with a kubeconfig in ~/.kube until Ctrl-C', async function () {
+    const c = cloud(cleanup);
+    const child = spawn(
+      '/bin/bash',
+      [join(c.root, 'live', 'environment.sh'), 'tunnel', 'development'],
+      {
+        env: c.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('Ctrl-C closes the tunnel.')) resolve();
+      });
+      child.on('exit', (code) =>
+        reject(new Error(`tunnel exited (${code}) before holding: ${stdout}`)),
+      );
+    });
+    const kubeconfig = join(c.home, '.kube', 'payflow-development');
+    expect(stdout).to.include(`export KUBECONFIG=${kubeconfig}`);
+    expect(
+      indexOf(c.log(), new RegExp(`^aws eks update-kubeconfig --kubeconfig ${kubeconfig} `)),
+    ).to.be.greaterThan(-1);
+    expect(existsSync(join(c.state, 'tunnel-open')), 'open while held').to.equal(true);
+    const status = await new Promise<number | null>((resolve) => {
+      child.removeAllListeners('exit');
+      child.on('exit', (code) => resolve(code));
+      child.kill('SIGINT');
+    });
+    expect(status).to.equal(130);
+    expect(indexOf(c.log(), ENDED)).to.be.greaterThan(-1);
+    expect(sessionGone(c)).to.equal(true);
   });
 
   it('CI deploys with SKIP_SHARED=1 (.github/workflows/_deploy.yml)', function () {

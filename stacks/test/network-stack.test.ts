@@ -121,6 +121,13 @@ describe('NetworkStack', function () {
     expect(resource('aws_vpc_endpoint', 's3').vpc_endpoint_type).to.equal('Gateway');
   });
 
+  it('keeps the cluster tunnel inside the VPC: Systems Manager endpoints, their group an output', function () {
+    expect(INTERFACE_ENDPOINT_SERVICES).to.include.members(['ssm', 'ssmmessages', 'ec2messages']);
+    expect(tf.output?.interface_endpoints_security_group_id?.value).to.equal(
+      '${join("", aws_security_group.interface_endpoints[*].id)}',
+    );
+  });
+
   it('sends all flow logs to a KMS-encrypted log group with a retention input', function () {
     const flowLog = resource('aws_flow_log', 'flow_log');
     expect(flowLog.traffic_type).to.equal('ALL');

@@ -303,7 +303,7 @@ describe('platform module (stacks/platform)', () => {
       });
       const autoscaler = values('cluster_autoscaler')[1] as Block;
       expect(autoscaler.autoDiscovery).to.deep.equal({ clusterName: 'payflow-staging' });
-      expect(autoscaler.image).to.deep.equal({ tag: 'v1.33.0' });
+      expect(autoscaler.image).to.deep.equal({ tag: 'v1.36.0' });
       const loki = values('loki')[1] as { loki: { storage: { bucketNames: Block } } };
       expect(loki.loki.storage.bucketNames.chunks).to.equal('payflow-staging-loki');
       const tempo = values('tempo')[1] as { tempo: { storage: { trace: { s3: Block } } } };
@@ -376,8 +376,17 @@ describe('platform module (stacks/platform)', () => {
       ['4 Prometheus replicas', { prometheus_replicas: 4 }],
       ['a Grafana hostname with a scheme', { grafana_hostname: 'https://grafana.example.com' }],
       ['a VPC id that is not one', { vpc_id: 'subnet-0123456789abcdef0' }],
-      ['a Kubernetes version with a patch', { cluster_version: '1.33.1' }],
+      ['a Kubernetes version with a patch', { cluster_version: '1.36.1' }],
+      ['a Kubernetes version EKS no longer offers', { cluster_version: '1.31' }],
       ['a cluster endpoint over http', { cluster_endpoint: 'http://example.com' }],
+      [
+        'a cluster endpoint with a path (its host is the TLS server name)',
+        { cluster_endpoint: 'https://0123456789ABCDEF.gr7.eu-west-3.eks.amazonaws.com/api' },
+      ],
+      [
+        'a tunnel that does not end on this machine',
+        { cluster_tunnel_url: 'https://203.0.113.10:8443' },
+      ],
     ];
     itRejectsInputs('platform', tf, expressions, exampleInputs('staging'), rejected);
   });

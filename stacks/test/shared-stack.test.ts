@@ -4,6 +4,11 @@ import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-con
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { App, Testing } from 'cdktf';
 import { expect } from 'chai';
+import {
+  AMAZON_LINUX_PARAMETER,
+  CLUSTER_TUNNEL_TAG,
+  PORT_FORWARDING_DOCUMENT,
+} from '../cluster/cluster-access-instance';
 import { synthesizeStack } from '../lib/module-synthesis';
 import { GITHUB_OIDC_THUMBPRINTS, SharedStack } from '../shared/shared-stack';
 
@@ -149,6 +154,53 @@ describe('SharedStack', function () {
       const everything = statement.actions?.includes('*') && statement.resources?.includes('*');
       expect(everything, statement.sid).to.not.equal(true);
     }
+  });
+
+  it('lets both GitHub roles open the cluster tunnel: port forwarding, on tunnel instances of the project only', function () {
+    const region = '${var.region}';
+    const account = '${data.aws_caller_identity.caller.account_id}';
+    const arn = '${data.aws_partition.partition.partition}';
+    for (const role of ['github_plan_permissions', 'github_deploy_permissions']) {
+      const granted = statements(role).filter((s) =>
+        s.actions?.some((a) => a.startsWith('ssm:StartSession') || a.startsWith('ssmmessages:')),
+      );
+      expect(granted, role).to.deep.equal([
+        {
+          sid: 'OpenTheClusterTunnelOfTheProject',
+          actions: ['ssm:StartSession'],
+          resources: [`arn:${arn}:ec2:${region}:${account}:instance/*`],
+          condition: [
+            {
+              test: 'StringEquals',
+              variable: `ssm:resourceTag/${CLUSTER_TUNNEL_TAG.key}`,
+              values: [CLUSTER_TUNNEL_TAG.value],
+            },
+            {
+              test: 'StringEquals',
+              variable: 'ssm:resourceTag/Project',
+              values: ['${var.project}'],
+            },
+            { test: 'BoolIfExists', variable: 'ssm:SessionDocumentAccessCheck', values: ['true'] },
+          ],
+        },
+        {
+          sid: 'OnlyWithThePortForwardingDocument',
+          actions: ['ssm:StartSession'],
+          resources: [`arn:${arn}:ssm:${region}::document/${PORT_FORWARDING_DOCUMENT}`],
+        },
+        {
+          sid: 'ConnectToTheTunnelSession',
+          actions: ['ssmmessages:OpenDataChannel'],
+          resources: [`arn:${arn}:ssm:${region}:${account}:session/*`],
+        },
+      ]);
+    }
+    // Applying the cluster layer reads the tunnel instance's image from AWS's public parameter.
+    expect(
+      statements('github_deploy_permissions').find(
+        (s) => s.sid === 'ReadTheTunnelInstanceImageParameter',
+      )?.resources,
+    ).to.deep.equal([`arn:${arn}:ssm:${region}:*:parameter${AMAZON_LINUX_PARAMETER}`]);
   });
 
   it("lets the deploy role manage the project's SNS topics only (the data layer's alarm topic)", function () {

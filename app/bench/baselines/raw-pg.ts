@@ -40,15 +40,10 @@ async function create(req: http.IncomingMessage, res: http.ServerResponse): Prom
   };
   const body = toPaymentBody(payment);
   const key = String(req.headers['idempotency-key'] ?? payment.id);
-  const outcome = await repository.insertWithIdempotencyKey(
-    'baseline',
-    key,
-    'hash',
-    payment,
-    body,
-    3600,
-  );
-  send(res, 201, outcome.kind === 'created' ? body : outcome.stored.body);
+  const claim = await repository.claimKeyAndInsert('baseline', key, 'hash', payment, body, 3600);
+  // A taken key: the stored answer, as the API without Redis reads it.
+  const stored = claim.claimed ? undefined : await repository.findStoredResponse('baseline', key);
+  send(res, 201, stored ? stored.body : body);
 }
 
 async function read(id: string, res: http.ServerResponse): Promise<void> {

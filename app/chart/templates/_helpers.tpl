@@ -67,14 +67,31 @@ Version of the API: the image tag, else the chart appVersion. Also APP_VERSION.
 {{- end }}
 
 {{/*
-Name of the Secret written by the ExternalSecret (keys postgres-password and REDIS_URL).
+Name of the Secret written by the ExternalSecret (postgres-password, and REDIS_URL for the API).
 */}}
 {{- define "payflow.secretName" -}}
 {{- printf "%s-secrets" (include "payflow.fullname" .) }}
 {{- end }}
 
+{{/*
+ConfigMap of environment variables (envFrom): every key must be a variable name.
+*/}}
 {{- define "payflow.configMapName" -}}
 {{- printf "%s-config" (include "payflow.fullname" .) }}
+{{- end }}
+
+{{/*
+ConfigMap holding postgres.yaml, mounted as the POSTGRES_CONFIGURATION file, never imported.
+*/}}
+{{- define "payflow.postgresConfigMapName" -}}
+{{- printf "%s-postgres" (include "payflow.fullname" .) }}
+{{- end }}
+
+{{/*
+Whether this release's pods use Redis: the API with redis.enabled; never the migrations Job.
+*/}}
+{{- define "payflow.usesRedis" -}}
+{{- if and (eq .Values.mode "api") .Values.redis.enabled }}true{{ end }}
 {{- end }}
 
 {{/*
@@ -123,7 +140,8 @@ seccompProfile:
 {{- end }}
 
 {{/*
-Environment shared by the API and the migrations Job: non-secret settings from the ConfigMap.
+Environment shared by the API and the migrations Job: non-secret settings from the ConfigMap of
+variables.
 Secrets are named one by one below (never envFrom the Secret): the PostgreSQL password is a
 file, so that a rotation reaches running pods; it must not also be an environment variable.
 */}}
@@ -137,7 +155,7 @@ file, so that a rotation reaches running pods; it must not also be an environmen
   value: {{ include "payflow.postgresConfigPath" . }}
 - name: POSTGRES_PASSWORD_FILE
   value: {{ include "payflow.postgresPasswordDir" . }}/postgres-password
-{{- if eq .Values.mode "api" }}
+{{- if include "payflow.usesRedis" . }}
 # Read at start (and on every reconnect of that process): a Redis AUTH rotation needs a rollout.
 - name: REDIS_URL
   valueFrom:
@@ -165,7 +183,7 @@ file, so that a rotation reaches running pods; it must not also be an environmen
 {{- define "payflow.volumes" -}}
 - name: postgres-configuration
   configMap:
-    name: {{ include "payflow.configMapName" . }}
+    name: {{ include "payflow.postgresConfigMapName" . }}
     items:
       - key: postgres.yaml
         path: {{ include "payflow.postgresConfigPath" . | base }}

@@ -50,6 +50,7 @@ export interface PostgresConfig {
   idleTimeoutMillis: number;
 }
 
+/** Redis, when REDIS_URL is set: the idempotency replay cache (optional). */
 export interface RedisConfig {
   url: string;
   keyPrefix: string;
@@ -71,7 +72,8 @@ export interface AppConfig {
    */
   traceSampleRatio: number;
   postgres: PostgresConfig;
-  redis: RedisConfig;
+  /** undefined: no REDIS_URL, idempotency is served by PostgreSQL alone. */
+  redis: RedisConfig | undefined;
   readinessTimeoutMillis: number;
   /** false: Redis down leaves /ready at 200 ("degraded"); PostgreSQL down is always 503. */
   readinessRequiresRedis: boolean;
@@ -150,12 +152,16 @@ const runtimeSchema = z.object({
   // 0 disables the purge (e.g. when a database job does it instead).
   IDEMPOTENCY_PURGE_INTERVAL_SECONDS: integer('IDEMPOTENCY_PURGE_INTERVAL_SECONDS', 300, 0, 86400),
   IDEMPOTENCY_PURGE_BATCH_SIZE: integer('IDEMPOTENCY_PURGE_BATCH_SIZE', 1000, 1, 100000),
+  // Optional: without it the API runs on PostgreSQL alone (no replay cache).
   REDIS_URL: z
-    .string({ error: 'REDIS_URL is required (e.g. redis://127.0.0.1:6379)' })
+    .string()
     .trim()
-    .refine((value) => /^rediss?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
-      message: 'REDIS_URL must be a redis:// or rediss:// URL',
-    }),
+    .optional()
+    .transform((value) => (value === '' ? undefined : value))
+    .refine(
+      (value) => value === undefined || (/^rediss?:\/\/[^\s]+$/.test(value) && URL.canParse(value)),
+      { message: 'REDIS_URL must be a redis:// or rediss:// URL' },
+    ),
   REDIS_KEY_PREFIX: z.string().optional().default('payflow:'),
   REDIS_COMMAND_TIMEOUT_MS: integer('REDIS_COMMAND_TIMEOUT_MS', 500, 10, 60000),
   REDIS_CONNECT_TIMEOUT_MS: integer('REDIS_CONNECT_TIMEOUT_MS', 2000, 10, 60000),
@@ -390,10 +396,31 @@ export function loadLogSettings(env: Environment = process.env) {
   };
 }
 
+/** Settings that only mean something with a Redis: set without REDIS_URL, one was forgotten. */
+const redisOnlySettings = [
+  'REDIS_KEY_PREFIX',
+  'REDIS_COMMAND_TIMEOUT_MS',
+  'REDIS_CONNECT_TIMEOUT_MS',
+];
+
+function refuseRedisSettingsWithoutUrl(env: Environment, requiresRedis: boolean): void {
+  const orphans = redisOnlySettings.filter((name) => (env[name] ?? '').trim() !== '');
+  if (requiresRedis && (env.READINESS_REQUIRES_REDIS ?? '').trim() !== '') {
+    orphans.push('READINESS_REQUIRES_REDIS=true');
+  }
+  if (orphans.length === 0) return;
+  throw new ConfigError(
+    `${orphans.join(', ')} set without REDIS_URL: set REDIS_URL to use Redis, or remove ${orphans.length > 1 ? 'them' : 'it'} to run on PostgreSQL alone`,
+  );
+}
+
 export function loadConfig(env: Environment = process.env): AppConfig {
   const runtime = runtimeSchema.safeParse(env);
   if (!runtime.success) throw new ConfigError(describeIssues(runtime.error));
   const values = runtime.data;
+  if (values.REDIS_URL === undefined) {
+    refuseRedisSettingsWithoutUrl(env, values.READINESS_REQUIRES_REDIS);
+  }
   const otlp = values.OTLP_ENDPOINT ? otlpTracesUrl(values.OTLP_ENDPOINT) : undefined;
   return {
     port: values.PORT,
@@ -403,12 +430,15 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     otlpTracesUrl: otlp,
     traceSampleRatio: values.TRACE_SAMPLE_RATIO,
     postgres: loadPostgresConfig(env),
-    redis: {
-      url: values.REDIS_URL,
-      keyPrefix: values.REDIS_KEY_PREFIX,
-      commandTimeoutMillis: values.REDIS_COMMAND_TIMEOUT_MS,
-      connectTimeoutMillis: values.REDIS_CONNECT_TIMEOUT_MS,
-    },
+    redis:
+      values.REDIS_URL === undefined
+        ? undefined
+        : {
+            url: values.REDIS_URL,
+            keyPrefix: values.REDIS_KEY_PREFIX,
+            commandTimeoutMillis: values.REDIS_COMMAND_TIMEOUT_MS,
+            connectTimeoutMillis: values.REDIS_CONNECT_TIMEOUT_MS,
+          },
     readinessTimeoutMillis: values.READINESS_TIMEOUT_MS,
     readinessRequiresRedis: values.READINESS_REQUIRES_REDIS,
     shutdownDelayMillis: values.SHUTDOWN_DELAY_MS,

@@ -6,8 +6,11 @@ import type { RedisClient } from '../redis/client';
 
 export type CheckName = 'postgres' | 'redis';
 
-/** `degraded: <reason>`: the check failed but the instance serves without it. */
-export type CheckResult = 'ok' | 'failed' | `degraded: ${string}`;
+/**
+ * `degraded: <reason>`: the check failed but the instance serves without it. `disabled`: not
+ * configured (no REDIS_URL), nothing to check.
+ */
+export type CheckResult = 'ok' | 'failed' | 'disabled' | `degraded: ${string}`;
 
 export interface ReadinessReport {
   ready: boolean;
@@ -23,7 +26,8 @@ export class ReadinessProbe {
 
   constructor(
     private readonly pool: Pool,
-    private readonly redis: RedisClient,
+    /** undefined: Redis is not configured; readiness never depends on it. */
+    private readonly redis: RedisClient | undefined,
     private readonly metrics: Metrics,
     private readonly timeoutMillis: number,
     /**
@@ -49,32 +53,38 @@ export class ReadinessProbe {
     );
   }
 
-  private async checkRedis(): Promise<void> {
-    if (!this.redis.isReady) throw new Error('client not connected');
-    const reply = await withDeadline(this.redis.ping(), this.timeoutMillis);
+  private async checkRedis(redis: RedisClient): Promise<void> {
+    if (!redis.isReady) throw new Error('client not connected');
+    const reply = await withDeadline(redis.ping(), this.timeoutMillis);
     if (reply !== 'PONG') throw new Error(`unexpected PING reply ${String(reply)}`);
   }
 
   async check(): Promise<ReadinessReport> {
-    const names: CheckName[] = ['postgres', 'redis'];
-    const results = await Promise.allSettled([this.checkPostgres(), this.checkRedis()]);
+    const redis = this.redis;
+    const [postgres, redisResult] = await Promise.allSettled([
+      this.checkPostgres(),
+      redis && this.checkRedis(redis),
+    ]);
     const checks = {} as Record<CheckName, CheckResult>;
     const reasons: Partial<Record<CheckName | 'shutdown', string>> = {};
-    results.forEach((result, index) => {
-      const name = names[index] as CheckName;
+    const record = (name: CheckName, result: PromiseSettledResult<unknown>, required: boolean) => {
       this.metrics.dependencyUp.set({ dependency: name }, result.status === 'fulfilled' ? 1 : 0);
       if (result.status === 'fulfilled') {
         checks[name] = 'ok';
         return;
       }
       const reason = (result.reason as Error).message || 'failed';
-      if (name === 'redis' && !this.requiresRedis) {
-        checks[name] = `degraded: ${reason}`;
-      } else {
+      if (required) {
         checks[name] = 'failed';
         reasons[name] = reason;
+      } else {
+        checks[name] = `degraded: ${reason}`;
       }
-    });
+    };
+    record('postgres', postgres, true);
+    // Not configured: no dependency_up series, so DependencyDown has nothing to fire on.
+    if (redis) record('redis', redisResult, this.requiresRedis);
+    else checks.redis = 'disabled';
     if (this.shuttingDown) reasons.shutdown = 'instance is shutting down';
     const ready = Object.keys(reasons).length === 0;
     return {

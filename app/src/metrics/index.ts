@@ -50,7 +50,8 @@ export interface Metrics {
 export interface MetricsSources {
   appVersion: string;
   pool: () => PoolStats;
-  redisConnected: () => boolean;
+  /** undefined: Redis is not configured (no REDIS_URL), and redis_connected is not exposed. */
+  redisConnected: (() => boolean) | undefined;
 }
 
 export function createMetrics(sources: MetricsSources): Metrics {
@@ -108,14 +109,22 @@ export function createMetrics(sources: MetricsSources): Metrics {
       this.set({ state: 'waiting' }, stats.waitingCount);
     },
   });
+  const redisConnected = sources.redisConnected;
   new Gauge({
-    name: 'redis_connected',
-    help: '1 when the Redis client is connected and ready, else 0',
+    name: 'redis_enabled',
+    help: '1 when Redis is configured (REDIS_URL), 0 when idempotency runs on PostgreSQL alone',
     registers: [registry],
-    collect() {
-      this.set(sources.redisConnected() ? 1 : 0);
-    },
-  });
+  }).set(redisConnected ? 1 : 0);
+  if (redisConnected) {
+    new Gauge({
+      name: 'redis_connected',
+      help: '1 when the Redis client is connected and ready, else 0',
+      registers: [registry],
+      collect() {
+        this.set(redisConnected() ? 1 : 0);
+      },
+    });
+  }
   const dependencyUp = new Gauge({
     name: 'dependency_up',
     help: 'Result of the last readiness check per dependency (1 up, 0 down)',

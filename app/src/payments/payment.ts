@@ -20,6 +20,13 @@ export interface PaymentBody {
   created_at: string;
 }
 
+/** What a replay of an Idempotency-Key answers: the first response and its body's hash. */
+export interface StoredAnswer {
+  requestHash: string;
+  status: number;
+  body: PaymentBody;
+}
+
 /**
  * pay_ + 32 hex digits (122 random bits). From randomUUID, which draws on a cached entropy
  * pool, rather than randomBytes(16), which asks the kernel for every id.

@@ -1,17 +1,16 @@
 // Data access for payments and their idempotency keys. Parameterized SQL only.
 import type { Pool } from 'pg';
 import type { Currency } from './currencies';
-import type { Payment, PaymentBody } from './payment';
+import type { Payment, PaymentBody, StoredAnswer } from './payment';
 
-export interface StoredResponse {
-  requestHash: string;
-  status: number;
-  body: PaymentBody;
+/** A key's row in PostgreSQL: the answer to replay, until `expiresAt`. */
+export interface StoredResponse extends StoredAnswer {
   expiresAt: Date;
+  /** expires_at has passed (by PostgreSQL's clock): the key is free to be claimed again. */
+  expired: boolean;
 }
 
-export type CreateWithKeyOutcome =
-  { kind: 'created'; expiresAt: Date } | { kind: 'existing'; stored: StoredResponse };
+export type KeyClaim = { claimed: true; expiresAt: Date } | { claimed: false };
 
 interface PaymentRow {
   id: string;
@@ -45,7 +44,9 @@ const paymentColumns = 'id, amount_minor, currency, description, status, created
 const statements = {
   insertPayment: `INSERT INTO payments (id, amount_minor, currency, description, status, created_at)
        VALUES ($1, $2, $3, $4, $5, $6)`,
-  insertWithKey: `WITH claim AS (
+  // ON CONFLICT DO NOTHING waits for a concurrent claim of the same key to commit or roll back,
+  // then inserts nothing (or claims the key after a rollback): no error, no duplicate.
+  claimKeyAndInsert: `WITH claim AS (
            INSERT INTO idempotency_keys
              (scope, key, request_hash, payment_id, response_status, response_body, expires_at)
            VALUES ($1, $2, $3, $4, 201, $5, now() + make_interval(secs => $6))
@@ -59,6 +60,8 @@ const statements = {
          SELECT claim.expires_at FROM claim, payment`,
   findStoredResponse: `SELECT request_hash, response_status, response_body, expires_at, expires_at <= now() AS expired
          FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+  deleteExpiredKey:
+    'DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND expires_at <= now()',
   findById: `SELECT ${paymentColumns} FROM payments WHERE id = $1`,
 } as const;
 
@@ -83,63 +86,61 @@ export class PaymentRepository {
   }
 
   /**
-   * Claims the key and inserts the payment in ONE statement (hence one transaction): either
-   * both exist or neither does. Concurrent claims of the same key queue on the primary key;
-   * the losers get nothing back and read the winner's stored response.
+   * Claims the key and inserts the payment in ONE statement, hence one round trip and one
+   * transaction: either both rows exist or neither does. `claimed: false` when the key was
+   * already taken (after waiting for a concurrent claim of it to commit).
    */
-  async insertWithIdempotencyKey(
+  async claimKeyAndInsert(
     scope: string,
     key: string,
     requestHash: string,
     payment: Payment,
     body: PaymentBody,
     ttlSeconds: number,
-  ): Promise<CreateWithKeyOutcome> {
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      const inserted = await this.pool.query<{ expires_at: Date }>(
-        prepared('insertWithKey', [
-          scope,
-          key,
-          requestHash,
-          payment.id,
-          JSON.stringify(body),
-          ttlSeconds,
-          payment.amountMinor,
-          payment.currency,
-          payment.description,
-          payment.status,
-          payment.createdAt,
-        ]),
-      );
-      const created = inserted.rows[0];
-      if (created) return { kind: 'created', expiresAt: created.expires_at };
+  ): Promise<KeyClaim> {
+    const inserted = await this.pool.query<{ expires_at: Date }>(
+      prepared('claimKeyAndInsert', [
+        scope,
+        key,
+        requestHash,
+        payment.id,
+        JSON.stringify(body),
+        ttlSeconds,
+        payment.amountMinor,
+        payment.currency,
+        payment.description,
+        payment.status,
+        payment.createdAt,
+      ]),
+    );
+    const created = inserted.rows[0];
+    return created ? { claimed: true, expiresAt: created.expires_at } : { claimed: false };
+  }
 
-      const existing = await this.pool.query<{
-        request_hash: string;
-        response_status: number;
-        response_body: PaymentBody;
-        expires_at: Date;
-        expired: boolean;
-      }>(prepared('findStoredResponse', [scope, key]));
-      const row = existing.rows[0];
-      if (row && !row.expired) {
-        return {
-          kind: 'existing',
-          stored: {
-            requestHash: row.request_hash,
-            status: row.response_status,
-            body: row.response_body,
-            expiresAt: row.expires_at,
-          },
-        };
+  /** The row of a taken key, read in a new snapshot: a claim committed meanwhile is seen. */
+  async findStoredResponse(scope: string, key: string): Promise<StoredResponse | undefined> {
+    const result = await this.pool.query<{
+      request_hash: string;
+      response_status: number;
+      response_body: PaymentBody;
+      expires_at: Date;
+      expired: boolean;
+    }>(prepared('findStoredResponse', [scope, key]));
+    const row = result.rows[0];
+    return (
+      row && {
+        requestHash: row.request_hash,
+        status: row.response_status,
+        body: row.response_body,
+        expiresAt: row.expires_at,
+        expired: row.expired,
       }
-      // Expired (or deleted meanwhile): the key is free again; drop the stale row and retry.
-      await this.pool.query(
-        'DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND expires_at <= now()',
-        [scope, key],
-      );
-    }
-    throw new Error('idempotency key could not be claimed after 3 attempts');
+    );
+  }
+
+  /** Frees a key whose row has expired (not yet purged), so that it can be claimed again. */
+  async deleteExpiredKey(scope: string, key: string): Promise<void> {
+    await this.pool.query(prepared('deleteExpiredKey', [scope, key]));
   }
 
   async findById(id: string): Promise<Payment | undefined> {

@@ -1,9 +1,15 @@
 // Use case: create a payment, exactly once per Idempotency-Key.
 import { createHash } from 'node:crypto';
-import { ConflictError, NotFoundError, UnprocessableError } from '../errors';
+import { NotFoundError, UnprocessableError } from '../errors';
 import type { Metrics } from '../metrics';
-import type { IdempotencyRecord, IdempotencyStore } from './idempotency-store';
-import { newPaymentId, toPaymentBody, type Payment, type PaymentBody } from './payment';
+import {
+  newPaymentId,
+  toPaymentBody,
+  type Payment,
+  type PaymentBody,
+  type StoredAnswer,
+} from './payment';
+import type { IdempotencyReplayCache } from './replay-cache';
 import type { PageCursor, PaymentRepository } from './repository';
 import type { CreatePaymentCommand } from './schema';
 
@@ -39,10 +45,17 @@ export function decodeCursor(cursor: string): PageCursor | undefined {
   return { createdAt, id };
 }
 
+/**
+ * Claims of one key that may find it taken by an expired row (deleted, then claimed again) or
+ * by a row purged between the claim and the read: two retries cover both.
+ */
+const claimAttempts = 3;
+
 export class PaymentService {
   constructor(
     private readonly repository: PaymentRepository,
-    private readonly idempotency: IdempotencyStore,
+    /** undefined without Redis: PostgreSQL alone answers replays. */
+    private readonly replayCache: IdempotencyReplayCache | undefined,
     private readonly metrics: Metrics,
     private readonly idempotencyTtlSeconds: number,
   ) {}
@@ -66,12 +79,10 @@ export class PaymentService {
       return { status: 201, body, replayed: false };
     }
 
+    // PostgreSQL's primary key is the claim of record: a new key costs this one statement.
     const hash = requestHash(command);
-    const claim = await this.idempotency.claim(idempotencyKey, hash);
-    if (claim.kind === 'existing') return this.answerFromRecord(claim.record, hash);
-
-    try {
-      const outcome = await this.repository.insertWithIdempotencyKey(
+    for (let attempt = 0; attempt < claimAttempts; attempt += 1) {
+      const claim = await this.repository.claimKeyAndInsert(
         idempotencyScope,
         idempotencyKey,
         hash,
@@ -79,47 +90,37 @@ export class PaymentService {
         body,
         this.idempotencyTtlSeconds,
       );
-      if (outcome.kind === 'created') {
+      if (claim.claimed) {
         this.metrics.paymentsCreated.inc({ currency: payment.currency });
-        // Not awaited: the row just committed in PostgreSQL is the answer of record. If this
-        // Redis write is lost, a replay finds the claim still "in progress" (409 until the
-        // claim expires, then PostgreSQL answers) or nothing (PostgreSQL answers): slower,
-        // never a duplicate. complete() never throws.
-        void this.idempotency.complete(idempotencyKey, hash, 201, body, outcome.expiresAt);
+        this.replayCache?.remember(
+          idempotencyKey,
+          { requestHash: hash, status: 201, body },
+          claim.expiresAt,
+        );
         return { status: 201, body, replayed: false };
       }
-      // PostgreSQL knew the key although Redis did not (flushed, restarted or down): put the
-      // answer back into the fast path and replay it.
-      const { stored } = outcome;
-      void this.idempotency.complete(
-        idempotencyKey,
-        stored.requestHash,
-        stored.status,
-        stored.body,
-        stored.expiresAt,
-      );
-      return this.answerFromRecord({ state: 'completed', ...stored }, hash);
-    } catch (error) {
-      if (claim.kind === 'claimed') await this.idempotency.release(idempotencyKey);
-      throw error;
+      // Taken: the answer comes from the cache when it has it, else from the committed row.
+      const cached = await this.replayCache?.lookup(idempotencyKey);
+      if (cached) return this.replay(cached, hash);
+      const stored = await this.repository.findStoredResponse(idempotencyScope, idempotencyKey);
+      if (stored && !stored.expired) {
+        this.replayCache?.remember(idempotencyKey, stored, stored.expiresAt);
+        return this.replay(stored, hash);
+      }
+      if (stored) await this.repository.deleteExpiredKey(idempotencyScope, idempotencyKey);
     }
+    throw new Error(`idempotency key could not be claimed after ${claimAttempts} attempts`);
   }
 
-  private answerFromRecord(record: IdempotencyRecord, hash: string): CreatePaymentResult {
-    if (record.requestHash !== hash) {
+  private replay(answer: StoredAnswer, hash: string): CreatePaymentResult {
+    if (answer.requestHash !== hash) {
       throw new UnprocessableError(
         'idempotency_key_reused',
         'This Idempotency-Key was already used with a different request body',
       );
     }
-    if (record.state === 'in_progress') {
-      throw new ConflictError(
-        'idempotency_key_in_use',
-        'A request with this Idempotency-Key is still being processed; retry later',
-      );
-    }
     this.metrics.idempotencyReplays.inc();
-    return { status: record.status, body: record.body, replayed: true };
+    return { status: answer.status, body: answer.body, replayed: true };
   }
 
   async get(id: string): Promise<PaymentBody> {

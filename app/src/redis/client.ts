@@ -1,4 +1,4 @@
-import { createClient } from '@redis/client';
+import { createClient } from 'redis';
 import type { RedisConfig } from '../config';
 import { withDeadline } from '../deadline';
 import type { Logger } from '../telemetry/logger';

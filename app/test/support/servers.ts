@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createClient } from '@redis/client';
+import { createClient } from 'redis';
 import { freePort, waitFor } from '../../chaos/network';
 
 // One implementation of the loopback plumbing and of the private Redis, shared with the fault
@@ -71,28 +71,70 @@ export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise
   return deleted;
 }
 
+/** PostgreSQL's SSLRequest and GSSENCRequest codes: a length-prefixed message before startup. */
+const preStartupRequests = new Set([80877103, 80877104]);
+
+/**
+ * Reads what a PostgreSQL client sends on one connection and counts its round trips: every
+ * query ends with one message the server must answer, a simple Query ('Q') or the Sync ('S')
+ * that closes an extended-protocol Parse/Bind/Execute batch.
+ */
+class PostgresRoundTrips {
+  private pending = Buffer.alloc(0);
+  private started = false;
+
+  constructor(private readonly count: () => void) {}
+
+  read(chunk: Buffer): void {
+    this.pending = Buffer.concat([this.pending, chunk]);
+    for (;;) {
+      // Before startup: untyped Int32 length + code; after: type byte + Int32 length.
+      const header = this.started ? 5 : 8;
+      if (this.pending.length < header) return;
+      const size = this.started ? 1 + this.pending.readInt32BE(1) : this.pending.readInt32BE(0);
+      if (this.pending.length < size) return;
+      if (!this.started) {
+        this.started = !preStartupRequests.has(this.pending.readInt32BE(4));
+      } else if (this.pending[0] === 0x51 || this.pending[0] === 0x53) {
+        this.count();
+      }
+      this.pending = this.pending.subarray(size);
+    }
+  }
+}
+
 /**
  * A loopback TCP proxy in front of a real server. cut() drops every connection and refuses
- * new ones, as a stopped server would; restore() lets traffic through again.
+ * new ones, as a stopped server would; restore() lets traffic through again. In front of
+ * PostgreSQL (without SSL) it also counts the clients' round trips.
  */
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
   private server: net.Server | undefined;
   private handshakesToReset = 0;
+  /** Round trips of the clients through the proxy, when it is in front of PostgreSQL. */
+  postgresRoundTrips = 0;
 
   private constructor(
     readonly port: number,
     private readonly targetHost: string,
     private readonly targetPort: number,
+    private readonly postgres: boolean,
   ) {}
 
-  static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
-    const proxy = new TcpProxy(await freePort(), targetHost, targetPort);
+  static async start(
+    targetHost: string,
+    targetPort: number,
+    { postgres = false } = {},
+  ): Promise<TcpProxy> {
+    const proxy = new TcpProxy(await freePort(), targetHost, targetPort, postgres);
     await proxy.restore();
     return proxy;
   }
 
+  /** Listens again (nothing to do when it already does). */
   async restore(): Promise<void> {
+    if (this.server) return;
     const server = net.createServer((client) => {
       if (this.handshakesToReset > 0) {
         // Accepted, then reset once the client speaks: a server that dies mid-handshake.
@@ -102,6 +144,10 @@ export class TcpProxy {
         return;
       }
       const upstream = net.connect(this.targetPort, this.targetHost);
+      if (this.postgres) {
+        const roundTrips = new PostgresRoundTrips(() => (this.postgresRoundTrips += 1));
+        client.on('data', (chunk: Buffer) => roundTrips.read(chunk));
+      }
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
         socket.on('close', () => this.sockets.delete(socket));
@@ -145,7 +191,9 @@ export async function proxied(serverUrl: string): Promise<{ proxy: TcpProxy; url
   const target = new URL(serverUrl);
   const port = Number(target.port || defaultPorts[target.protocol]);
   if (!port) throw new Error(`no default port known for ${target.protocol} URLs`);
-  const proxy = await TcpProxy.start(target.hostname, port);
+  const proxy = await TcpProxy.start(target.hostname, port, {
+    postgres: target.protocol.startsWith('postgres'),
+  });
   const viaProxy = new URL(serverUrl);
   viaProxy.hostname = '127.0.0.1';
   viaProxy.port = String(proxy.port);
@@ -159,12 +207,20 @@ export interface SpawnedProcess {
   exit: Promise<number | null>;
 }
 
-/** Runs a TypeScript entry point of src/ the way `npm run dev` would, with its own env. */
+/**
+ * Runs an entry point with its own env: from src/ the way `npm run dev` would, or the build in
+ * dist/ (`npm run build`) the way the image does.
+ */
 export function spawnEntryPoint(
   entry: 'server' | 'migrate',
   env: NodeJS.ProcessEnv,
+  from: 'src' | 'dist' = 'src',
 ): SpawnedProcess {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join('src', `${entry}.ts`)], {
+  const args =
+    from === 'src'
+      ? ['--require', 'tsx/cjs', join('src', `${entry}.ts`)]
+      : [join('dist', `${entry}.js`)];
+  const child = spawn(process.execPath, args, {
     cwd: appRoot,
     env: { PATH: process.env.PATH, NODE_V8_COVERAGE: process.env.NODE_V8_COVERAGE, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

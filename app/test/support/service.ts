@@ -1,10 +1,12 @@
-// Builds the real service (real PostgreSQL, real Redis) in-process for supertest.
+// Builds the real service (real PostgreSQL, and Redis unless the test runs without) in-process
+// for supertest.
 import { Writable } from 'node:stream';
 import { loadConfig, loadPostgresConfig, type AppConfig } from '../../src/config';
 import { runMigrations } from '../../src/postgres/migrations';
+import type { RedisClient } from '../../src/redis/client';
 import { assembleService, type AssembledService } from '../../src/service';
 import { createLogger, type Logger } from '../../src/telemetry/logger';
-import { uniqueName } from './servers';
+import { sharedServers, uniqueName } from './servers';
 
 export interface CapturedLogger {
   logger: Logger;
@@ -37,24 +39,49 @@ export interface InProcessService extends CapturedLogger {
   keyPrefix: string;
 }
 
+/**
+ * The two ways the API runs: with a Redis replay cache, and on PostgreSQL alone (no REDIS_URL).
+ * Suites whose guarantees must hold in both loop over these.
+ */
+export interface IdempotencyMode {
+  name: 'with Redis' | 'PostgreSQL only';
+  /** The shared Redis, or undefined for PostgreSQL alone. */
+  redisUrl(): string | undefined;
+}
+
+export const idempotencyModes: IdempotencyMode[] = [
+  { name: 'with Redis', redisUrl: () => sharedServers().redisUrl },
+  { name: 'PostgreSQL only', redisUrl: () => undefined },
+];
+
+/** `redisUrl` undefined: no Redis setting at all, as a deployment without Redis runs. */
 export async function startInProcess(
   databaseUrl: string,
-  redisUrl: string,
+  redisUrl: string | undefined,
   env: NodeJS.ProcessEnv = {},
 ): Promise<InProcessService> {
   const keyPrefix = `${uniqueName('payflow_test')}:`;
+  const redisEnv =
+    redisUrl === undefined
+      ? {}
+      : { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: keyPrefix, REDIS_CONNECT_TIMEOUT_MS: '500' };
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: keyPrefix,
+    ...redisEnv,
     APP_VERSION: '9.9.9-test',
     APP_ENV: 'test',
     READINESS_TIMEOUT_MS: '500',
-    REDIS_CONNECT_TIMEOUT_MS: '500',
     PG_CONNECTION_TIMEOUT_MS: '1000',
     ...env,
   });
   const captured = capturingLogger();
   const service = await assembleService(config, captured.logger);
   return { ...captured, service, config, keyPrefix };
+}
+
+/** The Redis client of a service started with Redis (a test's precondition, checked). */
+export function redisOf(running: InProcessService): RedisClient {
+  const client = running.service.redis;
+  if (!client) throw new Error('this service was started without Redis');
+  return client;
 }

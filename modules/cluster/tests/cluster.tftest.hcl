@@ -30,6 +30,11 @@ mock_provider "aws" {
       certificate_authority = [{ data = "bW9jaw==" }]
     }
   }
+  mock_data "aws_eks_addon_version" {
+    defaults = {
+      version = "v1.2.3-eksbuild.1"
+    }
+  }
   mock_resource "aws_launch_template" {
     defaults = {
       id             = "lt-0123456789abcdef0"
@@ -43,6 +48,7 @@ variables {
   project                  = "payflow"
   region                   = "eu-west-3"
   allowed_account_ids      = ["123456789012"]
+  cluster_version          = "1.36"
   vpc_id                   = "vpc-0123456789abcdef0"
   private_subnet_ids       = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003"]
   admin_principal_arns = [
@@ -68,12 +74,16 @@ run "development" {
   }
 
   assert {
-    condition     = alltrue([for r in [aws_iam_role.cluster_role, aws_iam_role.node_role, aws_iam_role.ebs_csi_role, aws_iam_role.load_balancer_controller_role, aws_iam_role.cluster_autoscaler_role] : r.permissions_boundary == "arn:aws:iam::111122223333:policy/payflow-permissions-boundary"])
+    condition     = alltrue([for r in [aws_iam_role.cluster_role, aws_iam_role.node_role, aws_iam_role.ebs_csi_role, aws_iam_role.load_balancer_controller_role, aws_iam_role.cluster_autoscaler_role, aws_iam_role.cluster_access_role] : r.permissions_boundary == "arn:aws:iam::111122223333:policy/payflow-permissions-boundary"])
     error_message = "Every role of the cluster carries the project permissions boundary."
   }
   assert {
-    condition     = aws_eks_cluster.this.name == "payflow-development" && aws_eks_cluster.this.version == "1.33"
-    error_message = "Cluster named <project>-<environment>, default version 1.33."
+    condition     = aws_eks_cluster.this.name == "payflow-development" && aws_eks_cluster.this.version == "1.36" && aws_eks_node_group.workers.version == "1.36"
+    error_message = "Cluster named <project>-<environment>, control plane and nodes on the given version."
+  }
+  assert {
+    condition     = length(aws_vpc_security_group_egress_rule.cluster_access_to_ssm_through_nat) == 1 && length(aws_vpc_security_group_egress_rule.cluster_access_to_ssm_endpoints) == 0 && aws_vpc_security_group_egress_rule.cluster_access_to_ssm_through_nat[0].cidr_ipv4 == "0.0.0.0/0"
+    error_message = "Without interface endpoints, the tunnel instance reaches Systems Manager through the NAT gateway."
   }
   assert {
     condition     = aws_eks_cluster.this.vpc_config[0].endpoint_private_access && aws_eks_cluster.this.vpc_config[0].endpoint_public_access && aws_eks_cluster.this.vpc_config[0].public_access_cidrs == toset(["203.0.113.0/24"])
@@ -100,6 +110,21 @@ run "staging" {
     node_desired_size          = 3
     node_max_size              = 6
     viewer_principal_arns      = ["arn:aws:iam::123456789012:role/payflow-github-plan"]
+
+    interface_endpoints_security_group_id = "sg-0123456789abcdef0"
+  }
+
+  assert {
+    condition     = length(aws_vpc_security_group_egress_rule.cluster_access_to_ssm_through_nat) == 0 && aws_vpc_security_group_egress_rule.cluster_access_to_ssm_endpoints[0].referenced_security_group_id == "sg-0123456789abcdef0"
+    error_message = "With interface endpoints, the tunnel instance reaches Systems Manager through them only."
+  }
+  assert {
+    condition     = aws_instance.cluster_access_instance.metadata_options[0].http_tokens == "required" && aws_instance.cluster_access_instance.root_block_device[0].encrypted && !aws_instance.cluster_access_instance.associate_public_ip_address && aws_instance.cluster_access_instance.tags["Role"] == "kubernetes-api-tunnel"
+    error_message = "The tunnel instance requires IMDSv2, encrypts its volume, has no public IP and carries the tag the GitHub roles are scoped to."
+  }
+  assert {
+    condition     = output.cluster_access_instance_id == aws_instance.cluster_access_instance.id
+    error_message = "The tunnel instance id is an output (live/environment.sh reads it)."
   }
 
   assert {
@@ -123,6 +148,10 @@ run "staging" {
     error_message = "Core add-ons are installed."
   }
   assert {
+    condition     = data.aws_eks_addon_version.addon_coredns_version.kubernetes_version == "1.36" && aws_eks_addon.addon_coredns.addon_version == data.aws_eks_addon_version.addon_coredns_version.version
+    error_message = "Add-ons run EKS's default version for the cluster's Kubernetes version."
+  }
+  assert {
     condition     = jsondecode(aws_eks_addon.addon_vpc_cni.configuration_values).enableNetworkPolicy == "true"
     error_message = "The vpc-cni add-on enforces Kubernetes NetworkPolicies (enableNetworkPolicy)."
   }
@@ -137,7 +166,7 @@ run "production" {
 
   variables {
     environment                = "production"
-    cluster_version            = "1.33"
+    cluster_version            = "1.35"
     cluster_log_retention_days = 365
     node_capacity_type         = "ON_DEMAND"
     node_instance_types        = ["m6i.large"]
@@ -345,4 +374,26 @@ run "rejects_a_principal_both_admin_and_viewer" {
   }
 
   expect_failures = [var.viewer_principal_arns]
+}
+
+run "rejects_a_kubernetes_version_not_in_the_dated_table" {
+  command = plan
+
+  variables {
+    environment     = "staging"
+    cluster_version = "1.31"
+  }
+
+  expect_failures = [var.cluster_version]
+}
+
+run "rejects_an_endpoints_security_group_that_is_not_one" {
+  command = plan
+
+  variables {
+    environment                           = "staging"
+    interface_endpoints_security_group_id = "vpce-0123456789abcdef0"
+  }
+
+  expect_failures = [var.interface_endpoints_security_group_id]
 }

@@ -72,6 +72,10 @@ run "development" {
     error_message = "Interface endpoints are off when enable_interface_endpoints is false."
   }
   assert {
+    condition     = output.interface_endpoints_security_group_id == ""
+    error_message = "Without interface endpoints the cluster gets no endpoint security group (its tunnel goes through the NAT)."
+  }
+  assert {
     condition     = aws_vpc_endpoint.s3.vpc_endpoint_type == "Gateway" && length(aws_vpc_endpoint.s3.route_table_ids) == 3
     error_message = "The S3 gateway endpoint must serve the two private route tables and the data route table."
   }
@@ -120,6 +124,10 @@ run "staging" {
   assert {
     condition     = alltrue([for s in [aws_vpc_endpoint.ecr_api, aws_vpc_endpoint.ecr_dkr, aws_vpc_endpoint.sts, aws_vpc_endpoint.secretsmanager] : length(s) == 1 && s[0].private_dns_enabled])
     error_message = "ECR api/dkr, STS and Secrets Manager interface endpoints must exist with private DNS."
+  }
+  assert {
+    condition     = alltrue([for s in [aws_vpc_endpoint.ssm, aws_vpc_endpoint.ssmmessages, aws_vpc_endpoint.ec2messages] : length(s) == 1 && s[0].private_dns_enabled]) && output.interface_endpoints_security_group_id == aws_security_group.interface_endpoints[0].id
+    error_message = "The Systems Manager endpoints of the cluster tunnel exist with private DNS, and their security group is an output."
   }
   assert {
     condition     = aws_vpc_endpoint.sts[0].service_name == "com.amazonaws.eu-west-3.sts"

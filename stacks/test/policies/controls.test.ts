@@ -348,6 +348,20 @@ const BREAKAGES: Record<string, { what: string; mutate: (m: TerraformModule[]) =
       return lt.name;
     },
   },
+  'EC2-NO-INGRESS': {
+    what: 'SSH into the tunnel instance from inside the VPC',
+    mutate: (m) => {
+      const group = find(m, 'aws_security_group', { name: 'cluster_access_security_group' });
+      addResource(group.module, 'aws_vpc_security_group_ingress_rule', 'ssh_from_vpc', {
+        security_group_id: `\${aws_security_group.${group.name}.id}`,
+        cidr_ipv4: '10.0.0.0/8',
+        from_port: 22,
+        to_port: 22,
+        ip_protocol: 'tcp',
+      });
+      return 'ssh_from_vpc';
+    },
+  },
   'IAM-READABLE': {
     what: 'a policy built with jsonencode()',
     mutate: (m) => {
@@ -812,5 +826,66 @@ describe('infrastructure policy controls', function () {
       'no Deny of iam:AttachRolePolicy, iam:PutRolePolicy, iam:PutRolePermissionsBoundary, iam:UpdateAssumeRolePolicy on the role github_deploy_role',
       'no Deny of iam:AttachRolePolicy, iam:PutRolePolicy, iam:PutRolePermissionsBoundary, iam:UpdateAssumeRolePolicy on the role github_plan_role',
     ]);
+  });
+
+  describe('the SSM tunnel instance and who may open it', function () {
+    const tunnel = (modules: TerraformModule[]) =>
+      find(modules, 'aws_instance', { name: 'cluster_access_instance' });
+    const culprits = (id: string, modules: TerraformModule[]) =>
+      controlById(id)
+        .check(modules)
+        .map((f) => f.address);
+
+    it('EC2-IMDSV2 catches the tunnel instance accepting IMDSv1', function () {
+      const modules = copy();
+      nested(tunnel(modules).body, 'metadata_options')['http_tokens'] = 'optional';
+      expect(culprits('EC2-IMDSV2', modules)).to.deep.equal([
+        'cluster:aws_instance.cluster_access_instance',
+      ]);
+    });
+
+    it('ENC-EBS catches an unencrypted root volume of the tunnel instance', function () {
+      const modules = copy();
+      nested(tunnel(modules).body, 'root_block_device')['encrypted'] = false;
+      expect(culprits('ENC-EBS', modules)).to.deep.equal([
+        'cluster:aws_instance.cluster_access_instance',
+      ]);
+    });
+
+    it('EC2-NO-INGRESS catches a public IP on the tunnel instance', function () {
+      const modules = copy();
+      tunnel(modules).body['associate_public_ip_address'] = true;
+      expect(culprits('EC2-NO-INGRESS', modules)).to.deep.equal([
+        'cluster:aws_instance.cluster_access_instance',
+      ]);
+    });
+
+    const planTunnel = (modules: TerraformModule[], sid: string): Block =>
+      first(
+        (trustDocument(modules, 'github_plan_permissions').body['statement'] as Block[]).filter(
+          (statement) => statement['sid'] === sid,
+        ),
+        `plan statement ${sid}`,
+      );
+
+    it('IAM-OIDC-WILDCARD-READ-ONLY lets the plan role forward a port, and catches a shell', function () {
+      expect(culprits('IAM-OIDC-WILDCARD-READ-ONLY', copy())).to.deep.equal([]);
+      // Without the document check, a session naming no document is a shell on the instance.
+      const unchecked = copy();
+      const instances = planTunnel(unchecked, 'OpenTheClusterTunnelOfTheProject');
+      instances['condition'] = blocks(instances['condition']).filter(
+        (c) => c['variable'] !== 'ssm:SessionDocumentAccessCheck',
+      );
+      expect(culprits('IAM-OIDC-WILDCARD-READ-ONLY', unchecked)).to.deep.equal([
+        'shared:aws_iam_role.github_plan_role',
+      ]);
+      const shell = copy();
+      planTunnel(shell, 'OnlyWithThePortForwardingDocument')['resources'] = [
+        'arn:aws:ssm:eu-west-3:123456789012:document/SSM-SessionManagerRunShell',
+      ];
+      expect(culprits('IAM-OIDC-WILDCARD-READ-ONLY', shell)).to.deep.equal([
+        'shared:aws_iam_role.github_plan_role',
+      ]);
+    });
   });
 });

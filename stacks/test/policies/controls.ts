@@ -176,6 +176,30 @@ const PLAN_ACTIONS = new Set([
   'kms:Decrypt',
 ]);
 
+/** The one Session Manager document a wildcard-trusted role may start sessions with. */
+const PORT_FORWARDING_DOCUMENT = 'AWS-StartPortForwardingSessionToRemoteHost';
+
+/**
+ * A statement that only opens an SSM port-forwarding tunnel (to a private Kubernetes API):
+ * StartSession on instances with the session-document check on, or on the port-forwarding
+ * document, or the data channel of a session. Anything else could start a shell on an instance.
+ */
+function opensTunnelsOnly(s: Statement): boolean {
+  const actions = list(s.actions);
+  const resources = list(s.resources);
+  if (actions.every((a) => a === 'ssmmessages:OpenDataChannel'))
+    return resources.every((r) => /:ssm:[^:]*:[^:]*:session\/\*$/.test(r));
+  if (!actions.every((a) => a === 'ssm:StartSession')) return false;
+  const documentChecked = s.conditions.some(
+    (c) => c.variable === 'ssm:SessionDocumentAccessCheck' && includesValue(c.values, 'true'),
+  );
+  return resources.every((r) =>
+    /:document\//.test(r)
+      ? r.endsWith(`:document/${PORT_FORWARDING_DOCUMENT}`)
+      : /:ec2:[^:]*:[^:]*:instance\//.test(r) && documentChecked,
+  );
+}
+
 /** The principal that publishes CloudWatch alarm notifications (and calls KMS to encrypt them). */
 const CLOUDWATCH_ALARMS = 'cloudwatch.amazonaws.com';
 /** What a key must grant CloudWatch for alarms to publish to a topic encrypted with it. */
@@ -513,7 +537,8 @@ export const CONTROLS: readonly Control[] = [
   {
     id: 'ENC-EBS',
     category: 'encryption at rest',
-    description: 'Node volumes (launch templates, EBS volumes) are encrypted.',
+    description:
+      'Node and instance volumes (launch templates, instances, EBS volumes) are encrypted.',
     rationale: 'Container images, logs and emptyDir volumes of the API live on node disks.',
     check: (m) => [
       ...eachResource(m, 'aws_launch_template', (lt) => {
@@ -526,6 +551,12 @@ export const CONTROLS: readonly Control[] = [
       }),
       ...eachResource(m, 'aws_ebs_volume', (v) =>
         isTrue(v.body['encrypted']) ? undefined : 'volume not encrypted',
+      ),
+      ...eachResource(m, 'aws_instance', (instance) =>
+        isTrue(block(instance.body, 'root_block_device')?.['encrypted']) &&
+        blocks(instance.body['ebs_block_device']).every((d) => isTrue(d['encrypted']))
+          ? undefined
+          : 'a volume of the instance is not encrypted',
       ),
     ],
   },
@@ -871,11 +902,21 @@ export const CONTROLS: readonly Control[] = [
   {
     id: 'EC2-IMDSV2',
     category: 'exposure',
-    description: 'Launch templates require IMDSv2 tokens with a hop limit of at most 2.',
+    description:
+      'Launch templates and instances require IMDSv2 tokens with a hop limit of at most 2.',
     rationale:
       'IMDSv1 lets any SSRF in a pod read the node role credentials; hop limit 1–2 keeps the metadata service off other network hops.',
-    check: (m) =>
-      eachResource(m, 'aws_launch_template', (lt) => {
+    check: (m) => [
+      ...eachResource(m, 'aws_instance', (instance) => {
+        const metadata = block(instance.body, 'metadata_options');
+        if (metadata?.['http_tokens'] !== 'required')
+          return 'metadata_options.http_tokens is not "required"';
+        const hops = metadata['http_put_response_hop_limit'];
+        return typeof hops === 'number' && hops <= 2
+          ? undefined
+          : 'http_put_response_hop_limit is not a literal of at most 2';
+      }),
+      ...eachResource(m, 'aws_launch_template', (lt) => {
         const metadata = block(lt.body, 'metadata_options');
         if (metadata?.['http_tokens'] !== 'required')
           return 'metadata_options.http_tokens is not "required"';
@@ -892,6 +933,29 @@ export const CONTROLS: readonly Control[] = [
               );
         return bounded ? undefined : 'http_put_response_hop_limit is not bounded to 2';
       }),
+    ],
+  },
+  {
+    id: 'EC2-NO-INGRESS',
+    category: 'network',
+    description:
+      'Stand-alone instances (the SSM tunnel to the Kubernetes API) accept no inbound connection: their security groups have no ingress rule, and they get no public IP.',
+    rationale:
+      'Session Manager connects outbound from the instance; an open port would be a second, unaudited way in.',
+    check: (m) =>
+      resources(m, 'aws_instance').flatMap((instance) => [
+        ...(isFalse(instance.body['associate_public_ip_address'])
+          ? []
+          : [
+              { address: addressOf(instance), message: 'associate_public_ip_address is not false' },
+            ]),
+        ...securityGroupsOf(instance, 'vpc_security_group_ids').flatMap((group) =>
+          ingressRules(group).map(({ address }) => ({
+            address,
+            message: `ingress into ${group.name}, the security group of ${instance.name}`,
+          })),
+        ),
+      ]),
   },
   // ------------------------------------------------------------------ identity
   {
@@ -984,7 +1048,7 @@ export const CONTROLS: readonly Control[] = [
     id: 'IAM-OIDC-WILDCARD-READ-ONLY',
     category: 'identity',
     description:
-      'A role that GitHub Actions assumes with wildcard or StringLike subjects (any branch, pull requests) is read-only: ReadOnlyAccess plus the state lock.',
+      'A role that GitHub Actions assumes with wildcard or StringLike subjects (any branch, pull requests) is read-only: ReadOnlyAccess plus the state lock, and Session Manager port forwarding (never a shell) to reach the private Kubernetes API.',
     rationale: 'Anyone who can open a pull request can run a workflow as that role.',
     check: (m) =>
       githubTrustStatements(m)
@@ -1004,7 +1068,7 @@ export const CONTROLS: readonly Control[] = [
             )
             .flatMap((d) =>
               (d.statements ?? [])
-                .filter((s) => s.effect === 'Allow')
+                .filter((s) => s.effect === 'Allow' && !opensTunnelsOnly(s))
                 .flatMap((s) => list(s.actions)),
             )
             .filter((action) => !PLAN_ACTIONS.has(action));
