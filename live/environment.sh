@@ -879,12 +879,17 @@ deploy() {
       die "live/shared/global has no output ecr_repository_url: with SKIP_SHARED=1 it is only read, so apply it once with administrator credentials (make deploy ENV=$environment without SKIP_SHARED); nothing was deployed"
     fi
   fi
+  [[ -n "$repository_url" ]] || repository_url="$(unit_output "$live_dir/shared/global" ecr_repository_url)"
   if [[ -z "${IMAGE_TAG:-}" ]]; then
-    [[ -n "$repository_url" ]] || repository_url="$(unit_output "$live_dir/shared/global" ecr_repository_url)"
     say "building the API image and pushing it to $repository_url"
     IMAGE_TAG="$(push_image "$repository_url")"
   fi
   export IMAGE_TAG
+  # The registry's lifecycle policy never expires deployed-* images
+  # (stacks/shared/container-repository.ts): what an environment runs, or may roll back to, stays.
+  say "keeping the deployed image: tag $IMAGE_TAG as deployed-$environment-$IMAGE_TAG"
+  "$live_dir/tag-image.sh" "${repository_url#*/}" "$IMAGE_TAG" "deployed-$environment-$IMAGE_TAG" ||
+    die "could not tag image $IMAGE_TAG of $repository_url: is that tag in the repository? No layer of live/$environment was applied"
   # One layer at a time, in dependency order: the tunnel to the Kubernetes API opens once the
   # cluster layer (and its tunnel instance) exists, before the first layer that needs it.
   local layer

@@ -82,10 +82,9 @@ function sandbox(accountId?: string, sharedAccountId = accountId): string {
   mkdirSync(join(root, 'live', 'development'), { recursive: true });
   mkdirSync(join(root, 'live', 'shared'), { recursive: true });
   cpSync(script, join(root, 'live', 'environment.sh'));
-  cpSync(
-    join(repoRoot, 'live', 'environment-settings.ts'),
-    join(root, 'live', 'environment-settings.ts'),
-  );
+  for (const file of ['environment-settings.ts', 'tag-image.sh']) {
+    cpSync(join(repoRoot, 'live', file), join(root, 'live', file));
+  }
   symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
   cpSync(join(repoRoot, 'mise.toml'), join(root, 'mise.toml'));
   mkdirSync(join(root, 'stacks', 'cluster'), { recursive: true });
@@ -113,7 +112,8 @@ function sandbox(accountId?: string, sharedAccountId = accountId): string {
  * "cluster" exists; the log group named in "log-group". Security groups cannot be deleted while
  * the cluster layer stands (its groups refer to them) or once while a busy-<group> exists; volumes
  * are available once the cluster layer is destroyed. `ssm start-session` models the SSM tunnel:
- * open (tunnel-open) until the script ends it, or refused (tunnel-refused).
+ * open (tunnel-open) until the script ends it, or refused (tunnel-refused). ECR holds the tags
+ * image-<tag>; batch-get-image of a missing one prints None, as the real CLI's --query does.
  */
 const fakeAws = `[ "$1" = --version ] && { echo "aws-cli/2.27.50 Python/3.13"; exit 0; }
 state="\${FAKE_STATE:-/nonexistent}"
@@ -143,6 +143,17 @@ case "$1 $2" in
     rm -f "$state/$group" ;;
   "ec2 describe-volumes") [ -e "$state/cluster-destroyed" ] && owned 'vol-*' "$(filter tag:Environment "$@")" ;;
   "ec2 delete-volume") rm -f "$state/$(arg --volume-id "$@")" ;;
+  "ecr describe-images")
+    tag="$(arg --image-ids "$@")"
+    [ -e "$state/image-\${tag#imageTag=}" ] || { echo "An error occurred (ImageNotFoundException)" >&2; exit 254; } ;;
+  "ecr batch-get-image")
+    tag="$(arg --image-ids "$@")"
+    if [ ! -e "$state/image-\${tag#imageTag=}" ]; then echo None
+    elif [ "$(arg --query "$@")" = "images[0].imageManifestMediaType" ]; then echo application/vnd.oci.image.index.v1+json
+    else echo '{"schemaVersion":2}'; fi ;;
+  "ecr put-image")
+    [ "$(arg --image-manifest "$@")" = None ] && { echo "An error occurred (InvalidParameterException): Invalid parameter at 'imageManifest'" >&2; exit 254; }
+    : >"$state/image-$(arg --image-tag "$@")" ;;
   "logs describe-log-groups")
     [ -e "$state/log-group" ] && [ "$(<"$state/log-group")" = "$(arg --log-group-name-prefix "$@")" ] && echo "$(<"$state/log-group")" ;;
   "logs delete-log-group") rm -f "$state/log-group" ;;
@@ -295,6 +306,27 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
       'preflight ok: tools, AWS account 111111111111, region eu-west-3, state bucket payflow-tfstate-111111111111-eu-west-3',
     );
     expect(result.status).to.equal(0);
+  });
+
+  it("preflight names the repository's placeholder domain and certificate, the values a newcomer supplies", function () {
+    const root = sandbox();
+    const tools = toolDir({ ...current, curl: 'exit 0' });
+    cleanup.push(root, tools);
+    writeFileSync(
+      join(root, 'live', 'development', 'env.hcl'),
+      repoText('live/development/env.hcl'),
+    );
+    // The Kubernetes support warning counts from this date, never from the real one.
+    const result = preflight(root, tools, { PAYFLOW_TODAY: '2026-12-03' });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include(
+      "live/development/env.hcl still has the placeholder domain dev.payflow.example.com: set a domain you control (live/README.md, 'A domain and a certificate')",
+    );
+    expect(result.stderr).to.include(
+      'live/development/env.hcl still has the placeholder certificate_arn: request an ACM certificate for api.dev.payflow.example.com and grafana.dev.payflow.example.com in eu-west-3 and paste its ARN',
+    );
+    // Nothing else: no account id, GitHub repository or administrator ARN to fill in.
+    expect(result.stderr).to.include('preflight for deploy development found 2 problem(s)');
   });
 
   it('without account_id in env.hcl and account.hcl, the account is the one of the credentials', function () {
@@ -767,7 +799,10 @@ interface Cloud {
   env: NodeJS.ProcessEnv;
   /** Calls recorded by the stand-ins, in order. */
   log: () => string[];
-  /** What the model of AWS still holds (files of FAKE_STATE other than the log and markers). */
+  /**
+   * What the model of AWS still holds of environments (files of FAKE_STATE other than the log,
+   * the markers and the images of the account-wide ECR repository).
+   */
   left: () => string[];
 }
 
@@ -807,6 +842,8 @@ function cloud(cleanup: string[], environment = 'development'): Cloud {
     'vol-0prometheus': environment,
     'vol-0loki': environment,
     [`vol-0${other}`]: other,
+    // The image CI pushed (IMAGE_TAG below), in the account's ECR repository.
+    'image-abc123': '',
     log: '',
   };
   for (const [name, content] of Object.entries(holds)) writeFileSync(join(state, name), content);
@@ -834,7 +871,7 @@ function cloud(cleanup: string[], environment = 'development'): Cloud {
     log: () => readFileSync(join(state, 'log'), 'utf8').split('\n').filter(Boolean),
     left: () =>
       readdirSync(state)
-        .filter((name) => !markers.has(name))
+        .filter((name) => !markers.has(name) && !name.startsWith('image-'))
         .sort(),
   };
 }
@@ -1053,6 +1090,40 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     expect(runs.map((l) => l.split(' ')[1])).to.deep.equal(
       ['network', 'cluster', 'data', 'platform', 'app'].map((l) => `live/development/${l}`),
     );
+  });
+
+  it('deploy tags the image deployed-<environment>-<tag> before it applies the environment, as CI did', function () {
+    const c = cloud(cleanup);
+    const first = runScript(c, ['deploy', 'development']);
+    expect(first.status, first.stderr).to.equal(0);
+    let log = c.log();
+    const tag = indexOf(
+      log,
+      /^aws ecr put-image --repository-name payflow\/api --image-tag deployed-development-abc123 --image-manifest \{"schemaVersion":2\} --image-manifest-media-type application\/vnd\.oci\.image\.index\.v1\+json$/,
+    );
+    expect(tag, log.join('\n')).to.be.greaterThan(
+      indexOf(log, /^terragrunt live\/shared\/global run --all .* apply /),
+    );
+    expect(tag).to.be.lessThan(indexOf(log, /^terragrunt live\/development\/network run --all/));
+    expect(existsSync(join(c.state, 'image-deployed-development-abc123'))).to.equal(true);
+    expect(first.stdout).to.include('tagged payflow/api:abc123 as deployed-development-abc123');
+
+    // Tags are immutable: a second deploy of the same image leaves the tag as it is.
+    writeFileSync(join(c.state, 'log'), '');
+    const again = runScript(c, ['deploy', 'development']);
+    expect(again.status, again.stderr).to.equal(0);
+    expect(again.stdout).to.include('ECR already has payflow/api:deployed-development-abc123');
+    expect(indexOf(c.log(), /^aws ecr put-image/)).to.equal(-1);
+
+    // An IMAGE_TAG that is not in ECR stops the deploy before the environment's first layer.
+    writeFileSync(join(c.state, 'log'), '');
+    const missing = runScript(c, ['deploy', 'development'], { IMAGE_TAG: 'nope' });
+    expect(missing.status).to.equal(1);
+    expect(missing.stderr).to.include(
+      'could not tag image nope of 111111111111.dkr.ecr.eu-west-3.amazonaws.com/payflow/api: is that tag in the repository? No layer of live/development was applied',
+    );
+    log = c.log();
+    expect(indexOf(log, /^terragrunt live\/development\//)).to.equal(-1);
   });
 
   it('deploy with SKIP_SHARED=1 stops when live/shared/global was never applied', function () {
