@@ -333,8 +333,15 @@ describe('rehearsal against an AWS API emulator (moto_server): network and share
     tf(['apply', '-auto-approve', '-input=false'], dir);
   });
 
-  /** Applies a rehearsed module and checks every resource it declares exists in its state. */
-  const applyEverything = (dir: string, name: 'network' | 'shared', module: Hcl): void => {
+  interface State {
+    resources: { type: string; name: string; instances: { attributes: Hcl }[] }[];
+  }
+
+  /**
+   * Applies a rehearsed module, checks every resource it declares exists in its state and returns
+   * that state.
+   */
+  const applyEverything = (dir: string, name: 'network' | 'shared', module: Hcl): State => {
     const init = tf(['init', '-input=false'], dir);
     expect(init).to.include('Successfully configured the backend "s3"');
     tf(['apply', '-auto-approve', '-input=false'], dir);
@@ -344,8 +351,9 @@ describe('rehearsal against an AWS API emulator (moto_server): network and share
       expected.sort(),
     );
     // The state lives in the emulated bucket, under the unit's key, not on disk.
-    const pulled = JSON.parse(tf(['state', 'pull'], dir)) as { resources: unknown[] };
+    const pulled = JSON.parse(tf(['state', 'pull'], dir)) as State;
     expect(pulled.resources.length).to.be.greaterThan(0);
+    return pulled;
   };
 
   const destroyEverything = (dir: string): void => {
@@ -368,9 +376,35 @@ describe('rehearsal against an AWS API emulator (moto_server): network and share
   });
 
   it("modules/network: staging's network with the shared layer's outputs, apply every resource, destroy", async function () {
-    // Three zones, a NAT gateway in each, the interface endpoints; roles under the boundary.
+    // Three zones, a NAT gateway in each, the interface endpoints (ECR, STS, Secrets Manager and
+    // Systems Manager for the cluster tunnel); roles under the boundary.
     const { dir, module } = await rehearsal('network', 'live/staging/network', {});
-    applyEverything(dir, 'network', module);
+    const state = applyEverything(dir, 'network', module);
+    // The Systems Manager endpoints the cluster's tunnel instance reaches SSM through (ADR 012),
+    // in the private subnets behind the interface endpoints' security group.
+    const endpoints = state.resources
+      .filter((r) => r.type === 'aws_vpc_endpoint')
+      .flatMap((r) => r.instances.map(({ attributes }) => attributes))
+      .filter((a) => a.vpc_endpoint_type === 'Interface');
+    const services = endpoints.map((a) => String(a.service_name)).sort();
+    for (const service of ['ssm', 'ssmmessages', 'ec2messages']) {
+      expect(services).to.include(`com.amazonaws.${REGION}.${service}`);
+    }
+    const ids = (type: string, name: string): unknown[] =>
+      (state.resources.find((r) => r.type === type && r.name === name)?.instances ?? []).map(
+        ({ attributes }) => attributes.id,
+      );
+    const group = ids('aws_security_group', 'interface_endpoints');
+    const privateSubnets = ids('aws_subnet', 'private');
+    expect(group, 'the interface endpoints security group').to.have.length(1);
+    expect(privateSubnets, "staging's three zones").to.have.length(3);
+    for (const attributes of endpoints) {
+      const service = String(attributes.service_name);
+      expect(attributes.security_group_ids, service).to.deep.equal(group);
+      expect((attributes.subnet_ids as string[]).sort(), service).to.deep.equal(
+        (privateSubnets as string[]).sort(),
+      );
+    }
     destroyEverything(dir);
   });
 
