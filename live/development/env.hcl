@@ -3,11 +3,10 @@
 locals {
   environment = "development"
 
-  # REPLACE: the 12-digit id of the AWS account this environment deploys to
-  # (`aws sts get-caller-identity --query Account --output text`). make deploy refuses to run
-  # while it is the placeholder or differs from the account you are logged in to.
-  account_id = "123456789012"
-  region     = "eu-west-3"
+  # Optional: account_id = "<12 digits>" pins the AWS account this environment deploys to (make
+  # deploy and the AWS provider then refuse any other). Without it, the account of your
+  # credentials (`aws sts get-caller-identity --query Account --output text`).
+  region = "eu-west-3"
 
   # REPLACE: a domain you control and an ACM certificate (in the region above) that covers
   # api.<domain> and grafana.<domain>. See live/README.md, "A domain and a certificate".
@@ -30,10 +29,11 @@ locals {
     # public endpoint open only to public_access_cidrs (x.x.x.x/32; 0.0.0.0/0 is refused).
     endpoint_public_access = false
     public_access_cidrs    = []
-    # REPLACE: IAM roles that administer the cluster, among them the role you deploy with (for
-    # SSO: arn:aws:iam::<account>:role/AWSReservedSSO_<PermissionSet>_<id>, without the path).
-    # The GitHub deploy role of live/shared is added by live/_units/cluster.hcl.
-    admin_principal_arns = ["arn:aws:iam::123456789012:role/payflow-admin"]
+    # IAM roles or users that administer the cluster besides those added for you: the role (or
+    # user) that applies the cluster layer, and the GitHub deploy role of live/shared
+    # (live/README.md, "Who administers the cluster"). Full ARNs, path included, e.g. for SSO
+    # "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-3/AWSReservedSSO_Admin_0123456789abcdef".
+    admin_principal_arns = []
     node_instance_types  = ["t3.large", "t3a.large", "m5.large"]
     node_capacity_type   = "SPOT"
     node_min_size        = 2

@@ -5,8 +5,9 @@ locals {
   environment = "staging"
 
   # REPLACE: the 12-digit id of the AWS account this environment deploys to
-  # (`aws sts get-caller-identity --query Account --output text`). make deploy refuses to run
-  # while it is the placeholder or differs from the account you are logged in to.
+  # (`aws sts get-caller-identity --query Account --output text`). make deploy and the AWS
+  # provider (allowed_account_ids) refuse to run in any other account. Deleting the line deploys
+  # to the account of the credentials, as development does.
   account_id = "123456789012"
   region     = "eu-west-3"
 
@@ -31,10 +32,11 @@ locals {
     # public endpoint open only to public_access_cidrs (x.x.x.x/32; 0.0.0.0/0 is refused).
     endpoint_public_access = false
     public_access_cidrs    = []
-    # REPLACE: IAM roles that administer the cluster, among them the role you deploy with (for
-    # SSO: arn:aws:iam::<account>:role/AWSReservedSSO_<PermissionSet>_<id>, without the path).
-    # The GitHub deploy role of live/shared is added by live/_units/cluster.hcl.
-    admin_principal_arns = ["arn:aws:iam::123456789012:role/payflow-admin"]
+    # IAM roles or users that administer the cluster besides those added for you: the role (or
+    # user) that applies the cluster layer, and the GitHub deploy role of live/shared
+    # (live/README.md, "Who administers the cluster"). Full ARNs, path included, e.g. for SSO
+    # "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-3/AWSReservedSSO_Admin_0123456789abcdef".
+    admin_principal_arns = []
     node_instance_types  = ["m6i.large", "m5.large", "m6a.large"]
     node_capacity_type   = "SPOT"
     node_min_size        = 3

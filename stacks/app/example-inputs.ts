@@ -25,7 +25,8 @@ export function exampleAppInputs(
   environment: Environment,
 ): Record<string, unknown> {
   const env = localsOf(tree.files.get(`live/${environment}/env.hcl`));
-  const account = stringAt(env, 'account_id');
+  // Without a pinned account_id the deploy uses the caller's: any account id serves the examples.
+  const account = typeof env.account_id === 'string' ? env.account_id : '123456789012';
   const region = stringAt(env, 'region');
   const network = (env.network ?? {}) as Hcl;
   const vpcCidr = stringAt(network, 'vpc_cidr');

@@ -144,6 +144,9 @@ export const DEPLOY_ROLE_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
   'data.aws_partition': dataSource(NONE),
   'data.aws_iam_policy_document': dataSource(NONE),
   'data.aws_secretsmanager_random_password': dataSource(['secretsmanager:GetRandomPassword']),
+  // The cluster module's deployer: the IAM role behind the caller's session (in CI, the deploy
+  // role itself), read to know its path (grant_deployer_admin).
+  'data.aws_iam_session_context': dataSource(['iam:GetRole']),
 
   // ------------------------------------------------------------------ network
   aws_vpc: {

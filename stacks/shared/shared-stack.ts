@@ -73,17 +73,32 @@ export class SharedStack extends ModuleStack {
     super(scope, id, {
       purpose:
         'Once per AWS account: the ECR repository of the API image (immutable tags, scan on push, KMS) and ' +
-        'the GitHub Actions OIDC provider with a read-only plan role and a deploy role pinned to the ' +
-        "repository's deploy branches and GitHub environments.",
+        '(create_github_roles) the GitHub Actions OIDC provider with a read-only plan role and a deploy ' +
+        "role pinned to the repository's deploy branches and GitHub environments.",
     });
     if (!this.region) throw new Error('SharedStack is an AWS module: it needs the region input');
     const region = this.region.stringValue;
     const project = this.project.stringValue;
 
+    const createGithubRoles = Input.bool(this, 'create_github_roles', {
+      description:
+        'Create the GitHub Actions OIDC provider and the plan and deploy roles. false: an account ' +
+        'deployed from laptops only (github_repository may then stay "").',
+      default: true,
+    });
     const repository = Input.string(this, 'github_repository', {
-      description: 'GitHub repository ("owner/name") whose workflows may assume the roles.',
+      description:
+        'GitHub repository ("owner/name") whose workflows may assume the roles; "" only with create_github_roles = false.',
+      default: '',
       validation: [
-        Rule.matches('^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$', 'a GitHub repository as "owner/name"'),
+        Rule.custom(
+          (v) => `${v} == "" || can(regex("^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$", ${v}))`,
+          'Must be a GitHub repository as "owner/name", or "".',
+        ),
+        Rule.custom(
+          (v) => `!var.create_github_roles || ${v} != ""`,
+          'create_github_roles = true needs the repository the roles trust.',
+        ),
       ],
     });
     const deployBranches = Input.stringList(this, 'github_deploy_branches', {
@@ -412,6 +427,7 @@ export class SharedStack extends ModuleStack {
     const clusterTunnel = clusterTunnelStatements(tunnelScope);
 
     const github = new GithubActionsIdentity(this, 'github', {
+      enabled: createGithubRoles.booleanValue,
       namePrefix: this.namePrefix,
       partition,
       thumbprints: thumbprints.listValue,
@@ -446,18 +462,19 @@ export class SharedStack extends ModuleStack {
         'Managed policy every role of the network, cluster and data modules carries as permissions boundary (their input `permissions_boundary_arn`).',
     });
     this.output('github_oidc_provider_arn', {
-      value: github.provider.arn,
-      description: 'IAM OIDC provider of token.actions.githubusercontent.com.',
+      value: github.providerArn,
+      description:
+        'IAM OIDC provider of token.actions.githubusercontent.com ("" without GitHub roles).',
     });
     this.output('github_plan_role_arn', {
-      value: github.planRole.arn,
+      value: github.planRoleArn,
       description:
-        'Role for `terragrunt plan` in GitHub Actions (repository variable AWS_PLAN_ROLE_ARN).',
+        'Role for `terragrunt plan` in GitHub Actions (repository variable AWS_PLAN_ROLE_ARN; "" without GitHub roles).',
     });
     this.output('github_deploy_role_arn', {
-      value: github.deployRole.arn,
+      value: github.deployRoleArn,
       description:
-        'Role for `terragrunt apply` and image push (repository variable AWS_DEPLOY_ROLE_ARN).',
+        'Role for `terragrunt apply` and image push (repository variable AWS_DEPLOY_ROLE_ARN; "" without GitHub roles).',
     });
   }
 }

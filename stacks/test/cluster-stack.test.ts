@@ -88,9 +88,14 @@ describe('ClusterStack', function () {
       authentication_mode: 'API',
       bootstrap_cluster_creator_admin_permissions: false,
     });
-    expect(resource('aws_eks_access_entry', 'admin').for_each).to.equal(
-      '${toset(var.admin_principal_arns)}',
-    );
+    // admin_principal_arns plus whoever applies (the role behind the session), never a viewer.
+    const admins = String(resource('aws_eks_access_entry', 'admin').for_each);
+    expect(admins).to.match(/^\$\{toset\(distinct\(concat\(var\.admin_principal_arns, /);
+    expect(admins).to.include('data.aws_iam_session_context.deployer.issuer_arn');
+    expect(admins).to.include('!contains(var.viewer_principal_arns, ');
+    expect(tf.data?.aws_iam_session_context?.deployer).to.deep.equal({
+      arn: '${data.aws_caller_identity.current_account.arn}',
+    });
     expect(resource('aws_eks_access_policy_association', 'admin_policy').policy_arn).to.match(
       /cluster-access-policy\/AmazonEKSClusterAdminPolicy$/,
     );
@@ -182,7 +187,7 @@ describe('ClusterStack', function () {
     });
     expect(VPC_CNI_CONFIGURATION.enableNetworkPolicy).to.equal('true');
     const others = Object.entries(tf.resource?.aws_eks_addon ?? {}).filter(
-      ([name]) => name !== 'addon_vpc_cni',
+      ([name]) => name !== 'addon_vpc_cni' && name !== 'addon_aws_ebs_csi_driver',
     );
     for (const [name, block] of others) {
       expect((block as Block).configuration_values, name).to.equal(undefined);

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { readSettings } from '../../live/environment-settings';
 import {
   type ContractSpec,
   type Hcl,
@@ -420,15 +421,22 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       expect(JSON.stringify(rootLocals.state_bucket_config)).not.to.include('dynamodb');
     });
 
-    it('environment data is read the way live/environment.sh reads it (plain literals)', function () {
+    it('live/environment.sh reads every environment through the HCL parser, pinned account or not', async function () {
       for (const environment of spec.environments) {
-        const text = readFileSync(join(repoRoot, 'live', environment, 'env.hcl'), 'utf8');
-        expect(text, environment).to.match(/^ {2}account_id = "\d{12}"$/m);
-        expect(text, environment).to.match(/^ {2}region {5}= "[a-z]{2}-[a-z]+-\d"$/m);
-        expect(localsOf(file(tree, `live/${environment}/env.hcl`)).environment).to.equal(
-          environment,
-        );
+        const settings = await readSettings(repoRoot, environment);
+        expect(settings.get('env.environment'), environment).to.equal(environment);
+        expect(settings.get('env.region'), environment).to.match(/^[a-z]{2}-[a-z]+-\d$/);
+        // An account_id, when present, pins the account (root.hcl falls back on the caller's).
+        const account = settings.get('env.account_id');
+        if (account !== undefined) expect(account, environment).to.match(/^\d{12}$/);
       }
+      // A laptop deploy of development needs no account id, and root.hcl reads the caller's then.
+      expect((await readSettings(repoRoot, spec.development)).has('env.account_id')).to.equal(
+        false,
+      );
+      expect(localsOf(file(tree, 'root.hcl')).account_id).to.equal(
+        '${try(local.scope.locals.account_id, get_aws_account_id())}',
+      );
     });
   });
 

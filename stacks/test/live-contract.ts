@@ -321,11 +321,25 @@ function balanced(text: string): boolean {
   return depth === 0;
 }
 
-/** "${expr}" alone keeps the expression's type; "a-${x}-b" is a string template. */
+/** Index of the `}` closing the `${` at the start of `text` (nested braces included). */
+function closingBrace(text: string): number {
+  let depth = 0;
+  for (let i = 1; i < text.length; i += 1) {
+    if (text[i] === '{') depth += 1;
+    if (text[i] === '}' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * "${expr}" alone keeps the expression's type (an expression holding templates of its own, such
+ * as merge({...}, { R = "x/${local.y}" }), is evaluated whole, so unresolved unless understood);
+ * "a-${x}-b" is a string template.
+ */
 function evaluateTemplate(text: string, scope: Scope): unknown {
-  const whole = /^\$\{([\s\S]*)\}$/.exec(text);
-  if (whole?.[1] !== undefined && !whole[1].includes('${'))
-    return evaluateExpression(whole[1], scope);
+  if (text.startsWith('${') && closingBrace(text) === text.length - 1) {
+    return evaluateExpression(text.slice(2, -1), scope);
+  }
   if (!text.includes('${')) return text;
   let unresolved = false;
   const result = text.replace(/\$\{([^{}]*(?:\([^{}]*\))?[^{}]*)\}/g, (_match, inner: string) => {

@@ -22,6 +22,8 @@ export interface ModuleJson {
 export interface AccountFacts {
   readonly partition: string;
   readonly account: string;
+  /** The IAM role applying the module (data.aws_iam_session_context's issuer_arn). */
+  readonly deployerArn?: string;
 }
 
 /** An HCL string literal holding a template: literal parts escaped, interpolations kept. */
@@ -107,6 +109,12 @@ export class ModuleInstances {
       if (data) {
         if (type === 'aws_caller_identity' && attribute === 'account_id') return this.facts.account;
         if (type === 'aws_partition' && attribute === 'partition') return this.facts.partition;
+        if (
+          type === 'aws_iam_session_context' &&
+          attribute === 'issuer_arn' &&
+          this.facts.deployerArn
+        )
+          return this.facts.deployerArn;
         throw new Error(`${this.name}: cannot resolve ${whole}`);
       }
       return this.referenced(type, name, attribute, seen);
