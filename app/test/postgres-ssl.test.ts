@@ -23,7 +23,7 @@ import {
   type SpawnedProcess,
   type TestDatabase,
 } from './support/servers';
-import { capturingLogger } from './support/service';
+import { capturingLogger, testMigrationSettings } from './support/service';
 
 const run = promisify(execFile);
 
@@ -151,7 +151,7 @@ describe('PostgreSQL ssl_mode', function () {
       expect(await negotiateSsl(config, silent)).to.equal(config);
       let failure: Error | undefined;
       try {
-        await runMigrations(config, silent);
+        await runMigrations(config, testMigrationSettings(database.url), silent);
       } catch (error) {
         failure = error as Error;
       }
@@ -166,7 +166,7 @@ describe('PostgreSQL ssl_mode', function () {
       const migration = spawnEntryPoint('migrate', env);
       children.push(migration);
       expect(await migration.exit, migration.stderr.join('\n')).to.equal(0);
-      expect(migration.stdout.join('\n')).to.include('applied 3 migration(s)');
+      expect(migration.stdout.join('\n')).to.include('applied 4 migration(s)');
 
       const port = await freePort();
       const api = spawnEntryPoint('server', {
