@@ -198,6 +198,7 @@ const runtimeSchema = z.object({
     .string()
     .trim()
     .optional()
+    .transform((value) => (value === '' ? undefined : value))
     .refine((value) => value === undefined || /^[a-z][a-z0-9-]{0,39}$/.test(value), {
       message: 'REDIS_IAM_CACHE_NAME must be an ElastiCache replication group id (lowercase)',
     }),
