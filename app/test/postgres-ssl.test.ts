@@ -23,7 +23,7 @@ import {
   type SpawnedProcess,
   type TestDatabase,
 } from './support/servers';
-import { capturingLogger, testMigrationSettings } from './support/service';
+import { capturingLogger, fakeAwsCredentials, testMigrationSettings } from './support/service';
 
 const run = promisify(execFile);
 
@@ -374,14 +374,8 @@ describe('PostgreSQL ssl_mode', function () {
         );
       });
 
-      // A real signer with made-up credentials (the SDK's chain reads them from the
-      // environment): nothing leaves the machine, no AWS account is involved.
-      const fakeCredentials = {
-        AWS_ACCESS_KEY_ID: 'AKIAFAKEFORSIGNING00',
-        AWS_SECRET_ACCESS_KEY: 'not-a-secret-only-signs-test-tokens',
-      };
-      const saved = Object.keys(fakeCredentials).map((name) => [name, process.env[name]] as const);
-      Object.assign(process.env, fakeCredentials);
+      // A real signer with made-up credentials: no AWS account is involved.
+      const credentials = fakeAwsCredentials();
       const pools: Pool[] = [];
       try {
         const iamYaml = (rootCert: string) => {
@@ -436,7 +430,7 @@ describe('PostgreSQL ssl_mode', function () {
             Action: 'connect',
             DBUser: role,
             'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
-            'X-Amz-Credential': `${fakeCredentials.AWS_ACCESS_KEY_ID}/${date}/eu-west-3/rds-db/aws4_request`,
+            'X-Amz-Credential': `${credentials.accessKeyId}/${date}/eu-west-3/rds-db/aws4_request`,
             'X-Amz-Expires': '900',
           });
           expect(parsed.searchParams.get('X-Amz-Signature')).to.match(/^[0-9a-f]{64}$/);
@@ -450,10 +444,7 @@ describe('PostgreSQL ssl_mode', function () {
         expect(unsigned).to.deep.equal([]);
       } finally {
         await Promise.all(pools.map((pool) => pool.end()));
-        for (const [name, value] of saved) {
-          if (value === undefined) delete process.env[name];
-          else process.env[name] = value;
-        }
+        credentials.restore();
         const cleanup = new Client(adminConnection(plain));
         await cleanup.connect();
         await cleanup.query(`DROP ROLE ${role}`);

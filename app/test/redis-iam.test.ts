@@ -8,47 +8,35 @@ import type { RedisConfig } from '../src/config';
 import { createRedisClient, type RedisClient } from '../src/redis/client';
 import { elastiCacheIamCredentials } from '../src/redis/iam-token';
 import { waitFor } from './support/servers';
-import { capturingLogger } from './support/service';
+import { capturingLogger, fakeAwsCredentials } from './support/service';
 
 describe('Redis with IAM authentication (REDIS_AUTH=iam)', function () {
   this.timeout(30000);
   const user = 'payflow-test-api';
   const iam = { user, cacheName: 'payflow-test-redis', region: 'eu-west-3' };
-  const fakeCredentials = {
-    AWS_ACCESS_KEY_ID: 'AKIAFAKEFORSIGNING00',
-    AWS_SECRET_ACCESS_KEY: 'not-a-secret-only-signs-test-tokens',
-  };
-  const saved = Object.keys(fakeCredentials).map((name) => [name, process.env[name]] as const);
+  let credentials: ReturnType<typeof fakeAwsCredentials>;
   let redis: PrivateRedis;
   let admin: RedisClient;
 
   before(async function () {
-    Object.assign(process.env, fakeCredentials);
+    credentials = fakeAwsCredentials();
     redis = await PrivateRedis.start();
     admin = createRedisClient(
       { url: redis.url, keyPrefix: '', commandTimeoutMillis: 2000, connectTimeoutMillis: 2000 },
       capturingLogger('silent').logger,
     );
     await admin.connect();
-    // The ElastiCache user's rights in the data module: its key prefix, no dangerous commands.
-    await admin.sendCommand([
-      'ACL',
-      'SETUSER',
-      user,
-      'on',
-      'nopass',
-      '~payflow:*',
-      '+@all',
-      '-@dangerous',
-    ]);
+    // The ElastiCache user's access string in the data module (stacks/data/redis-cache.ts).
+    await admin.sendCommand(
+      ['ACL', 'SETUSER', user, 'reset', 'on', 'nopass'].concat(
+        '~payflow:* -@all +get +set +@connection -@dangerous'.split(' '),
+      ),
+    );
   });
   after(async function () {
     admin?.destroy();
     await redis?.kill();
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    credentials?.restore();
   });
 
   const authentications = async (): Promise<number> => {
@@ -56,17 +44,23 @@ describe('Redis with IAM authentication (REDIS_AUTH=iam)', function () {
     return Number(/cmdstat_auth:calls=(\d+)/.exec(stats)?.[1] ?? 0);
   };
 
+  /** Connections the server has authenticated as `name`. */
+  const connectionsOf = async (name: string): Promise<number> => {
+    const list = await admin.sendCommand<string>(['CLIENT', 'LIST']);
+    return list.split('\n').filter((line) => line.includes(` user=${name} `)).length;
+  };
+
   it('signs a token for the ElastiCache user, valid 15 minutes', async function () {
-    const credentials = await elastiCacheIamCredentials(iam)();
-    expect(credentials.username).to.equal(user);
-    const token = new URL(`http://${credentials.password}`);
+    const signed = await elastiCacheIamCredentials(iam)();
+    expect(signed.username).to.equal(user);
+    const token = new URL(`http://${signed.password}`);
     expect(token.host).to.equal(iam.cacheName);
     const date = new Date().toISOString().slice(0, 10).replace(/-/g, '');
     expect(Object.fromEntries(token.searchParams)).to.include({
       Action: 'connect',
       User: user,
       'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
-      'X-Amz-Credential': `${fakeCredentials.AWS_ACCESS_KEY_ID}/${date}/eu-west-3/elasticache/aws4_request`,
+      'X-Amz-Credential': `${credentials.accessKeyId}/${date}/eu-west-3/elasticache/aws4_request`,
       'X-Amz-Expires': '900',
       'X-Amz-SignedHeaders': 'host',
     });
@@ -85,7 +79,7 @@ describe('Redis with IAM authentication (REDIS_AUTH=iam)', function () {
     const client = createRedisClient(config, capturingLogger('silent').logger);
     try {
       await client.connect();
-      expect(await client.sendCommand(['ACL', 'WHOAMI'])).to.equal(user);
+      expect(await connectionsOf(user)).to.equal(1);
       expect(await client.set('payflow:iam-test', '1')).to.equal('OK');
       expect(await authentications()).to.equal(before + 1);
 
@@ -93,7 +87,8 @@ describe('Redis with IAM authentication (REDIS_AUTH=iam)', function () {
       await admin.sendCommand(['CLIENT', 'KILL', 'USER', user]);
       await waitFor(async () => (await authentications()) === before + 2, 10000, 'a reconnection');
       await waitFor(() => client.isReady, 10000, 'the client to be ready again');
-      expect(await client.sendCommand(['ACL', 'WHOAMI'])).to.equal(user);
+      expect(await connectionsOf(user)).to.equal(1);
+      expect(await client.get('payflow:iam-test')).to.equal('1');
       // Outside its key prefix, the user's rights stop.
       const refused = await client.get('other:key').catch((error: Error) => error);
       expect((refused as Error).message).to.match(/NOPERM/);

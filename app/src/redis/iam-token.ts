@@ -20,7 +20,9 @@ export interface RedisCredentials {
 
 export function elastiCacheIamCredentials(
   iam: RedisIamAuth,
-  credentials: ConstructorParameters<typeof SignatureV4>[0]['credentials'] = fromNodeProviderChain(),
+  credentials: ConstructorParameters<
+    typeof SignatureV4
+  >[0]['credentials'] = fromNodeProviderChain(),
 ): () => Promise<RedisCredentials> {
   const signer = new SignatureV4({
     service: 'elasticache',

@@ -127,3 +127,26 @@ export function redisOf(running: InProcessService): RedisClient {
   if (!client) throw new Error('this service was started without Redis');
   return client;
 }
+
+/**
+ * Made-up AWS credentials in the environment, where the SDK's default chain finds them: a real
+ * signer signs with them, nothing leaves the machine. Returns them and what restores the
+ * environment as it was.
+ */
+export function fakeAwsCredentials(): { accessKeyId: string; restore(): void } {
+  const values = {
+    AWS_ACCESS_KEY_ID: 'AKIAFAKEFORSIGNING00',
+    AWS_SECRET_ACCESS_KEY: 'not-a-secret-only-signs-test-tokens',
+  };
+  const saved = Object.keys(values).map((name) => [name, process.env[name]] as const);
+  Object.assign(process.env, values);
+  return {
+    accessKeyId: values.AWS_ACCESS_KEY_ID,
+    restore() {
+      for (const [name, value] of saved) {
+        if (value === undefined) Reflect.deleteProperty(process.env, name);
+        else process.env[name] = value;
+      }
+    },
+  };
+}
