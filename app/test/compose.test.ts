@@ -183,6 +183,7 @@ describe('local stack (docker-compose.yml, .env.example)', function () {
     it('requires the passwords with ${VAR:?message} so compose stops when one is missing', function () {
       expect(requiredVariables(composeText)).to.include.members([
         'POSTGRES_PASSWORD',
+        'POSTGRES_API_PASSWORD',
         'REDIS_PASSWORD',
         'GRAFANA_ADMIN_PASSWORD',
       ]);
@@ -207,6 +208,19 @@ describe('local stack (docker-compose.yml, .env.example)', function () {
       );
       expect(String(environmentOf(compose, 'api').REDIS_URL)).to.match(
         /^redis:\/\/:\$\{REDIS_PASSWORD:\?[^}]*\}@redis:6379/,
+      );
+    });
+  });
+
+  describe("the API's own database role", function () {
+    it('the migrations log in as the owner and create payflow_api; the API logs in as payflow_api', function () {
+      const migrate = environmentOf(compose, 'migrate');
+      expect(String(migrate.DATABASE_URL)).to.match(/^postgres:\/\/\$\{POSTGRES_USER:\?/);
+      expect(migrate.POSTGRES_API_ROLE).to.equal('payflow_api');
+      expect(String(migrate.POSTGRES_API_PASSWORD)).to.match(/^\$\{POSTGRES_API_PASSWORD:\?/);
+      expect(migrate.APP_ENV).to.equal('development'); // seeds the demo users: curl /users
+      expect(String(environmentOf(compose, 'api').DATABASE_URL)).to.match(
+        /^postgres:\/\/payflow_api:\$\{POSTGRES_API_PASSWORD:\?[^}]*\}@postgres:5432\//,
       );
     });
   });
