@@ -2,7 +2,7 @@
 // they can be stopped and killed), a migrated database per scenario, and API processes on them.
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { loadPostgresConfig } from '../src/config';
+import { loadMigrationSettings, loadPostgresConfig } from '../src/config';
 import { runMigrations } from '../src/postgres/migrations';
 import { createLogger } from '../src/telemetry/logger';
 import { freePort } from './network';
@@ -87,6 +87,7 @@ export class FaultLab {
     );
     await runMigrations(
       loadPostgresConfig({ DATABASE_URL: url }),
+      loadMigrationSettings({ APP_ENV: 'test' }),
       createLogger({ level: 'silent', appVersion: 'chaos', appEnv: 'test' }),
     );
     return url;

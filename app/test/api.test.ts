@@ -22,6 +22,7 @@ import {
   startInProcess,
   type IdempotencyMode,
   type InProcessService,
+  asApiRole,
 } from './support/service';
 import { sendRaw } from '../chaos/malformed-run';
 
@@ -50,7 +51,8 @@ function apiSuite(mode: IdempotencyMode): void {
   before(async function () {
     database = await createTestDatabase('api');
     await migrate(database.url);
-    running = await startInProcess(database.url, redisUrl);
+    // As the API's own role, like every deployment (test/api-role.test.ts: what else it may not do).
+    running = await startInProcess(asApiRole(database.url), redisUrl);
     sql = new Client({ connectionString: database.url });
     await sql.connect();
   });
@@ -612,7 +614,7 @@ function apiSuite(mode: IdempotencyMode): void {
     };
 
     before(async function () {
-      const viaProxy = await proxied(database.url);
+      const viaProxy = await proxied(asApiRole(database.url));
       proxy = viaProxy.proxy;
       if (redisUrl) cache = await PrivateRedis.start();
       // Purge off: its statements would be counted too.

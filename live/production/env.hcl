@@ -100,6 +100,7 @@ locals {
     min_replicas       = 3
     max_replicas       = 10
     log_level          = "info"
+    seed_demo_users    = false # never: the app module refuses true
     zone_spread_policy = "DoNotSchedule"
     cpu_request        = "250m" # the HPA's 70 % target is 70 % of this
     memory_request     = "256Mi"

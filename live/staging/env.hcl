@@ -96,6 +96,7 @@ locals {
     min_replicas       = 2
     max_replicas       = 6
     log_level          = "info"
+    seed_demo_users    = false # no demo data
     zone_spread_policy = "ScheduleAnyway"
     cpu_request        = "100m" # the HPA's 70 % target is 70 % of this
     memory_request     = "128Mi"

@@ -13,6 +13,11 @@ import { type ApiSettings, apiChartValues } from './api-chart-values';
 export const APP_NAMESPACE = 'payflow';
 export const API_RELEASE = 'payflow';
 export const MIGRATIONS_RELEASE = 'payflow-migrations';
+/**
+ * The API pods' service account: the chart names it after the release (payflow.fullname). The
+ * data module associates the API's Pod Identity role with it.
+ */
+export const API_SERVICE_ACCOUNT = API_RELEASE;
 /** Terragrunt copies the whole repository, so the chart is found next to the module. */
 export const API_CHART_PATH = '${path.module}/../../app/chart';
 export const API_CHART_SCHEMA = 'app/chart/values.schema.json';
@@ -40,12 +45,17 @@ export const CHART_VALUES_OF_INPUTS: Readonly<Record<string, readonly string[]>>
   db_address: ['postgres.host'],
   db_port: ['postgres.port'],
   db_name: ['postgres.database'],
-  db_username: ['postgres.user'],
+  // postgres.user is db_username in the migrations release and db_api_username in the API's:
+  // each input's own validation is stricter than the schema's pattern for it.
+  db_username: [],
+  db_api_username: ['postgres.apiRole'],
   db_master_secret_arn: ['externalSecret.postgresSecret.key'],
   redis_primary_endpoint: ['redis.host'],
   redis_port: ['redis.port'],
-  redis_auth_secret_arn: ['externalSecret.redisSecret.key'],
-  redis_auth_secret_property: ['externalSecret.redisSecret.tokenProperty'],
+  redis_api_username: ['redis.username'],
+  redis_replication_group_id: ['redis.iamCacheName'],
+  aws_region: ['awsRegion'],
+  seed_demo_users: ['seedDemoUsers'],
   cluster_secret_store_name: ['externalSecret.secretStore.name'],
   monitoring_namespace: ['networkPolicy.monitoringNamespace'],
   public_subnet_cidr_blocks: ['networkPolicy.ingressCidrs'],
@@ -190,10 +200,22 @@ export class AppStack extends ModuleStack {
       '^[A-Za-z_][A-Za-z0-9_]{0,62}$',
       'a PostgreSQL identifier',
     ]);
-    const dbUsername = str('db_username', 'Database user (data module output `db_username`).', [
-      '^[A-Za-z_][A-Za-z0-9_]{0,62}$',
-      'a PostgreSQL identifier',
-    ]);
+    const dbUsername = str(
+      'db_username',
+      'Master user, for the migrations Job only (data module output `db_username`).',
+      ['^[A-Za-z_][A-Za-z0-9_]{0,62}$', 'a PostgreSQL identifier'],
+    );
+    const dbApiUsername = Input.string(this, 'db_api_username', {
+      description:
+        "The API's own database role (data module output `db_api_username`): the migrations Job creates it, the API logs in as it with IAM tokens.",
+      validation: [
+        Rule.matches('^[a-z_][a-z0-9_]{0,62}$', 'a lowercase PostgreSQL identifier'),
+        Rule.custom(
+          (v) => `${v} != var.db_username`,
+          'Must differ from db_username: the API never uses the master user.',
+        ),
+      ],
+    });
     const dbSecret = str(
       'db_master_secret_arn',
       'Secrets Manager ARN of the RDS master user secret (data module output `db_master_secret_arn`); only the ARN, never the password.',
@@ -211,17 +233,32 @@ export class AppStack extends ModuleStack {
       1,
       65535,
     );
-    const redisSecret = str(
-      'redis_auth_secret_arn',
-      'Secrets Manager ARN of the Redis AUTH token (data module output `redis_auth_secret_arn`).',
-      [SECRET_ARN, 'a Secrets Manager secret ARN'],
+    const redisUsername = str(
+      'redis_api_username',
+      "The API's ElastiCache user, IAM authentication (data module output `redis_api_username`).",
+      ['^[a-z][a-z0-9-]{0,39}$', 'an ElastiCache user id'],
     );
-    const redisSecretProperty = str(
-      'redis_auth_secret_property',
-      'JSON key holding the token in the Redis AUTH secret; empty when the secret string is the bare token.',
-      ['^[A-Za-z0-9_.-]*$', 'a JSON key or empty'],
-      '',
+    const redisReplicationGroupId = str(
+      'redis_replication_group_id',
+      'Replication group the API signs its Redis IAM tokens for (data module output `redis_replication_group_id`).',
+      ['^[a-z][a-z0-9-]{0,39}$', 'an ElastiCache replication group id'],
     );
+    const awsRegion = str(
+      'aws_region',
+      'Region of the database layer (env.hcl `region`): the IAM tokens of the API are signed for it.',
+      ['^[a-z]{2}(-[a-z]+)+-[0-9]$', 'an AWS region such as eu-west-3'],
+    );
+    const seedDemoUsers = Input.bool(this, 'seed_demo_users', {
+      description:
+        'Insert the six demo users of the SRE brief (GET /users) with the migrations: development only, refused in production.',
+      default: false,
+      validation: [
+        Rule.custom(
+          (v) => `var.environment != "production" || !${v}`,
+          'Demo users never go to production.',
+        ),
+      ],
+    });
     const secretStore = str(
       'cluster_secret_store_name',
       'ClusterSecretStore reading Secrets Manager (platform module output `cluster_secret_store_name`).',
@@ -245,7 +282,7 @@ export class AppStack extends ModuleStack {
     });
     const serviceAccountAnnotations = Input.stringMap(this, 'service_account_annotations', {
       description:
-        'Annotations of the API service account (e.g. eks.amazonaws.com/role-arn for IRSA). The API needs no AWS access today.',
+        'Annotations of the API service account. None needed: its AWS access (IAM tokens for PostgreSQL and Redis) comes through EKS Pod Identity (data module output `api_role_arn`).',
       default: {},
     });
 
@@ -274,11 +311,14 @@ export class AppStack extends ModuleStack {
       dbPort: dbPort.numberValue,
       dbName: dbName.stringValue,
       dbUsername: dbUsername.stringValue,
+      dbApiUsername: dbApiUsername.stringValue,
       dbMasterSecretArn: dbSecret.stringValue,
       redisHost: redisHost.stringValue,
       redisPort: redisPort.numberValue,
-      redisAuthSecretArn: redisSecret.stringValue,
-      redisAuthSecretProperty: redisSecretProperty.stringValue,
+      redisUsername: redisUsername.stringValue,
+      redisReplicationGroupId: redisReplicationGroupId.stringValue,
+      awsRegion: awsRegion.stringValue,
+      seedDemoUsers: seedDemoUsers.booleanValue,
       clusterSecretStoreName: secretStore.stringValue,
       monitoringNamespace: monitoringNamespace.stringValue,
       publicSubnetCidrs: publicSubnetCidrs.listValue,

@@ -47,10 +47,12 @@ export function exampleAppInputs(
       db_port: 5432,
       db_name: 'payflow',
       db_username: 'payflow_admin',
+      db_api_username: 'payflow_api',
       db_master_secret_arn: `arn:aws:secretsmanager:${region}:${account}:secret:rds!db-00000000-0000-0000-0000-000000000000-AbCdEf`,
       redis_primary_endpoint: `master.${prefix}-redis.abcdef.euw3.cache.amazonaws.com`,
       redis_port: 6379,
-      redis_auth_secret_arn: `arn:aws:secretsmanager:${region}:${account}:secret:${prefix}/redis-auth-AbCdEf`,
+      redis_api_username: `${prefix}-redis-api`,
+      redis_replication_group_id: `${prefix}-redis`,
     },
     platform: {
       cluster_secret_store_name: 'aws-secrets-manager',

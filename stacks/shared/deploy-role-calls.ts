@@ -143,7 +143,6 @@ export const DEPLOY_ROLE_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
   'data.aws_caller_identity': dataSource(NONE),
   'data.aws_partition': dataSource(NONE),
   'data.aws_iam_policy_document': dataSource(NONE),
-  'data.aws_secretsmanager_random_password': dataSource(['secretsmanager:GetRandomPassword']),
   // The cluster module's deployer: the IAM role behind the caller's session (in CI, the deploy
   // role itself), read to know its path (grant_deployer_admin).
   'data.aws_iam_session_context': dataSource(['iam:GetRole']),
@@ -603,6 +602,28 @@ export const DEPLOY_ROLE_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
     delete: ['elasticache:DeleteReplicationGroup'],
     tag: ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource'],
   },
+  aws_elasticache_user: {
+    arn: (r) =>
+      `arn:${r.partition}:elasticache:${r.region}:${r.account}:user:${r.attribute('user_id')}`,
+    attributes: {
+      arn: (r) =>
+        `arn:${r.partition}:elasticache:${r.region}:${r.account}:user:${r.attribute('user_id')}`,
+    },
+    create: ['elasticache:CreateUser'],
+    read: ['elasticache:DescribeUsers', 'elasticache:ListTagsForResource'],
+    update: ['elasticache:ModifyUser'],
+    delete: ['elasticache:DeleteUser'],
+    tag: ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource'],
+  },
+  aws_elasticache_user_group: {
+    arn: (r) =>
+      `arn:${r.partition}:elasticache:${r.region}:${r.account}:usergroup:${r.attribute('user_group_id')}`,
+    create: ['elasticache:CreateUserGroup'],
+    read: ['elasticache:DescribeUserGroups', 'elasticache:ListTagsForResource'],
+    update: ['elasticache:ModifyUserGroup'],
+    delete: ['elasticache:DeleteUserGroup'],
+    tag: ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource'],
+  },
   aws_secretsmanager_secret: {
     arn: (r) => secretArn(r, r.attribute('name')),
     attributes: {
@@ -614,15 +635,6 @@ export const DEPLOY_ROLE_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
     update: ['secretsmanager:UpdateSecret'],
     delete: ['secretsmanager:DeleteSecret'],
     tag: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
-  },
-  aws_secretsmanager_secret_version: {
-    arn: (r) => r.attribute('secret_id'),
-    create: ['secretsmanager:PutSecretValue', { action: 'kms:GenerateDataKey', on: kmsKeyArn }],
-    // Refresh reads the value (the Redis AUTH token): the deploy role needs it, and so does plan.
-    read: ['secretsmanager:GetSecretValue', { action: 'kms:Decrypt', on: kmsKeyArn }],
-    update: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
-    delete: ['secretsmanager:UpdateSecretVersionStage'],
-    tag: NONE,
   },
   aws_sns_topic: {
     arn: (r) => `arn:${r.partition}:sns:${r.region}:${r.account}:${r.attribute('name')}`,

@@ -217,9 +217,8 @@ export class SharedStack extends ModuleStack {
     const repo = repository.stringValue;
 
     // Plan: ReadOnlyAccess reads every resource; on top, what `terragrunt plan` writes: the
-    // S3 lockfile next to the state (use_lockfile) and the DynamoDB lock item. The data
-    // module's aws_secretsmanager_random_password data source calls GetRandomPassword at
-    // plan time (it reads no secret).
+    // S3 lockfile next to the state (use_lockfile) and the DynamoDB lock item. No secret value:
+    // no module keeps one in its state or reads one at plan time (docs/adr/013).
     const planStatements: DataAwsIamPolicyDocumentStatement[] = [
       {
         sid: 'ListStateBuckets',
@@ -241,34 +240,6 @@ export class SharedStack extends ModuleStack {
           'dynamodb:DeleteItem',
         ],
         resources: [lockTableArn],
-      },
-      {
-        sid: 'GenerateRandomPasswords',
-        actions: ['secretsmanager:GetRandomPassword'],
-        resources: ['*'],
-      },
-      // Refreshing aws_secretsmanager_secret_version (the Redis AUTH token of the data
-      // module) calls GetSecretValue: plan cannot work without it. Only this secret, and
-      // only branches of the repository get here (fork pull requests get no OIDC token).
-      {
-        sid: 'RefreshTheRedisAuthSecret',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [
-          // Secrets Manager appends "-" and 6 random characters to the name in the ARN.
-          `arn:${partition}:secretsmanager:${region}:${account}:secret:${dataSecretNames(project, '*').redisAuthToken}-*`,
-        ],
-      },
-      {
-        sid: 'DecryptThroughSecretsManagerOnly',
-        actions: ['kms:Decrypt'],
-        resources: [`arn:${partition}:kms:${region}:${account}:key/*`],
-        condition: [
-          {
-            test: 'StringEquals',
-            variable: 'kms:ViaService',
-            values: [`secretsmanager.${region}.amazonaws.com`],
-          },
-        ],
       },
     ];
 
@@ -315,11 +286,6 @@ export class SharedStack extends ModuleStack {
           ),
           `arn:${partition}:secretsmanager:${region}:${account}:secret:${RDS_MANAGED_SECRET_PATTERN}`,
         ],
-      },
-      {
-        sid: 'GenerateRandomPasswords',
-        actions: ['secretsmanager:GetRandomPassword'],
-        resources: ['*'],
       },
       {
         sid: 'ProjectBucketsAndState',

@@ -59,7 +59,11 @@ const podSpecOf = (workload: Manifest | undefined) =>
           env?: { name: string }[];
           envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
         }[];
-        volumes: { name: string; configMap?: { name: string; items?: { key: string }[] } }[];
+        volumes: {
+          name: string;
+          configMap?: { name: string; items?: { key: string }[] };
+          secret?: { secretName: string };
+        }[];
       }
     | undefined;
 
@@ -228,32 +232,47 @@ describe('charts rendered by helm (app/chart, platform-resources)', function () 
       expect(JSON.stringify(objects)).to.not.match(/REDIS_URL|redisAuthToken|redis-auth/);
     });
 
-    it('the API release still gets REDIS_URL from the Secret, by name', () => {
+    it('the API release has no Secret: IAM tokens for PostgreSQL and Redis, no password anywhere', () => {
       const objects = template(renderOf(environment, 'payflow'));
-      const [secret] = ofKind(objects, 'ExternalSecret');
-      const data = (secret?.spec as { target: { template: { data: Block } } }).target.template.data;
-      expect(Object.keys(data).sort()).to.deep.equal(['REDIS_URL', 'postgres-password']);
-      const [container] = podSpecOf(named(objects, 'Deployment', 'payflow'))?.containers ?? [];
-      expect(container?.env?.map((e) => e.name)).to.include('REDIS_URL');
+      expect(ofKind(objects, 'ExternalSecret')).to.deep.equal([]);
+      const podSpec = podSpecOf(named(objects, 'Deployment', 'payflow'));
+      const [container] = podSpec?.containers ?? [];
+      const env = Object.fromEntries((container?.env ?? []).map((e) => [e.name, e]));
+      expect(env).to.not.have.any.keys('POSTGRES_PASSWORD', 'POSTGRES_PASSWORD_FILE');
+      expect(env.REDIS_URL).to.deep.equal({
+        name: 'REDIS_URL',
+        value: `rediss://payflow-${environment}-redis-api@master.payflow-${environment}-redis.abcdef.euw3.cache.amazonaws.com:6379`,
+      });
+      expect(podSpec?.volumes.some((v) => v.secret !== undefined)).to.equal(false);
+      const variables = (named(objects, 'ConfigMap', 'payflow-config')?.data ?? {}) as Block;
+      expect(variables).to.include({
+        AWS_REGION: 'eu-west-3',
+        REDIS_AUTH: 'iam',
+        REDIS_IAM_CACHE_NAME: `payflow-${environment}-redis`,
+      });
+      const postgres = parse(
+        String((named(objects, 'ConfigMap', 'payflow-postgres')?.data as Block)['postgres.yaml']),
+      ) as Block;
+      expect(postgres).to.deep.include({
+        user: 'payflow_api',
+        auth: 'iam',
+        ssl_mode: 'verify-full',
+        ssl_root_cert: 'rds',
+      });
     });
 
-    it('a change of the Secret the ExternalSecret writes (REDIS_URL: host, port, TLS) rolls the pods', () => {
-      const render = renderOf(environment, 'payflow');
-      const values = parse(render.values) as { redis: Block };
-      const annotations = (...overrides: Block[]) => {
-        const deployment = named(template(render, ...overrides), 'Deployment', 'payflow');
-        const spec = deployment?.spec as { template: { metadata: { annotations: Block } } };
-        return spec.template.metadata.annotations;
-      };
-      const before = annotations();
-      for (const redis of [{ port: 6380 }, { host: 'other.example.internal' }, { tls: false }]) {
-        expect(
-          annotations({ redis: { ...values.redis, ...redis } }),
-          JSON.stringify(redis),
-        ).to.not.deep.equal(before);
-      }
-      // A rendering that changes nothing keeps the pods.
-      expect(annotations()).to.deep.equal(before);
+    it('the migrations Job alone reads the master password, and creates the API role', () => {
+      const objects = template(renderOf(environment, 'payflow-migrations'));
+      const [secret] = ofKind(objects, 'ExternalSecret');
+      const data = (secret?.spec as { target: { template: { data: Block } } }).target.template.data;
+      expect(Object.keys(data)).to.deep.equal(['postgres-password']);
+      const variables = (named(objects, 'ConfigMap', 'payflow-migrations-config')?.data ??
+        {}) as Block;
+      expect(variables).to.include({
+        POSTGRES_API_ROLE: 'payflow_api',
+        SEED_DEMO_USERS: 'false', // never in production
+      });
+      expect(variables).to.not.have.any.keys('REDIS_AUTH', 'REDIS_IAM_CACHE_NAME');
     });
 
     it('envFrom imports only environment variables: postgres.yaml is a mounted file, never a variable', () => {

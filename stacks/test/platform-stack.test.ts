@@ -1,6 +1,7 @@
 // The platform module: pinned releases, namespaces and ordering, Pod Identity service
 // accounts matching the associations of the cluster and data modules, no secret values, and
 // the Helm values evaluated by real Terraform with example inputs.
+import { API_SERVICE_ACCOUNT, APP_NAMESPACE } from '../app/app-stack';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,9 +185,11 @@ describe('platform module (stacks/platform)', () => {
       );
     }
     if (associations.length === 0) this.skip();
-    const ours = Object.values(POD_IDENTITY_SERVICE_ACCOUNTS).map(
-      (a) => `${a.namespace}/${a.name}`,
-    );
+    // The platform's controllers, and the API pods of the app module (IAM database logins).
+    const ours = [
+      ...Object.values(POD_IDENTITY_SERVICE_ACCOUNTS).map((a) => `${a.namespace}/${a.name}`),
+      `${APP_NAMESPACE}/${API_SERVICE_ACCOUNT}`,
+    ];
     for (const association of associations) {
       expect(ours).to.include(`${association.namespace}/${association.service_account}`);
     }

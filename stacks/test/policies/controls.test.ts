@@ -10,11 +10,11 @@ import {
   type TerraformModule,
   block,
   blocks,
-  loadAwsModules,
+  loadModules,
   resources,
 } from './terraform-config';
 
-const realModules = loadAwsModules(MODULES_DIR);
+const realModules = loadModules(MODULES_DIR);
 
 interface Target {
   readonly module: TerraformModule;
@@ -224,6 +224,14 @@ const BREAKAGES: Record<string, { what: string; mutate: (m: TerraformModule[]) =
     mutate: (m) => {
       const rg = find(m, 'aws_elasticache_replication_group');
       rg.body['transit_encryption_mode'] = 'preferred';
+      return rg.name;
+    },
+  },
+  'STATE-NO-SECRETS': {
+    what: 'the Redis AUTH token of before IAM authentication (auth_token from a secret version)',
+    mutate: (m) => {
+      const rg = find(m, 'aws_elasticache_replication_group');
+      rg.body['auth_token'] = '${aws_secretsmanager_secret_version.redis_auth.secret_string}';
       return rg.name;
     },
   },
@@ -574,6 +582,40 @@ describe('infrastructure policy controls', function () {
       expect(findings.map((f) => f.address).join('\n')).to.contain(culprit);
     });
   }
+
+  it('TLS-CACHE refuses a user of the group that is on without IAM (a password user)', function () {
+    const modules = copy();
+    const user = find(modules, 'aws_elasticache_user', { name: 'redis_default_user' });
+    user.body['access_string'] = 'on ~* +@all';
+    expect(
+      controlById('TLS-CACHE')
+        .check(modules)
+        .map((f) => f.message),
+    ).to.deep.equal(['user redis_default_user is enabled without IAM authentication']);
+  });
+
+  it('STATE-NO-SECRETS allows write-only arguments and catches data sources of secrets', function () {
+    const modules = copy();
+    const data = first(
+      modules.filter((m) => m.name === 'data'),
+      'data module',
+    );
+    addResource(data, 'aws_secretsmanager_secret_version', 'write_only', {
+      secret_id: 'x',
+      secret_string_wo: 'never stored',
+      secret_string_wo_version: 1,
+    });
+    expect(controlById('STATE-NO-SECRETS').check(modules)).to.deep.equal([]);
+    (data.tf['data'] as Block)['aws_secretsmanager_random_password'] = {
+      token: { password_length: 64 },
+    };
+    expect(controlById('STATE-NO-SECRETS').check(modules)).to.deep.equal([
+      {
+        address: 'data:data.aws_secretsmanager_random_password.token',
+        message: 'data.aws_secretsmanager_random_password holds a secret value in state',
+      },
+    ]);
+  });
 
   it('NET-OPEN-INGRESS lets a load balancer security group take 443 from the internet', function () {
     const modules = copy();

@@ -36,6 +36,7 @@ export type Category =
   | 'network'
   | 'logging'
   | 'identity'
+  | 'secrets'
   | 'resilience'
   | 'supply chain';
 
@@ -169,11 +170,6 @@ const PLAN_ACTIONS = new Set([
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:DeleteItem',
-  'secretsmanager:GetRandomPassword',
-  // Refreshing a Terraform-managed secret version during plan reads it (shared module:
-  // limited to the Redis AUTH secret and to KMS through Secrets Manager).
-  'secretsmanager:GetSecretValue',
-  'kms:Decrypt',
 ]);
 
 /** The one Session Manager document a wildcard-trusted role may start sessions with. */
@@ -447,6 +443,62 @@ function podIdentityTrustProblem(role: ResourceRef, statements: Statement[]): st
   return undefined;
 }
 
+/** Why a replication group's access control is not IAM-only, or undefined. */
+function cacheAccessProblem(rg: ResourceRef): string | undefined {
+  const groups = referencedNames(rg.body['user_group_ids'], 'aws_elasticache_user_group');
+  if (groups.length === 0) return 'no user group (user_group_ids): no per-user access control';
+  const users = resources([rg.module], 'aws_elasticache_user_group')
+    .filter((g) => groups.includes(g.name))
+    .flatMap((g) => referencedNames(g.body['user_ids'], 'aws_elasticache_user'));
+  const loose = resources([rg.module], 'aws_elasticache_user').filter(
+    (u) =>
+      users.includes(u.name) &&
+      block(u.body, 'authentication_mode')?.['type'] !== 'iam' &&
+      !String(u.body['access_string'] ?? '').startsWith('off '),
+  );
+  return loose.length > 0
+    ? `user ${loose.map((u) => u.name).join(', ')} is enabled without IAM authentication`
+    : undefined;
+}
+
+/**
+ * Attributes that put a secret value into Terraform state (and plan files), by resource type;
+ * `*`: the resource or data source is itself a secret (its result is stored). Write-only
+ * arguments (`*_wo`) are never stored, and are fine.
+ */
+export const SECRET_BEARING_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+  aws_db_instance: ['password'],
+  aws_rds_cluster: ['master_password'],
+  aws_docdb_cluster: ['master_password'],
+  aws_redshift_cluster: ['master_password'],
+  aws_elasticache_replication_group: ['auth_token'],
+  aws_elasticache_user: ['passwords', 'authentication_mode.passwords'],
+  aws_memorydb_user: ['authentication_mode.passwords'],
+  aws_mq_broker: ['user.password'],
+  aws_opensearch_domain: ['advanced_security_options.master_user_options.master_user_password'],
+  aws_secretsmanager_secret_version: ['secret_string', 'secret_binary'],
+  aws_iam_access_key: ['*'],
+  aws_iam_user_login_profile: ['*'],
+  random_password: ['*'],
+  tls_private_key: ['*'],
+  kubernetes_secret: ['data', 'binary_data'],
+  kubernetes_secret_v1: ['data', 'binary_data'],
+  helm_release: ['set_sensitive'],
+  'data.aws_secretsmanager_random_password': ['*'],
+  'data.aws_secretsmanager_secret_version': ['*'],
+  'data.aws_eks_cluster_auth': ['*'],
+  'data.kubernetes_secret': ['*'],
+  'data.kubernetes_secret_v1': ['*'],
+};
+
+/** The value at a dotted path, through nested blocks (a list of blocks counts if any has it). */
+function valuesAt(body: Block, path: string): unknown[] {
+  const [head = '', ...rest] = path.split('.');
+  const value = body[head];
+  if (rest.length === 0) return value === undefined ? [] : [value];
+  return blocks(value).flatMap((inner) => valuesAt(inner, rest.join('.')));
+}
+
 export const CONTROLS: readonly Control[] = [
   // ------------------------------------------------------------------ encryption at rest
   {
@@ -669,18 +721,17 @@ export const CONTROLS: readonly Control[] = [
   {
     id: 'TLS-CACHE',
     category: 'encryption in transit',
-    description: 'ElastiCache requires TLS in transit and an AUTH token.',
+    description:
+      'ElastiCache requires TLS in transit, and access control through a user group whose users authenticate with IAM or are switched off (access string "off …").',
     rationale:
-      'Redis traffic crosses the VPC between nodes and pods; AUTH stops any pod in the VPC from reading keys.',
+      'Redis traffic crosses the VPC between nodes and pods; authentication stops any pod in the VPC from reading keys, and IAM leaves no password or token to steal (an AUTH token would sit in Terraform state).',
     check: (m) =>
       eachResource(m, 'aws_elasticache_replication_group', (rg) =>
         !isTrue(rg.body['transit_encryption_enabled'])
           ? 'transit_encryption_enabled is not true'
           : rg.body['transit_encryption_mode'] === 'preferred'
             ? 'transit_encryption_mode is "preferred" (clear text still accepted)'
-            : !isSet(rg.body['auth_token'])
-              ? 'no auth_token'
-              : undefined,
+            : cacheAccessProblem(rg),
       ),
   },
   {
@@ -1153,6 +1204,34 @@ export const CONTROLS: readonly Control[] = [
           })),
         );
     },
+  },
+  // ------------------------------------------------------------------ secrets
+  {
+    id: 'STATE-NO-SECRETS',
+    category: 'secrets',
+    description:
+      "No module keeps a secret value in Terraform state: no resource sets an attribute of SECRET_BEARING_ATTRIBUTES (a password, an AUTH token, a secret version's string, Kubernetes Secret data, Helm set_sensitive…) and no data source reads one (a generated or stored secret, an EKS token). Write-only arguments (`*_wo`) are allowed.",
+    rationale:
+      'Every branch can run a plan, and the plan role reads every state object: a secret value in state is readable by anyone who can open a pull request (docs/adr/013-no-secret-values-in-state.md).',
+    check: (m) =>
+      Object.entries(SECRET_BEARING_ATTRIBUTES).flatMap(([key, attributes]) => {
+        const mode = key.startsWith('data.') ? 'data' : 'resource';
+        const type = key.replace(/^data\./, '');
+        return resources(m, type, mode).flatMap((r) => {
+          const found = attributes.includes('*')
+            ? ['*']
+            : attributes.filter((a) => valuesAt(r.body, a).some(isSet));
+          if (found.length === 0) return [];
+          return [
+            {
+              address: addressOf(r),
+              message: found.includes('*')
+                ? `${key} holds a secret value in state`
+                : `sets ${found.join(', ')}: a secret value in state`,
+            },
+          ];
+        });
+      }),
   },
   // ------------------------------------------------------------------ supply chain
   {

@@ -25,8 +25,8 @@ export function addressOf(ref: Pick<ResourceRef, 'module' | 'mode' | 'type' | 'n
   return `${ref.module.name}:${ref.mode === 'data' ? 'data.' : ''}${ref.type}.${ref.name}`;
 }
 
-/** Every modules/<name>/main.tf.json that configures the AWS provider. */
-export function loadAwsModules(modulesDir: string): TerraformModule[] {
+/** Every synthesized module (modules/<name>/main.tf.json), sorted by name. */
+export function loadModules(modulesDir: string): TerraformModule[] {
   if (!existsSync(modulesDir)) return [];
   return readdirSync(modulesDir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(modulesDir, d.name, 'main.tf.json')))
@@ -34,8 +34,14 @@ export function loadAwsModules(modulesDir: string): TerraformModule[] {
       name: d.name,
       tf: JSON.parse(readFileSync(join(modulesDir, d.name, 'main.tf.json'), 'utf8')) as Block,
     }))
-    .filter((m) => isBlock(m.tf['provider']) && 'aws' in m.tf['provider'])
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The modules that use the AWS provider. */
+export function loadAwsModules(modulesDir: string): TerraformModule[] {
+  return loadModules(modulesDir).filter(
+    (m) => isBlock(m.tf['provider']) && 'aws' in m.tf['provider'],
+  );
 }
 
 export function isBlock(value: unknown): value is Block {
