@@ -46,6 +46,9 @@ const baseSettings: ApiSettings = {
   zoneSpread: 'ScheduleAnyway',
   apiHostname: 'api.staging.payflow.example.com',
   certificateArn: 'arn:aws:acm:eu-west-3:123456789012:certificate/abc-123',
+  tlsPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+  loadBalancerAttributes: 'deletion_protection.enabled=true,access_logs.s3.enabled=true',
+  webAclArn: '',
   albGroupName: 'payflow',
   dbAddress: 'db.example.internal',
   dbPort: 5432,
@@ -95,7 +98,7 @@ describe('app module (stacks/app)', () => {
     expect(labels['elbv2.k8s.aws/pod-readiness-gate-inject']).to.equal('enabled');
   });
 
-  it('takes image, replicas, resources, hostname, certificate and secret ARNs from inputs', () => {
+  it('takes image, replicas, resources, hostname, load balancer settings and secret ARNs from inputs', () => {
     const values = (releases.payflow?.values as string[])[0] ?? '';
     for (const reference of [
       '"repository" = var.image_repository',
@@ -106,6 +109,9 @@ describe('app module (stacks/app)', () => {
       '"memory" = var.memory_limit',
       '"host" = var.api_hostname',
       '"certificateArn" = var.certificate_arn',
+      '"sslPolicy" = var.tls_policy',
+      '"loadBalancerAttributes" = var.load_balancer_attributes',
+      '"webAclArn" = var.web_acl_arn',
       '"key" = var.db_master_secret_arn',
       '"key" = var.redis_auth_secret_arn',
       '"dataSubnetCidrs" = var.data_subnet_cidr_blocks',
@@ -113,7 +119,8 @@ describe('app module (stacks/app)', () => {
     ]) {
       expect(values).to.include(reference);
     }
-    expect(tf.output.api_url?.value).to.equal('https://${var.api_hostname}');
+    // The URL is the dns layer's: the load balancer's name is only known once it exists.
+    expect(tf.output).to.not.have.property('api_url');
   });
 
   it('declares no secret input: secrets are referenced by ARN, never passed', () => {
@@ -177,7 +184,11 @@ describe('app module (stacks/app)', () => {
           expect(inputs[name], name).to.not.equal(undefined);
           expect(inputs[name], name).to.equal(app[name]);
         }
-        expect(inputs.api_hostname).to.equal(`api.${String((env.dns as Hcl).domain)}`);
+        // The edge module's names: api.<subdomain>.<zone>, none without a zone.
+        const dns = env.dns as Hcl;
+        expect(inputs.api_hostname).to.equal(
+          dns.zone === '' ? '' : ['api', dns.subdomain, dns.zone].filter(Boolean).join('.'),
+        );
       });
     }
 
