@@ -5,7 +5,7 @@ import { Fn, Op, TerraformCount, TerraformIterator, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { Input, Rule, dnsName } from '../lib/inputs';
 import { ModuleStack } from '../lib/module-stack';
-import { everyInstance, instance } from '../lib/references';
+import { instance } from '../lib/references';
 
 /** Ingress group of the API's and Grafana's Ingresses: one load balancer (platform, app inputs). */
 export const LOAD_BALANCER_GROUP = 'payflow';
@@ -81,7 +81,9 @@ export class DnsStack extends ModuleStack {
       // one(): two load balancers for one group would be a controller bug worth stopping on.
       arn: Fn.one(candidates.arns),
     });
-    const dnsNameOfLb = Fn.join('', everyInstance(loadBalancer, 'dns_name'));
+    const dnsNameOfLb = Token.asString(
+      Fn.conditional(found, instance(loadBalancer, '0', 'dns_name'), ''),
+    );
 
     const named = Op.gte(Fn.lengthOf(zoneId.stringValue), 1);
     const hostnames = TerraformIterator.fromList(

@@ -1,7 +1,7 @@
 import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 import { Fn, type IResolvable, TerraformCount, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { everyInstance } from '../lib/references';
+import { instance } from '../lib/references';
 
 /**
  * AWS managed rule groups the web ACL applies, in this order: OWASP-style protections (bad bots,
@@ -70,6 +70,8 @@ export class LoadBalancerWebAcl extends Construct {
       ],
       visibilityConfig: visibility(props.name),
     });
-    this.webAclArn = Fn.join('', everyInstance(webAcl, 'arn'));
+    this.webAclArn = Token.asString(
+      Fn.conditional(props.enabled, instance(webAcl, '0', 'arn'), ''),
+    );
   }
 }

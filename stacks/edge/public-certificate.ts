@@ -4,7 +4,7 @@ import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zon
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { Fn, type IResolvable, TerraformCount, TerraformIterator, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { everyInstance, instance } from '../lib/references';
+import { instance } from '../lib/references';
 
 export interface PublicCertificateProps {
   /** Condition that creates everything (a DNS zone is given). */
@@ -40,7 +40,8 @@ export class PublicCertificate extends Construct {
     const certificate = new AcmCertificate(this, 'certificate', {
       count,
       domainName: subject,
-      subjectAlternativeNames: alternatives,
+      // One expression (not a list of them): the deploy-role test derives ACM's answer from it.
+      subjectAlternativeNames: Token.asList(Fn.tolist(alternatives)),
       validationMethod: 'DNS',
       // A new name set gets its certificate before the old one is released by the listener.
       lifecycle: { createBeforeDestroy: true },
@@ -71,7 +72,10 @@ export class PublicCertificate extends Construct {
       timeouts: { create: '30m' },
     });
 
-    this.zoneId = Fn.join('', everyInstance(zone, 'zone_id'));
-    this.certificateArn = Fn.join('', everyInstance(validation, 'certificate_arn'));
+    // Only the chosen branch of a conditional is evaluated: no index error without a zone.
+    this.zoneId = Token.asString(Fn.conditional(props.enabled, instance(zone, '0', 'zone_id'), ''));
+    this.certificateArn = Token.asString(
+      Fn.conditional(props.enabled, instance(validation, '0', 'certificate_arn'), ''),
+    );
   }
 }
