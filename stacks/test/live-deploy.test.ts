@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { KUBERNETES_VERSIONS, KUBERNETES_VERSIONS_FILE } from '../cluster/kubernetes-versions';
+import { GRAFANA_LOCAL_URL, GRAFANA_SERVICE } from '../platform/grafana-access';
 
 const repoRoot = join(__dirname, '..', '..');
 const script = join(repoRoot, 'live', 'environment.sh');
@@ -81,12 +82,14 @@ function sandbox(accountId: string, sharedAccountId = accountId): string {
   );
   writeFileSync(
     join(root, 'live', 'development', 'env.hcl'),
-    `locals {\n  environment = "development"\n  account_id  = "${accountId}"\n  region      = "eu-west-3"\n}\n`,
+    `locals {\n  environment = "development"\n  account_id  = "${accountId}"\n  region      = "eu-west-3"\n  dns = {\n    zone = "example.org"\n  }\n}\n`,
   );
   return root;
 }
 
-const awsVersion = '[ "$1" = --version ] && { echo "aws-cli/2.27.50 Python/3.13"; exit 0; };';
+const awsCliVersion = '[ "$1" = --version ] && { echo "aws-cli/2.27.50 Python/3.13"; exit 0; };';
+// The version, and the account's public hosted zone (the sandbox env.hcl's dns.zone).
+const awsVersion = `${awsCliVersion} [ "$1 $2" = "route53 list-hosted-zones-by-name" ] && { printf "example.org.\\tFalse\\n"; exit 0; };`;
 
 const current = {
   terraform: 'echo "Terraform v1.11.4"',
@@ -106,7 +109,15 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
   });
 
   it('make deploy ENV=nope stops before anything runs, naming the environments', function () {
-    for (const target of ['plan', 'deploy', 'destroy', 'outputs', 'kubeconfig', 'tunnel']) {
+    for (const target of [
+      'plan',
+      'deploy',
+      'destroy',
+      'outputs',
+      'kubeconfig',
+      'tunnel',
+      'grafana',
+    ]) {
       const result = run('make', ['--no-print-directory', target, 'ENV=nope'], process.env);
       expect(result.status, target).to.equal(2);
       expect(result.stderr, target).to.include(
@@ -146,8 +157,6 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
       'curl is not installed',
       'docker is not installed',
       'live/development/env.hcl still has the placeholder account_id 123456789012',
-      'still has the placeholder domain dev.payflow.example.com',
-      'still has the placeholder certificate_arn',
       'session-manager-plugin is not installed: make deploy reaches the private Kubernetes API through an SSM tunnel; install it: https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html',
       'still has the placeholder admin_principal_arns',
       'live/shared/account.hcl still has the placeholder account_id 123456789012',
@@ -158,7 +167,11 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     // Terraform installs the Helm releases: a missing helm is worth a warning, not a stop.
     expect(result.stderr).to.include('warning: helm is not installed');
     expect(result.stderr).not.to.match(/ {2}- helm is not installed/);
-    expect(result.stderr).to.match(/preflight for deploy development found 15 problem\(s\)/);
+    // Development without a DNS zone is allowed: plain HTTP, said in one warning.
+    expect(result.stderr).to.include(
+      'warning: live/development/env.hcl has no dns.zone: the API will answer plain HTTP',
+    );
+    expect(result.stderr).to.match(/preflight for deploy development found 13 problem\(s\)/);
   });
 
   it('preflight rejects tools older than mise.toml and warns about newer ones', function () {
@@ -228,7 +241,7 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     const tools = toolDir({
       ...current,
       curl: 'exit 0',
-      aws: '[ "$1" = --version ] && { echo "aws-cli/2.27.50 Python/3.13"; exit 0; }; echo 111111111111',
+      aws: `${awsVersion} echo 111111111111`,
     });
     cleanup.push(root, tools);
     const result = run(
@@ -239,7 +252,7 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
         IMAGE_TAG: 'abc123',
       },
     );
-    // The sandbox env.hcl has no domain or certificate placeholder; only the account matters here.
+    // The sandbox env.hcl names a hosted zone the account has; only the account matters here.
     expect(result.stderr).to.equal('');
     expect(result.stdout).to.include(
       'preflight ok: tools, AWS account 111111111111, region eu-west-3, state bucket payflow-tfstate-111111111111-eu-west-3',
@@ -487,8 +500,11 @@ case "$*" in
   "output -raw cluster_access_instance_id")
     [ -e "$FAKE_STATE/no-cluster" ] && { echo "Error: Output \\"cluster_access_instance_id\\" not found" >&2; exit 1; }
     echo "i-0123456789abcdef0" ;;
-  "output -raw api_url") echo "https://api.$environment.example.org" ;;
-  "output -raw grafana_url") echo "grafana.$environment.example.org" ;;
+  "output -raw api_url")
+    # The dns layer's URL: https:// with a DNS zone, the load balancer's own name without one.
+    if [ -e "$FAKE_STATE/no-zone" ]; then echo "http://k8s-payflow-0123456789-1234567890.eu-west-3.elb.amazonaws.com"
+    else echo "https://api.$environment.example.org"; fi ;;
+  "output -raw grafana_public_hostname") [ -e "$FAKE_STATE/grafana-public" ] && echo "grafana.$environment.example.org" ;;
   "output -raw ecr_repository_url")
     [ -e "$FAKE_STATE/shared-applied" ] || { echo "Error: Output \\"ecr_repository_url\\" not found" >&2; exit 1; }
     echo "111111111111.dkr.ecr.eu-west-3.amazonaws.com/payflow/api" ;;
@@ -500,7 +516,7 @@ case "$*" in
     esac ;;
 esac
 exit 0`,
-  aws: `${awsVersion}
+  aws: `${awsCliVersion}
 echo "aws $*" >>"$FAKE_STATE/log"
 case "$1 $2" in
   "sts get-caller-identity") echo 111111111111 ;;
@@ -521,12 +537,21 @@ case "$1 $2" in
     else
       echo None
     fi ;;
+  "route53 list-hosted-zones-by-name")
+    # The account's public zone; a run without it marks no-hosted-zone.
+    [ -e "$FAKE_STATE/no-hosted-zone" ] && { printf 'other.org.\tFalse\n'; exit 0; }
+    printf 'example.org.\tFalse\n' ;;
+  "elbv2 describe-load-balancer-attributes")
+    # Deletion protection is on until the controller read the annotation kubectl changed.
+    if [ -e "$FAKE_STATE/protection-lifted" ]; then echo false; else echo true; fi ;;
 esac
 exit 0`,
   kubectl: `[ "$1" = version ] && { echo "Client Version: v1.36.2"; exit 0; }
 echo "kubectl $* KUBECONFIG=\${KUBECONFIG-unset}" >>"$FAKE_STATE/log"
 case " $* " in
   *" get ingress "*) echo "k8s-payflow-0123456789-1234567890.eu-west-3.elb.amazonaws.com" ;;
+  *" annotate ingress "*) : >"$FAKE_STATE/protection-lifted" ;;
+  *" port-forward "*) echo "Forwarding from 127.0.0.1:3000 -> 3000" ;;
   *" delete ingress "*)
     [ -e "$FAKE_STATE/controller-gone" ] && { echo "timed out waiting for the finalizer" >&2; exit 1; }
     for marker in "$FAKE_STATE"/ingress-*; do
@@ -556,7 +581,7 @@ function cloud(cleanup: string[]): Cloud {
   mkdirSync(join(root, 'node_modules'));
   mkdirSync(join(root, 'live', 'shared', 'global'));
   for (const environment of ['development', 'staging', 'production']) {
-    for (const layer of ['network', 'cluster', 'data', 'platform', 'app']) {
+    for (const layer of ['network', 'cluster', 'data', 'edge', 'platform', 'app', 'dns']) {
       mkdirSync(join(root, 'live', environment, layer), { recursive: true });
     }
     writeFileSync(
@@ -667,14 +692,18 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     const result = runScript(c, ['destroy', 'staging'], { DECOMMISSION: 'true' }, 'staging\n');
     expect(result.status, result.stderr).to.equal(0);
     const runs = c.log().filter((l) => / run --all /.test(l));
-    expect(runs[0]).to.match(
-      /^terragrunt live\/staging\/data run --all .* apply DECOMMISSION=true /,
-    );
-    expect(runs[1]).to.match(
-      /^terragrunt live\/staging\/app run --all .* destroy DECOMMISSION=true /,
-    );
-    expect(runs[2]).to.match(/^terragrunt live\/staging run --all .* destroy DECOMMISSION=true /);
-    expect(runs).to.have.length(3);
+    const unitAndCommand = (line: string) => {
+      const [, unit = '', command = ''] = / (\S+) run --all .* (apply|destroy) /.exec(line) ?? [];
+      return [unit, command];
+    };
+    expect(runs.map(unitAndCommand)).to.deep.equal([
+      ['live/staging/data', 'apply'],
+      ['live/staging/edge', 'apply'],
+      ['live/staging/dns', 'destroy'],
+      ['live/staging/app', 'destroy'],
+      ['live/staging', 'destroy'],
+    ]);
+    for (const line of runs) expect(line).to.include(' DECOMMISSION=true ');
   });
 
   it('production: CONFIRM_PRODUCTION_DESTROY=yes and DECOMMISSION (1 counts as true) together', function () {
@@ -717,7 +746,9 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     expect(shared[0]).to.match(/^terragrunt live\/shared\/global output -raw ecr_repository_url /);
     runs = log.filter((l) => / run --all /.test(l));
     expect(runs.map((l) => l.split(' ')[1])).to.deep.equal(
-      ['network', 'cluster', 'data', 'platform', 'app'].map((l) => `live/development/${l}`),
+      ['network', 'cluster', 'data', 'edge', 'platform', 'app', 'dns'].map(
+        (l) => `live/development/${l}`,
+      ),
     );
   });
 
@@ -907,6 +938,146 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     expect(status).to.equal(130);
     expect(indexOf(c.log(), ENDED)).to.be.greaterThan(-1);
     expect(sessionGone(c)).to.equal(true);
+  });
+
+  describe('the public address make deploy ends on', function () {
+    const LOAD_BALANCER = 'k8s-payflow-0123456789-1234567890.eu-west-3.elb.amazonaws.com';
+
+    it('with a DNS zone (staging): the https:// URL of the API, checked through the load balancer and by its name', function () {
+      const c = cloud(cleanup);
+      const result = runScript(c, ['deploy', 'staging']);
+      expect(result.status, result.stderr).to.equal(0);
+      const lines = result.stdout.trimEnd().split('\n');
+      expect(lines.slice(-3)).to.deep.equal([
+        '  API:           https://api.staging.example.org   (TLS: ACM certificate; name: Route 53 alias record)',
+        '  Grafana:       make grafana ENV=staging   (not on the internet: localhost:3000 through the SSM tunnel)',
+        `  Load balancer: ${LOAD_BALANCER}`,
+      ]);
+      expect(result.stdout).to.not.match(/CNAME|point .* at the load balancer/);
+      const log = c.log();
+      const url = indexOf(log, /^terragrunt live\/staging\/dns output -raw api_url /);
+      const direct = indexOf(
+        log,
+        new RegExp(
+          `^curl .*--connect-to api\\.staging\\.example\\.org:443:${LOAD_BALANCER.replace(/\./g, '\\.')}:443 https://api\\.staging\\.example\\.org/ready$`,
+        ),
+      );
+      const byName = indexOf(
+        log,
+        /^curl (?!.*--connect-to).*https:\/\/api\.staging\.example\.org\/ready$/,
+      );
+      expect(url, log.join('\n')).to.be.greaterThan(
+        indexOf(log, /^terragrunt live\/staging\/dns run --all .* apply /),
+      );
+      expect(direct, 'through the load balancer first').to.be.greaterThan(url);
+      expect(byName, 'then by its name').to.be.greaterThan(direct);
+      // The zone was looked up before anything ran.
+      expect(
+        indexOf(log, /^aws route53 list-hosted-zones-by-name --dns-name example\.org /),
+      ).to.be.within(0, indexOf(log, /^terragrunt /));
+    });
+
+    it('without a DNS zone (development): the http:// URL of the load balancer, marked as plain HTTP', function () {
+      const c = cloud(cleanup);
+      writeFileSync(join(c.state, 'no-zone'), '');
+      const result = runScript(c, ['deploy', 'development']);
+      expect(result.status, result.stderr).to.equal(0);
+      expect(result.stderr).to.include(
+        'warning: live/development/env.hcl has no dns.zone: the API will answer plain HTTP',
+      );
+      const lines = result.stdout.trimEnd().split('\n');
+      expect(lines.at(-3)).to.equal(
+        `  API:           http://${LOAD_BALANCER}   (plain HTTP, no TLS: live/development/env.hcl has no dns.zone; development only)`,
+      );
+      const smoke = c.log().filter((l) => l.startsWith('curl') && l.endsWith('/ready'));
+      expect(smoke).to.deep.equal([
+        `curl --fail --silent --show-error --max-time 10 http://${LOAD_BALANCER}/ready`,
+      ]);
+      expect(indexOf(c.log(), /^aws route53 /), 'no zone to look up').to.equal(-1);
+    });
+
+    it('a public Grafana is listed with its https:// name', function () {
+      const c = cloud(cleanup);
+      writeFileSync(join(c.state, 'grafana-public'), '');
+      const result = runScript(c, ['deploy', 'staging']);
+      expect(result.status, result.stderr).to.equal(0);
+      expect(result.stdout).to.include(
+        '  Grafana:       https://grafana.staging.example.org   (Cognito sign-in, allowed addresses only)',
+      );
+    });
+
+    it('staging and production refuse to run without TLS: no zone, the placeholder zone, a zone the account lacks', function () {
+      const c = cloud(cleanup);
+      const envFile = join(c.root, 'live', 'staging', 'env.hcl');
+      const original = readFileSync(envFile, 'utf8');
+      writeFileSync(envFile, original.replace('zone      = "example.org"', 'zone      = ""'));
+      let result = runScript(c, ['preflight', 'staging']);
+      expect(result.status).to.equal(1);
+      expect(result.stderr).to.include(
+        'live/staging/env.hcl has no dns.zone: staging serves the API over HTTPS only; set dns.zone to a public Route 53 hosted zone of the account',
+      );
+      writeFileSync(
+        envFile,
+        original.replace('zone      = "example.org"', 'zone      = "example.com"'),
+      );
+      result = runScript(c, ['preflight', 'staging']);
+      expect(result.stderr).to.include(
+        'live/staging/env.hcl still has the placeholder dns.zone example.com',
+      );
+      writeFileSync(envFile, original);
+      writeFileSync(join(c.state, 'no-hosted-zone'), '');
+      result = runScript(c, ['preflight', 'staging']);
+      expect(result.status).to.equal(1);
+      expect(result.stderr).to.include(
+        'the account has no public Route 53 hosted zone example.org (dns.zone of live/staging/env.hcl)',
+      );
+      expect(
+        c.log().filter((l) => l.startsWith('terragrunt')),
+        'nothing ran',
+      ).to.deep.equal([]);
+    });
+  });
+
+  it("destroy lifts the load balancer's deletion protection on the Ingresses, and waits for it, before destroying anything", function () {
+    const c = cloud(cleanup);
+    const result = runScript(c, ['destroy', 'staging'], { DECOMMISSION: 'true' }, 'staging\n');
+    expect(result.status, result.stderr).to.equal(0);
+    const log = c.log();
+    const annotate = indexOf(
+      log,
+      /^kubectl annotate ingress --all --all-namespaces --overwrite alb\.ingress\.kubernetes\.io\/load-balancer-attributes=deletion_protection\.enabled=false KUBECONFIG=\/\S+kubeconfig$/,
+    );
+    const lifted = indexOf(
+      log,
+      /^aws elbv2 describe-load-balancer-attributes --load-balancer-arn arn:aws:elasticloadbalancing:/,
+    );
+    const firstDestroy = indexOf(log, / run --all .* destroy /);
+    expect(annotate, log.join('\n')).to.be.greaterThan(-1);
+    expect(lifted).to.be.greaterThan(annotate);
+    expect(firstDestroy).to.be.greaterThan(lifted);
+    expect(log[firstDestroy]).to.match(/^terragrunt live\/staging\/dns run --all /);
+  });
+
+  it('make grafana opens Grafana on localhost through the tunnel (kubectl port-forward to its Service), then closes it', function () {
+    const c = cloud(cleanup);
+    const result = runScript(c, ['grafana', 'development']);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.include(`Grafana of development: ${GRAFANA_LOCAL_URL} (user admin)`);
+    expect(result.stdout).to.include(`get secret ${GRAFANA_SERVICE} -o jsonpath`);
+    const log = c.log();
+    const kubeconfig = join(c.home, '.kube', 'payflow-development');
+    const forward = indexOf(
+      log,
+      new RegExp(
+        `^kubectl -n monitoring port-forward service/${GRAFANA_SERVICE} ${new URL(GRAFANA_LOCAL_URL).port}:80 KUBECONFIG=${kubeconfig}$`,
+      ),
+    );
+    expect(forward, log.join('\n')).to.be.greaterThan(indexOf(log, SESSION));
+    expect(indexOf(log, ENDED)).to.be.greaterThan(forward);
+    expect(sessionGone(c)).to.equal(true);
+    const refused = runScript(c, ['grafana', 'development'], { GRAFANA_PORT: 'http' });
+    expect(refused.status).to.equal(1);
+    expect(refused.stderr).to.include('GRAFANA_PORT=http is not a port number');
   });
 
   it('CI deploys with SKIP_SHARED=1 (.github/workflows/_deploy.yml)', function () {
