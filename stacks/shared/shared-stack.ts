@@ -270,7 +270,7 @@ export class SharedStack extends ModuleStack {
       },
     ];
 
-    // Deploy: what `terragrunt run --all apply` of network, cluster, data, platform and app
+    // Deploy: what `terragrunt run --all apply` of network, cluster, data, edge, platform, app, dns
     // does, plus the image push. Services without useful resource-level permissions for
     // create calls are granted per service in the deployment region only (KMS and RDS also in
     // additional_regions, for the backup replication); everything with names is limited to the
