@@ -125,6 +125,25 @@ function withoutDevelopmentGuard(input: Block): void {
   if (blocks(input['validation']).length === before) throw new Error('no development guard');
 }
 
+/** Each case, applied to the first resource of `type` in a fresh copy, is reported on it alone. */
+function catchesEach(
+  id: string,
+  type: string,
+  cases: readonly [what: string, mutate: (target: Target) => void][],
+): void {
+  for (const [what, mutate] of cases) {
+    const modules = copy();
+    const target = find(modules, type);
+    mutate(target);
+    expect(
+      controlById(id)
+        .check(modules)
+        .map((f) => f.address),
+      what,
+    ).to.deep.equal([`${target.module.name}:${type}.${target.name}`]);
+  }
+}
+
 const trustDocument = (modules: TerraformModule[], name: string) =>
   find(modules, 'aws_iam_policy_document', { mode: 'data', name });
 
@@ -648,16 +667,7 @@ describe('infrastructure policy controls', function () {
         (c) => withoutDevelopmentGuard(variableBlock(c.module, 'tls_policy')),
       ],
     ];
-    for (const [what, mutate] of cases) {
-      const modules = copy();
-      mutate(find(modules, 'aws_acm_certificate'));
-      expect(
-        controlById('TLS-LOAD-BALANCER')
-          .check(modules)
-          .map((f) => f.address),
-        what,
-      ).to.deep.equal(['edge:aws_acm_certificate.tls_certificate']);
-    }
+    catchesEach('TLS-LOAD-BALANCER', 'aws_acm_certificate', cases);
   });
 
   it('LOG-LOAD-BALANCER also catches logs sent to a bucket the log delivery may not write, or a policy open to anyone', function () {
@@ -713,16 +723,7 @@ describe('infrastructure policy controls', function () {
         (acl) => withoutDevelopmentGuard(variableBlock(acl.module, 'waf')),
       ],
     ];
-    for (const [what, mutate] of cases) {
-      const modules = copy();
-      mutate(find(modules, 'aws_wafv2_web_acl'));
-      expect(
-        controlById('WAF-LOAD-BALANCER')
-          .check(modules)
-          .map((f) => f.address),
-        what,
-      ).to.deep.equal(['edge:aws_wafv2_web_acl.load_balancer_web_acl']);
-    }
+    catchesEach('WAF-LOAD-BALANCER', 'aws_wafv2_web_acl', cases);
   });
 
   it('NET-OPEN-INGRESS lets a load balancer security group take 443 from the internet', function () {
