@@ -160,7 +160,7 @@ synth: install ## Synthesize the CDKTF stacks into modules/ (Terraform JSON)
 # live/environment.sh does the work (preflight, synth, terragrunt run --all, smoke test);
 # live/README.md explains every step. ENV is checked before anything runs; the preflight runs
 # before npm ci (environment.sh installs the dependencies when synth needs them).
-LIVE_TARGETS := plan deploy destroy outputs kubeconfig tunnel
+LIVE_TARGETS := plan deploy destroy outputs kubeconfig tunnel grafana
 ifneq ($(filter $(LIVE_TARGETS),$(MAKECMDGOALS)),)
 ifeq ($(filter $(ENV),$(ENVIRONMENTS)),)
 $(error ENV='$(ENV)' is not an environment: use one of $(ENVIRONMENTS), e.g. make deploy ENV=development)
@@ -190,3 +190,7 @@ kubeconfig: ## How to use kubectl on an environment's private cluster (through m
 .PHONY: tunnel
 tunnel: ## Hold an SSM tunnel to an environment's Kubernetes API open for kubectl (Ctrl-C closes it): make tunnel ENV=development
 	@live/environment.sh tunnel $(ENV)
+
+.PHONY: grafana
+grafana: ## Open an environment's Grafana (not on the internet) on http://localhost:3000 through the SSM tunnel: make grafana ENV=development
+	@live/environment.sh grafana $(ENV)

@@ -12,6 +12,8 @@
 #   live/environment.sh tunnel     <environment> [command...]
 #                                                   SSM tunnel to the private Kubernetes API: held
 #                                                   open for kubectl, or around one command
+#   live/environment.sh grafana    <environment>   Grafana (not on the internet) on localhost:3000,
+#                                                   through the tunnel
 #   live/environment.sh kubeconfig <environment>   how to use kubectl through the tunnel
 #
 # The script only sequences. What it knows of an environment comes from live/environment-settings.ts,
@@ -25,6 +27,7 @@
 #                         protection, buckets kept): the data layer is applied with decommission =
 #                         true first (live/_units/data.hcl reads it), then everything is destroyed
 #   CONFIRM_PRODUCTION_DESTROY=yes   destroy production
+#   GRAFANA_PORT          the local port make grafana opens Grafana on (default 3000)
 #   TF_PLUGIN_CACHE_DIR   where providers are cached (default ~/.terraform.d/plugin-cache)
 #   PAYFLOW_TODAY         the date (YYYY-MM-DD) the Kubernetes support warning counts from
 #                         (default: today, UTC)
@@ -42,10 +45,11 @@ live_dir="$(cd "${script_path%/*}" && pwd)"
 repo_root="${live_dir%/*}"
 readonly live_dir repo_root
 readonly environments=(development staging production)
-# Dependency order, the one Terragrunt derives from the dependency blocks (a chain, checked by
-# stacks/test/live-contract.test.ts): outputs prints the layers in it, destroy walks it backwards
-# one layer at a time, so that what AWS leaves can be deleted between two layers.
-readonly layers=(network cluster data platform app)
+# Dependency order, the one Terragrunt derives from the dependency blocks (checked by
+# stacks/test/live-contract.test.ts): deploy applies one layer at a time in it, outputs prints the
+# layers in it, destroy walks it backwards one layer at a time, so that what AWS leaves can be
+# deleted between two layers.
+readonly layers=(network cluster data edge platform app dns)
 # The layers whose Terraform providers talk to the Kubernetes API: through the SSM tunnel.
 readonly kubernetes_layers=(platform app)
 readonly placeholder_account_id="123456789012"
@@ -56,6 +60,9 @@ readonly spot_vcpu_quota=L-34B43A08      # All Standard (A, C, D, H, I, M, R, T,
 readonly elastic_ip_quota=L-0263D0A3     # EC2-VPC Elastic IPs
 # Instance types those two vCPU quotas count (the families A, C, D, H, I, M, R, T, Z).
 readonly standard_family_pattern='^(a|c|d|h|i|im|is|m|r|t|z)[0-9]'
+# Grafana's Service (stacks/platform/grafana-access.ts, GRAFANA_SERVICE) and where it is opened.
+readonly grafana_service=kube-prometheus-stack-grafana
+readonly grafana_namespace=monitoring
 
 say() { printf '\n==> %s\n' "$*"; }
 die() {
@@ -65,8 +72,9 @@ die() {
 
 usage() {
   printf '%s\n' \
-    'usage: live/environment.sh <preflight|plan|deploy|destroy|outputs|kubeconfig> <environment>' \
+    'usage: live/environment.sh <preflight|plan|deploy|destroy|outputs|kubeconfig|grafana> <environment>' \
     '       live/environment.sh tunnel <environment> [command...]' \
+    '       live/environment.sh grafana <environment>' \
     '       environments: development, staging, production (e.g. make deploy ENV=development)' >&2
   exit 2
 }
@@ -427,7 +435,7 @@ files_region=""
 files_shared_account=""
 files_shared_region=""
 check_files() {
-  local environment="$1" action="$2" domain certificate_arn
+  local environment="$1" action="$2"
   check_scope env "$live_dir/$environment/env.hcl" "live/$environment/env.hcl" \
     "set your 12-digit AWS account id (aws sts get-caller-identity --query Account --output text), or delete the line to deploy to the account of your credentials"
   files_account="$scope_account"
@@ -450,13 +458,38 @@ check_files() {
   if applies_shared; then
     check_github_repository
   fi
-  domain="${settings[env.dns.domain]-}"
-  certificate_arn="${settings[env.dns.certificate_arn]-}"
-  if [[ "$domain" == *example.com ]]; then
-    problem "live/$environment/env.hcl still has the placeholder domain $domain: set a domain you control (live/README.md, 'A domain and a certificate')"
+  check_public_address "$environment"
+}
+
+# environment: the public address of env.hcl (dns.zone), left in public_zone. Staging
+# and production serve the API over HTTPS only; development without a zone ends on plain HTTP
+# (a warning). The zone itself is looked up once the AWS credentials are known (check_hosted_zone).
+public_zone=""
+check_public_address() {
+  local environment="$1"
+  public_zone="${settings[env.dns.zone]-}"
+  if [[ -z "$public_zone" && "$environment" == development ]]; then
+    warning "live/$environment/env.hcl has no dns.zone: the API will answer plain HTTP on the load balancer's own name; set dns.zone to a Route 53 hosted zone of the account for https:// (live/README.md, 'The public address: DNS and TLS')"
+  elif [[ -z "$public_zone" ]]; then
+    problem "live/$environment/env.hcl has no dns.zone: $environment serves the API over HTTPS only; set dns.zone to a public Route 53 hosted zone of the account (aws route53 list-hosted-zones)"
+  elif [[ "$public_zone" == example.com ]]; then
+    problem "live/$environment/env.hcl still has the placeholder dns.zone example.com: set a public Route 53 hosted zone of the account (aws route53 list-hosted-zones)"
+    public_zone=""
   fi
-  if [[ "$certificate_arn" == *00000000-0000-0000-0000-000000000000 ]]; then
-    problem "live/$environment/env.hcl still has the placeholder certificate_arn: request an ACM certificate for api.$domain and grafana.$domain in $files_region and paste its ARN"
+}
+
+# environment: ACM validates the certificate by DNS in the zone, and the names are written there:
+# it must be a public hosted zone of the account the credentials are for.
+check_hosted_zone() {
+  local environment="$1" answer
+  [[ -n "$public_zone" ]] || return 0
+  if ! answer="$(aws route53 list-hosted-zones-by-name --dns-name "$public_zone" --max-items 1 \
+    --query 'HostedZones[0].[Name,Config.PrivateZone]' --output text 2>&1)"; then
+    warning "could not look up the hosted zone $public_zone (route53:ListHostedZonesByName: ${answer//$'\n'/ }): check it in the Route 53 console"
+    return 0
+  fi
+  if [[ "${answer%%$'\n'*}" != "$public_zone."$'\t'False ]]; then
+    problem "the account has no public Route 53 hosted zone $public_zone (dns.zone of live/$environment/env.hcl): create it and delegate the domain to its name servers, or name a zone of the account (aws route53 list-hosted-zones)"
   fi
 }
 
@@ -514,6 +547,8 @@ preflight() {
     project="${settings[root.project]-}"
     cluster="$project-$environment" # the cluster module's name: <project>-<environment>
     if [[ "$action" == deploy && -n "$caller_account" && -n "$region" && -n "$project" ]]; then
+      # In another account than env.hcl's, the zone and quotas asked about would be the wrong ones.
+      [[ "$caller_account" != "$account_id" ]] || check_hosted_zone "$environment"
       check_vcpu_quota "$environment" "$cluster"
       check_elastic_ip_quota "$environment" "$project"
       check_leftover_log_group "$cluster"
@@ -723,35 +758,55 @@ push_image() {
 }
 
 # The API answers /ready once the load balancer and the pods are up: a few minutes on a first
-# deploy. No module manages DNS, so the request goes to the Ingress's load balancer directly
-# (curl --connect-to keeps the API hostname for TLS) and works before the DNS record exists.
+# deploy. The request goes to the Ingress's load balancer directly (with TLS, curl --connect-to
+# keeps the API's name), so that a name still cached as missing on this machine cannot fail it.
 smoke_test() {
-  local environment="$1" api_url host grafana_url load_balancer="" attempt
-  api_url="$(unit_output "$live_dir/$environment/app" api_url)"
-  [[ "$api_url" == http* ]] || api_url="https://$api_url"
+  local environment="$1" api_url host load_balancer="" attempt
+  local -a to_load_balancer=()
+  api_url="$(unit_output "$live_dir/$environment/dns" api_url)"
   host="${api_url#*://}"
   host="${host%%/*}"
   say "smoke test: GET $api_url/ready"
   for attempt in $(seq 1 40); do
     load_balancer="$(KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl -n payflow get ingress \
       -o jsonpath='{.items[0].status.loadBalancer.ingress[0].hostname}' 2>/dev/null || true)"
+    to_load_balancer=()
+    [[ "$api_url" != https://* ]] || to_load_balancer=(--connect-to "$host:443:$load_balancer:443")
     if [[ -n "$load_balancer" ]] &&
-      curl --fail --silent --show-error --max-time 10 \
-        --connect-to "$host:443:$load_balancer:443" "$api_url/ready"; then
+      curl --fail --silent --show-error --max-time 10 "${to_load_balancer[@]}" "$api_url/ready"; then
       printf '\n'
-      grafana_url="$(unit_output "$live_dir/$environment/platform" grafana_url)"
-      [[ "$grafana_url" == http* ]] || grafana_url="https://$grafana_url"
-      say "$environment is up"
-      printf '  API:           %s\n  Grafana:       %s\n  Load balancer: %s\n' \
-        "$api_url" "$grafana_url" "$load_balancer"
-      printf 'If not done yet, point %s and %s at the load balancer (DNS CNAME records, live/README.md).\n' \
-        "$host" "${grafana_url#*://}"
+      report_public_address "$environment" "$api_url" "$load_balancer"
       return 0
     fi
     printf '  not ready yet (attempt %d/40), retrying in 15 s\n' "$attempt"
     sleep 15
   done
   die "$api_url/ready did not answer 200 within 10 minutes: see live/README.md, 'When the smoke test fails'"
+}
+
+# environment api_url load_balancer: the lines make deploy ends on. With a DNS zone, the API's
+# name itself is tried until Route 53 answers for it; without, the API is plain HTTP on the load
+# balancer's own name, and says so. Grafana is private unless env.hcl made it public.
+report_public_address() {
+  local environment="$1" api_url="$2" load_balancer="$3" grafana_host api grafana
+  grafana_host="$(unit_output "$live_dir/$environment/platform" grafana_public_hostname)"
+  if [[ "$api_url" == https://* ]]; then
+    # A resolver that was asked before the record existed may answer "no such name" a while.
+    curl --fail --silent --output /dev/null --max-time 10 --retry 20 --retry-delay 15 \
+      --retry-all-errors "$api_url/ready" ||
+      printf 'warning: %s answers through the load balancer, but not yet by its name from here (DNS caches): try again in a few minutes\n' "$api_url" >&2
+    api="$api_url   (TLS: ACM certificate; name: Route 53 alias record)"
+  else
+    api="$api_url   (plain HTTP, no TLS: live/$environment/env.hcl has no dns.zone; development only)"
+  fi
+  if [[ -n "$grafana_host" ]]; then
+    grafana="https://$grafana_host   (Cognito sign-in, allowed addresses only)"
+  else
+    grafana="make grafana ENV=$environment   (not on the internet: localhost:3000 through the SSM tunnel)"
+  fi
+  say "$environment is up"
+  printf '  API:           %s\n  Grafana:       %s\n  Load balancer: %s\n' \
+    "$api" "$grafana" "$load_balancer"
 }
 
 # The API's and Grafana's Ingresses share one ALB (Ingress group "payflow": alb_group_name of the
@@ -767,15 +822,47 @@ delete_ingresses() {
   fi
 }
 
+# cluster_name: the load balancers the AWS Load Balancer Controller made for this cluster's
+# Ingresses, by ARN (empty when none).
+load_balancers_of() {
+  local found
+  found="$(aws resourcegroupstaggingapi get-resources \
+    --resource-type-filters elasticloadbalancing:loadbalancer \
+    --tag-filters "Key=elbv2.k8s.aws/cluster,Values=$1" \
+    --query 'ResourceTagMappingList[].ResourceARN' --output text)"
+  [[ "$found" == None ]] || printf '%s\n' "$found"
+}
+
+# The load balancer's deletion protection (env.hcl load_balancer.deletion_protection) keeps the
+# controller from deleting it when the Ingresses go, and the controller sets that attribute from
+# the Ingresses' annotation: so it is turned off there, on every Ingress, and awaited on the load
+# balancers, before anything is destroyed.
+lift_load_balancer_deletion_protection() {
+  local cluster_name="$1" arn attempt state
+  local -a arns=()
+  read -r -a arns <<<"$(load_balancers_of "$cluster_name" | tr '\n' ' ')"
+  ((${#arns[@]})) || return 0
+  KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl annotate ingress --all --all-namespaces \
+    --overwrite alb.ingress.kubernetes.io/load-balancer-attributes=deletion_protection.enabled=false ||
+    die "could not lift the deletion protection of the load balancers of $cluster_name; nothing was destroyed: fix the cause, then run make destroy again"
+  for arn in "${arns[@]}"; do
+    for attempt in $(seq 1 20); do
+      state="$(aws elbv2 describe-load-balancer-attributes --load-balancer-arn "$arn" \
+        --query "Attributes[?Key=='deletion_protection.enabled'].Value" --output text)"
+      [[ "$state" == false ]] && break
+      ((attempt < 20)) || die "the controller did not lift the deletion protection of $arn within 5 minutes; nothing was destroyed: see its logs (kubectl -n kube-system logs deployment/aws-load-balancer-controller), then run make destroy again"
+      printf '  waiting for the controller to lift the deletion protection of %s (attempt %d/20)\n' "$arn" "$attempt"
+      sleep 15
+    done
+  done
+}
+
 # Load balancers created by the AWS Load Balancer Controller for this cluster's Ingresses.
 wait_for_load_balancers() {
   local cluster_name="$1" remaining attempt
   for attempt in $(seq 1 40); do
-    remaining="$(aws resourcegroupstaggingapi get-resources \
-      --resource-type-filters elasticloadbalancing:loadbalancer \
-      --tag-filters "Key=elbv2.k8s.aws/cluster,Values=$cluster_name" \
-      --query 'ResourceTagMappingList[].ResourceARN' --output text)"
-    [[ -z "$remaining" || "$remaining" == None ]] && return 0
+    remaining="$(load_balancers_of "$cluster_name")"
+    [[ -z "$remaining" ]] && return 0
     printf '  waiting for the controller to delete %s (attempt %d/40)\n' "$remaining" "$attempt"
     sleep 15
   done
@@ -788,7 +875,7 @@ data_protections() {
   [[ "${settings[env.database.deletion_protection]-}" == false ]] ||
     printf '%s\n' "database.deletion_protection = true (RDS refuses to be deleted)"
   [[ "${settings[env.retention.buckets_force_destroy]-}" == true ]] ||
-    printf '%s\n' "retention.buckets_force_destroy = false (the versioned Loki/Tempo buckets are not emptied, S3 refuses to delete them)"
+    printf '%s\n' "retention.buckets_force_destroy = false (the versioned Loki/Tempo and access-log buckets are not emptied, S3 refuses to delete them)"
 }
 
 # What AWS itself leaves of an environment after Terraform destroyed its layers. Each step runs
@@ -919,11 +1006,11 @@ destroy() {
   if [[ -z "$decommission" && -n "$protections" ]]; then
     die "refusing to destroy $environment: live/$environment/env.hcl keeps its data:
   ${protections//$'\n'/$'\n'  }
-run again with DECOMMISSION=true: the data layer is first applied with decommission = true (RDS deletion protection off, the Loki/Tempo buckets emptied by the destroy; the final RDS snapshot is still taken), then everything is destroyed (live/README.md, 'Destroying an environment')"
+run again with DECOMMISSION=true: the data and edge layers are first applied with decommission = true (RDS deletion protection off, the Loki/Tempo and access-log buckets emptied by the destroy; the final RDS snapshot is still taken), then everything is destroyed (live/README.md, 'Destroying an environment')"
   fi
-  printf 'This destroys every layer of %s (network, cluster, data, platform, app) and its data.\n' "$environment"
+  printf 'This destroys every layer of %s (%s) and its data.\n' "$environment" "${layers[*]}"
   if [[ -n "$decommission" ]]; then
-    printf 'DECOMMISSION=true: the database loses its deletion protection and the Loki/Tempo buckets are emptied.\n'
+    printf 'DECOMMISSION=true: the database loses its deletion protection and the Loki/Tempo and access-log buckets are emptied.\n'
   fi
   printf 'Type the environment name (%s) to confirm: ' "$environment"
   read -r answer || true
@@ -936,6 +1023,8 @@ run again with DECOMMISSION=true: the data layer is first applied with decommiss
   if [[ -n "$decommission" ]]; then
     say "decommissioning live/$environment/data (decommission = true): RDS deletion protection off, Loki/Tempo buckets force-destroyable"
     run_all "$live_dir/$environment/data" apply
+    say "decommissioning live/$environment/edge (decommission = true): access-log bucket force-destroyable"
+    run_all "$live_dir/$environment/edge" apply
   fi
 
   # Reverse dependency order, one layer at a time, with the load balancers removed while their
@@ -943,8 +1032,14 @@ run again with DECOMMISSION=true: the data layer is first applied with decommiss
   # could not go. What AWS leaves behind is deleted before the network layer, whose VPC it holds.
   project="${settings[root.project]}"
   cluster_name="$(unit_output "$live_dir/$environment/cluster" cluster_name 2>/dev/null || true)"
-  # The app and platform layers are destroyed through the tunnel, closed before the cluster layer.
-  [[ -z "$cluster_name" ]] || open_cluster_tunnel "$environment"
+  # The dns, app and platform layers are destroyed through the tunnel, closed before the cluster
+  # layer; the load balancers' deletion protection is lifted first, or they could not go.
+  if [[ -n "$cluster_name" ]]; then
+    open_cluster_tunnel "$environment"
+    lift_load_balancer_deletion_protection "$cluster_name"
+  fi
+  say "destroying live/$environment/dns (the names of the load balancer)"
+  run_all "$live_dir/$environment/dns" destroy
   say "destroying live/$environment/app (the API and its Ingress)"
   run_all "$live_dir/$environment/app" destroy
   if [[ -n "$cluster_name" ]]; then
@@ -953,7 +1048,9 @@ run again with DECOMMISSION=true: the data layer is first applied with decommiss
     wait_for_load_balancers "$cluster_name"
   fi
   cluster_name="${cluster_name:-$project-$environment}"
-  for ((index = ${#layers[@]} - 2; index >= 0; index--)); do
+  for ((index = ${#layers[@]} - 1; index >= 0; index--)); do
+    # dns and app are gone already (above).
+    [[ "${layers[index]}" != dns && "${layers[index]}" != app ]] || continue
     # No Kubernetes left to talk to: the session goes before its instance (cluster layer) does.
     talks_to_kubernetes "${layers[index]}" || close_cluster_tunnel
     if [[ "${layers[index]}" == network ]]; then
@@ -1013,13 +1110,30 @@ tunnel() {
   die "the SSM session ended (idle for 20 minutes, or the instance was replaced): run make tunnel ENV=$environment again"
 }
 
+# environment: Grafana, which is not on the internet, on http://localhost:$GRAFANA_PORT (default
+# 3000, the address Grafana builds its links with): kubectl port-forward to its Service through
+# the SSM tunnel, until Ctrl-C. The kubeconfig is make tunnel's, for kubectl in another terminal.
+grafana() {
+  local environment="$1" port="${GRAFANA_PORT:-3000}"
+  [[ "$port" =~ ^[0-9]{1,5}$ ]] || die "GRAFANA_PORT=$port is not a port number (e.g. GRAFANA_PORT=3001)"
+  preflight "$environment" tunnel >&2
+  use_plugin_cache
+  open_cluster_tunnel "$environment" "$(tunnel_kubeconfig "$environment")"
+  printf '%s\n' \
+    "Grafana of $environment: http://localhost:$port (user admin). Its password, in another terminal:" \
+    "  kubectl --kubeconfig $cluster_tunnel_kubeconfig -n $grafana_namespace get secret $grafana_service -o jsonpath='{.data.admin-password}' | base64 --decode" \
+    "Ctrl-C closes Grafana and the tunnel."
+  KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl -n "$grafana_namespace" port-forward \
+    "service/$grafana_service" "$port:80"
+}
+
 main() {
   (($# >= 2)) || usage
   local action="$1" environment="$2"
   check_environment "$environment"
   case "$action" in
     tunnel) ;;
-    preflight | plan | deploy | destroy | outputs | kubeconfig) (($# == 2)) || usage ;;
+    preflight | plan | deploy | destroy | outputs | kubeconfig | grafana) (($# == 2)) || usage ;;
     *) usage ;;
   esac
   shift 2

@@ -7,6 +7,8 @@ import { type ModuleStackClass, synthesizeModules, writeModules } from './lib/mo
 import { AppStack } from './app/app-stack';
 import { ClusterStack } from './cluster/cluster-stack';
 import { DataStack } from './data/data-stack';
+import { DnsStack } from './dns/dns-stack';
+import { EdgeStack } from './edge/edge-stack';
 import { NetworkStack } from './network/network-stack';
 import { PlatformStack } from './platform/platform-stack';
 import { SharedStack } from './shared/shared-stack';
@@ -15,9 +17,11 @@ export const moduleStacks: Readonly<Record<string, ModuleStackClass>> = {
   network: NetworkStack,
   cluster: ClusterStack,
   data: DataStack,
+  edge: EdgeStack,
   shared: SharedStack,
   platform: PlatformStack,
   app: AppStack,
+  dns: DnsStack,
 };
 
 /** `npm run synth [-- --out <dir>]`; PAYFLOW_MODULES_DIR works too; default modules/. */

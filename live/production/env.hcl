@@ -12,11 +12,36 @@ locals {
   account_id = "123456789012"
   region     = "eu-west-3"
 
-  # REPLACE: a domain you control and an ACM certificate (in the region above) that covers
-  # api.<domain> and grafana.<domain>. See live/README.md, "A domain and a certificate".
+  # REPLACE: a public Route 53 hosted zone of this account (`aws route53 list-hosted-zones`). make
+  # deploy requests the certificate of api.<zone> and grafana.<zone>, validates it in the zone and
+  # writes the names; production refuses to run without TLS (live/README.md, "The public address: DNS
+  # and TLS").
   dns = {
-    domain          = "payflow.example.com"
-    certificate_arn = "arn:aws:acm:eu-west-3:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+    zone      = "example.com"
+    subdomain = ""
+  }
+
+  # The load balancer the API's and Grafana's Ingresses share (stacks/edge). Staging and
+  # production must keep a TLS 1.3 policy, deletion protection, access logs and AWS WAF.
+  load_balancer = {
+    tls_policy          = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    deletion_protection = true
+    access_log_days     = 365 # days in S3 (SSE-S3: ALB access logs take no other encryption)
+    waf                 = true
+    waf_rate_limit      = 2000 # requests per 5 minutes from one client address, then blocked
+  }
+
+  # Grafana is not on the internet: `make grafana ENV=production` opens it on http://localhost:3000
+  # through the SSM tunnel. public = true puts it on the load balancer at grafana.<subdomain>.<zone>,
+  # behind a Cognito sign-in and for allowed_cidrs only (live/README.md, "Grafana").
+  grafana = {
+    public        = false
+    allowed_cidrs = [] # at most 3, e.g. ["203.0.113.0/24"]
+    cognito = {
+      user_pool_arn = "" # arn:aws:cognito-idp:<region>:<account>:userpool/<pool id>
+      client_id     = "" # an app client with a secret, callback https://grafana.<...>/oauth2/idpresponse
+      domain        = "" # the prefix of <prefix>.auth.<region>.amazoncognito.com
+    }
   }
 
   network = {

@@ -25,8 +25,15 @@ export interface ApiSettings {
   readonly cpuLimit: string;
   readonly memoryLimit: string;
   readonly zoneSpread: SpreadPolicy | string;
+  /** "" without a DNS zone (development): the Ingress answers any name, over plain HTTP. */
   readonly apiHostname: string;
+  /** "" without a DNS zone: no HTTPS listener. */
   readonly certificateArn: string;
+  readonly tlsPolicy: string;
+  /** The load balancer's attributes annotation, as the edge module builds it. */
+  readonly loadBalancerAttributes: string;
+  /** "" when the environment has no WAF. */
+  readonly webAclArn: string;
   readonly albGroupName: string;
   readonly dbAddress: string;
   readonly dbPort: number;
@@ -120,6 +127,8 @@ export interface ChartValues {
     groupName: string;
     scheme: 'internet-facing';
     sslPolicy: string;
+    loadBalancerAttributes: string;
+    webAclArn: string;
     healthcheckPath: string;
   };
   networkPolicy: {
@@ -230,7 +239,9 @@ export function apiChartValues(settings: ApiSettings, mode: ChartMode): ChartVal
       certificateArn: settings.certificateArn,
       groupName: settings.albGroupName,
       scheme: 'internet-facing',
-      sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      sslPolicy: settings.tlsPolicy,
+      loadBalancerAttributes: settings.loadBalancerAttributes,
+      webAclArn: settings.webAclArn,
       healthcheckPath: '/health',
     },
     networkPolicy: {

@@ -3,7 +3,7 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { Fn, type TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import { ChartValuesSchema } from '../lib/chart-values-schema';
-import { Input, Rule } from '../lib/inputs';
+import { DNS_NAME_PATTERN, Input, Rule } from '../lib/inputs';
 import { ModuleStack } from '../lib/module-stack';
 import { PlanReaderSecretsAccess } from '../lib/plan-readers';
 import { connectToCluster } from '../lib/cluster-connection';
@@ -41,6 +41,9 @@ export const CHART_VALUES_OF_INPUTS: Readonly<Record<string, readonly string[]>>
   zone_spread_policy: ['topologySpread.zoneWhenUnsatisfiable'],
   api_hostname: ['ingress.host'],
   certificate_arn: ['ingress.certificateArn'],
+  tls_policy: ['ingress.sslPolicy'],
+  load_balancer_attributes: ['ingress.loadBalancerAttributes'],
+  web_acl_arn: ['ingress.webAclArn'],
   alb_group_name: ['ingress.groupName'],
   db_address: ['postgres.host'],
   db_port: ['postgres.port'],
@@ -63,7 +66,7 @@ export const CHART_VALUES_OF_INPUTS: Readonly<Record<string, readonly string[]>>
   service_account_annotations: ['serviceAccount.annotations'],
 };
 
-const HOSTNAME = '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$';
+const HOSTNAME = `^${DNS_NAME_PATTERN}$`;
 const SECRET_ARN =
   '^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+$';
 const CPU = '^([0-9]+m|[0-9]+(\\.[0-9]+)?)$';
@@ -166,18 +169,42 @@ export class AppStack extends ModuleStack {
       default: 'ScheduleAnyway',
       validation: [Rule.oneOf(['DoNotSchedule', 'ScheduleAnyway'])],
     });
-    const apiHostname = str(
-      'api_hostname',
-      'Public hostname of the API, e.g. api.payflow.example.com.',
-      [HOSTNAME, 'a lowercase DNS name'],
-    );
-    const certificateArn = str(
-      'certificate_arn',
-      'ACM certificate ARN covering api_hostname (TLS on the ALB).',
-      [
-        '^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$',
-        'an ACM certificate ARN',
+    // The load balancer's settings: edge outputs (stacks/edge), the same on Grafana's Ingress.
+    const apiHostname = Input.string(this, 'api_hostname', {
+      description:
+        'Public hostname of the API (edge output `api_hostname`), e.g. api.staging.example.com; "" ' +
+        "without a DNS zone: the Ingress answers any name, i.e. the load balancer's own.",
+    });
+    const certificateArn = Input.string(this, 'certificate_arn', {
+      description:
+        'ACM certificate of api_hostname (edge output `certificate_arn`): HTTPS listener, HTTP ' +
+        'redirected to it. "": plain HTTP only (development without a DNS zone).',
+      validation: [
+        Rule.outsideDevelopment(
+          (v) => `${v} != ""`,
+          'Staging and production serve the API over HTTPS only: certificate_arn is required.',
+        ),
+        Rule.custom(
+          (v) => `${v} == "" || var.api_hostname != ""`,
+          'A certificate needs api_hostname, the name it covers.',
+        ),
       ],
+    });
+    const tlsPolicy = str(
+      'tls_policy',
+      'Security policy of the HTTPS listener (edge output `tls_policy`).',
+      undefined,
+      'ELBSecurityPolicy-TLS13-1-2-2021-06',
+    );
+    const loadBalancerAttributes = str(
+      'load_balancer_attributes',
+      'The load balancer attributes annotation (edge output `load_balancer_attributes`): deletion protection, access logs.',
+    );
+    const webAclArn = str(
+      'web_acl_arn',
+      'AWS WAF web ACL of the load balancer (edge output `web_acl_arn`); "": none.',
+      undefined,
+      '',
     );
     const albGroupName = str(
       'alb_group_name',
@@ -306,6 +333,9 @@ export class AppStack extends ModuleStack {
       zoneSpread: zoneSpread.stringValue,
       apiHostname: apiHostname.stringValue,
       certificateArn: certificateArn.stringValue,
+      tlsPolicy: tlsPolicy.stringValue,
+      loadBalancerAttributes: loadBalancerAttributes.stringValue,
+      webAclArn: webAclArn.stringValue,
       albGroupName: albGroupName.stringValue,
       dbAddress: dbAddress.stringValue,
       dbPort: dbPort.numberValue,
@@ -369,10 +399,6 @@ export class AppStack extends ModuleStack {
       dependsOn: [migrations],
     });
 
-    this.output('api_url', {
-      value: `https://${apiHostname.stringValue}`,
-      description: 'Public URL of the API (ALB with the ACM certificate).',
-    });
     this.output('namespace', {
       value: namespace.metadata.name,
       description: 'Namespace of the API and its migrations Job.',

@@ -32,6 +32,12 @@ export function exampleAppInputs(
   const vpcCidr = stringAt(network, 'vpc_cidr');
   const zones = Array.isArray(network.azs) ? network.azs.length : 0;
   const prefix = `payflow-${environment}`;
+  // The edge module's outputs for env.hcl's dns and load_balancer (stacks/edge/edge-stack.ts).
+  const dns = (env.dns ?? {}) as Hcl;
+  const loadBalancer = (env.load_balancer ?? {}) as Hcl;
+  const zone = String(dns.zone ?? '');
+  const domain = [dns.subdomain, zone].filter((label) => label !== '' && label !== undefined);
+  const named = zone !== '';
   const placeholders: Record<string, Record<string, unknown>> = {
     cluster: {
       cluster_name: prefix,
@@ -59,6 +65,24 @@ export function exampleAppInputs(
       monitoring_namespace: 'monitoring',
     },
     shared: { ecr_repository_url: `${account}.dkr.ecr.${region}.amazonaws.com/payflow-api` },
+    edge: {
+      api_hostname: named ? ['api', ...domain].join('.') : '',
+      certificate_arn: named
+        ? `arn:aws:acm:${region}:${account}:certificate/00000000-0000-0000-0000-000000000000`
+        : '',
+      tls_policy: loadBalancer.tls_policy,
+      load_balancer_attributes: [
+        `deletion_protection.enabled=${String(loadBalancer.deletion_protection)}`,
+        `access_logs.s3.enabled=${String(Number(loadBalancer.access_log_days) >= 1)}`,
+        `access_logs.s3.bucket=${prefix}-alb-logs-${account}`,
+        'access_logs.s3.prefix=load-balancer',
+        'routing.http.drop_invalid_header_fields.enabled=true',
+      ].join(','),
+      web_acl_arn:
+        loadBalancer.waf === true
+          ? `arn:aws:wafv2:${region}:${account}:regional/webacl/${prefix}-load-balancer/00000000-0000-0000-0000-000000000000`
+          : '',
+    },
   };
   // IMAGE_TAG, or the commit `git rev-parse HEAD` gives at deploy time.
   const deployTime: Record<string, unknown> = { image_tag: '3f2c1a9' };

@@ -11,7 +11,7 @@ import { PostgresBackupReplication } from './postgres-backup-replication';
 import { PostgresDatabase } from './postgres-database';
 import { RedisCache } from './redis-cache';
 import { dataSecretNames } from './secret-names';
-import { TelemetryBucket } from './telemetry-bucket';
+import { PrivateBucket } from '../lib/private-bucket';
 
 /**
  * Keys of the alerting secret's JSON value, read by the platform module (Alertmanager's Slack
@@ -457,13 +457,13 @@ export class DataStack extends ModuleStack {
 
     const destroyableBuckets = Op.or(bucketsForceDestroy.booleanValue, decommission.booleanValue);
     // Bucket names are global: the account id keeps them unique across accounts.
-    const loki = new TelemetryBucket(this, 'loki', {
+    const loki = new PrivateBucket(this, 'loki', {
       bucketName: `${this.namePrefix}-loki-${encryption.accountId}`,
       kmsKeyArn,
       retentionDays: lokiRetention.numberValue,
       forceDestroy: destroyableBuckets,
     });
-    const tempo = new TelemetryBucket(this, 'tempo', {
+    const tempo = new PrivateBucket(this, 'tempo', {
       bucketName: `${this.namePrefix}-tempo-${encryption.accountId}`,
       kmsKeyArn,
       retentionDays: tempoRetention.numberValue,
@@ -540,7 +540,7 @@ export class DataStack extends ModuleStack {
         ],
       },
     });
-    const bucketAccess = (bucket: TelemetryBucket): PolicyDocument => ({
+    const bucketAccess = (bucket: PrivateBucket): PolicyDocument => ({
       Version: '2012-10-17',
       Statement: [
         {

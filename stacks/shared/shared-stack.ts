@@ -10,6 +10,7 @@ import {
 import { Input, Rule } from '../lib/inputs';
 import { AWS_REGION_PATTERN, ModuleStack } from '../lib/module-stack';
 import { RDS_MANAGED_SECRET_PATTERN, dataSecretNames } from '../data/secret-names';
+import { PUBLIC_HOST_PREFIXES } from '../edge/public-hostnames';
 import { ContainerRepository } from './container-repository';
 import { GithubActionsIdentity } from './github-actions-identity';
 import { PermissionsBoundary } from './permissions-boundary';
@@ -26,13 +27,25 @@ export const GITHUB_OIDC_THUMBPRINTS = [
 
 /** Services the deploy role drives through Terragrunt, limited to the deployment region. */
 export const DEPLOYED_REGIONAL_SERVICES = [
+  'acm',
   'autoscaling',
   'cloudwatch',
   'ec2',
   'eks',
   'elasticache',
   'logs',
+  'wafv2',
 ] as const;
+
+/**
+ * Record names the deploy role may change in Route 53 (normalized: lowercase, no final dot): the
+ * public names of every environment (stacks/edge/public-hostnames.ts) and the records ACM asks
+ * for to validate their certificate (`_<token>.<name>`). Never the zone's other records.
+ */
+export const PUBLIC_RECORD_NAMES = Object.values(PUBLIC_HOST_PREFIXES).flatMap((prefix) => [
+  `${prefix}.*`,
+  `_*.${prefix}.*`,
+]);
 
 /**
  * Services the deploy role drives in the deployment region and in `additional_regions`: the data
@@ -243,7 +256,7 @@ export class SharedStack extends ModuleStack {
       },
     ];
 
-    // Deploy: what `terragrunt run --all apply` of network, cluster, data, platform and app
+    // Deploy: what `terragrunt run --all apply` of network, cluster, data, edge, platform, app, dns
     // does, plus the image push. Services without useful resource-level permissions for
     // create calls are granted per service in the deployment region only (KMS and RDS also in
     // additional_regions, for the backup replication); everything with names is limited to the
@@ -298,6 +311,53 @@ export class SharedStack extends ModuleStack {
         ],
       },
       { sid: 'StateLockTable', actions: ['dynamodb:*'], resources: [lockTableArn] },
+      {
+        // The dns layer finds the load balancer the Ingresses made (stacks/dns): reads only.
+        sid: 'FindTheLoadBalancer',
+        actions: [
+          'elasticloadbalancing:DescribeLoadBalancerAttributes',
+          'elasticloadbalancing:DescribeLoadBalancers',
+          'elasticloadbalancing:DescribeTags',
+        ],
+        resources: ['*'],
+        condition: [{ test: 'StringEquals', variable: 'aws:RequestedRegion', values: [region] }],
+      },
+      {
+        sid: 'ReadHostedZones',
+        actions: [
+          'route53:GetChange',
+          'route53:GetHostedZone',
+          'route53:ListHostedZones',
+          'route53:ListHostedZonesByName',
+          'route53:ListResourceRecordSets',
+          'route53:ListTagsForResource',
+        ],
+        resources: ['*'],
+      },
+      {
+        // The hosted zone may be the company's own: only the public names and their certificate
+        // validation records, as alias A records and CNAMEs (Route 53's request context).
+        sid: 'WriteThePublicNamesOnly',
+        actions: ['route53:ChangeResourceRecordSets'],
+        resources: [`arn:${partition}:route53:::hostedzone/*`],
+        condition: [
+          {
+            test: 'Null',
+            variable: 'route53:ChangeResourceRecordSetsNormalizedRecordNames',
+            values: ['false'],
+          },
+          {
+            test: 'ForAllValues:StringLike',
+            variable: 'route53:ChangeResourceRecordSetsNormalizedRecordNames',
+            values: PUBLIC_RECORD_NAMES,
+          },
+          {
+            test: 'ForAllValues:StringEquals',
+            variable: 'route53:ChangeResourceRecordSetsRecordTypes',
+            values: ['A', 'CNAME'],
+          },
+        ],
+      },
       // Roles of the environment modules: created and changed only with the project's permissions
       // boundary (stacks/shared/permissions-boundary.ts), so no role the deploy role makes can do
       // more than the boundary allows. Checked by IAM-DEPLOY-CANNOT-ESCALATE (stacks/test/policies).

@@ -46,6 +46,9 @@ const baseSettings: ApiSettings = {
   zoneSpread: 'ScheduleAnyway',
   apiHostname: 'api.staging.payflow.example.com',
   certificateArn: 'arn:aws:acm:eu-west-3:123456789012:certificate/abc-123',
+  tlsPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+  loadBalancerAttributes: 'deletion_protection.enabled=true,access_logs.s3.enabled=true',
+  webAclArn: '',
   albGroupName: 'payflow',
   dbAddress: 'db.example.internal',
   dbPort: 5432,
@@ -98,7 +101,7 @@ describe('app module (stacks/app)', () => {
     expect(labels['elbv2.k8s.aws/pod-readiness-gate-inject']).to.equal('enabled');
   });
 
-  it('takes image, replicas, resources, hostname, certificate, database identities from inputs', () => {
+  it('takes image, replicas, resources, hostname, load balancer settings and database identities from inputs', () => {
     const values = (releases.payflow?.values as string[])[0] ?? '';
     for (const reference of [
       '"repository" = var.image_repository',
@@ -109,6 +112,9 @@ describe('app module (stacks/app)', () => {
       '"memory" = var.memory_limit',
       '"host" = var.api_hostname',
       '"certificateArn" = var.certificate_arn',
+      '"sslPolicy" = var.tls_policy',
+      '"loadBalancerAttributes" = var.load_balancer_attributes',
+      '"webAclArn" = var.web_acl_arn',
       '"key" = var.db_master_secret_arn',
       '"user" = var.db_api_username',
       '"username" = var.redis_api_username',
@@ -119,7 +125,8 @@ describe('app module (stacks/app)', () => {
     ]) {
       expect(values).to.include(reference);
     }
-    expect(tf.output.api_url?.value).to.equal('https://${var.api_hostname}');
+    // The URL is the dns layer's: the load balancer's name is only known once it exists.
+    expect(tf.output).to.not.have.property('api_url');
     // The migrations Job, alone, logs in as the master user, and creates the API's role.
     const migrations = (releases.payflow_migrations?.values as string[])[0] ?? '';
     expect(migrations).to.include('"user" = var.db_username');
@@ -226,7 +233,11 @@ describe('app module (stacks/app)', () => {
           expect(inputs[name], name).to.not.equal(undefined);
           expect(inputs[name], name).to.equal(app[name]);
         }
-        expect(inputs.api_hostname).to.equal(`api.${String((env.dns as Hcl).domain)}`);
+        // The edge module's names: api.<subdomain>.<zone>, none without a zone.
+        const dns = env.dns as Hcl;
+        expect(inputs.api_hostname).to.equal(
+          dns.zone === '' ? '' : ['api', dns.subdomain, dns.zone].filter(Boolean).join('.'),
+        );
       });
     }
 

@@ -12,7 +12,7 @@ import { App, TerraformStack, Testing } from 'cdktf';
 import { expect } from 'chai';
 import { ALERTING_SECRET_KEYS, DataStack } from '../data/data-stack';
 import { ALERTMANAGER_WEBHOOKS } from '../platform/alertmanager-config';
-import { TelemetryBucket } from '../data/telemetry-bucket';
+import { PrivateBucket } from '../lib/private-bucket';
 import { synthesizeStack } from '../lib/module-synthesis';
 import { PodIdentityRole } from '../lib/pod-identity-role';
 
@@ -506,10 +506,10 @@ describe('DataStack', function () {
   });
 });
 
-describe('TelemetryBucket', function () {
+describe('PrivateBucket', function () {
   it('blocks public access, enforces TLS and expires objects after the retention', function () {
     const stack = new TerraformStack(Testing.app(), 'bucket_test');
-    new TelemetryBucket(stack, 'logs', {
+    new PrivateBucket(stack, 'logs', {
       bucketName: 'example-logs',
       kmsKeyArn: 'arn:aws:kms:eu-west-3:111122223333:key/example',
       retentionDays: 9,

@@ -369,7 +369,7 @@ const IMAGE_CALLS = [
   'ecr:GetAuthorizationToken',
 ];
 
-const LAYER_ORDER = ['network', 'cluster', 'data', 'platform', 'app'];
+const LAYER_ORDER = ['network', 'cluster', 'data', 'edge', 'platform', 'app', 'dns'];
 const byLayerOrder = (a: string, b: string) =>
   LAYER_ORDER.indexOf(a.split('/').pop() ?? '') - LAYER_ORDER.indexOf(b.split('/').pop() ?? '');
 
@@ -424,7 +424,15 @@ describe('the GitHub deploy role can deploy (stacks/shared/deploy-role-calls.ts)
         .filter((p) => p.startsWith(`live/${environment}/`) && p.endsWith('/terragrunt.hcl'))
         .map((p) => resolveUnit(tree, p.replace(/\/terragrunt\.hcl$/, '')).module)
         .sort();
-      expect(modules, environment).to.deep.equal(['app', 'cluster', 'data', 'network', 'platform']);
+      expect(modules, environment).to.deep.equal([
+        'app',
+        'cluster',
+        'data',
+        'dns',
+        'edge',
+        'network',
+        'platform',
+      ]);
     }
   });
 
@@ -439,7 +447,7 @@ describe('the GitHub deploy role can deploy (stacks/shared/deploy-role-calls.ts)
   });
 
   it('has a row for every resource type and data source those modules synthesize', function () {
-    const missing = ['network', 'cluster', 'data', 'platform', 'app'].flatMap((name) =>
+    const missing = LAYER_ORDER.flatMap((name) =>
       new ModuleInstances(name, moduleJson(name), DEPLOY_ROLE_CALLS, {
         partition: PARTITION,
         account: '0',
@@ -460,6 +468,12 @@ describe('the GitHub deploy role can deploy (stacks/shared/deploy-role-calls.ts)
       const result = evaluateEnvironment(tree, environment);
       evaluated.set(environment, result);
       expect(result.requests.length).to.be.greaterThan(300);
+      if (environment !== 'development') {
+        // The public entry is really evaluated: the names and their validation records.
+        expect(
+          result.requests.filter((r) => r.action === 'route53:ChangeResourceRecordSets').length,
+        ).to.be.greaterThan(5);
+      }
       const denied: string[] = [];
       for (const request of result.requests) {
         const decision = await decide(result.policy, request);
@@ -531,6 +545,43 @@ describe('the GitHub deploy role can deploy (stacks/shared/deploy-role-calls.ts)
         context: { ...iam, 'iam:PermissionsBoundary': boundaryArn },
       }),
     ).to.equal('Allowed');
+  });
+
+  it("changes in Route 53 only the public names and their certificate's validation records, never the zone's other records", async function () {
+    const production = evaluated.get('production');
+    if (!production) this.skip();
+    const change = (name: string, type: string, extra: Record<string, string> = {}) =>
+      decide(production.policy, {
+        where: 'route53',
+        action: 'route53:ChangeResourceRecordSets',
+        resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ',
+        context: {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': name,
+          'route53:ChangeResourceRecordSetsRecordTypes': type,
+          'route53:ChangeResourceRecordSetsActions': 'UPSERT',
+          ...extra,
+        },
+      });
+    expect(await change('api.example.com', 'A')).to.equal('Allowed');
+    expect(await change('grafana.staging.example.com', 'A')).to.equal('Allowed');
+    expect(await change('_0a1b2c3d.api.example.com', 'CNAME')).to.equal('Allowed');
+    for (const [name, type] of [
+      ['example.com', 'A'],
+      ['example.com', 'MX'],
+      ['www.example.com', 'CNAME'],
+      ['api.example.com', 'TXT'],
+      ['mail.example.com', 'A'],
+    ] as const) {
+      expect(await change(name, type), `${type} ${name}`).to.not.equal('Allowed');
+    }
+    // Without Route 53's context (no record names at all) nothing passes.
+    const bare = await decide(production.policy, {
+      where: 'route53',
+      action: 'route53:ChangeResourceRecordSets',
+      resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ',
+      context: {},
+    });
+    expect(bare).to.not.equal('Allowed');
   });
 
   it('leaves every role of the modules the actions of its own policies (the boundary breaks none)', function () {

@@ -109,6 +109,36 @@ const productionRules: ProductionRule[] = [
     holds: (p) => p === false,
   },
   {
+    description: 'the API over HTTPS: a DNS zone for its name and certificate',
+    layer: 'edge',
+    variable: 'dns_zone',
+    holds: (p) => typeof p === 'string' && p !== '',
+  },
+  {
+    description: 'AWS WAF in front of the load balancer',
+    layer: 'edge',
+    variable: 'waf',
+    holds: (p) => p === true,
+  },
+  {
+    description: 'load balancer deletion protection',
+    layer: 'edge',
+    variable: 'deletion_protection',
+    holds: (p) => p === true,
+  },
+  {
+    description: 'load balancer access logs kept a year',
+    layer: 'edge',
+    variable: 'access_log_days',
+    holds: (p) => num(p) >= 365,
+  },
+  {
+    description: 'Grafana off the internet',
+    layer: 'platform',
+    variable: 'grafana_public',
+    holds: (p) => p === false,
+  },
+  {
     description: 'API pods spread over zones, strictly',
     layer: 'app',
     variable: 'zone_spread_policy',
@@ -124,7 +154,7 @@ const productionRules: ProductionRule[] = [
 
 const spec: ContractSpec = {
   environments: ['development', 'staging', 'production'],
-  layers: ['network', 'cluster', 'data', 'platform', 'app'],
+  layers: ['network', 'cluster', 'data', 'edge', 'platform', 'app', 'dns'],
   accountUnits: ['shared/global'],
   // The Kubernetes layers share their cluster connection (dependency "cluster" + inputs).
   layerIncludes: {
@@ -246,8 +276,8 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       });
     }
 
-    it('covers 3 environments x 5 layers plus the account-wide unit', function () {
-      expect(unitDirs(tree)).to.have.length(16);
+    it('covers 3 environments x 7 layers plus the account-wide unit', function () {
+      expect(unitDirs(tree)).to.have.length(22);
       expect(unitDirs(tree)).to.include('live/shared/global');
     });
 
@@ -293,7 +323,7 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       expect(imageTag).to.not.include('latest');
     });
 
-    it('the dependency graph is network <- cluster <- data <- platform <- app, shared beside (permissions boundary, roles, registry)', function () {
+    it('the dependency graph is network <- cluster <- data <- edge <- platform <- app <- dns, shared beside (permissions boundary, roles, registry)', function () {
       const graph = Object.fromEntries(
         spec.layers.map((layer) => [
           layer,
@@ -306,8 +336,12 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
         network: ['shared/global'],
         cluster: ['network', 'shared/global'],
         data: ['cluster', 'network', 'shared/global'],
-        platform: ['cluster', 'data', 'network'],
-        app: ['cluster', 'data', 'network', 'platform', 'shared/global'],
+        // Order only (dependencies block): the edge needs nothing of the data layer.
+        edge: ['data'],
+        platform: ['cluster', 'data', 'edge', 'network'],
+        app: ['cluster', 'data', 'edge', 'network', 'platform', 'shared/global'],
+        // After the app (order only): its Ingress makes the load balancer the names point to.
+        dns: ['app', 'cluster', 'edge', 'platform'],
       });
     });
 
@@ -701,6 +735,11 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       ['zone_spread_policy', (env) => ((env.app as Hcl).zone_spread_policy = 'ScheduleAnyway')],
       ['min_replicas', (env) => ((env.app as Hcl).min_replicas = 1)],
       ['buckets_force_destroy', (env) => ((env.retention as Hcl).buckets_force_destroy = true)],
+      ['dns_zone', (env) => ((env.dns as Hcl).zone = '')],
+      ['waf', (env) => ((env.load_balancer as Hcl).waf = false)],
+      ['deletion_protection', (env) => ((env.load_balancer as Hcl).deletion_protection = false)],
+      ['access_log_days', (env) => ((env.load_balancer as Hcl).access_log_days = 30)],
+      ['grafana_public', (env) => ((env.grafana as Hcl).public = true)],
     ];
     for (const [variable, mutateEnv] of productionBreaks) {
       breaks.push({

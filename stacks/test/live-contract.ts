@@ -426,14 +426,27 @@ export function resolveUnit(tree: LiveTree, dir: string): ResolvedUnit {
     const scope: Scope = { unitDir: dir, locals: localsOf(file), tree, exposed };
     const terraform = firstBlock(file, 'terraform');
     if (terraform && 'source' in terraform) source = evaluate(terraform.source, scope);
-    for (const [name, block] of labelledBlocks(file, 'dependency')) {
-      const configPath = evaluate(block.config_path, scope);
-      let target: string | undefined;
-      if (typeof configPath === 'string') {
-        target = configPath.startsWith(`${REPO_ROOT}/`)
+    const targetOf = (configPath: unknown): string | undefined =>
+      typeof configPath !== 'string'
+        ? undefined
+        : configPath.startsWith(`${REPO_ROOT}/`)
           ? fromRepo(configPath)
           : posix.normalize(posix.join(dir, configPath));
-      }
+    // `dependencies { paths = [...] }`: applied before, no outputs read (order only).
+    for (const path of [firstBlock(file, 'dependencies')?.paths ?? []].flat()) {
+      const configPath = evaluate(path, scope);
+      const target = targetOf(configPath);
+      dependencies.set(`order:${target ?? String(configPath)}`, {
+        name: `dependencies ${String(configPath)}`,
+        target,
+        configPath,
+        mockOutputs: undefined,
+        allowedCommands: undefined,
+      });
+    }
+    for (const [name, block] of labelledBlocks(file, 'dependency')) {
+      const configPath = evaluate(block.config_path, scope);
+      const target = targetOf(configPath);
       dependencies.set(name, {
         name,
         target,

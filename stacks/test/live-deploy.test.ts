@@ -24,6 +24,7 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import { readSettings } from '../../live/environment-settings';
 import { KUBERNETES_VERSIONS, KUBERNETES_VERSIONS_FILE } from '../cluster/kubernetes-versions';
+import { GRAFANA_LOCAL_URL, GRAFANA_SERVICE } from '../platform/grafana-access';
 
 const repoRoot = join(__dirname, '..', '..');
 const script = join(repoRoot, 'live', 'environment.sh');
@@ -97,7 +98,7 @@ function sandbox(accountId?: string, sharedAccountId = accountId): string {
   );
   writeFileSync(
     join(root, 'live', 'development', 'env.hcl'),
-    `locals {\n  environment = "development"\n${accountId ? `  account_id  = "${accountId}"\n` : ''}  region      = "eu-west-3"\n}\n`,
+    `locals {\n  environment = "development"\n${accountId ? `  account_id  = "${accountId}"\n` : ''}  region      = "eu-west-3"\n  dns = {\n    zone = "example.org"\n  }\n}\n`,
   );
   return root;
 }
@@ -105,7 +106,7 @@ function sandbox(accountId?: string, sharedAccountId = accountId): string {
 /**
  * The AWS CLI. Answers from FAKE_* variables: FAKE_ACCOUNT and FAKE_CALLER_ARN (the identity),
  * FAKE_NO_CREDENTIALS, FAKE_QUOTA_<code with _> (Service Quotas, default 64), FAKE_NO_QUOTAS,
- * FAKE_INSTANCES and FAKE_ADDRESSES (describe-* text output); bash builtins only, since some
+ * FAKE_INSTANCES and FAKE_ADDRESSES (describe-* text output), the public hosted zone example.org; bash builtins only, since some
  * tests give the script no other command. With FAKE_STATE it logs every call
  * and models, with files there: the load balancer while an ingress-* exists; security groups
  * sg-* and volumes vol-* (content: the cluster or environment they belong to); the cluster while
@@ -170,6 +171,13 @@ case "$1 $2" in
     echo "Starting session with SessionId: deployer-0123456789abcdef0"
     : >"$state/tunnel-open"
     wait $! ;;
+  "route53 list-hosted-zones-by-name")
+    # The account's public zone (the sandbox env.hcl's dns.zone); none with no-hosted-zone.
+    [ -e "$state/no-hosted-zone" ] && { printf 'other.org.\\tFalse\\n'; exit 0; }
+    printf 'example.org.\\tFalse\\n' ;;
+  "elbv2 describe-load-balancer-attributes")
+    # Deletion protection is on until the controller read the annotation kubectl changed.
+    if [ -e "$state/protection-lifted" ]; then echo false; else echo true; fi ;;
   "resourcegroupstaggingapi get-resources")
     if compgen -G "$state/ingress-*" >/dev/null; then
       echo "arn:aws:elasticloadbalancing:eu-west-3:111111111111:loadbalancer/app/k8s-payflow-0123456789/0123456789abcdef"
@@ -209,7 +217,15 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     });
 
   it('make deploy ENV=nope stops before anything runs, naming the environments', function () {
-    for (const target of ['plan', 'deploy', 'destroy', 'outputs', 'kubeconfig', 'tunnel']) {
+    for (const target of [
+      'plan',
+      'deploy',
+      'destroy',
+      'outputs',
+      'kubeconfig',
+      'tunnel',
+      'grafana',
+    ]) {
       const result = run('make', ['--no-print-directory', target, 'ENV=nope'], process.env);
       expect(result.status, target).to.equal(2);
       expect(result.stderr, target).to.include(
@@ -308,7 +324,7 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     expect(result.status).to.equal(0);
   });
 
-  it("preflight names the repository's placeholder domain and certificate, the values a newcomer supplies", function () {
+  it("preflight of the repository's own development env.hcl asks a newcomer for nothing", function () {
     const root = sandbox();
     const tools = toolDir({ ...current, curl: 'exit 0' });
     cleanup.push(root, tools);
@@ -318,15 +334,13 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     );
     // The Kubernetes support warning counts from this date, never from the real one.
     const result = preflight(root, tools, { PAYFLOW_TODAY: '2026-12-03' });
-    expect(result.status).to.equal(1);
-    expect(result.stderr).to.include(
-      "live/development/env.hcl still has the placeholder domain dev.payflow.example.com: set a domain you control (live/README.md, 'A domain and a certificate')",
-    );
-    expect(result.stderr).to.include(
-      'live/development/env.hcl still has the placeholder certificate_arn: request an ACM certificate for api.dev.payflow.example.com and grafana.dev.payflow.example.com in eu-west-3 and paste its ARN',
-    );
-    // Nothing else: no account id, GitHub repository or administrator ARN to fill in.
-    expect(result.stderr).to.include('preflight for deploy development found 2 problem(s)');
+    // No account id, domain, certificate, GitHub repository or administrator ARN to fill in: the
+    // one line is a warning that development without dns.zone is plain HTTP.
+    expect(result.stderr.trim().split('\n')).to.deep.equal([
+      "warning: live/development/env.hcl has no dns.zone: the API will answer plain HTTP on the load balancer's own name; set dns.zone to a Route 53 hosted zone of the account for https:// (live/README.md, 'The public address: DNS and TLS')",
+    ]);
+    expect(result.stdout).to.include('preflight ok: tools, AWS account 111111111111');
+    expect(result.status).to.equal(0);
   });
 
   it('without account_id in env.hcl and account.hcl, the account is the one of the credentials', function () {
@@ -757,8 +771,11 @@ case "$*" in
   "output -raw cluster_access_instance_id")
     [ -e "$FAKE_STATE/cluster" ] && [ ! -e "$FAKE_STATE/no-cluster" ] || { echo "Error: Output \\"cluster_access_instance_id\\" not found" >&2; exit 1; }
     echo "i-0123456789abcdef0" ;;
-  "output -raw api_url") echo "https://api.$environment.example.org" ;;
-  "output -raw grafana_url") echo "grafana.$environment.example.org" ;;
+  "output -raw api_url")
+    # The dns layer's URL: https:// with a DNS zone, the load balancer's own name without one.
+    if [ -e "$FAKE_STATE/no-zone" ]; then echo "http://k8s-payflow-0123456789-1234567890.eu-west-3.elb.amazonaws.com"
+    else echo "https://api.$environment.example.org"; fi ;;
+  "output -raw grafana_public_hostname") [ -e "$FAKE_STATE/grafana-public" ] && echo "grafana.$environment.example.org" ;;
   "output -raw ecr_repository_url")
     [ -e "$FAKE_STATE/shared-applied" ] || { echo "Error: Output \\"ecr_repository_url\\" not found" >&2; exit 1; }
     echo "111111111111.dkr.ecr.eu-west-3.amazonaws.com/payflow/api" ;;
@@ -782,6 +799,8 @@ exit 0`,
 echo "kubectl $* KUBECONFIG=\${KUBECONFIG-unset}" >>"$FAKE_STATE/log"
 case " $* " in
   *" get ingress "*) echo "k8s-payflow-0123456789-1234567890.eu-west-3.elb.amazonaws.com" ;;
+  *" annotate ingress "*) : >"$FAKE_STATE/protection-lifted" ;;
+  *" port-forward "*) echo "Forwarding from 127.0.0.1:3000 -> 3000" ;;
   *" delete ingress "*)
     [ -e "$FAKE_STATE/controller-gone" ] && { echo "timed out waiting for the finalizer" >&2; exit 1; }
     for marker in "$FAKE_STATE"/ingress-*; do
@@ -818,7 +837,7 @@ function cloud(cleanup: string[], environment = 'development'): Cloud {
   cleanup.push(root, state, home, tools);
   mkdirSync(join(root, 'live', 'shared', 'global'));
   for (const name of ['development', 'staging', 'production']) {
-    for (const layer of ['network', 'cluster', 'data', 'platform', 'app']) {
+    for (const layer of ['network', 'cluster', 'data', 'edge', 'platform', 'app', 'dns']) {
       mkdirSync(join(root, 'live', name, layer), { recursive: true });
     }
     writeFileSync(
@@ -854,6 +873,7 @@ function cloud(cleanup: string[], environment = 'development'): Cloud {
     'controller-gone',
     'shared-applied',
     'session-sleep.pid',
+    'protection-lifted',
   ]);
   return {
     root,
@@ -930,7 +950,9 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
       .filter((l) => / run --all .* destroy /.test(l))
       .map((l) => l.split(' ')[1]);
     expect(destroyed).to.deep.equal(
-      ['app', 'platform', 'data', 'cluster', 'network'].map((l) => `live/development/${l}`),
+      ['dns', 'app', 'platform', 'edge', 'data', 'cluster', 'network'].map(
+        (l) => `live/development/${l}`,
+      ),
     );
     const cluster = indexOf(log, /^terragrunt live\/development\/cluster run --all/);
     const network = indexOf(log, /^terragrunt live\/development\/network run --all/);
@@ -1020,9 +1042,14 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     expect(runs[0]).to.match(
       /^terragrunt live\/staging\/data run --all .* apply DECOMMISSION=true /,
     );
-    const destroys = runs.slice(1);
+    expect(runs[1]).to.match(
+      /^terragrunt live\/staging\/edge run --all .* apply DECOMMISSION=true /,
+    );
+    const destroys = runs.slice(2);
     expect(destroys.map((l) => l.split(' ')[1])).to.deep.equal(
-      ['app', 'platform', 'data', 'cluster', 'network'].map((l) => `live/staging/${l}`),
+      ['dns', 'app', 'platform', 'edge', 'data', 'cluster', 'network'].map(
+        (l) => `live/staging/${l}`,
+      ),
     );
     for (const line of destroys) expect(line).to.match(/ destroy DECOMMISSION=true /);
   });
@@ -1088,7 +1115,9 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     expect(shared[0]).to.match(/^terragrunt live\/shared\/global output -raw ecr_repository_url /);
     runs = log.filter((l) => / run --all /.test(l));
     expect(runs.map((l) => l.split(' ')[1])).to.deep.equal(
-      ['network', 'cluster', 'data', 'platform', 'app'].map((l) => `live/development/${l}`),
+      ['network', 'cluster', 'data', 'edge', 'platform', 'app', 'dns'].map(
+        (l) => `live/development/${l}`,
+      ),
     );
   });
 
@@ -1312,6 +1341,146 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     expect(status).to.equal(130);
     expect(indexOf(c.log(), ENDED)).to.be.greaterThan(-1);
     expect(sessionGone(c)).to.equal(true);
+  });
+
+  describe('the public address make deploy ends on', function () {
+    const LOAD_BALANCER = 'k8s-payflow-0123456789-1234567890.eu-west-3.elb.amazonaws.com';
+
+    it('with a DNS zone (staging): the https:// URL of the API, checked through the load balancer and by its name', function () {
+      const c = cloud(cleanup);
+      const result = runScript(c, ['deploy', 'staging']);
+      expect(result.status, result.stderr).to.equal(0);
+      const lines = result.stdout.trimEnd().split('\n');
+      expect(lines.slice(-3)).to.deep.equal([
+        '  API:           https://api.staging.example.org   (TLS: ACM certificate; name: Route 53 alias record)',
+        '  Grafana:       make grafana ENV=staging   (not on the internet: localhost:3000 through the SSM tunnel)',
+        `  Load balancer: ${LOAD_BALANCER}`,
+      ]);
+      expect(result.stdout).to.not.match(/CNAME|point .* at the load balancer/);
+      const log = c.log();
+      const url = indexOf(log, /^terragrunt live\/staging\/dns output -raw api_url /);
+      const direct = indexOf(
+        log,
+        new RegExp(
+          `^curl .*--connect-to api\\.staging\\.example\\.org:443:${LOAD_BALANCER.replace(/\./g, '\\.')}:443 https://api\\.staging\\.example\\.org/ready$`,
+        ),
+      );
+      const byName = indexOf(
+        log,
+        /^curl (?!.*--connect-to).*https:\/\/api\.staging\.example\.org\/ready$/,
+      );
+      expect(url, log.join('\n')).to.be.greaterThan(
+        indexOf(log, /^terragrunt live\/staging\/dns run --all .* apply /),
+      );
+      expect(direct, 'through the load balancer first').to.be.greaterThan(url);
+      expect(byName, 'then by its name').to.be.greaterThan(direct);
+      // The zone was looked up before anything ran.
+      expect(
+        indexOf(log, /^aws route53 list-hosted-zones-by-name --dns-name example\.org /),
+      ).to.be.within(0, indexOf(log, /^terragrunt /));
+    });
+
+    it('without a DNS zone (development): the http:// URL of the load balancer, marked as plain HTTP', function () {
+      const c = cloud(cleanup);
+      writeFileSync(join(c.state, 'no-zone'), '');
+      const result = runScript(c, ['deploy', 'development']);
+      expect(result.status, result.stderr).to.equal(0);
+      expect(result.stderr).to.include(
+        'warning: live/development/env.hcl has no dns.zone: the API will answer plain HTTP',
+      );
+      const lines = result.stdout.trimEnd().split('\n');
+      expect(lines.at(-3)).to.equal(
+        `  API:           http://${LOAD_BALANCER}   (plain HTTP, no TLS: live/development/env.hcl has no dns.zone; development only)`,
+      );
+      const smoke = c.log().filter((l) => l.startsWith('curl') && l.endsWith('/ready'));
+      expect(smoke).to.deep.equal([
+        `curl --fail --silent --show-error --max-time 10 http://${LOAD_BALANCER}/ready`,
+      ]);
+      expect(indexOf(c.log(), /^aws route53 /), 'no zone to look up').to.equal(-1);
+    });
+
+    it('a public Grafana is listed with its https:// name', function () {
+      const c = cloud(cleanup);
+      writeFileSync(join(c.state, 'grafana-public'), '');
+      const result = runScript(c, ['deploy', 'staging']);
+      expect(result.status, result.stderr).to.equal(0);
+      expect(result.stdout).to.include(
+        '  Grafana:       https://grafana.staging.example.org   (Cognito sign-in, allowed addresses only)',
+      );
+    });
+
+    it('staging and production refuse to run without TLS: no zone, the placeholder zone, a zone the account lacks', function () {
+      const c = cloud(cleanup);
+      const envFile = join(c.root, 'live', 'staging', 'env.hcl');
+      const original = readFileSync(envFile, 'utf8');
+      writeFileSync(envFile, original.replace('zone      = "example.org"', 'zone      = ""'));
+      let result = runScript(c, ['preflight', 'staging']);
+      expect(result.status).to.equal(1);
+      expect(result.stderr).to.include(
+        'live/staging/env.hcl has no dns.zone: staging serves the API over HTTPS only; set dns.zone to a public Route 53 hosted zone of the account',
+      );
+      writeFileSync(
+        envFile,
+        original.replace('zone      = "example.org"', 'zone      = "example.com"'),
+      );
+      result = runScript(c, ['preflight', 'staging']);
+      expect(result.stderr).to.include(
+        'live/staging/env.hcl still has the placeholder dns.zone example.com',
+      );
+      writeFileSync(envFile, original);
+      writeFileSync(join(c.state, 'no-hosted-zone'), '');
+      result = runScript(c, ['preflight', 'staging']);
+      expect(result.status).to.equal(1);
+      expect(result.stderr).to.include(
+        'the account has no public Route 53 hosted zone example.org (dns.zone of live/staging/env.hcl)',
+      );
+      expect(
+        c.log().filter((l) => l.startsWith('terragrunt')),
+        'nothing ran',
+      ).to.deep.equal([]);
+    });
+  });
+
+  it("destroy lifts the load balancer's deletion protection on the Ingresses, and waits for it, before destroying anything", function () {
+    const c = cloud(cleanup, 'staging');
+    const result = runScript(c, ['destroy', 'staging'], { DECOMMISSION: 'true' }, 'staging\n');
+    expect(result.status, result.stderr).to.equal(0);
+    const log = c.log();
+    const annotate = indexOf(
+      log,
+      /^kubectl annotate ingress --all --all-namespaces --overwrite alb\.ingress\.kubernetes\.io\/load-balancer-attributes=deletion_protection\.enabled=false KUBECONFIG=\/\S+kubeconfig$/,
+    );
+    const lifted = indexOf(
+      log,
+      /^aws elbv2 describe-load-balancer-attributes --load-balancer-arn arn:aws:elasticloadbalancing:/,
+    );
+    const firstDestroy = indexOf(log, / run --all .* destroy /);
+    expect(annotate, log.join('\n')).to.be.greaterThan(-1);
+    expect(lifted).to.be.greaterThan(annotate);
+    expect(firstDestroy).to.be.greaterThan(lifted);
+    expect(log[firstDestroy]).to.match(/^terragrunt live\/staging\/dns run --all /);
+  });
+
+  it('make grafana opens Grafana on localhost through the tunnel (kubectl port-forward to its Service), then closes it', function () {
+    const c = cloud(cleanup);
+    const result = runScript(c, ['grafana', 'development']);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.include(`Grafana of development: ${GRAFANA_LOCAL_URL} (user admin)`);
+    expect(result.stdout).to.include(`get secret ${GRAFANA_SERVICE} -o jsonpath`);
+    const log = c.log();
+    const kubeconfig = join(c.home, '.kube', 'payflow-development');
+    const forward = indexOf(
+      log,
+      new RegExp(
+        `^kubectl -n monitoring port-forward service/${GRAFANA_SERVICE} ${new URL(GRAFANA_LOCAL_URL).port}:80 KUBECONFIG=${kubeconfig}$`,
+      ),
+    );
+    expect(forward, log.join('\n')).to.be.greaterThan(indexOf(log, SESSION));
+    expect(indexOf(log, ENDED)).to.be.greaterThan(forward);
+    expect(sessionGone(c)).to.equal(true);
+    const refused = runScript(c, ['grafana', 'development'], { GRAFANA_PORT: 'http' });
+    expect(refused.status).to.equal(1);
+    expect(refused.stderr).to.include('GRAFANA_PORT=http is not a port number');
   });
 
   it('CI deploys with SKIP_SHARED=1 (.github/workflows/_deploy.yml)', function () {

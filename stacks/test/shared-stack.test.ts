@@ -225,13 +225,31 @@ describe('SharedStack', function () {
     expect(requestedRegions).to.deep.equal([
       {
         sid: 'ProvisionTheLayersInTheRegion',
-        actions: ['autoscaling:*', 'cloudwatch:*', 'ec2:*', 'eks:*', 'elasticache:*', 'logs:*'],
+        actions: [
+          'acm:*',
+          'autoscaling:*',
+          'cloudwatch:*',
+          'ec2:*',
+          'eks:*',
+          'elasticache:*',
+          'logs:*',
+          'wafv2:*',
+        ],
         regions: ['${var.region}'],
       },
       {
         sid: 'ProvisionKeysAndDatabasesInTheRegions',
         actions: ['kms:*', 'rds:*'],
         regions: '${concat([var.region], var.additional_regions)}',
+      },
+      {
+        sid: 'FindTheLoadBalancer',
+        actions: [
+          'elasticloadbalancing:DescribeLoadBalancerAttributes',
+          'elasticloadbalancing:DescribeLoadBalancers',
+          'elasticloadbalancing:DescribeTags',
+        ],
+        regions: ['${var.region}'],
       },
     ]);
   });

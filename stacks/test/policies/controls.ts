@@ -11,9 +11,12 @@ import {
   blocks,
   enforcedInProduction,
   guardedInProduction,
+  guardedOutsideDevelopment,
   isFalse,
   isSet,
+  isBlock,
   isTrue,
+  outputValue,
   referencedNames,
   references,
   resources,
@@ -60,6 +63,46 @@ const POD_IDENTITY_TRUST_CONDITIONS = [
   'aws:RequestTag/kubernetes-service-account',
 ] as const;
 const OPEN_CIDRS = ['0.0.0.0/0', '::/0'];
+/** ALB security policies with TLS 1.3 (stacks/edge/edge-stack.ts TLS13_POLICIES). */
+const TLS13_POLICY = /ELBSecurityPolicy-TLS13-1-[23]-2021-06/;
+/** Who writes ALB access logs: the log delivery service, or the region's ELB account. */
+const LOAD_BALANCER_LOG_WRITERS =
+  /^(logdelivery\.elasticloadbalancing\.amazonaws\.com|\$\{data\.aws_elb_service_account\.[A-Za-z0-9_-]+\.arn\})$/;
+/** The rule groups the load balancer's web ACL must apply (stacks/edge/load-balancer-web-acl.ts). */
+const REQUIRED_MANAGED_RULE_GROUPS = [
+  'AWSManagedRulesCommonRuleSet',
+  'AWSManagedRulesKnownBadInputsRuleSet',
+];
+/** The output whose value the Ingresses carry as alb.ingress.kubernetes.io/load-balancer-attributes. */
+const LOAD_BALANCER_ATTRIBUTES_OUTPUT = 'load_balancer_attributes';
+
+/**
+ * One load balancer attribute (`deletion_protection.enabled`) of an attributes string, as the
+ * edge module writes it: `key=value,key=value` where a value may be a `${...}` expression.
+ */
+function loadBalancerAttribute(attributes: string, key: string): string | undefined {
+  for (const pair of attributes.split(/,(?![^{]*\})/)) {
+    const [name, ...value] = pair.split('=');
+    if (name === key) return value.join('=');
+  }
+  return undefined;
+}
+
+/** Modules handing load balancer attributes to the Ingresses, with that output's value. */
+function loadBalancerAttributeOutputs(modules: readonly TerraformModule[]) {
+  return modules.flatMap((module) => {
+    const value = outputValue(module, LOAD_BALANCER_ATTRIBUTES_OUTPUT);
+    return typeof value === 'string' ? [{ module, value }] : [];
+  });
+}
+
+/** An attribute value that is `true`, or an expression of inputs staging and production guard. */
+function onOutsideDevelopment(module: TerraformModule, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (value === 'true') return true;
+  const inputs = variablesIn(value);
+  return inputs.length > 0 && inputs.every((name) => guardedOutsideDevelopment(module, name));
+}
 
 /** One violation per resource of `type` for which `problem` returns a message. */
 function eachResource(
@@ -761,6 +804,42 @@ export const CONTROLS: readonly Control[] = [
         return denies ? undefined : 'no bucket policy denying aws:SecureTransport = false';
       }),
   },
+  {
+    id: 'TLS-LOAD-BALANCER',
+    category: 'encryption in transit',
+    description:
+      'The public entry is HTTPS outside development: the certificate is ACM, validated by DNS ' +
+      '(aws_acm_certificate_validation) and created by a switch staging and production cannot turn ' +
+      'off (a DNS zone), and the listener policy input admits only TLS 1.3 policies there ' +
+      '(ELBSecurityPolicy-TLS13-1-2/1-3-2021-06).',
+    rationale:
+      'Payment requests and API keys must never cross the internet in clear, nor over TLS 1.0/1.1; a DNS-validated certificate renews itself.',
+    check: (m) =>
+      eachResource(m, 'aws_acm_certificate', (certificate) => {
+        if (certificate.body['validation_method'] !== 'DNS')
+          return 'validation_method is not DNS (only DNS-validated certificates renew by themselves)';
+        if (
+          !resources([certificate.module], 'aws_acm_certificate_validation').some((v) =>
+            references(v.body['certificate_arn'], certificate),
+          )
+        )
+          return 'no aws_acm_certificate_validation waits for it: a listener could get a pending certificate';
+        const switches = variablesIn(certificate.body['count']);
+        if (!switches.every((name) => guardedOutsideDevelopment(certificate.module, name)))
+          return `nothing keeps it in staging and production (count from ${switches.join(', ')})`;
+        const policies = Object.keys(
+          (certificate.module.tf['variable'] as Block | undefined) ?? {},
+        ).filter((name) => /tls_policy|ssl_policy/.test(name));
+        if (
+          policies.length === 0 ||
+          !policies.every((name) =>
+            guardedOutsideDevelopment(certificate.module, name, TLS13_POLICY),
+          )
+        )
+          return 'no listener policy input limited to TLS 1.3 policies in staging and production';
+        return undefined;
+      }),
+  },
   // ------------------------------------------------------------------ exposure
   {
     id: 'PUB-RDS',
@@ -1374,6 +1453,113 @@ export const CONTROLS: readonly Control[] = [
               ? 'snapshot_retention_limit not set'
               : undefined,
       ),
+  },
+  {
+    id: 'LB-DELETION-PROTECTION',
+    category: 'resilience',
+    description:
+      'The load balancer attributes handed to the Ingresses (output load_balancer_attributes) turn ' +
+      'deletion_protection.enabled on, from an input staging and production cannot turn off.',
+    rationale:
+      'The public address of the API is the load balancer: a deleted Ingress or a controller bug must not take it (and its DNS name) away.',
+    check: (m) =>
+      loadBalancerAttributeOutputs(m).flatMap(({ module, value }) =>
+        onOutsideDevelopment(module, loadBalancerAttribute(value, 'deletion_protection.enabled'))
+          ? []
+          : [
+              {
+                address: `${module.name}:output.${LOAD_BALANCER_ATTRIBUTES_OUTPUT}`,
+                message:
+                  'deletion_protection.enabled is not on, or not guaranteed in staging and production',
+              },
+            ],
+      ),
+  },
+  {
+    id: 'LOG-LOAD-BALANCER',
+    category: 'logging',
+    description:
+      'The load balancer writes access logs (output load_balancer_attributes: access_logs.s3.enabled ' +
+      'from an input staging and production keep on) to an aws_s3_bucket of the module whose policy ' +
+      'lets the Elastic Load Balancing log delivery put objects only under AWSLogs/<account>/. The ' +
+      'bucket is encrypted with SSE-S3, the only default encryption ALB access logs accept (ENC-S3).',
+    rationale:
+      "Who called the API, from where and with which result: the record of an incident or a dispute, kept for the environment's retention.",
+    check: (m) =>
+      loadBalancerAttributeOutputs(m).flatMap(({ module, value }) => {
+        const address = `${module.name}:output.${LOAD_BALANCER_ATTRIBUTES_OUTPUT}`;
+        if (!onOutsideDevelopment(module, loadBalancerAttribute(value, 'access_logs.s3.enabled')))
+          return [{ address, message: 'access logs are not on in staging and production' }];
+        const [bucketName] = referencedNames(
+          loadBalancerAttribute(value, 'access_logs.s3.bucket'),
+          'aws_s3_bucket',
+        );
+        const bucket = resources([module], 'aws_s3_bucket').find((b) => b.name === bucketName);
+        if (!bucket)
+          return [{ address, message: 'access_logs.s3.bucket is no bucket of the module' }];
+        const delivers = attachedTo(bucket, 'aws_s3_bucket_policy', 'bucket').some((policy) =>
+          (readPolicy(module, policy.body['policy']) ?? []).some(
+            (s) =>
+              s.effect === 'Allow' &&
+              list(s.actions).includes('s3:PutObject') &&
+              s.principals.length > 0 &&
+              s.principals.every((p) =>
+                list(p.identifiers).every((id) => LOAD_BALANCER_LOG_WRITERS.test(id)),
+              ) &&
+              list(s.resources).every((r) => /\/AWSLogs\/\$\{[^}]+\}\/\*$/.test(r)),
+          ),
+        );
+        return delivers
+          ? []
+          : [
+              {
+                address: addressOf(bucket),
+                message:
+                  'no bucket policy lets the load balancer log delivery (and only it) write under AWSLogs/<account>/',
+              },
+            ];
+      }),
+  },
+  {
+    id: 'WAF-LOAD-BALANCER',
+    category: 'exposure',
+    description:
+      'The regional AWS WAF web ACL of the load balancer blocks with the managed rule groups ' +
+      'AWSManagedRulesCommonRuleSet and AWSManagedRulesKnownBadInputsRuleSet (override_action none, ' +
+      'not count) and a rate-based rule per client address (action block); it exists in staging and ' +
+      'production (its count switch is guarded) and an output hands its ARN to the Ingresses.',
+    rationale:
+      'The API is on the internet: known exploit payloads and floods from one address are stopped before they reach a pod.',
+    check: (m) =>
+      eachResource(m, 'aws_wafv2_web_acl', (acl) => {
+        if (acl.body['scope'] !== 'REGIONAL')
+          return 'scope is not REGIONAL (a load balancer takes a regional web ACL)';
+        const rules = blocks(acl.body['rule']);
+        const statementOf = (rule: Block) => blocks(rule['statement'])[0] ?? {};
+        const blocking = (rule: Block) => block(rule, 'override_action')?.['none'] !== undefined;
+        for (const group of REQUIRED_MANAGED_RULE_GROUPS) {
+          const rule = rules.find((r) =>
+            blocks(statementOf(r)['managed_rule_group_statement']).some(
+              (g) => g['name'] === group && g['vendor_name'] === 'AWS',
+            ),
+          );
+          if (!rule) return `no rule applies ${group}`;
+          if (!blocking(rule)) return `${group} only counts (override_action is not none)`;
+        }
+        const rateRule = rules.find(
+          (r) => blocks(statementOf(r)['rate_based_statement']).length > 0,
+        );
+        if (!rateRule) return 'no rate-based rule';
+        if (block(rateRule, 'action')?.['block'] === undefined)
+          return 'the rate-based rule does not block';
+        const switches = variablesIn(acl.body['count']);
+        if (!switches.every((name) => guardedOutsideDevelopment(acl.module, name)))
+          return `nothing keeps it in staging and production (count from ${switches.join(', ')})`;
+        const handed = Object.values((acl.module.tf['output'] as Block | undefined) ?? {}).some(
+          (o) => isBlock(o) && references(o['value'], acl),
+        );
+        return handed ? undefined : 'no output hands its ARN to the Ingresses';
+      }),
   },
   {
     id: 'S3-VERSIONING-LIFECYCLE',

@@ -171,6 +171,31 @@ export function guardedInProduction(module: TerraformModule, name: string): bool
 }
 
 /**
+ * True when one of the variable's validations lets development go without and holds the
+ * variable itself to a requirement in staging and production:
+ * `var.environment == "development" || (<requirement on var.<name>>)` (Rule.outsideDevelopment).
+ * `requirement`, when given, must also appear in that validation's condition.
+ */
+export function guardedOutsideDevelopment(
+  module: TerraformModule,
+  name: string,
+  requirement?: RegExp,
+): boolean {
+  return validations(module, name).some(
+    (v) =>
+      /var\.environment\s*==\s*"development"\s*\|\|/.test(v.condition) &&
+      v.condition.includes(`var.${name}`) &&
+      (requirement === undefined || requirement.test(v.condition)),
+  );
+}
+
+/** A module output's value (the expression as synthesized), or undefined. */
+export function outputValue(module: TerraformModule, name: string): unknown {
+  const outputs = module.tf['output'];
+  return isBlock(outputs) && isBlock(outputs[name]) ? outputs[name]['value'] : undefined;
+}
+
+/**
  * True when `value` is the literal `expected`, or a variable that cannot hold anything
  * else in production (guardedInProduction).
  */
