@@ -1,18 +1,7 @@
-// What live/environment.sh knows of an environment's data, read with an HCL parser
-// (@cdktf/hcl2json) instead of regular expressions: the locals of live/<env>/env.hcl,
-// live/shared/account.hcl and root.hcl, printed one value a line, sorted:
-//
-//   env.database.deletion_protection=true
-//   env.network.azs=eu-west-3a eu-west-3b
-//   root.state_bucket_config.bucket=${local.project}-tfstate-${local.account_id}-${local.region}
-//
-// The prefix names the file (env., account., root.); nested objects are joined with dots, so
-// cluster.deletion_protection and database.deletion_protection are two keys. A list of single
-// words (AZs, instance types, ARNs, CIDRs) is joined with single spaces; any other value that
-// would not fit on one line that way is printed as JSON. Expressions keep their "${...}" text.
-// A missing file prints nothing; an unreadable one prints "error: <file>: <reason>" and exits 1.
-//
-//   node_modules/.bin/tsx live/environment-settings.ts <environment>
+// What live/environment.sh knows of an environment's data, read with an HCL parser rather than
+// regular expressions: the locals of live/<env>/env.hcl, live/shared/account.hcl and root.hcl,
+// one `env.database.deletion_protection=true` line each (lists of words joined by spaces, other
+// values as JSON), so that bash reads them with one `read`.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';

@@ -1,41 +1,22 @@
 #!/usr/bin/env bash
-# Operates one environment of the Terragrunt live tree; the Makefile's plan, deploy, destroy,
-# outputs and kubeconfig targets call it (live/README.md walks through each).
-#
-#   live/environment.sh preflight  <environment>   check tools, versions, AWS identity, env.hcl,
-#                                                   live/shared/account.hcl and root.hcl
-#   live/environment.sh plan       <environment>   synth, then terragrunt run --all plan
-#   live/environment.sh deploy     <environment>   preflight, synth, apply shared + environment, smoke test
-#   live/environment.sh destroy    <environment>   type the name back; app, Ingresses, then each layer in
-#                                                   reverse order, and what AWS leaves behind (below)
-#   live/environment.sh outputs    <environment>   every layer's outputs
-#   live/environment.sh tunnel     <environment> [command...]
-#                                                   SSM tunnel to the private Kubernetes API: held
-#                                                   open for kubectl, or around one command
-#   live/environment.sh grafana    <environment>   Grafana (not on the internet) on localhost:3000,
-#                                                   through the tunnel
-#   live/environment.sh kubeconfig <environment>   how to use kubectl through the tunnel
-#
-# The script only sequences. What it knows of an environment comes from live/environment-settings.ts,
-# which reads env.hcl, account.hcl and root.hcl with an HCL parser (settings[...] below); what a
-# module accepts is checked by the module's own variable validations at plan time.
+# Operates one environment of the Terragrunt live tree for the Makefile's plan, deploy, destroy,
+# outputs, kubeconfig, tunnel and grafana targets (live/README.md walks through each):
+#   live/environment.sh <preflight|plan|deploy|destroy|outputs|kubeconfig|tunnel|grafana> <env>
+# It only sequences: the environment's data comes from live/environment-settings.ts (an HCL
+# parser), and each module's variable validations check what it accepts at plan time.
 #
 # Switches (environment variables):
 #   SKIP_SHARED=1         deploy reads live/shared/global's outputs instead of applying it (CI: the
 #                         deploy role may not manage its own IAM roles)
-#   DECOMMISSION=true     destroy of an environment whose data is protected (env.hcl: deletion
-#                         protection, buckets kept): the data layer is applied with decommission =
-#                         true first (live/_units/data.hcl reads it), then everything is destroyed
+#   DECOMMISSION=true     destroy an environment whose data is protected: the data layer is
+#                         applied with decommission = true first (live/_units/data.hcl)
 #   CONFIRM_PRODUCTION_DESTROY=yes   destroy production
 #   GRAFANA_PORT          the local port make grafana opens Grafana on (default 3000)
 #   TF_PLUGIN_CACHE_DIR   where providers are cached (default ~/.terraform.d/plugin-cache)
 #   PAYFLOW_TODAY         the date (YYYY-MM-DD) the Kubernetes support warning counts from
-#                         (default: today, UTC)
 #
-# Terragrunt >= 0.90 spells "run --all" (older releases: "run-all", removed in 0.90) and
-# bootstraps the state bucket only when asked (--backend-bootstrap, required since 0.87). Since
-# 0.95, run --all leaves dependencies outside the folder (live/shared/global) out of the run:
-# SKIP_SHARED relies on it, and the preflight requires mise.toml's 0.99.
+# Terragrunt 0.95 or newer (mise.toml pins 0.99): "run --all" leaves dependencies outside the
+# folder (live/shared/global) out of the run, which SKIP_SHARED relies on.
 set -euo pipefail
 
 # Builtins only up to the preflight, so that it can report missing tools on a bare PATH.

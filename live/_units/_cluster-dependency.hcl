@@ -1,10 +1,6 @@
-# The connection of the Kubernetes layers (platform, app) to their environment's EKS cluster:
-# the cluster unit's outputs feed the kubernetes and helm providers of those modules
-# (stacks/lib/cluster-connection.ts), through the SSM tunnel live/environment.sh opens
-# (docs/adr/012-cluster-access-through-ssm.md). live/<env>/platform/terragrunt.hcl and
-# live/<env>/app/terragrunt.hcl include this file beside their layer file: Terragrunt merges
-# the dependency blocks and the inputs of every include of a unit, but an included file cannot
-# include another one.
+# The cluster connection of the Kubernetes layers (platform, app), through the SSM tunnel
+# (docs/adr/012-cluster-access-through-ssm.md). A separate include because an included file
+# cannot include another one; Terragrunt merges the dependencies and inputs of every include.
 dependency "cluster" {
   config_path = "${get_terragrunt_dir()}/../cluster"
   mock_outputs = {

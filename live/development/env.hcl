@@ -1,5 +1,4 @@
-# Development: fast and cheap (docs: DESIGN.md, "Environments"). Data only: the wiring that turns
-# these values into module inputs is in live/_units/<layer>.hcl, shared by every environment.
+# Development: fast and cheap. Data only: live/_units/<layer>.hcl turns it into module inputs.
 locals {
   environment = "development"
 

@@ -1,7 +1,5 @@
-# Production: highly available, most secure (docs: DESIGN.md, "Environments"). The contract test
-# (stacks/test/live-contract.test.ts) fails when these values break the production rules:
-# 3 AZs with a NAT gateway each, Multi-AZ RDS with deletion protection and longer backups, Redis
-# failover over at least 2 replicas, longer log retention than development.
+# Production: highly available, most secure. The modules' variable validations and the contract
+# test (stacks/test/live-contract.test.ts) refuse values that break the production rules.
 locals {
   environment = "production"
 

@@ -231,7 +231,7 @@ export class SharedStack extends ModuleStack {
 
     // Plan: ReadOnlyAccess reads every resource; on top, what `terragrunt plan` writes: the
     // S3 lockfile next to the state (use_lockfile) and the DynamoDB lock item. No secret value:
-    // no module keeps one in its state or reads one at plan time (docs/adr/013).
+    // no module keeps one in its state or reads one at plan time (docs/adr/013-no-secret-values-in-state.md).
     const planStatements: DataAwsIamPolicyDocumentStatement[] = [
       {
         sid: 'ListStateBuckets',
