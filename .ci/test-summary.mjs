@@ -1,21 +1,23 @@
 // Sums the JUnit XML files that every suite writes and prints the closing line
-// "N passed, N failed, N skipped" (mocha's own summary is per suite only). Failed
-// tests are detailed above it, then named one per line right above it, so that even a short
-// tail of a CI log names every one of them.
+// "N passed, N failed, N skipped" (mocha's own summary is per suite only). Failed tests are
+// detailed above it, then named one per line right above it, so that even a short tail of a CI
+// log names every one of them.
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
 
 // Steps that write no report (lint, build) are named after the directory when they failed,
 // and each counts as one failed test.
 const [dir = 'reports/junit', ...failedSteps] = process.argv.slice(2);
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.xml')) : [];
-const unescape = (text) =>
-  text
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  htmlEntities: true, // &#8594; as well as &amp;
+  isArray: (name) => ['testsuite', 'testcase', 'failure', 'error'].includes(name),
+});
 let tests = 0;
 let failures = 0;
 let skipped = 0;
@@ -26,21 +28,21 @@ const oneLine = (text, max = 160) => {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 };
 for (const file of files) {
-  const xml = readFileSync(join(dir, file), 'utf8');
-  const root = /<testsuites\b[^>]*>/.exec(xml)?.[0] ?? '';
-  const attr = (name) => Number(new RegExp(`\\b${name}="(\\d+)"`).exec(root)?.[1] ?? 0);
-  tests += attr('tests');
-  failures += attr('failures') + attr('errors');
-  skipped += attr('skipped');
-  const cases =
-    /<testcase\b[^>]*\bname="([^"]*)"[^>]*>\s*<(?:failure|error)\b([^>]*)>(?:<!\[CDATA\[([\s\S]*?)\]\]>)?/g;
-  for (const [, name, attributes, body] of xml.matchAll(cases)) {
-    const message = /\bmessage="([^"]*)"/.exec(attributes)?.[1];
+  const root = parser.parse(readFileSync(join(dir, file), 'utf8')).testsuites ?? {};
+  const count = (name) => Number(root[name] ?? 0);
+  tests += count('tests');
+  failures += count('failures') + count('errors');
+  skipped += count('skipped');
+  for (const testcase of (root.testsuite ?? []).flatMap((suite) => suite.testcase ?? [])) {
+    const [problem] = [...(testcase.failure ?? []), ...(testcase.error ?? [])];
+    if (problem === undefined) continue;
+    const name = String(testcase.name ?? '');
     // The body holds the assertion's diff, which says more than "expected [ Array(1) ]".
-    const lines = (body ?? '').split('\n');
-    const reason = unescape(message ?? '');
-    failed.push(`  ✗ ${unescape(name)}\n    ${lines.slice(0, 12).join('\n    ') || reason}`);
-    names.push(oneLine(`${unescape(name)} — ${lines[0] || reason}`));
+    const body = typeof problem === 'string' ? problem : String(problem['#text'] ?? '');
+    const reason = typeof problem === 'string' ? '' : String(problem.message ?? '');
+    const lines = body.split('\n');
+    failed.push(`  ✗ ${name}\n    ${lines.slice(0, 12).join('\n    ') || reason}`);
+    names.push(oneLine(`${name} — ${lines[0] || reason}`));
   }
 }
 const passed = tests - failures - skipped;

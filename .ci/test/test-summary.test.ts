@@ -70,6 +70,23 @@ describe('.ci/test-summary.mjs', () => {
     expect(lines.at(-1)).to.equal('1 passed, 3 failed, 0 skipped');
   });
 
+  it('reads any well-formed report: output before the failure, character references, quotes', () => {
+    // What a regular expression over the text missed: a <system-out> ahead of the <failure>,
+    // &#…; references and single-quoted attributes are all plain XML.
+    const report = `<?xml version="1.0"?>
+<testsuites name='root' tests='2' failures='1' skipped='0'>
+  <testsuite name="d" tests="2" failures="1">
+    <testcase name="d logs"><system-out>starting</system-out></testcase>
+    <testcase name="d retries &#8594; gives up"><system-out>retry 1</system-out><failure message="it gave up">Error: it gave up &lt;after 3&gt;
+    at retry (d.ts:1)</failure></testcase>
+  </testsuite>
+</testsuites>`;
+    const { status, stdout } = summarize({ 'root.xml': report });
+    expect(stdout).to.match(/^1 passed, 1 failed, 0 skipped$/m);
+    expect(stdout).to.contain('  1. d retries → gives up — Error: it gave up <after 3>');
+    expect(status).to.equal(1);
+  });
+
   it('counts a failed step without a report (lint, build) as a failure, by name', () => {
     const { status, stdout } = summarize({ 'app.xml': green }, ['lint']);
     expect(stdout).to.match(/^2 passed, 1 failed, 1 skipped$/m);
