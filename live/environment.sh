@@ -742,27 +742,23 @@ push_image() {
 # deploy. The request goes to the Ingress's load balancer directly (with TLS, curl --connect-to
 # keeps the API's name), so that a name still cached as missing on this machine cannot fail it.
 smoke_test() {
-  local environment="$1" api_url host load_balancer="" attempt
+  local environment="$1" api_url host load_balancer
   local -a to_load_balancer=()
   api_url="$(unit_output "$live_dir/$environment/dns" api_url)"
   host="${api_url#*://}"
   host="${host%%/*}"
   say "smoke test: GET $api_url/ready"
-  for attempt in $(seq 1 40); do
-    load_balancer="$(KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl -n payflow get ingress \
-      -o jsonpath='{.items[0].status.loadBalancer.ingress[0].hostname}' 2>/dev/null || true)"
-    to_load_balancer=()
-    [[ "$api_url" != https://* ]] || to_load_balancer=(--connect-to "$host:443:$load_balancer:443")
-    if [[ -n "$load_balancer" ]] &&
-      curl --fail --silent --show-error --max-time 10 "${to_load_balancer[@]}" "$api_url/ready"; then
-      printf '\n'
-      report_public_address "$environment" "$api_url" "$load_balancer"
-      return 0
-    fi
-    printf '  not ready yet (attempt %d/40), retrying in 15 s\n' "$attempt"
-    sleep 15
-  done
-  die "$api_url/ready did not answer 200 within 10 minutes: see live/README.md, 'When the smoke test fails'"
+  KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl -n payflow wait ingress --all --timeout=10m \
+    --for=jsonpath='{.status.loadBalancer.ingress[0].hostname}' >/dev/null ||
+    die "the API's Ingress got no load balancer within 10 minutes: see live/README.md, 'When the smoke test fails'"
+  load_balancer="$(KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl -n payflow get ingress \
+    -o jsonpath='{.items[0].status.loadBalancer.ingress[0].hostname}')"
+  [[ "$api_url" != https://* ]] || to_load_balancer=(--connect-to "$host:443:$load_balancer:443")
+  curl --fail --no-progress-meter --max-time 10 --retry 40 --retry-delay 15 --retry-all-errors \
+    "${to_load_balancer[@]}" "$api_url/ready" ||
+    die "$api_url/ready did not answer 200 within 10 minutes: see live/README.md, 'When the smoke test fails'"
+  printf '\n'
+  report_public_address "$environment" "$api_url" "$load_balancer"
 }
 
 # environment api_url load_balancer: the lines make deploy ends on. With a DNS zone, the API's

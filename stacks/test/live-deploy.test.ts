@@ -743,6 +743,9 @@ const cloudTools: Record<string, string> = {
   ...current,
   // With --connect-to: the tunnel check, which (like curl --retry) waits for the session.
   curl: `echo "curl $*" >>"$FAKE_STATE/log"
+case "$*" in
+  */ready) [ -e "$FAKE_STATE/api-down" ] && { echo "curl: (22) The requested URL returned error: 503" >&2; exit 22; } ;;
+esac
 case " $* " in
   *" --connect-to "*)
     for attempt in $(seq 100); do
@@ -798,6 +801,9 @@ exit 0`,
   kubectl: `[ "$1" = version ] && { echo "Client Version: v1.36.2"; exit 0; }
 echo "kubectl $* KUBECONFIG=\${KUBECONFIG-unset}" >>"$FAKE_STATE/log"
 case " $* " in
+  *" wait ingress "*)
+    [ -e "$FAKE_STATE/no-load-balancer" ] && { echo "error: timed out waiting for the condition on ingresses/payflow-api" >&2; exit 1; }
+    echo "ingress.networking.k8s.io/payflow-api condition met" ;;
   *" get ingress "*) echo "k8s-payflow-0123456789-1234567890.eu-west-3.elb.amazonaws.com" ;;
   *" annotate ingress "*) : >"$FAKE_STATE/protection-lifted" ;;
   *" port-forward "*) echo "Forwarding from 127.0.0.1:3000 -> 3000" ;;
@@ -1234,7 +1240,15 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
         `^kubectl --kubeconfig \\S+ config set-cluster arn:aws:eks:eu-west-3:111111111111:cluster/payflow-development --server=${TUNNEL} --tls-server-name=${ENDPOINT_HOST} `,
       ),
     );
+    const waited = indexOf(
+      log,
+      /^kubectl -n payflow wait ingress --all --timeout=10m --for=jsonpath=\{\.status\.loadBalancer\.ingress\[0\]\.hostname\} KUBECONFIG=\/\S+kubeconfig$/,
+    );
     const smoke = indexOf(log, /^kubectl -n payflow get ingress .* KUBECONFIG=\/\S+kubeconfig$/);
+    expect(waited, 'kubectl waits for the load balancer, then reads its name').to.be.within(
+      0,
+      smoke,
+    );
     const ended = indexOf(log, ENDED);
     expect(
       log.filter((l) => SESSION.test(l)),
@@ -1394,9 +1408,25 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
       );
       const smoke = c.log().filter((l) => l.startsWith('curl') && l.endsWith('/ready'));
       expect(smoke).to.deep.equal([
-        `curl --fail --silent --show-error --max-time 10 http://${LOAD_BALANCER}/ready`,
+        `curl --fail --no-progress-meter --max-time 10 --retry 40 --retry-delay 15 --retry-all-errors http://${LOAD_BALANCER}/ready`,
       ]);
       expect(indexOf(c.log(), /^aws route53 /), 'no zone to look up').to.equal(-1);
+    });
+
+    it('the smoke test fails the deploy when the Ingress gets no load balancer, or /ready never answers 200', function () {
+      const noLoadBalancer = cloud(cleanup);
+      writeFileSync(join(noLoadBalancer.state, 'no-load-balancer'), '');
+      const first = runScript(noLoadBalancer, ['deploy', 'development']);
+      expect(first.status, first.stdout + first.stderr).to.equal(1);
+      expect(first.stderr).to.include("the API's Ingress got no load balancer within 10 minutes");
+      const readyCalls = noLoadBalancer.log().filter((l) => l.endsWith('/ready'));
+      expect(readyCalls, 'no request before a load balancer exists').to.deep.equal([]);
+      const apiDown = cloud(cleanup);
+      writeFileSync(join(apiDown.state, 'api-down'), '');
+      const second = runScript(apiDown, ['deploy', 'development']);
+      expect(second.status, second.stdout + second.stderr).to.equal(1);
+      expect(second.stderr).to.match(/\/ready did not answer 200 within 10 minutes/);
+      expect(second.stdout).to.not.include(' is up');
     });
 
     it('a public Grafana is listed with its https:// name', function () {
