@@ -25,7 +25,10 @@ script_path="${BASH_SOURCE[0]}"
 live_dir="$(cd "${script_path%/*}" && pwd)"
 repo_root="${live_dir%/*}"
 readonly live_dir repo_root
+# Names the stacks define once (ENVIRONMENTS, AWS_REGION_PATTERN, APP_NAMESPACE, GRAFANA_SERVICE):
+# stacks/test/names-in-bash.test.ts keeps these copies equal to them.
 readonly environments=(development staging production)
+readonly app_namespace=payflow
 # Dependency order, the one Terragrunt derives from the dependency blocks (checked by
 # stacks/test/live-contract.test.ts): deploy applies one layer at a time in it, outputs prints the
 # layers in it, destroy walks it backwards one layer at a time, so that what AWS leaves can be
@@ -34,14 +37,14 @@ readonly layers=(network cluster data edge platform app dns)
 # The layers whose Terraform providers talk to the Kubernetes API: through the SSM tunnel.
 readonly kubernetes_layers=(platform app)
 readonly placeholder_account_id="123456789012"
-readonly region_pattern='^[a-z]{2}(-[a-z]+)+-[0-9]+$'
+readonly region_pattern='^[a-z]{2}(-[a-z]+)+-[0-9]$'
 # EC2 quotas (Service Quotas codes) the cluster's nodes and the NAT gateways count against.
 readonly on_demand_vcpu_quota=L-1216C47A # Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances
 readonly spot_vcpu_quota=L-34B43A08      # All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests
 readonly elastic_ip_quota=L-0263D0A3     # EC2-VPC Elastic IPs
 # Instance types those two vCPU quotas count (the families A, C, D, H, I, M, R, T, Z).
 readonly standard_family_pattern='^(a|c|d|h|i|im|is|m|r|t|z)[0-9]'
-# Grafana's Service (stacks/platform/grafana-access.ts, GRAFANA_SERVICE) and where it is opened.
+# Grafana's Service and where it is opened.
 readonly grafana_service=kube-prometheus-stack-grafana
 readonly grafana_namespace=monitoring
 
@@ -748,10 +751,10 @@ smoke_test() {
   host="${api_url#*://}"
   host="${host%%/*}"
   say "smoke test: GET $api_url/ready"
-  KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl -n payflow wait ingress --all --timeout=10m \
+  KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl -n "$app_namespace" wait ingress --all --timeout=10m \
     --for=jsonpath='{.status.loadBalancer.ingress[0].hostname}' >/dev/null ||
     die "the API's Ingress got no load balancer within 10 minutes: see live/README.md, 'When the smoke test fails'"
-  load_balancer="$(KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl -n payflow get ingress \
+  load_balancer="$(KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl -n "$app_namespace" get ingress \
     -o jsonpath='{.items[0].status.loadBalancer.ingress[0].hostname}')"
   [[ "$api_url" != https://* ]] || to_load_balancer=(--connect-to "$host:443:$load_balancer:443")
   curl --fail --no-progress-meter --max-time 10 --retry 40 --retry-delay 15 --retry-all-errors \

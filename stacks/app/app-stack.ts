@@ -5,12 +5,16 @@ import type { Construct } from 'constructs';
 import { ChartValuesSchema } from '../lib/chart-values-schema';
 import { DNS_NAME_PATTERN, Input, Rule } from '../lib/inputs';
 import { ModuleStack } from '../lib/module-stack';
+import {
+  APP_NAMESPACE,
+  LOAD_BALANCER_GROUP,
+  LOAD_BALANCER_GROUP_PATTERN,
+} from '../lib/kubernetes-names';
 import { PlanReaderSecretsAccess } from '../lib/plan-readers';
 import { connectToCluster } from '../lib/cluster-connection';
 import { type ApiSettings, apiChartValues } from './api-chart-values';
 
 /** Names other layers and the runbooks rely on (team contract). */
-export const APP_NAMESPACE = 'payflow';
 export const API_RELEASE = 'payflow';
 export const MIGRATIONS_RELEASE = 'payflow-migrations';
 /**
@@ -209,8 +213,8 @@ export class AppStack extends ModuleStack {
     const albGroupName = str(
       'alb_group_name',
       'ALB group: Ingresses with the same group share one load balancer.',
-      ['^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$', 'a lowercase name'],
-      'payflow',
+      [LOAD_BALANCER_GROUP_PATTERN, 'a lowercase name'],
+      LOAD_BALANCER_GROUP,
     );
     const dbAddress = str('db_address', 'PostgreSQL hostname (data module output `db_address`).', [
       HOSTNAME,

@@ -1,7 +1,8 @@
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { Fn, Op, Token } from 'cdktf';
 import type { Construct } from 'constructs';
-import { API_SERVICE_ACCOUNT, APP_NAMESPACE } from '../app/app-stack';
+import { API_SERVICE_ACCOUNT } from '../app/app-stack';
+import { APP_NAMESPACE } from '../lib/kubernetes-names';
 import { CLOUDWATCH_RETENTION_DAYS, Input, Rule } from '../lib/inputs';
 import { AWS_REGION_PATTERN, ModuleStack } from '../lib/module-stack';
 import { type PolicyDocument, PodIdentityRole } from '../lib/pod-identity-role';

@@ -4,11 +4,12 @@ import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { Fn, Op, TerraformCount, TerraformIterator, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { Input, Rule, dnsName } from '../lib/inputs';
+import { EKS_CLUSTER_NAME_PATTERN } from '../lib/cluster-connection';
+import { LOAD_BALANCER_GROUP, LOAD_BALANCER_GROUP_PATTERN } from '../lib/kubernetes-names';
 import { ModuleStack } from '../lib/module-stack';
 import { instance } from '../lib/references';
 
 /** Ingress group of the API's and Grafana's Ingresses: one load balancer (platform, app inputs). */
-export const LOAD_BALANCER_GROUP = 'payflow';
 
 /**
  * The names of the public entry, applied after the app layer: the load balancer exists only once
@@ -29,12 +30,12 @@ export class DnsStack extends ModuleStack {
     const clusterName = Input.string(this, 'cluster_name', {
       description:
         'EKS cluster whose load balancer controller made the load balancer (cluster output `cluster_name`).',
-      validation: [Rule.matches('^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$', 'an EKS cluster name')],
+      validation: [Rule.matches(EKS_CLUSTER_NAME_PATTERN, 'an EKS cluster name')],
     });
     const groupName = Input.string(this, 'alb_group_name', {
       description: 'Ingress group of the load balancer (platform and app input `alb_group_name`).',
       default: LOAD_BALANCER_GROUP,
-      validation: [Rule.matches('^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$', 'a lowercase name')],
+      validation: [Rule.matches(LOAD_BALANCER_GROUP_PATTERN, 'a lowercase name')],
     });
     const zoneId = Input.string(this, 'dns_zone_id', {
       description:

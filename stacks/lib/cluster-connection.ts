@@ -2,6 +2,10 @@ import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { Fn, type TerraformStack, type TerraformVariable } from 'cdktf';
 import { Input, Rule } from './inputs';
+import { AWS_REGION_PATTERN } from './module-stack';
+
+/** What an EKS cluster name looks like (the EKS API's own rule). */
+export const EKS_CLUSTER_NAME_PATTERN = '^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$';
 
 /** API version of the ExecCredential that `aws eks get-token` prints. */
 const EXEC_API_VERSION = 'client.authentication.k8s.io/v1beta1';
@@ -22,11 +26,11 @@ export interface ClusterConnection {
 export function connectToCluster(stack: TerraformStack): ClusterConnection {
   const region = Input.string(stack, 'region', {
     description: 'AWS region of the EKS cluster, e.g. eu-west-3.',
-    validation: [Rule.matches('^[a-z]{2}(-[a-z]+)+-[0-9]$', 'an AWS region name')],
+    validation: [Rule.matches(AWS_REGION_PATTERN, 'an AWS region name')],
   });
   const clusterName = Input.string(stack, 'cluster_name', {
     description: 'Name of the EKS cluster (cluster module output `cluster_name`).',
-    validation: [Rule.matches('^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$', 'an EKS cluster name')],
+    validation: [Rule.matches(EKS_CLUSTER_NAME_PATTERN, 'an EKS cluster name')],
   });
   const endpoint = Input.string(stack, 'cluster_endpoint', {
     description: 'HTTPS endpoint of the Kubernetes API (cluster module output `cluster_endpoint`).',

@@ -16,6 +16,12 @@ import { stringify } from 'yaml';
 import { ChartValuesSchema } from '../lib/chart-values-schema';
 import { Input, Rule, dnsName } from '../lib/inputs';
 import { ModuleStack } from '../lib/module-stack';
+import {
+  APP_NAMESPACE,
+  LOAD_BALANCER_GROUP,
+  LOAD_BALANCER_GROUP_PATTERN,
+  MONITORING_NAMESPACE,
+} from '../lib/kubernetes-names';
 import { PlanReaderRoles, PlanReaderSecretsAccess } from '../lib/plan-readers';
 import { offeredKubernetesVersion } from '../cluster/kubernetes-versions';
 import { connectToCluster } from '../lib/cluster-connection';
@@ -28,9 +34,7 @@ import {
 } from './grafana-access';
 
 /** Names other layers rely on (team contract). */
-export const MONITORING_NAMESPACE = 'monitoring';
 export const CLUSTER_SECRET_STORE = 'aws-secrets-manager';
-export const APP_NAMESPACE = 'payflow';
 
 /**
  * Service accounts whose AWS role is granted through an EKS Pod Identity association created
@@ -160,8 +164,8 @@ export class PlatformStack extends ModuleStack {
     });
     const albGroupName = Input.string(this, 'alb_group_name', {
       description: 'ALB group shared with the API Ingress (one load balancer for both).',
-      default: 'payflow',
-      validation: [Rule.matches('^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$', 'a lowercase name')],
+      default: LOAD_BALANCER_GROUP,
+      validation: [Rule.matches(LOAD_BALANCER_GROUP_PATTERN, 'a lowercase name')],
     });
 
     // Grafana: private unless asked for, and then behind a sign-in and an address allow-list.

@@ -30,12 +30,12 @@ import {
 } from './live-contract';
 import { type ModuleJson, ModuleInstances, evaluateExpressions } from './module-instances';
 import { PROJECT_ROLE_BOUNDARY_ACTIONS } from '../shared/permissions-boundary';
+import { ENVIRONMENTS } from '../lib/module-stack';
 import { policyDocuments } from './policies/iam-documents';
 import { loadAwsModules, resources } from './policies/terraform-config';
 import { terraformAvailable } from './platform-terraform-evaluation';
 
 const REPOSITORY = join(__dirname, '..', '..');
-const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 /** The account of an environment whose env.hcl pins none (the deployer's at deploy time). */
 const EXAMPLE_ACCOUNT = '123456789012';
 /** root.hcl's tags (a merge() this evaluator leaves alone); the modules add Project and Environment. */
