@@ -12,3 +12,9 @@ export function dataSecretNames(project: string, environment: string) {
 
 /** RDS names the secret of a managed master password `rds!db-<id>` and creates it as the caller. */
 export const RDS_MANAGED_SECRET_PATTERN = 'rds!db-*';
+
+/**
+ * Keys of the alerting secret's JSON value, read by the platform module (Alertmanager's Slack
+ * receivers, stacks/platform/values/kube-prometheus-stack.yaml). The operator sets the value.
+ */
+export const ALERTING_SECRET_KEYS = ['critical_webhook_url', 'warning_webhook_url'] as const;

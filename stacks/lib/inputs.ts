@@ -164,3 +164,7 @@ export const CLOUDWATCH_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
   3653,
 ] as const;
+
+/** A validation condition that holds unless the environment is production and `requirement` fails. */
+export const inProduction = (requirement: string): string =>
+  `var.environment != "production" || (${requirement})`;

@@ -10,7 +10,8 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { API_REDIS_ACCESS_STRING } from '../data/redis-cache';
 import { App, TerraformStack, Testing } from 'cdktf';
 import { expect } from 'chai';
-import { ALERTING_SECRET_KEYS, DataStack } from '../data/data-stack';
+import { DataStack } from '../data/data-stack';
+import { ALERTING_SECRET_KEYS } from '../data/secret-names';
 import { ALERTMANAGER_WEBHOOKS } from '../platform/alertmanager-config';
 import { PrivateBucket } from '../lib/private-bucket';
 import { synthesizeStack } from '../lib/module-synthesis';
