@@ -2,7 +2,7 @@
 // accounts matching the associations of the cluster and data modules, no secret values, and
 // the Helm values evaluated by real Terraform with example inputs.
 import { API_SERVICE_ACCOUNT } from '../app/app-stack';
-import { APP_NAMESPACE, MONITORING_NAMESPACE } from '../lib/kubernetes-names';
+import { APP_NAMESPACE, CLUSTER_SECRET_STORE, MONITORING_NAMESPACE } from '../lib/kubernetes-names';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,6 @@ import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import {
-  CLUSTER_SECRET_STORE,
   POD_IDENTITY_SERVICE_ACCOUNTS,
   PLATFORM_RESOURCES_CHART,
   PlatformStack,
