@@ -37,9 +37,14 @@ function findFiles(dir: string): string[] {
 }
 
 function loadDocuments(): MarkdownDocument[] {
-  return findFiles(repoRoot)
-    .filter((path) => path.endsWith('.md'))
-    .map((path) => ({ path, text: readFileSync(path, 'utf8') }));
+  return (
+    findFiles(repoRoot)
+      // modules/<name>/copied holds synthesis's copies: checked where they come from.
+      .filter(
+        (path) => path.endsWith('.md') && !/[/\\]modules[/\\][^/\\]+[/\\]copied[/\\]/.test(path),
+      )
+      .map((path) => ({ path, text: readFileSync(path, 'utf8') }))
+  );
 }
 
 type Token = ReturnType<typeof markdown.parse>[number];

@@ -5,11 +5,7 @@ locals {
 }
 
 terraform {
-  source = "${get_repo_root()}//modules/network"
-  # What the modules do not read (about 1 GB): Terragrunt would copy it into every unit's cache.
-  # Beside source on purpose: root.hcl has no terraform block, since the include merge would
-  # keep only one of two exclude_from_copy lists (live/README.md, "How the code is organised").
-  exclude_from_copy = ["node_modules", "app/node_modules", "app/coverage", "app/dist", "coverage", "reports", "cdktf.out"]
+  source = "${get_repo_root()}/modules/network"
 }
 
 # Account-wide: the permissions boundary every IAM role of this layer carries (the GitHub deploy

@@ -8,12 +8,8 @@ locals {
 }
 
 terraform {
-  # "//": the whole repository is copied into Terragrunt's cache, so the module finds monitoring/.
-  source = "${get_repo_root()}//modules/platform"
-  # What the modules do not read (about 1 GB): Terragrunt would copy it into every unit's cache.
-  # Beside source on purpose: root.hcl has no terraform block, since the include merge would
-  # keep only one of two exclude_from_copy lists (live/README.md, "How the code is organised").
-  exclude_from_copy = ["node_modules", "app/node_modules", "app/coverage", "app/dist", "coverage", "reports", "cdktf.out"]
+  # The module folder alone: synthesis copied what it reads into modules/platform/copied.
+  source = "${get_repo_root()}/modules/platform"
 }
 
 dependency "network" {

@@ -22,8 +22,8 @@ export const MIGRATIONS_RELEASE = 'payflow-migrations';
  * data module associates the API's Pod Identity role with it.
  */
 export const API_SERVICE_ACCOUNT = API_RELEASE;
-/** Terragrunt copies the whole repository, so the chart is found next to the module. */
-export const API_CHART_PATH = '${path.module}/../../app/chart';
+/** The API's chart, copied into the module by synthesis. */
+const API_CHART = 'app/chart';
 export const API_CHART_SCHEMA = 'app/chart/values.schema.json';
 
 /**
@@ -382,7 +382,7 @@ export class AppStack extends ModuleStack {
     const release = (name: string, values: object, extra: Partial<ReleaseSettings>) =>
       new Release(this, name.replace(/-/g, '_'), {
         name,
-        chart: API_CHART_PATH,
+        chart: `\${path.module}/${this.copyIntoModule(API_CHART)}`,
         namespace: namespace.metadata.name,
         createNamespace: false,
         values: [Fn.yamlencode(values)],

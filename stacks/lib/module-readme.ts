@@ -27,7 +27,12 @@ const code = (text: string): string => '`' + text.replace(/`/g, "'") + '`';
  * The module README, generated from the synthesized JSON so it can never drift from
  * the code: purpose, providers, inputs (type, default, validation), outputs, resources.
  */
-export function renderModuleReadme(name: string, purpose: string, tf: TerraformJson): string {
+export function renderModuleReadme(
+  name: string,
+  purpose: string,
+  tf: TerraformJson,
+  copies: readonly string[] = [],
+): string {
   const lines: string[] = [
     `# Module \`${name}\``,
     '',
@@ -41,6 +46,12 @@ export function renderModuleReadme(name: string, purpose: string, tf: TerraformJ
       'It has no backend block: Terragrunt (`live/<environment>/' +
       name +
       '/terragrunt.hcl`) generates the backend and passes the inputs below.',
+    '',
+    'Generated (edit the source, then `npm run synth`): `main.tf.json`, this README' +
+      (copies.length
+        ? ` and \`copied/\`, copies of the repository files the module reads (${copies.map((c) => `\`${c}\``).join(', ')})`
+        : '') +
+      '. Everything else in this folder (`tests/`, a local chart in `charts/`) is written by hand.',
     '',
   ];
 

@@ -17,6 +17,11 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 export const AWS_REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-[0-9]$';
 /** Module input every role of a module is bounded by (the shared module's managed policy). */
 export const PERMISSIONS_BOUNDARY_INPUT = 'permissions_boundary_arn';
+/**
+ * Folder of modules/<name>/ holding the repository files the module reads (a chart, values,
+ * rules), copied there by synthesis under their repository paths: a unit sources the module alone.
+ */
+export const MODULE_COPIES_DIR = 'copied';
 
 export interface ModuleStackOptions {
   /** One or two sentences: what the module creates and why. First line of the module README. */
@@ -63,6 +68,7 @@ export abstract class ModuleStack extends TerraformStack {
   readonly namePrefix: string;
 
   private readonly allocatedIds = new Map<string, string>();
+  private readonly copies = new Set<string>();
 
   constructor(scope: Construct, id: string, options: ModuleStackOptions) {
     super(scope, id);
@@ -176,6 +182,20 @@ export abstract class ModuleStack extends TerraformStack {
         ]) as unknown as Record<string, string>,
       },
     ];
+  }
+
+  /**
+   * A repository file or folder the module reads at plan or apply time: synthesis copies it into
+   * the module. Returns its path relative to the module (`copied/<repoPath>`).
+   */
+  copyIntoModule(repoPath: string): string {
+    this.copies.add(repoPath);
+    return `${MODULE_COPIES_DIR}/${repoPath}`;
+  }
+
+  /** Repository paths copyIntoModule was given, sorted. */
+  get copiedPaths(): string[] {
+    return [...this.copies].sort();
   }
 
   /** A documented output whose Terraform name is exactly `name`. */

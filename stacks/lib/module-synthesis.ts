@@ -1,9 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { renderModuleReadme, type TerraformJson } from './module-readme';
-import type { ModuleStack } from './module-stack';
+import { MODULE_COPIES_DIR, type ModuleStack } from './module-stack';
+
+const REPOSITORY_ROOT = join(__dirname, '..', '..');
 
 /** A stack class as registered in stacks/main.ts: `new (scope, moduleName)`. */
 export type ModuleStackClass = new (scope: Construct, id: string) => ModuleStack;
@@ -14,6 +16,8 @@ export interface ModuleArtifacts {
   readonly mainTfJson: string;
   /** Contents of modules/<name>/README.md */
   readonly readme: string;
+  /** Repository paths copied into modules/<name>/copied/ (what the module reads at apply time). */
+  readonly copies: readonly string[];
 }
 
 /**
@@ -42,7 +46,8 @@ export function synthesizeModule(stack: ModuleStack): ModuleArtifacts {
   return {
     name,
     mainTfJson: JSON.stringify(tf, null, 2) + '\n',
-    readme: renderModuleReadme(name, stack.purpose, tf),
+    readme: renderModuleReadme(name, stack.purpose, tf, stack.copiedPaths),
+    copies: stack.copiedPaths,
   };
 }
 
@@ -56,13 +61,20 @@ export function synthesizeModules(
   );
 }
 
-/** Write modules/<name>/{main.tf.json,README.md}; other files (tests/) are left alone. */
+/**
+ * Write modules/<name>/{main.tf.json,README.md} and copied/ afresh (so a file deleted from the
+ * repository leaves the module too); the hand-written files (tests/, charts/) are left alone.
+ */
 export function writeModules(artifacts: readonly ModuleArtifacts[], outDir: string): void {
   for (const module of artifacts) {
     const dir = join(outDir, module.name);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'main.tf.json'), module.mainTfJson);
     writeFileSync(join(dir, 'README.md'), module.readme);
+    rmSync(join(dir, MODULE_COPIES_DIR), { recursive: true, force: true });
+    for (const path of module.copies) {
+      cpSync(join(REPOSITORY_ROOT, path), join(dir, MODULE_COPIES_DIR, path), { recursive: true });
+    }
   }
 }
 

@@ -40,11 +40,7 @@ export const PLATFORM_RESOURCES_VALUES_OF_INPUTS: Readonly<Record<string, readon
   alerting_secret_name: ['alerting.secretName'],
 };
 
-/**
- * Files read at apply time, relative to the repository root. Terragrunt copies the whole
- * repository (`source = "${get_repo_root()}//modules/platform"`), so they sit at
- * `${path.module}/../../<path>` wherever the module runs.
- */
+/** Repository files the module reads at apply time: synthesis copies them into the module. */
 export const REPOSITORY_FILES = {
   staticValues: 'stacks/platform/values',
   alertingRules: 'monitoring/alerts/alerting-rules.yaml',
@@ -75,7 +71,7 @@ export class PlatformStack extends ModuleStack {
     const { region, clusterName } = connectToCluster(this);
     // A path.module reference (a literal "${path.module}" would reach functions escaped).
     const fromRepo = (...path: string[]): string =>
-      Fn.format('%s/../../%s', [ref('path.module', this), path.join('/')]);
+      Fn.format('%s/%s', [ref('path.module', this), this.copyIntoModule(path.join('/'))]);
 
     const inputs = platformInputs(this);
 

@@ -81,7 +81,7 @@ describe('app module (stacks/app)', () => {
     expect(migrations?.name).to.equal('payflow-migrations');
     expect(api?.name).to.equal('payflow');
     for (const release of [migrations, api]) {
-      expect(release?.chart).to.equal('${path.module}/../../app/chart');
+      expect(release?.chart).to.equal('${path.module}/copied/app/chart');
       expect(release?.namespace).to.equal(
         '${kubernetes_namespace_v1.app_namespace.metadata[0].name}',
       );

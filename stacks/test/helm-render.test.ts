@@ -100,8 +100,8 @@ describe('charts rendered by helm (app/chart, platform-resources)', function () 
   const releases = localChartReleases();
   it('renders both app releases and the platform chart', () => {
     expect(releases.map((r) => `${r.release} ${r.chart} ${r.namespace}`).sort()).to.deep.equal([
-      'payflow app/chart payflow',
-      'payflow-migrations app/chart payflow',
+      'payflow modules/app/copied/app/chart payflow',
+      'payflow-migrations modules/app/copied/app/chart payflow',
       'platform-resources modules/platform/charts/platform-resources monitoring',
     ]);
   });

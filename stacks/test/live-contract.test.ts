@@ -203,62 +203,6 @@ function inputs(tree: LiveTree, path: string): Hcl {
   return parsed.inputs as Hcl;
 }
 
-/** Paths the modules read from the repository copy in each unit's Terragrunt cache. */
-const READ_BY_MODULES = ['modules', 'app/chart', 'monitoring', 'stacks/platform/values'];
-/** What that copy must leave out: dependencies and test output, about 1 GB in all. */
-const NEVER_COPIED = ['node_modules', 'app/node_modules', 'app/coverage'];
-
-/**
- * exclude_from_copy must sit in the one terraform block of a unit, beside source: Terragrunt's
- * shallow include merge keeps one file's terraform block whole and takes only source, hooks and
- * extra_arguments from another's, so a list in root.hcl and one in a layer file never combine.
- */
-function copyExclusionViolations(tree: LiveTree): string[] {
-  const found: string[] = [];
-  for (const dir of unitDirs(tree)) {
-    const chain = [
-      ...[...resolveUnit(tree, dir).includes.values()].filter(
-        (path): path is string => typeof path === 'string',
-      ),
-      `${dir}/terragrunt.hcl`,
-    ];
-    const blocks = chain.flatMap((path) => {
-      const terraform = firstBlock(tree.files.get(path), 'terraform');
-      return terraform ? [{ path, terraform }] : [];
-    });
-    if (blocks.length !== 1) {
-      found.push(
-        `${dir}: terraform blocks in ${
-          blocks
-            .map((b) => b.path)
-            .sort()
-            .join(', ') || 'no file'
-        }; exclude_from_copy belongs in the only one, beside source`,
-      );
-      continue;
-    }
-    const [{ path, terraform }] = blocks as [{ path: string; terraform: Hcl }];
-    const excluded = Array.isArray(terraform.exclude_from_copy)
-      ? terraform.exclude_from_copy.map(String)
-      : [];
-    const missing = NEVER_COPIED.filter((pattern) => !excluded.includes(pattern));
-    if (missing.length) {
-      found.push(`${dir}: exclude_from_copy of ${path} does not leave out ${missing.join(', ')}`);
-    }
-    for (const pattern of excluded) {
-      const dropped = READ_BY_MODULES.filter(
-        (needed) => needed === pattern || needed.startsWith(`${pattern}/`),
-      );
-      if (dropped.length || /[*?[]/.test(pattern)) {
-        found.push(
-          `${dir}: exclude_from_copy "${pattern}" of ${path} would drop ${dropped.join(', ') || 'files matched anywhere'}: list plain folders the modules never read`,
-        );
-      }
-    }
-  }
-  return found;
-}
-
 describe('Terragrunt live tree (live/, root.hcl) against modules/', function () {
   let tree: LiveTree;
 
@@ -408,31 +352,8 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       expect(development.get('buckets_force_destroy')?.value).to.equal(true);
     });
 
-    it('every unit leaves node_modules and test output out of its cache copy (exclude_from_copy)', function () {
-      expect(copyExclusionViolations(tree)).to.deep.equal([]);
+    it('no unit has a terraform block but its layer file (root.hcl has none)', function () {
       expect(firstBlock(file(tree, 'root.hcl'), 'terraform')).to.equal(undefined);
-    });
-
-    it('exclude_from_copy catches a unit copying everything, a split list, and a dropped chart', function () {
-      const withoutList = cloneTree(tree);
-      delete (firstBlock(file(withoutList, 'live/_units/network.hcl'), 'terraform') as Hcl)
-        .exclude_from_copy;
-      expect(copyExclusionViolations(withoutList).join('\n')).to.match(
-        /live\/staging\/network: exclude_from_copy of live\/_units\/network.hcl does not leave out node_modules, app\/node_modules, app\/coverage/,
-      );
-      const inRoot = cloneTree(tree);
-      file(inRoot, 'root.hcl').terraform = [{ exclude_from_copy: NEVER_COPIED }];
-      expect(copyExclusionViolations(inRoot).join('\n')).to.match(
-        /live\/production\/data: terraform blocks in live\/_units\/data.hcl, root.hcl;/,
-      );
-      const tooMuch = cloneTree(tree);
-      (
-        (firstBlock(file(tooMuch, 'live/_units/app.hcl'), 'terraform') as Hcl)
-          .exclude_from_copy as string[]
-      ).push('app');
-      expect(copyExclusionViolations(tooMuch).join('\n')).to.match(
-        /live\/development\/app: exclude_from_copy "app" of live\/_units\/app.hcl would drop app\/chart/,
-      );
     });
 
     it('make destroy sets DECOMMISSION=true, the switch the data unit reads; make deploy unsets it', function () {
@@ -519,13 +440,22 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
           expect: /modules\/netwrk\/main.tf.json does not exist/,
           mutate: (t) => {
             (firstBlock(file(t, 'live/_units/network.hcl'), 'terraform') as Hcl).source =
-              '${get_repo_root()}//modules/netwrk';
+              '${get_repo_root()}/modules/netwrk';
+          },
+        },
+        {
+          rule: 'source module exists',
+          what: 'the whole repository copied into the cache ("//")',
+          expect: /is not "\$\{get_repo_root\(\)\}\/modules\/<name>"/,
+          mutate: (t) => {
+            (firstBlock(file(t, 'live/_units/app.hcl'), 'terraform') as Hcl).source =
+              '${get_repo_root()}//modules/app';
           },
         },
         {
           rule: 'source module exists',
           what: 'a relative source (breaks in the Terragrunt cache)',
-          expect: /is not "\$\{get_repo_root\(\)\}\/\/modules\/<name>"/,
+          expect: /is not "\$\{get_repo_root\(\)\}\/modules\/<name>"/,
           mutate: (t) => {
             (firstBlock(file(t, 'live/_units/data.hcl'), 'terraform') as Hcl).source =
               '../../../modules/data';
@@ -813,13 +743,13 @@ describe('live-contract engine on its own fixture', function () {
     ],
     [
       'live/_units/a.hcl',
-      'terraform {\n  source = "${get_repo_root()}//modules/a"\n}\ninputs = {\n  size = 1\n}\n',
+      'terraform {\n  source = "${get_repo_root()}/modules/a"\n}\ninputs = {\n  size = 1\n}\n',
     ],
     [
       'live/_units/b.hcl',
       [
         'locals {\n  env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals\n}',
-        'terraform {\n  source = "${get_repo_root()}//modules/b"\n}',
+        'terraform {\n  source = "${get_repo_root()}/modules/b"\n}',
         'dependency "a" {\n  config_path = "${get_terragrunt_dir()}/../a"\n  mock_outputs = { id = "mock" }\n  mock_outputs_allowed_terraform_commands = ["plan"]\n}',
         'inputs = {\n  a_id = dependency.a.outputs.id\n  replicas = local.env.replicas\n  label = "b-${local.env.name}"\n}',
       ].join('\n'),

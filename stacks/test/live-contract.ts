@@ -388,7 +388,7 @@ export interface ResolvedUnit {
   /** Included files by label, repository-relative paths (or Unresolved). */
   readonly includes: ReadonlyMap<string, unknown>;
   readonly source: unknown;
-  /** Module name when source is "<repo>//modules/<name>". */
+  /** Module name when source is "<repo>/modules/<name>" (the module folder alone). */
   readonly module: string | undefined;
   readonly dependencies: ReadonlyMap<string, Dependency>;
   /** Evaluated inputs, and which file set each one. */
@@ -463,7 +463,7 @@ export function resolveUnit(tree: LiveTree, dir: string): ResolvedUnit {
     }
   }
   const moduleMatch =
-    typeof source === 'string' ? /^<repo>\/\/modules\/([\w-]+)$/.exec(source) : null;
+    typeof source === 'string' ? /^<repo>\/modules\/([\w-]+)$/.exec(source) : null;
   // Scanned in the unevaluated text, so that a reference inside an expression the evaluator
   // does not know (concat(...), merge(...)) is still checked.
   const references = chain.flatMap(({ file }) =>
@@ -530,7 +530,7 @@ export const rules: Readonly<Record<string, Rule>> = {
           violation(
             'source',
             unit.dir,
-            `terraform.source ${JSON.stringify(unit.source)} is not "\${get_repo_root()}//modules/<name>"`,
+            `terraform.source ${JSON.stringify(unit.source)} is not "\${get_repo_root()}/modules/<name>"`,
           ),
         ];
       }

@@ -9,6 +9,7 @@ import { App, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { expect } from 'chai';
 import { NetworkStack } from '../network/network-stack';
 import { synthesizeStack } from '../lib/module-synthesis';
+import { MODULE_COPIES_DIR } from '../lib/module-stack';
 import { moduleStacks } from '../main';
 
 const root = join(__dirname, '..', '..');
@@ -19,6 +20,17 @@ function filesUnder(dir: string): string[] {
     .filter((entry) => entry.isFile())
     .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
     .sort();
+}
+
+/** Strings of a module's Terraform JSON that climb out of the module folder (`../`). */
+export function pathsOutsideModule(json: string): string[] {
+  const strings: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') strings.push(value);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  collect(JSON.parse(json));
+  return strings.filter((text) => /(^|[/"])\.\.\//.test(text));
 }
 
 /** Every finding that would make a module machine-dependent or clash with Terragrunt. */
@@ -75,6 +87,35 @@ describe('synthesized modules', function () {
       }
     });
   }
+
+  for (const name of Object.keys(moduleStacks)) {
+    it(`modules/${name}/copied holds exactly the repository files the module reads, no stale one`, function () {
+      const copies = (dir: string) => (existsSync(dir) ? filesUnder(dir) : []);
+      expect(copies(join(modulesDir, name, MODULE_COPIES_DIR))).to.deep.equal(
+        copies(join(freshDir, name, MODULE_COPIES_DIR)),
+      );
+    });
+
+    it(`modules/${name} stands alone: main.tf.json reads no file outside its folder`, function () {
+      expect(
+        pathsOutsideModule(readFileSync(join(modulesDir, name, 'main.tf.json'), 'utf8')),
+      ).to.deep.equal([]);
+    });
+  }
+
+  it('the stand-alone check catches a module reading a repository file through ../', function () {
+    expect(
+      pathsOutsideModule(
+        JSON.stringify({
+          chart: '${path.module}/../../app/chart',
+          values: ['${file("../x.yaml")}'],
+        }),
+      ),
+    ).to.deep.equal(['${path.module}/../../app/chart', '${file("../x.yaml")}']);
+    expect(
+      pathsOutsideModule(JSON.stringify({ chart: '${path.module}/copied/app/chart' })),
+    ).to.deep.equal([]);
+  });
 
   it('has no module left over from a stack that is no longer registered', function () {
     const committed = readdirSync(modulesDir, { withFileTypes: true })

@@ -106,7 +106,7 @@ describe('platform module (stacks/platform)', () => {
       if (name === 'platform_resources') continue;
       const chart = String(release.chart);
       expect((release.values as string[])[0]).to.equal(
-        `\${file(format("%s/../../%s", path.module, "stacks/platform/values/${chart}.yaml"))}`,
+        `\${file(format("%s/%s", path.module, "copied/stacks/platform/values/${chart}.yaml"))}`,
       );
       expect(
         existsSync(join(root, REPOSITORY_FILES.staticValues, `${chart}.yaml`)),

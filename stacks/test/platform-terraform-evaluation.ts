@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { MODULE_COPIES_DIR } from '../lib/module-stack';
 
 /** The parts of a synthesized module the evaluation needs. */
 export interface ModuleJson {
@@ -25,7 +26,7 @@ const REPOSITORY_ROOT = resolve(__dirname, '..', '..');
  * variables (with their validations) and one output per expression. This runs the exact
  * `yamlencode(...)`/`file(...)` expressions the helm_release resources carry, offline, where
  * the helm and kubernetes providers cannot be installed. `path.module` keeps its meaning: the
- * configuration sits at modules/<name> of a tree whose other folders link to the repository.
+ * configuration holds (a link to) the module's own copied/ folder, and nothing else.
  */
 export function evaluateModuleExpressions(
   moduleName: string,
@@ -35,11 +36,10 @@ export function evaluateModuleExpressions(
 ): EvaluationResult {
   const root = mkdtempSync(join(tmpdir(), `payflow-${moduleName}-eval-`));
   try {
-    for (const folder of ['app', 'monitoring', 'stacks']) {
-      symlinkSync(join(REPOSITORY_ROOT, folder), join(root, folder));
-    }
-    const dir = join(root, 'modules', moduleName);
+    const dir = join(root, moduleName);
     mkdirSync(dir, { recursive: true });
+    const copies = join(REPOSITORY_ROOT, 'modules', moduleName, MODULE_COPIES_DIR);
+    if (existsSync(copies)) symlinkSync(copies, join(dir, MODULE_COPIES_DIR));
     const outputs = Object.fromEntries(
       Object.entries(expressions).map(([name, value]) => [name, { value }]),
     );
