@@ -1,5 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { BadRequestError, NotFoundError, ValidationError } from '../errors';
+import { sendJson } from '../http/json-response';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import { createPaymentSchema, describeValidationIssues } from './schema';
 import { decodeCursor, type PaymentService } from './service';
@@ -65,8 +66,9 @@ export function registerPaymentRoutes(
         );
       }
       const result = await payments.create(parsed.data, idempotencyKey);
-      if (result.replayed) res.set('Idempotent-Replayed', 'true');
-      res.status(result.status).location(`/api/v1/payments/${result.body.id}`).json(result.body);
+      if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      res.setHeader('Location', `/api/v1/payments/${result.body.id}`);
+      sendJson(res, result.status, result.body);
     })
     .get(async (req, res) => {
       const limit = readLimit(req.query.limit);
@@ -77,7 +79,7 @@ export function registerPaymentRoutes(
         if (!cursor)
           throw new BadRequestError('invalid_query', 'cursor is not a valid page cursor');
       }
-      res.json(await payments.list(limit, cursor));
+      sendJson(res, 200, await payments.list(limit, cursor));
     })
     .all(methodNotAllowed(['GET', 'POST']));
 
@@ -86,7 +88,7 @@ export function registerPaymentRoutes(
     .get(async (req, res) => {
       const id = String(req.params.id);
       if (!paymentIdPattern.test(id)) throw new NotFoundError(`Payment ${id} not found`);
-      res.json(await payments.get(id));
+      sendJson(res, 200, await payments.get(id));
     })
     .all(methodNotAllowed(['GET']));
 }
