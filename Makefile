@@ -11,10 +11,66 @@ REPORTS := reports/junit
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# ---------------------------------------------------------------- prerequisites
+# Checked before any npm ci, so that a missing tool or server is reported in a second rather than
+# after two installs. .ci/test/make-prerequisites.test.ts runs them on a bare PATH.
+define require_node
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+  echo "make $@ needs Node.js 20.19 or newer, with npm: https://nodejs.org ('node --version' shows yours)" >&2; exit 2; }; \
+node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 20 || (major === 20 && minor >= 19) ? 0 : 1)' || { \
+  echo "make $@ needs Node.js 20.19 or newer; this machine has $$(node --version): https://nodejs.org" >&2; exit 2; }
+endef
+
+# The settings of the local stack: docker-compose.yml's defaults (kept in .env.example, which
+# app/test/compose.test.ts checks), then .env when there is one.
+define local_stack_settings
+set -a; . ./.env.example; [ ! -f .env ] || . ./.env; set +a
+endef
+
+define require_docker_compose
+command -v docker >/dev/null 2>&1 || { \
+  echo "make $@ needs Docker, which is not installed: install Docker Engine (https://docs.docker.com/engine/install/) or Docker Desktop. Without Docker, 'make dev' runs the API alone." >&2; exit 2; }; \
+docker info >/dev/null 2>&1 || { \
+  echo "make $@: docker is installed but no Docker engine answers ('docker info' fails): start it (sudo systemctl start docker, or open Docker Desktop) and check that your user may use it. Without Docker, 'make dev' runs the API alone." >&2; exit 2; }; \
+compose="$$(docker compose version --short 2>/dev/null)" || { \
+  echo "make $@ needs the Docker Compose v2 plugin ('docker compose'), which is missing: install it (Debian/Ubuntu: apt-get install docker-compose-plugin; https://docs.docker.com/compose/install/linux/). The old docker-compose v1 command does not do." >&2; exit 2; }; \
+[ "$$(printf '%s\n' 2.24.0 "$${compose#v}" | sort -V | head -1)" = 2.24.0 ] || { \
+  echo "make $@ needs Docker Compose 2.24 or newer; this machine has $$compose: update docker-compose-plugin." >&2; exit 2; }
+endef
+
+# Test servers: DATABASE_URL (or PGHOST…) and REDIS_URL when given (CI sets them), else the
+# compose services when a Docker engine answers.
+define test_services_given
+{ [ -n "$${DATABASE_URL:-}$${PGHOST:-}" ] && [ -n "$${REDIS_URL:-}" ]; }
+endef
+
+define require_test_services
+$(test_services_given) || docker info >/dev/null 2>&1 || { \
+  echo "make $@ needs PostgreSQL and Redis:" >&2; \
+  echo "  - set DATABASE_URL (or PGHOST/PGUSER/PGPASSWORD) and REDIS_URL to running servers, or" >&2; \
+  echo "  - start a Docker engine so that 'docker compose up -d postgres redis' can run, or" >&2; \
+  echo "  - run 'bash .ci/run', which installs and starts throw-away servers (Debian or Ubuntu, root)." >&2; \
+  echo "  (To only run the API, 'make dev' needs none of them.)" >&2; \
+  exit 2; }
+endef
+
+define test_services
+if [ -z "$${DATABASE_URL:-}" ] && [ -n "$${PGHOST:-}" ]; then \
+  export DATABASE_URL="postgres://$${PGUSER:-postgres}:$${PGPASSWORD:-}@$${PGHOST}:$${PGPORT:-5432}/$${PGDATABASE:-postgres}"; fi; \
+if ! $(test_services_given); then \
+  $(local_stack_settings); \
+  docker compose up -d postgres redis --wait; \
+  export DATABASE_URL="postgres://$${POSTGRES_USER}:$${POSTGRES_PASSWORD}@127.0.0.1:$${POSTGRES_HOST_PORT}/$${POSTGRES_DB}"; \
+  export REDIS_URL="redis://:$${REDIS_PASSWORD}@127.0.0.1:$${REDIS_HOST_PORT}"; \
+fi
+endef
+
 # ---------------------------------------------------------------- dependencies
 node_modules/.package-lock.json: package-lock.json
+	@$(require_node)
 	npm ci --no-audit --no-fund
 app/node_modules/.package-lock.json: app/package-lock.json
+	@$(require_node)
 	cd app && npm ci --no-audit --no-fund
 
 .PHONY: install
@@ -26,36 +82,16 @@ lint: install ## eslint, prettier and the TypeScript compiler on the whole repos
 	npx eslint .
 	npx prettier --check .
 	npx tsc --noEmit -p tsconfig.json
-	cd app && npx tsc --noEmit -p tsconfig.json && npx tsc --noEmit -p bench/tsconfig.json
+	cd app && npx tsc --noEmit -p tsconfig.json && npx tsc --noEmit -p bench/tsconfig.json && npx tsc --noEmit -p dev/tsconfig.json
 
 .PHONY: format
 format: install ## Rewrite files with prettier
 	npx prettier --write .
 
-# Test servers: reuse DATABASE_URL/PG* and REDIS_URL when given (CI sets them),
-# else start the compose services when a Docker engine answers.
-define test_services
-if [ -z "$${DATABASE_URL:-}" ] && [ -n "$${PGHOST:-}" ]; then \
-  export DATABASE_URL="postgres://$${PGUSER:-postgres}:$${PGPASSWORD:-}@$${PGHOST}:$${PGPORT:-5432}/$${PGDATABASE:-postgres}"; fi; \
-if [ -z "$${DATABASE_URL:-}" ] || [ -z "$${REDIS_URL:-}" ]; then \
-  if docker info >/dev/null 2>&1; then \
-    [ -f .env ] || cp .env.example .env; \
-    set -a; . ./.env; set +a; \
-    docker compose up -d postgres redis --wait; \
-    export DATABASE_URL="postgres://$${POSTGRES_USER}:$${POSTGRES_PASSWORD}@127.0.0.1:$${POSTGRES_HOST_PORT:-5432}/$${POSTGRES_DB}"; \
-    export REDIS_URL="redis://:$${REDIS_PASSWORD}@127.0.0.1:$${REDIS_HOST_PORT:-6379}"; \
-  else \
-    echo "make test needs PostgreSQL and Redis:" >&2; \
-    echo "  - set DATABASE_URL (or PGHOST/PGUSER/PGPASSWORD) and REDIS_URL to running servers, or" >&2; \
-    echo "  - start a Docker engine so that 'docker compose up -d postgres redis' can run, or" >&2; \
-    echo "  - run 'bash .ci/run', which installs and starts throw-away servers (Debian, root)." >&2; \
-    exit 2; \
-  fi; \
-fi
-endef
-
 .PHONY: test
-test: install ## Everything CI checks: lint, API, image, infrastructure, monitoring, workflows, docs
+test: ## Everything CI checks: lint, API, image, infrastructure, monitoring, workflows, docs
+	@$(require_test_services)
+	@$(MAKE) --no-print-directory install
 	@rm -rf $(REPORTS) && mkdir -p $(REPORTS); \
 	$(test_services); \
 	status=0; failed_steps=; \
@@ -67,17 +103,21 @@ test: install ## Everything CI checks: lint, API, image, infrastructure, monitor
 	exit $$status
 
 .PHONY: test-app
-test-app: install ## Only the API's test suite (real PostgreSQL and Redis)
+test-app: ## Only the API's test suite (real PostgreSQL and Redis)
+	@$(require_test_services)
+	@$(MAKE) --no-print-directory install
 	@$(test_services); cd app && npm test
 
 .PHONY: test-infra
-test-infra: install ## Only the repository-wide suites (stacks, modules, live tree, monitoring, workflows, docs)
+test-infra: ## Only the repository-wide suites (stacks, modules, live tree, monitoring, workflows, docs)
+	@$(require_test_services)
+	@$(MAKE) --no-print-directory install
 	@$(test_services); (cd app && npm run build) && npm test
 
 # ---------------------------------------------------------------- local run
 .PHONY: dev
-dev: install ## Run the API on the host against local PostgreSQL/Redis (DATABASE_URL, REDIS_URL)
-	cd app && npm run migrate && npm run dev
+dev: app/node_modules/.package-lock.json ## Run the API on 127.0.0.1:8080 with hot reload; without DATABASE_URL, on an embedded PostgreSQL (data in .local/postgres)
+	@cd app && exec node --require tsx/cjs dev/start.ts
 
 .PHONY: migrate
 migrate: install ## Apply the database migrations (DATABASE_URL or POSTGRES_CONFIGURATION + POSTGRES_PASSWORD)
@@ -85,22 +125,26 @@ migrate: install ## Apply the database migrations (DATABASE_URL or POSTGRES_CONF
 
 .PHONY: up
 up: ## Start the whole local stack with Docker Compose (API, PostgreSQL, Redis, Traefik, Grafana, Prometheus, Loki, Tempo)
-	@[ -f .env ] || { cp .env.example .env; echo "created .env from .env.example: replace every change-me in it"; }
-	@! grep -q '=change-me$$' .env || echo "warning: .env still holds change-me placeholders (fine on a laptop, never elsewhere)"
+	@$(require_docker_compose)
 	docker compose up --detach --build --wait
-	@port="$$(sed -n 's/^TRAEFIK_HTTP_PORT=//p' .env)"; port="$${port:-80}"; suffix="$$([ "$$port" = 80 ] || echo ":$$port")"; \
+	@$(local_stack_settings); \
+	suffix="$$([ "$$TRAEFIK_HTTP_PORT" = 80 ] || echo ":$$TRAEFIK_HTTP_PORT")"; \
+	case "$$GRAFANA_ADMIN_PASSWORD" in local-only-*) password="$$GRAFANA_ADMIN_PASSWORD";; *) password="GRAFANA_ADMIN_PASSWORD of .env";; esac; \
 	echo ""; \
 	echo "API:     http://localhost$$suffix/health   (through Traefik; also /ready, /metrics, /api/v1/payments)"; \
-	echo "Grafana: http://grafana.localhost$$suffix  (user admin, password GRAFANA_ADMIN_PASSWORD from .env)"; \
+	echo "Grafana: http://grafana.localhost$$suffix  (user $$GRAFANA_ADMIN_USER, password $$password)"; \
 	echo "Stop with 'make down' (keeps the data) or 'make down VOLUMES=1' (deletes it). Guide: docs/local-stack.md"
 
 .PHONY: down
 down: ## Stop the local stack; data volumes are kept unless VOLUMES=1 (make down VOLUMES=1 resets the databases)
+	@$(require_docker_compose)
 	docker compose down --remove-orphans $(if $(filter 1 yes true,$(VOLUMES)),--volumes)
 
 # ---------------------------------------------------------------- performance
 .PHONY: bench
-bench: install ## Load benchmarks against real PostgreSQL/Redis; writes docs/performance.md
+bench: ## Load benchmarks against real PostgreSQL/Redis; writes docs/performance.md
+	@$(require_test_services)
+	@$(MAKE) --no-print-directory install
 	@$(test_services); cd app && npm run bench
 
 .PHONY: chaos
@@ -114,8 +158,9 @@ synth: install ## Synthesize the CDKTF stacks into modules/ (Terraform JSON)
 
 # ---------------------------------------------------------------- environments (Terragrunt live tree)
 # live/environment.sh does the work (preflight, synth, terragrunt run --all, smoke test);
-# live/README.md explains every step. ENV is checked before anything runs.
-LIVE_TARGETS := plan deploy destroy outputs kubeconfig tunnel
+# live/README.md explains every step. ENV is checked before anything runs; the preflight runs
+# before npm ci (environment.sh installs the dependencies when synth needs them).
+LIVE_TARGETS := plan deploy destroy outputs kubeconfig tunnel grafana
 ifneq ($(filter $(LIVE_TARGETS),$(MAKECMDGOALS)),)
 ifeq ($(filter $(ENV),$(ENVIRONMENTS)),)
 $(error ENV='$(ENV)' is not an environment: use one of $(ENVIRONMENTS), e.g. make deploy ENV=development)
@@ -123,11 +168,11 @@ endif
 endif
 
 .PHONY: plan
-plan: install ## Plan every layer of an environment: make plan ENV=development
+plan: ## Plan every layer of an environment: make plan ENV=development
 	@live/environment.sh plan $(ENV)
 
 .PHONY: deploy
-deploy: install ## Deploy an environment in one line (preflight, synth, apply, smoke test): make deploy ENV=development
+deploy: ## Deploy an environment in one line (preflight, synth, apply, smoke test): make deploy ENV=development
 	@live/environment.sh deploy $(ENV)
 
 .PHONY: destroy
@@ -145,3 +190,7 @@ kubeconfig: ## How to use kubectl on an environment's private cluster (through m
 .PHONY: tunnel
 tunnel: ## Hold an SSM tunnel to an environment's Kubernetes API open for kubectl (Ctrl-C closes it): make tunnel ENV=development
 	@live/environment.sh tunnel $(ENV)
+
+.PHONY: grafana
+grafana: ## Open an environment's Grafana (not on the internet) on http://localhost:3000 through the SSM tunnel: make grafana ENV=development
+	@live/environment.sh grafana $(ENV)

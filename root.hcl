@@ -12,23 +12,27 @@ terragrunt_version_constraint = ">= 0.95.0, < 2.0.0"
 
 locals {
   project = "payflow"
-  # REPLACE with your repository ("owner/name"): it tags every resource and is the only
-  # repository the GitHub OIDC roles of live/shared trust. make deploy refuses the placeholder.
-  github_repository = "payflow/payflow-platform"
+  # Optional: your GitHub repository ("owner/name"), to deploy from GitHub Actions. live/shared
+  # then creates the GitHub OIDC provider and the plan/deploy roles, which trust only this
+  # repository, and every resource is tagged with it. Empty: no GitHub roles (a laptop deploy).
+  github_repository = ""
 
   # An environment unit finds live/<env>/env.hcl; the account-wide unit live/shared finds
-  # live/shared/account.hcl. Both define account_id, region and environment.
+  # live/shared/account.hcl. Both define region and environment, and may pin account_id;
+  # without it, the account is the one of the credentials Terragrunt runs with.
   scope       = try(read_terragrunt_config(find_in_parent_folders("env.hcl")), read_terragrunt_config(find_in_parent_folders("account.hcl")))
-  account_id  = local.scope.locals.account_id
+  account_id  = try(local.scope.locals.account_id, get_aws_account_id())
   region      = local.scope.locals.region
   environment = local.scope.locals.environment
 
-  tags = {
-    Project     = local.project
-    Environment = local.environment
-    ManagedBy   = "terragrunt"
-    Repository  = "github.com/${local.github_repository}"
-  }
+  tags = merge(
+    {
+      Project     = local.project
+      Environment = local.environment
+      ManagedBy   = "terragrunt"
+    },
+    local.github_repository == "" ? {} : { Repository = "github.com/${local.github_repository}" },
+  )
 
   # THE switch for the DynamoDB lock table (docs/adr/006-state-locking.md). Native S3 locking
   # (use_lockfile) is always on; the table is added on top while it is true. Turn it off for
@@ -53,11 +57,12 @@ locals {
     skip_bucket_root_access            = false
   }
 
-  state_lock_table_config = local.dynamodb_lock ? {
+  state_lock_table = {
     dynamodb_table                 = "${local.project}-tflock-${local.account_id}-${local.region}"
     dynamodb_table_tags            = local.tags
     enable_lock_table_ssencryption = true
-  } : {}
+  }
+  state_lock_table_config = local.dynamodb_lock ? local.state_lock_table : {}
 }
 
 remote_state {
@@ -70,11 +75,14 @@ remote_state {
 }
 
 # Every module declares project and environment; AWS modules also region and tags (they feed
-# the provider's default_tags). Terragrunt passes inputs as TF_VAR_* variables, which Terraform
-# ignores in a module that does not declare them (the Kubernetes-only platform and app modules).
+# the provider's default_tags) and allowed_account_ids (the provider refuses any other account,
+# so a terragrunt apply run by hand with the wrong profile stops before changing anything).
+# Terragrunt passes inputs as TF_VAR_* variables, which Terraform ignores in a module that does
+# not declare them (the Kubernetes-only platform and app modules).
 inputs = {
-  project     = local.project
-  environment = local.environment
-  region      = local.region
-  tags        = local.tags
+  project             = local.project
+  environment         = local.environment
+  region              = local.region
+  tags                = local.tags
+  allowed_account_ids = [local.account_id]
 }

@@ -6,12 +6,19 @@
 #                                                   live/shared/account.hcl and root.hcl
 #   live/environment.sh plan       <environment>   synth, then terragrunt run --all plan
 #   live/environment.sh deploy     <environment>   preflight, synth, apply shared + environment, smoke test
-#   live/environment.sh destroy    <environment>   type the name back; app, Ingresses, then the rest
+#   live/environment.sh destroy    <environment>   type the name back; app, Ingresses, then each layer in
+#                                                   reverse order, and what AWS leaves behind (below)
 #   live/environment.sh outputs    <environment>   every layer's outputs
 #   live/environment.sh tunnel     <environment> [command...]
 #                                                   SSM tunnel to the private Kubernetes API: held
 #                                                   open for kubectl, or around one command
+#   live/environment.sh grafana    <environment>   Grafana (not on the internet) on localhost:3000,
+#                                                   through the tunnel
 #   live/environment.sh kubeconfig <environment>   how to use kubectl through the tunnel
+#
+# The script only sequences. What it knows of an environment comes from live/environment-settings.ts,
+# which reads env.hcl, account.hcl and root.hcl with an HCL parser (settings[...] below); what a
+# module accepts is checked by the module's own variable validations at plan time.
 #
 # Switches (environment variables):
 #   SKIP_SHARED=1         deploy reads live/shared/global's outputs instead of applying it (CI: the
@@ -20,6 +27,7 @@
 #                         protection, buckets kept): the data layer is applied with decommission =
 #                         true first (live/_units/data.hcl reads it), then everything is destroyed
 #   CONFIRM_PRODUCTION_DESTROY=yes   destroy production
+#   GRAFANA_PORT          the local port make grafana opens Grafana on (default 3000)
 #   TF_PLUGIN_CACHE_DIR   where providers are cached (default ~/.terraform.d/plugin-cache)
 #   PAYFLOW_TODAY         the date (YYYY-MM-DD) the Kubernetes support warning counts from
 #                         (default: today, UTC)
@@ -37,14 +45,24 @@ live_dir="$(cd "${script_path%/*}" && pwd)"
 repo_root="${live_dir%/*}"
 readonly live_dir repo_root
 readonly environments=(development staging production)
-# Dependency order. Terragrunt derives the same order from the dependency blocks; it is
-# spelled out here only to print the layers' outputs in a readable order.
-readonly layers=(network cluster data platform app)
+# Dependency order, the one Terragrunt derives from the dependency blocks (checked by
+# stacks/test/live-contract.test.ts): deploy applies one layer at a time in it, outputs prints the
+# layers in it, destroy walks it backwards one layer at a time, so that what AWS leaves can be
+# deleted between two layers.
+readonly layers=(network cluster data edge platform app dns)
 # The layers whose Terraform providers talk to the Kubernetes API: through the SSM tunnel.
 readonly kubernetes_layers=(platform app)
 readonly placeholder_account_id="123456789012"
-readonly placeholder_github_repository="payflow/payflow-platform"
 readonly region_pattern='^[a-z]{2}(-[a-z]+)+-[0-9]+$'
+# EC2 quotas (Service Quotas codes) the cluster's nodes and the NAT gateways count against.
+readonly on_demand_vcpu_quota=L-1216C47A # Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances
+readonly spot_vcpu_quota=L-34B43A08      # All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests
+readonly elastic_ip_quota=L-0263D0A3     # EC2-VPC Elastic IPs
+# Instance types those two vCPU quotas count (the families A, C, D, H, I, M, R, T, Z).
+readonly standard_family_pattern='^(a|c|d|h|i|im|is|m|r|t|z)[0-9]'
+# Grafana's Service (stacks/platform/grafana-access.ts, GRAFANA_SERVICE) and where it is opened.
+readonly grafana_service=kube-prometheus-stack-grafana
+readonly grafana_namespace=monitoring
 
 say() { printf '\n==> %s\n' "$*"; }
 die() {
@@ -54,8 +72,9 @@ die() {
 
 usage() {
   printf '%s\n' \
-    'usage: live/environment.sh <preflight|plan|deploy|destroy|outputs|kubeconfig> <environment>' \
+    'usage: live/environment.sh <preflight|plan|deploy|destroy|outputs|kubeconfig|grafana> <environment>' \
     '       live/environment.sh tunnel <environment> [command...]' \
+    '       live/environment.sh grafana <environment>' \
     '       environments: development, staging, production (e.g. make deploy ENV=development)' >&2
   exit 2
 }
@@ -68,25 +87,43 @@ check_environment() {
   die "unknown environment '$1': use one of ${environments[*]} (e.g. make deploy ENV=development)"
 }
 
-# First `key = <value>` line of an HCL data file (env.hcl, account.hcl, mise.toml) whose value
-# matches the extended regex $3, printing its first group; empty when absent. Those files keep
-# account_id, region, the pins and the protection switches as plain literals, so no HCL
-# evaluator is needed here.
-hcl_value() {
-  local file="$1" key="$2" line pattern
-  pattern="^[[:space:]]*${key}[[:space:]]*=[[:space:]]*$3"
-  [[ -f "$file" ]] || return 0
+# The version mise.toml pins for a tool: its `name = "x.y.z"` line in the flat [tools] table.
+mise_pin() {
+  local name="$1" line pattern
+  pattern="^[[:space:]]*${name}[[:space:]]*=[[:space:]]*\"([^\"]*)\""
+  [[ -f "$repo_root/mise.toml" ]] || return 0
   while IFS= read -r line || [[ -n "$line" ]]; do
     if [[ "$line" =~ $pattern ]]; then
       printf '%s\n' "${BASH_REMATCH[1]}"
       return 0
     fi
-  done <"$file"
-  return 0
+  done <"$repo_root/mise.toml"
 }
 
-literal() { hcl_value "$1" "$2" '"([^"]*)"'; }
-bool_literal() { hcl_value "$1" "$2" '(true|false)([[:space:]#]|$)'; }
+# ------------------------------------------------------------------------------ settings
+# settings[env.<path>], settings[account.<path>], settings[root.<path>]: the locals of
+# live/<env>/env.hcl, live/shared/account.hcl and root.hcl, by their full path (database.
+# deletion_protection is not cluster.deletion_protection), as live/environment-settings.ts
+# prints them; a list of words is one space-separated value. settings_problem says why they
+# could not be read (then settings is empty).
+declare -A settings=()
+settings_problem=""
+load_settings() {
+  local environment="$1" output line
+  settings=()
+  settings_problem=""
+  if ! command -v node >/dev/null 2>&1; then
+    settings_problem="node is not installed: Node.js >= 20.19 reads live/$environment/env.hcl and synthesizes modules/ (https://nodejs.org)"
+  elif [[ ! -d "$repo_root/node_modules/tsx" || ! -d "$repo_root/node_modules/@cdktf/hcl2json" ]]; then
+    settings_problem="the repository's npm packages are missing (tsx and @cdktf/hcl2json read env.hcl): run 'make install'"
+  elif ! output="$(cd "$repo_root" && node --require tsx/cjs live/environment-settings.ts "$environment")"; then
+    settings_problem="could not read the settings of $environment: ${output#error: }"
+  fi
+  [[ -z "$settings_problem" ]] || return 1
+  while IFS= read -r line; do
+    [[ "$line" == *=* ]] && settings["${line%%=*}"]="${line#*=}"
+  done <<<"$output"
+}
 
 # Returns 0 when version $1 is older than version $2 (both "major.minor.patch").
 version_older() {
@@ -115,7 +152,7 @@ check_tool() {
   local tool="$1" pin_name="$2" need="$3" pinned output found report=problem
   shift 3
   [[ "$need" == required ]] || report=warning
-  pinned="$(literal "$repo_root/mise.toml" "$pin_name")"
+  pinned="$(mise_pin "$pin_name")"
   if ! command -v "$tool" >/dev/null 2>&1; then
     if [[ "$need" == required ]]; then
       problem "$tool is not installed (mise.toml pins $pin_name ${pinned:-?}): run 'mise install' in the repository, or see live/README.md, 'Prerequisites'"
@@ -139,22 +176,21 @@ check_tool() {
   fi
 }
 
-# file label hint: the account_id and region of an env.hcl or account.hcl, left in
-# scope_account and scope_region (empty when unusable, so that later checks stay quiet).
+# prefix file label hint: the account_id (optional: the caller's account when absent) and region
+# of env.hcl or account.hcl, left in scope_account and scope_region (empty when absent or
+# unusable, so that later checks stay quiet).
 scope_account=""
 scope_region=""
 check_scope() {
-  local file="$1" label="$2" hint="$3"
-  scope_account=""
-  scope_region=""
+  local prefix="$1" file="$2" label="$3" hint="$4"
+  scope_account="${settings[$prefix.account_id]-}"
+  scope_region="${settings[$prefix.region]-}"
   if [[ ! -f "$file" ]]; then
-    problem "$label is missing: it holds account_id, region and environment (live/README.md, 'What is in this folder')"
+    problem "$label is missing: it holds region and environment (live/README.md, 'What is in this folder')"
     return 0
   fi
-  scope_account="$(literal "$file" account_id)"
-  scope_region="$(literal "$file" region)"
-  if [[ -z "$scope_account" ]]; then
-    problem "$label has no account_id"
+  if [[ -z "${settings[$prefix.account_id]+set}" ]]; then
+    : # no pin: the account of the credentials (root.hcl: get_aws_account_id())
   elif [[ "$scope_account" == "$placeholder_account_id" ]]; then
     problem "$label still has the placeholder account_id $placeholder_account_id: $hint"
     scope_account=""
@@ -183,8 +219,8 @@ state_bucket=""
 check_state_bucket() {
   local label="$1" account="$2" region="$3" project template
   state_bucket=""
-  project="$(literal "$repo_root/root.hcl" project)"
-  template="$(literal "$repo_root/root.hcl" bucket)"
+  project="${settings[root.project]-}"
+  template="${settings[root.state_bucket_config.bucket]-}"
   if [[ -z "$project" ]]; then
     problem "root.hcl has no project (e.g. project = \"payflow\"): it names the state bucket and every resource"
     return 0
@@ -206,18 +242,14 @@ check_state_bucket() {
   fi
 }
 
-# GitHub repository whose workflows the OIDC roles of live/shared trust (root.hcl).
+# The GitHub repository whose workflows the OIDC roles of live/shared trust (root.hcl); empty:
+# live/shared creates no GitHub roles (a laptop deploy needs none).
 check_github_repository() {
-  local repository
-  repository="$(literal "$repo_root/root.hcl" github_repository)"
-  if [[ -z "$repository" ]]; then
-    problem "root.hcl has no github_repository (e.g. github_repository = \"my-org/payflow-platform\"): the GitHub OIDC roles of live/shared trust only that repository"
-  elif [[ ! "$repository" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
-    problem "root.hcl has github_repository '$repository', not owner/name (e.g. my-org/payflow-platform)"
+  local repository="${settings[root.github_repository]-}"
+  if [[ -n "$repository" && ! "$repository" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
+    problem "root.hcl has github_repository '$repository', not owner/name (e.g. my-org/payflow-platform), nor \"\" (no GitHub roles)"
   elif [[ -n "${GITHUB_REPOSITORY:-}" && "$GITHUB_REPOSITORY" != "$repository" ]]; then
-    problem "root.hcl says github_repository $repository but this runs in the GitHub repository $GITHUB_REPOSITORY: set github_repository to $GITHUB_REPOSITORY, the only repository the OIDC roles of live/shared should trust"
-  elif [[ "$repository" == "$placeholder_github_repository" && "${GITHUB_REPOSITORY:-}" != "$repository" ]]; then
-    problem "root.hcl still has the placeholder github_repository $placeholder_github_repository: set your GitHub repository as owner/name (git remote get-url origin shows it); the GitHub OIDC roles of live/shared trust only that repository"
+    problem "root.hcl says github_repository '$repository' but this runs in the GitHub repository $GITHUB_REPOSITORY: set github_repository to $GITHUB_REPOSITORY, the only repository the OIDC roles of live/shared should trust"
   fi
 }
 
@@ -234,13 +266,241 @@ switch_on() {
 # Whether deploy applies live/shared/global (the default) or only reads its outputs.
 applies_shared() { ! switch_on SKIP_SHARED; }
 
+# A docker command is not enough: make deploy would apply the shared layer, then fail at docker
+# build. `docker info` answers only when an engine runs.
+check_docker() {
+  [[ -z "${IMAGE_TAG:-}" ]] || return 0
+  if ! command -v docker >/dev/null 2>&1; then
+    problem "docker is not installed: it builds and pushes the API image; install Docker, or set IMAGE_TAG to a tag already pushed to the ECR repository"
+  elif ! docker info >/dev/null 2>&1; then
+    problem "no Docker engine answers (docker info failed): start Docker Desktop or the docker service (sudo systemctl start docker), or set IMAGE_TAG to a tag already pushed to the ECR repository"
+  fi
+}
+
+# environment action account shared_account: who the AWS credentials are. Leaves the account
+# in caller_account and the principal's ARN in caller_arn (empty without credentials).
+caller_account=""
+caller_arn=""
+check_caller() {
+  local environment="$1" action="$2" account="$3" shared_account="$4" identity
+  caller_account=""
+  caller_arn=""
+  command -v aws >/dev/null 2>&1 || return 0
+  if ! identity="$(aws sts get-caller-identity --query '[Account,Arn]' --output text 2>&1)"; then
+    problem "no usable AWS credentials (aws sts get-caller-identity failed: ${identity//$'\n'/ }): run 'aws configure sso' then 'export AWS_PROFILE=<profile>', or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+    return 0
+  fi
+  read -r caller_account caller_arn <<<"$identity"
+  if [[ -n "$account" && "$caller_account" != "$account" ]]; then
+    problem "you are logged in to AWS account $caller_account but live/$environment/env.hcl says $account: switch profile (export AWS_PROFILE=...) or fix account_id"
+  fi
+  if [[ -n "$shared_account" && "$caller_account" != "$shared_account" ]]; then
+    if [[ "$action" == deploy ]] && applies_shared; then
+      problem "you are logged in to AWS account $caller_account but live/shared/account.hcl says $shared_account: make deploy applies live/shared/global with these credentials; fix account_id there, or set SKIP_SHARED=1 when that account's unit is applied by someone else"
+    else
+      warning "live/shared/account.hcl says account $shared_account, you are logged in to $caller_account: reading live/shared/global's outputs needs access to the state bucket of $shared_account"
+    fi
+  fi
+  [[ "$action" == deploy ]] || return 0
+  # The cluster layer makes the IAM role behind this session (or this IAM user) a cluster admin
+  # (modules/cluster, grant_deployer_admin): the platform and app layers need it. EKS can grant
+  # only roles and users, and never the read-only viewers.
+  case "$caller_arn" in
+    arn:*:iam::*:root)
+      problem "you are signed in as the root user of account $caller_account, which EKS cannot make a cluster administrator: sign in with a role (aws configure sso) or an IAM user's access keys"
+      ;;
+    arn:*:sts::*:federated-user/*)
+      problem "you are signed in as a federated user ($caller_arn), which EKS cannot make a cluster administrator: sign in with a role (aws configure sso) or an IAM user's access keys"
+      ;;
+    arn:*:sts::*:assumed-role/*-github-plan/*)
+      problem "you are signed in with the read-only GitHub plan role ($caller_arn), which never administers a cluster: deploy with the deploy role or your own"
+      ;;
+  esac
+}
+
+# code: the value of an EC2 quota in the region; the AWS default when the account has none of
+# its own. Fails when Service Quotas cannot be read.
+ec2_quota() {
+  local code="$1" value
+  value="$(aws service-quotas get-service-quota --service-code ec2 --quota-code "$code" \
+    --query Quota.Value --output text 2>/dev/null)" ||
+    value="$(aws service-quotas get-aws-default-service-quota --service-code ec2 --quota-code "$code" \
+      --query Quota.Value --output text 2>/dev/null)" || return 1
+  [[ "$value" =~ ^[0-9]+(\.[0-9]+)?$ ]] || return 1
+  printf '%s\n' "${value%%.*}"
+}
+
+# environment cluster: the vCPUs the node group can scale to (node_max_size nodes of the largest
+# of node_instance_types) against what the On-Demand or Spot quota leaves free. Instances of this
+# cluster already running are not counted as used: a redeploy replaces them.
+check_vcpu_quota() {
+  local environment="$1" cluster="$2" capacity max_size code quota_name lifecycle label type vcpus
+  local largest=0 used=0 quota="" types_output instances_output running_type running_lifecycle running_cluster
+  local -a types=()
+  local -A vcpus_of=()
+  capacity="${settings[env.cluster.node_capacity_type]-ON_DEMAND}"
+  max_size="${settings[env.cluster.node_max_size]-}"
+  read -r -a types <<<"${settings[env.cluster.node_instance_types]-}"
+  # Anything else is refused by the cluster module's own validations, at plan time.
+  ((${#types[@]})) && [[ "$max_size" =~ ^[0-9]+$ ]] || return 0
+  if [[ "$capacity" == SPOT ]]; then
+    code="$spot_vcpu_quota" label=Spot lifecycle=spot
+    quota_name="All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests"
+  else
+    code="$on_demand_vcpu_quota" label=On-Demand lifecycle=None # no InstanceLifecycle: On-Demand
+    quota_name="Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances"
+  fi
+  if instances_output="$(aws ec2 describe-instances \
+    --filters Name=instance-state-name,Values=pending,running \
+    --query "Reservations[].Instances[].[InstanceType,InstanceLifecycle,Tags[?Key=='eks:cluster-name']|[0].Value]" \
+    --output text 2>&1)"; then
+    # The vCPUs of every type involved: the node group's and those running (each type once).
+    while read -r type _; do
+      [[ -n "$type" ]] && vcpus_of["$type"]=0
+    done <<<"$instances_output"
+    for type in "${types[@]}"; do vcpus_of["$type"]=0; done
+    if types_output="$(aws ec2 describe-instance-types --instance-types "${!vcpus_of[@]}" \
+      --query 'InstanceTypes[].[InstanceType,VCpuInfo.DefaultVCpus]' --output text 2>&1)"; then
+      quota="$(ec2_quota "$code")" || quota=""
+    fi
+  fi
+  if [[ -z "$quota" ]]; then
+    warning "could not compare the vCPUs of live/$environment/env.hcl with the EC2 quota $code (ec2:DescribeInstances, ec2:DescribeInstanceTypes, servicequotas:GetServiceQuota): check it in the Service Quotas console"
+    return 0
+  fi
+  while read -r type vcpus; do
+    [[ -n "$type" && "$vcpus" =~ ^[0-9]+$ ]] && vcpus_of["$type"]="$vcpus"
+  done <<<"$types_output"
+  for type in "${types[@]}"; do
+    if [[ ! "$type" =~ $standard_family_pattern ]]; then
+      warning "$type is not a standard (A, C, D, H, I, M, R, T, Z) instance type: its EC2 quota is not checked"
+    elif ((${vcpus_of[$type]:-0} > largest)); then
+      largest="${vcpus_of[$type]}"
+    fi
+  done
+  while read -r running_type running_lifecycle running_cluster; do
+    [[ -n "$running_type" && "$running_lifecycle" == "$lifecycle" && "$running_cluster" != "$cluster" &&
+      "$running_type" =~ $standard_family_pattern ]] || continue
+    used=$((used + ${vcpus_of[$running_type]:-0}))
+  done <<<"$instances_output"
+  local need=$((max_size * largest)) free=$((quota - used))
+  capacity_summary+=("$need of $((free > 0 ? free : 0)) free $label vCPUs")
+  if ((need > free)); then
+    problem "live/$environment/env.hcl lets the nodes scale to $max_size x $largest = $need vCPUs of $label capacity, but the EC2 quota '$quota_name' ($code) leaves $((free > 0 ? free : 0)) of $quota free in $AWS_REGION: request an increase (Service Quotas console, Amazon EC2, $code; usually approved within minutes), or lower cluster.node_max_size"
+  fi
+}
+
+# environment project: one Elastic IP per NAT gateway against the account's Elastic IP quota;
+# addresses already tagged for this environment are not counted as used.
+check_elastic_ip_quota() {
+  local environment="$1" project="$2" need used=0 quota addresses_output tag_project tag_environment
+  local -a azs=()
+  read -r -a azs <<<"${settings[env.network.azs]-}"
+  if [[ "${settings[env.network.single_nat_gateway]-}" == true ]]; then need=1; else need=${#azs[@]}; fi
+  ((need)) || return 0
+  if ! addresses_output="$(aws ec2 describe-addresses \
+    --query "Addresses[].[Tags[?Key=='Project']|[0].Value,Tags[?Key=='Environment']|[0].Value]" \
+    --output text 2>&1)" || ! quota="$(ec2_quota "$elastic_ip_quota")"; then
+    warning "could not compare the NAT gateways of live/$environment/env.hcl with the Elastic IP quota $elastic_ip_quota (ec2:DescribeAddresses, servicequotas:GetServiceQuota): check it in the Service Quotas console"
+    return 0
+  fi
+  while read -r tag_project tag_environment; do
+    [[ -n "$tag_project" ]] || continue
+    [[ "$tag_project" == "$project" && "$tag_environment" == "$environment" ]] || used=$((used + 1))
+  done <<<"$addresses_output"
+  local free=$((quota - used))
+  capacity_summary+=("$need of $((free > 0 ? free : 0)) free Elastic IPs")
+  if ((need > free)); then
+    problem "live/$environment/env.hcl needs $need Elastic IP(s), one per NAT gateway, but the quota 'EC2-VPC Elastic IPs' ($elastic_ip_quota) leaves $((free > 0 ? free : 0)) of $quota free in $AWS_REGION: release unused addresses (aws ec2 describe-addresses), request an increase (Service Quotas console, Amazon EC2, $elastic_ip_quota), or set network.single_nat_gateway = true"
+  fi
+}
+
+# cluster: EKS writes its last control-plane logs after the cluster is deleted, re-creating the
+# log group the cluster layer creates (with retention and encryption), whose create then fails.
+check_leftover_log_group() {
+  local cluster="$1" log_group="/aws/eks/$1/cluster" found
+  found="$(aws logs describe-log-groups --log-group-name-prefix "$log_group" \
+    --query 'logGroups[].logGroupName' --output text 2>/dev/null)" || return 0
+  [[ " $found " == *" $log_group "* ]] || return 0
+  if ! aws eks describe-cluster --name "$cluster" >/dev/null 2>&1; then
+    problem "the log group $log_group exists without its cluster (left by a destroyed cluster; the cluster layer would fail to create it): aws logs delete-log-group --log-group-name $log_group"
+  fi
+}
+
+# environment action: what the files say (env.hcl, account.hcl, root.hcl), from settings. Leaves
+# the pinned accounts and the regions in files_account, files_region, files_shared_account and
+# files_shared_region, and exports the environment's region as AWS_REGION.
+files_account=""
+files_region=""
+files_shared_account=""
+files_shared_region=""
+check_files() {
+  local environment="$1" action="$2"
+  check_scope env "$live_dir/$environment/env.hcl" "live/$environment/env.hcl" \
+    "set your 12-digit AWS account id (aws sts get-caller-identity --query Account --output text), or delete the line to deploy to the account of your credentials"
+  files_account="$scope_account"
+  files_region="$scope_region"
+  check_kubernetes_support "live/$environment/env.hcl"
+  if [[ -n "$files_region" ]]; then
+    if [[ -n "${AWS_REGION:-}" && "$AWS_REGION" != "$files_region" ]]; then
+      warning "AWS_REGION=$AWS_REGION differs from live/$environment/env.hcl; using $files_region for this run"
+    fi
+    export AWS_REGION="$files_region" AWS_DEFAULT_REGION="$files_region"
+  fi
+  # Every environment reads live/shared/global's outputs (the cluster's and the app's dependency
+  # "shared"), from the state bucket of the account and region of account.hcl.
+  check_scope account "$live_dir/shared/account.hcl" "live/shared/account.hcl" \
+    "set the 12-digit id of the account holding the ECR repository and the GitHub roles, or delete the line to use the account of your credentials"
+  files_shared_account="$scope_account"
+  files_shared_region="$scope_region"
+
+  [[ "$action" == deploy ]] || return 0
+  if applies_shared; then
+    check_github_repository
+  fi
+  check_public_address "$environment"
+}
+
+# environment: the public address of env.hcl (dns.zone), left in public_zone. Staging
+# and production serve the API over HTTPS only; development without a zone ends on plain HTTP
+# (a warning). The zone itself is looked up once the AWS credentials are known (check_hosted_zone).
+public_zone=""
+check_public_address() {
+  local environment="$1"
+  public_zone="${settings[env.dns.zone]-}"
+  if [[ -z "$public_zone" && "$environment" == development ]]; then
+    warning "live/$environment/env.hcl has no dns.zone: the API will answer plain HTTP on the load balancer's own name; set dns.zone to a Route 53 hosted zone of the account for https:// (live/README.md, 'The public address: DNS and TLS')"
+  elif [[ -z "$public_zone" ]]; then
+    problem "live/$environment/env.hcl has no dns.zone: $environment serves the API over HTTPS only; set dns.zone to a public Route 53 hosted zone of the account (aws route53 list-hosted-zones)"
+  elif [[ "$public_zone" == example.com ]]; then
+    problem "live/$environment/env.hcl still has the placeholder dns.zone example.com: set a public Route 53 hosted zone of the account (aws route53 list-hosted-zones)"
+    public_zone=""
+  fi
+}
+
+# environment: ACM validates the certificate by DNS in the zone, and the names are written there:
+# it must be a public hosted zone of the account the credentials are for.
+check_hosted_zone() {
+  local environment="$1" answer
+  [[ -n "$public_zone" ]] || return 0
+  if ! answer="$(aws route53 list-hosted-zones-by-name --dns-name "$public_zone" --max-items 1 \
+    --query 'HostedZones[0].[Name,Config.PrivateZone]' --output text 2>&1)"; then
+    warning "could not look up the hosted zone $public_zone (route53:ListHostedZonesByName: ${answer//$'\n'/ }): check it in the Route 53 console"
+    return 0
+  fi
+  if [[ "${answer%%$'\n'*}" != "$public_zone."$'\t'False ]]; then
+    problem "the account has no public Route 53 hosted zone $public_zone (dns.zone of live/$environment/env.hcl): create it and delegate the domain to its name servers, or name a zone of the account (aws route53 list-hosted-zones)"
+  fi
+}
+
 # action: plan, deploy, destroy or tunnel; deploy checks the most.
+capacity_summary=()
 preflight() {
-  local environment="$1" action="$2" env_file env_text account_id region domain certificate_arn identity
-  local shared_file="$live_dir/shared/account.hcl" shared_account shared_region bucket_summary
-  env_file="$live_dir/$environment/env.hcl"
+  local environment="$1" action="$2" account_id="" region="" shared_account="" shared_region=""
+  local bucket_summary project cluster account_source="" item
   problems=()
   warnings=()
+  capacity_summary=()
 
   check_tool terraform terraform required terraform version
   check_tool terragrunt terragrunt required terragrunt --version
@@ -249,93 +509,67 @@ preflight() {
   check_tool helm helm \
     "make $action does not use it (Terraform installs the Helm releases); docs/runbooks/rollback.md does, to roll the API back by hand" \
     helm version --short
-  if [[ "$action" == plan || "$action" == deploy ]]; then
-    if ! command -v node >/dev/null 2>&1; then
-      problem "node is not installed: Node.js >= 20.19 synthesizes modules/ from stacks/ (https://nodejs.org)"
-    fi
-    if ! command -v npm >/dev/null 2>&1; then
-      problem "npm is not installed: it comes with Node.js >= 20.19 (https://nodejs.org)"
-    fi
+  check_cluster_access_tools "$action"
+  if [[ "$action" == plan || "$action" == deploy ]] && ! command -v npm >/dev/null 2>&1; then
+    problem "npm is not installed: it comes with Node.js >= 20.19 (https://nodejs.org)"
   fi
   if [[ "$action" == deploy ]]; then
     if ! command -v curl >/dev/null 2>&1; then
       problem "curl is not installed: the smoke test calls https://<api host>/ready with it"
     fi
-    if [[ -z "${IMAGE_TAG:-}" ]] && ! command -v docker >/dev/null 2>&1; then
-      problem "docker is not installed: it builds and pushes the API image; install Docker, or set IMAGE_TAG to a tag already pushed to the ECR repository"
+    check_docker
+  fi
+  if [[ -n "$settings_problem" ]]; then
+    problem "$settings_problem"
+  else
+    check_files "$environment" "$action"
+    account_id="$files_account" region="$files_region"
+    shared_account="$files_shared_account" shared_region="$files_shared_region"
+  fi
+
+  check_caller "$environment" "$action" "$account_id" "$shared_account"
+  # No account_id pinned: root.hcl takes the account of the credentials (get_aws_account_id()).
+  if [[ -z "$settings_problem" && -z "${settings[env.account_id]+set}" && -n "$caller_account" ]]; then
+    account_id="$caller_account"
+    account_source=" (your credentials'; env.hcl pins none)"
+  fi
+  if [[ -z "$settings_problem" && -z "${settings[account.account_id]+set}" ]]; then
+    shared_account="$caller_account"
+  fi
+
+  if [[ -z "$settings_problem" ]]; then
+    check_state_bucket "live/$environment" "$account_id" "$region"
+    bucket_summary="$state_bucket"
+    check_state_bucket "live/shared" "$shared_account" "$shared_region"
+    if [[ -n "$state_bucket" && "$state_bucket" != "$bucket_summary" ]]; then
+      bucket_summary="${bucket_summary:+$bucket_summary and }$state_bucket (live/shared)"
+    fi
+    project="${settings[root.project]-}"
+    cluster="$project-$environment" # the cluster module's name: <project>-<environment>
+    if [[ "$action" == deploy && -n "$caller_account" && -n "$region" && -n "$project" ]]; then
+      # In another account than env.hcl's, the zone and quotas asked about would be the wrong ones.
+      [[ "$caller_account" != "$account_id" ]] || check_hosted_zone "$environment"
+      check_vcpu_quota "$environment" "$cluster"
+      check_elastic_ip_quota "$environment" "$project"
+      check_leftover_log_group "$cluster"
     fi
   fi
 
-  check_cluster_access_tools "$action"
-  check_scope "$env_file" "live/$environment/env.hcl" \
-    "set your 12-digit AWS account id (aws sts get-caller-identity --query Account --output text)"
-  account_id="$scope_account"
-  region="$scope_region"
-  check_kubernetes_support "$env_file" "live/$environment/env.hcl"
-  if [[ -n "$region" ]]; then
-    if [[ -n "${AWS_REGION:-}" && "$AWS_REGION" != "$region" ]]; then
-      warning "AWS_REGION=$AWS_REGION differs from live/$environment/env.hcl; using $region for this run"
-    fi
-    export AWS_REGION="$region" AWS_DEFAULT_REGION="$region"
-  fi
-  # Every environment reads live/shared/global's outputs (the cluster's and the app's dependency
-  # "shared"), from the state bucket of the account and region of account.hcl.
-  check_scope "$shared_file" "live/shared/account.hcl" \
-    "set the 12-digit id of the account holding the ECR repository and the GitHub roles (usually the one of live/$environment/env.hcl)"
-  shared_account="$scope_account"
-  shared_region="$scope_region"
-  check_state_bucket "live/$environment" "$account_id" "$region"
-  bucket_summary="$state_bucket"
-  check_state_bucket "live/shared" "$shared_account" "$shared_region"
-  if [[ -n "$state_bucket" && "$state_bucket" != "$bucket_summary" ]]; then
-    bucket_summary="${bucket_summary:+$bucket_summary and }$state_bucket (live/shared)"
-  fi
-
-  if [[ "$action" == deploy ]]; then
-    if applies_shared; then
-      check_github_repository
-    fi
-    domain="$(literal "$env_file" domain)"
-    certificate_arn="$(literal "$env_file" certificate_arn)"
-    if [[ "$domain" == *example.com ]]; then
-      problem "live/$environment/env.hcl still has the placeholder domain $domain: set a domain you control (live/README.md, 'A domain and a certificate')"
-    fi
-    if [[ "$certificate_arn" == *00000000-0000-0000-0000-000000000000 ]]; then
-      problem "live/$environment/env.hcl still has the placeholder certificate_arn: request an ACM certificate for api.$domain and grafana.$domain in $region and paste its ARN"
-    fi
-    env_text=""
-    [[ -f "$env_file" ]] && env_text="$(<"$env_file")"
-    if [[ "$env_text" == *':role/payflow-admin"'* ]]; then
-      problem "live/$environment/env.hcl still has the placeholder admin_principal_arns: put the ARN of the IAM role you deploy with (aws sts get-caller-identity shows it)"
-    fi
-  fi
-
-  if command -v aws >/dev/null 2>&1; then
-    if ! identity="$(aws sts get-caller-identity --query Account --output text 2>&1)"; then
-      problem "no usable AWS credentials (aws sts get-caller-identity failed: ${identity//$'\n'/ }): run 'aws configure sso' then 'export AWS_PROFILE=<profile>', or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-    else
-      if [[ -n "$account_id" && "$identity" != "$account_id" ]]; then
-        problem "you are logged in to AWS account $identity but live/$environment/env.hcl says $account_id: switch profile (export AWS_PROFILE=...) or fix account_id"
-      fi
-      if [[ -n "$shared_account" && "$identity" != "$shared_account" ]]; then
-        if [[ "$action" == deploy ]] && applies_shared; then
-          problem "you are logged in to AWS account $identity but live/shared/account.hcl says $shared_account: make deploy applies live/shared/global with these credentials; fix account_id there, or set SKIP_SHARED=1 when that account's unit is applied by someone else"
-        else
-          warning "live/shared/account.hcl says account $shared_account, you are logged in to $identity: reading live/shared/global's outputs needs access to the state bucket of $shared_account"
-        fi
-      fi
-    fi
-  fi
-
-  local item
   for item in "${warnings[@]}"; do printf 'warning: %s\n' "$item" >&2; done
   if ((${#problems[@]})); then
     printf 'preflight for %s %s found %d problem(s):\n' "$action" "$environment" "${#problems[@]}" >&2
     for item in "${problems[@]}"; do printf '  - %s\n' "$item" >&2; done
     exit 1
   fi
-  printf 'preflight ok: tools, AWS account %s, region %s, state bucket %s\n' \
-    "$account_id" "$region" "$bucket_summary"
+  printf 'preflight ok: tools, AWS account %s%s, region %s, state bucket %s\n' \
+    "$account_id" "$account_source" "$region" "$bucket_summary"
+  if ((${#capacity_summary[@]})); then
+    printf -v item '%s, ' "${capacity_summary[@]}"
+    printf 'quotas ok: %s\n' "${item%, }"
+  fi
+  if [[ "$action" == deploy ]]; then
+    printf 'cluster admin: %s (the cluster layer grants the role behind it), with admin_principal_arns of env.hcl\n' "$caller_arn"
+  fi
 }
 
 # ------------------------------------------------------------------------------ Kubernetes support
@@ -345,12 +579,12 @@ readonly kubernetes_support_warning_days=60
 # date: seconds since the epoch of a YYYY-MM-DD date (GNU date, else BSD date on macOS).
 epoch_of() { date -u -d "$1" +%s 2>/dev/null || date -u -j -f %Y-%m-%d "$1" +%s; }
 
-# env_file label: one warning when the Kubernetes version pinned in env.hcl leaves EKS standard
+# label: one warning when the Kubernetes version pinned in env.hcl leaves EKS standard
 # support within 60 days (or has left it: EKS then upgrades a STANDARD cluster itself), one
 # problem when the dated table (stacks/cluster/kubernetes-versions.tsv) does not list it.
 check_kubernetes_support() {
-  local env_file="$1" label="$2" pinned today version standard="" extended="" row listed=() days
-  pinned="$(literal "$env_file" kubernetes_version)"
+  local label="$1" pinned today version standard="" extended="" row listed=() days
+  pinned="${settings[env.cluster.kubernetes_version]-}"
   [[ -n "$pinned" && -f "$kubernetes_versions_file" ]] || return 0
   while IFS=$'\t' read -r version row; do
     [[ -n "$version" && "$version" != \#* ]] || continue
@@ -489,7 +723,8 @@ use_plugin_cache() {
 synth() {
   say "synthesizing modules/ from stacks/ (npm run synth)"
   cd "$repo_root"
-  [[ -d node_modules ]] || npm ci --no-audit --no-fund
+  # As the Makefile does: install when package-lock.json is newer than the last install.
+  [[ node_modules/.package-lock.json -nt package-lock.json ]] || npm ci --no-audit --no-fund
   npm run --silent synth
 }
 
@@ -523,35 +758,55 @@ push_image() {
 }
 
 # The API answers /ready once the load balancer and the pods are up: a few minutes on a first
-# deploy. No module manages DNS, so the request goes to the Ingress's load balancer directly
-# (curl --connect-to keeps the API hostname for TLS) and works before the DNS record exists.
+# deploy. The request goes to the Ingress's load balancer directly (with TLS, curl --connect-to
+# keeps the API's name), so that a name still cached as missing on this machine cannot fail it.
 smoke_test() {
-  local environment="$1" api_url host grafana_url load_balancer="" attempt
-  api_url="$(unit_output "$live_dir/$environment/app" api_url)"
-  [[ "$api_url" == http* ]] || api_url="https://$api_url"
+  local environment="$1" api_url host load_balancer="" attempt
+  local -a to_load_balancer=()
+  api_url="$(unit_output "$live_dir/$environment/dns" api_url)"
   host="${api_url#*://}"
   host="${host%%/*}"
   say "smoke test: GET $api_url/ready"
   for attempt in $(seq 1 40); do
     load_balancer="$(KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl -n payflow get ingress \
       -o jsonpath='{.items[0].status.loadBalancer.ingress[0].hostname}' 2>/dev/null || true)"
+    to_load_balancer=()
+    [[ "$api_url" != https://* ]] || to_load_balancer=(--connect-to "$host:443:$load_balancer:443")
     if [[ -n "$load_balancer" ]] &&
-      curl --fail --silent --show-error --max-time 10 \
-        --connect-to "$host:443:$load_balancer:443" "$api_url/ready"; then
+      curl --fail --silent --show-error --max-time 10 "${to_load_balancer[@]}" "$api_url/ready"; then
       printf '\n'
-      grafana_url="$(unit_output "$live_dir/$environment/platform" grafana_url)"
-      [[ "$grafana_url" == http* ]] || grafana_url="https://$grafana_url"
-      say "$environment is up"
-      printf '  API:           %s\n  Grafana:       %s\n  Load balancer: %s\n' \
-        "$api_url" "$grafana_url" "$load_balancer"
-      printf 'If not done yet, point %s and %s at the load balancer (DNS CNAME records, live/README.md).\n' \
-        "$host" "${grafana_url#*://}"
+      report_public_address "$environment" "$api_url" "$load_balancer"
       return 0
     fi
     printf '  not ready yet (attempt %d/40), retrying in 15 s\n' "$attempt"
     sleep 15
   done
   die "$api_url/ready did not answer 200 within 10 minutes: see live/README.md, 'When the smoke test fails'"
+}
+
+# environment api_url load_balancer: the lines make deploy ends on. With a DNS zone, the API's
+# name itself is tried until Route 53 answers for it; without, the API is plain HTTP on the load
+# balancer's own name, and says so. Grafana is private unless env.hcl made it public.
+report_public_address() {
+  local environment="$1" api_url="$2" load_balancer="$3" grafana_host api grafana
+  grafana_host="$(unit_output "$live_dir/$environment/platform" grafana_public_hostname)"
+  if [[ "$api_url" == https://* ]]; then
+    # A resolver that was asked before the record existed may answer "no such name" a while.
+    curl --fail --silent --output /dev/null --max-time 10 --retry 20 --retry-delay 15 \
+      --retry-all-errors "$api_url/ready" ||
+      printf 'warning: %s answers through the load balancer, but not yet by its name from here (DNS caches): try again in a few minutes\n' "$api_url" >&2
+    api="$api_url   (TLS: ACM certificate; name: Route 53 alias record)"
+  else
+    api="$api_url   (plain HTTP, no TLS: live/$environment/env.hcl has no dns.zone; development only)"
+  fi
+  if [[ -n "$grafana_host" ]]; then
+    grafana="https://$grafana_host   (Cognito sign-in, allowed addresses only)"
+  else
+    grafana="make grafana ENV=$environment   (not on the internet: localhost:3000 through the SSM tunnel)"
+  fi
+  say "$environment is up"
+  printf '  API:           %s\n  Grafana:       %s\n  Load balancer: %s\n' \
+    "$api" "$grafana" "$load_balancer"
 }
 
 # The API's and Grafana's Ingresses share one ALB (Ingress group "payflow": alb_group_name of the
@@ -567,15 +822,47 @@ delete_ingresses() {
   fi
 }
 
+# cluster_name: the load balancers the AWS Load Balancer Controller made for this cluster's
+# Ingresses, by ARN (empty when none).
+load_balancers_of() {
+  local found
+  found="$(aws resourcegroupstaggingapi get-resources \
+    --resource-type-filters elasticloadbalancing:loadbalancer \
+    --tag-filters "Key=elbv2.k8s.aws/cluster,Values=$1" \
+    --query 'ResourceTagMappingList[].ResourceARN' --output text)"
+  [[ "$found" == None ]] || printf '%s\n' "$found"
+}
+
+# The load balancer's deletion protection (env.hcl load_balancer.deletion_protection) keeps the
+# controller from deleting it when the Ingresses go, and the controller sets that attribute from
+# the Ingresses' annotation: so it is turned off there, on every Ingress, and awaited on the load
+# balancers, before anything is destroyed.
+lift_load_balancer_deletion_protection() {
+  local cluster_name="$1" arn attempt state
+  local -a arns=()
+  read -r -a arns <<<"$(load_balancers_of "$cluster_name" | tr '\n' ' ')"
+  ((${#arns[@]})) || return 0
+  KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl annotate ingress --all --all-namespaces \
+    --overwrite alb.ingress.kubernetes.io/load-balancer-attributes=deletion_protection.enabled=false ||
+    die "could not lift the deletion protection of the load balancers of $cluster_name; nothing was destroyed: fix the cause, then run make destroy again"
+  for arn in "${arns[@]}"; do
+    for attempt in $(seq 1 20); do
+      state="$(aws elbv2 describe-load-balancer-attributes --load-balancer-arn "$arn" \
+        --query "Attributes[?Key=='deletion_protection.enabled'].Value" --output text)"
+      [[ "$state" == false ]] && break
+      ((attempt < 20)) || die "the controller did not lift the deletion protection of $arn within 5 minutes; nothing was destroyed: see its logs (kubectl -n kube-system logs deployment/aws-load-balancer-controller), then run make destroy again"
+      printf '  waiting for the controller to lift the deletion protection of %s (attempt %d/20)\n' "$arn" "$attempt"
+      sleep 15
+    done
+  done
+}
+
 # Load balancers created by the AWS Load Balancer Controller for this cluster's Ingresses.
 wait_for_load_balancers() {
   local cluster_name="$1" remaining attempt
   for attempt in $(seq 1 40); do
-    remaining="$(aws resourcegroupstaggingapi get-resources \
-      --resource-type-filters elasticloadbalancing:loadbalancer \
-      --tag-filters "Key=elbv2.k8s.aws/cluster,Values=$cluster_name" \
-      --query 'ResourceTagMappingList[].ResourceARN' --output text)"
-    [[ -z "$remaining" || "$remaining" == None ]] && return 0
+    remaining="$(load_balancers_of "$cluster_name")"
+    [[ -z "$remaining" ]] && return 0
     printf '  waiting for the controller to delete %s (attempt %d/40)\n' "$remaining" "$attempt"
     sleep 15
   done
@@ -585,11 +872,63 @@ wait_for_load_balancers() {
 # What in live/<environment>/env.hcl keeps the data layer from being destroyed, one per line.
 # A missing key counts as protected: the data module's defaults are production's.
 data_protections() {
-  local env_file="$live_dir/$1/env.hcl"
-  [[ "$(bool_literal "$env_file" deletion_protection)" == false ]] ||
+  [[ "${settings[env.database.deletion_protection]-}" == false ]] ||
     printf '%s\n' "database.deletion_protection = true (RDS refuses to be deleted)"
-  [[ "$(bool_literal "$env_file" buckets_force_destroy)" == true ]] ||
-    printf '%s\n' "retention.buckets_force_destroy = false (the versioned Loki/Tempo buckets are not emptied, S3 refuses to delete them)"
+  [[ "${settings[env.retention.buckets_force_destroy]-}" == true ]] ||
+    printf '%s\n' "retention.buckets_force_destroy = false (the versioned Loki/Tempo and access-log buckets are not emptied, S3 refuses to delete them)"
+}
+
+# What AWS itself leaves of an environment after Terraform destroyed its layers. Each step runs
+# once the layer that made the thing is gone, and again harmlessly on a second make destroy.
+
+# cluster: the security groups the AWS Load Balancer Controller created for the cluster's load
+# balancers (tag elbv2.k8s.aws/cluster). They are left when the controller goes before them, and
+# a security group left in the VPC stops the network layer's destroy. Run after the cluster
+# layer: its security groups refer to them until then.
+delete_load_balancer_security_groups() {
+  local cluster="$1" groups group attempt
+  groups="$(aws ec2 describe-security-groups \
+    --filters "Name=tag:elbv2.k8s.aws/cluster,Values=$cluster" \
+    --query 'SecurityGroups[].GroupId' --output text)"
+  for group in $groups; do
+    [[ "$group" == sg-* ]] || continue
+    # An ENI of a load balancer being deleted can hold the group for a few minutes.
+    for attempt in $(seq 1 20); do
+      aws ec2 delete-security-group --group-id "$group" >/dev/null && break
+      ((attempt < 20)) || die "could not delete the security group $group of the load balancer controller of $cluster; delete it in the EC2 console (VPC, Security groups), then run make destroy again"
+      printf '  %s is still in use (attempt %d/20), retrying in 15 s\n' "$group" "$attempt"
+      sleep 15
+    done
+    printf '  deleted the security group %s\n' "$group"
+  done
+}
+
+# project environment: the EBS volumes the EBS CSI driver created for the PersistentVolumeClaims
+# (Prometheus, Alertmanager, Loki, Tempo), tagged ebs.csi.aws.com/cluster and, by the cluster
+# module's add-on configuration, Project and Environment. Helm never deletes a StatefulSet's
+# claims, so the volumes outlive the platform layer; once the nodes are gone they are available.
+delete_persistent_volumes() {
+  local project="$1" environment="$2" volumes volume
+  volumes="$(aws ec2 describe-volumes --filters Name=tag:ebs.csi.aws.com/cluster,Values=true \
+    "Name=tag:Project,Values=$project" "Name=tag:Environment,Values=$environment" \
+    Name=status,Values=available --query 'Volumes[].VolumeId' --output text)"
+  for volume in $volumes; do
+    [[ "$volume" == vol-* ]] || continue
+    aws ec2 delete-volume --volume-id "$volume" >/dev/null
+    printf '  deleted the volume %s\n' "$volume"
+  done
+}
+
+# cluster: the control-plane log group, which EKS re-creates with its last log lines after the
+# cluster layer deleted it. Left there, the next deploy's cluster layer could not create it.
+delete_control_plane_log_group() {
+  local log_group="/aws/eks/$1/cluster" found
+  found="$(aws logs describe-log-groups --log-group-name-prefix "$log_group" \
+    --query 'logGroups[].logGroupName' --output text)"
+  if [[ " $found " == *" $log_group "* ]]; then
+    aws logs delete-log-group --log-group-name "$log_group"
+    printf '  deleted the log group %s\n' "$log_group"
+  fi
 }
 
 # ------------------------------------------------------------------------------ actions
@@ -619,7 +958,7 @@ deploy() {
   unset DECOMMISSION
   synth
   if applies_shared; then
-    say "account-wide resources (live/shared/global): ECR repository, GitHub OIDC provider and roles"
+    say "account-wide resources (live/shared/global): ECR repository and, with a github_repository, the GitHub OIDC provider and roles"
     run_all "$live_dir/shared/global" apply
   else
     say "account-wide resources (live/shared/global): SKIP_SHARED=1, reading its outputs only"
@@ -628,12 +967,17 @@ deploy() {
       die "live/shared/global has no output ecr_repository_url: with SKIP_SHARED=1 it is only read, so apply it once with administrator credentials (make deploy ENV=$environment without SKIP_SHARED); nothing was deployed"
     fi
   fi
+  [[ -n "$repository_url" ]] || repository_url="$(unit_output "$live_dir/shared/global" ecr_repository_url)"
   if [[ -z "${IMAGE_TAG:-}" ]]; then
-    [[ -n "$repository_url" ]] || repository_url="$(unit_output "$live_dir/shared/global" ecr_repository_url)"
     say "building the API image and pushing it to $repository_url"
     IMAGE_TAG="$(push_image "$repository_url")"
   fi
   export IMAGE_TAG
+  # The registry's lifecycle policy never expires deployed-* images
+  # (stacks/shared/container-repository.ts): what an environment runs, or may roll back to, stays.
+  say "keeping the deployed image: tag $IMAGE_TAG as deployed-$environment-$IMAGE_TAG"
+  "$live_dir/tag-image.sh" "${repository_url#*/}" "$IMAGE_TAG" "deployed-$environment-$IMAGE_TAG" ||
+    die "could not tag image $IMAGE_TAG of $repository_url: is that tag in the repository? No layer of live/$environment was applied"
   # One layer at a time, in dependency order: the tunnel to the Kubernetes API opens once the
   # cluster layer (and its tunnel instance) exists, before the first layer that needs it.
   local layer
@@ -646,11 +990,12 @@ deploy() {
 }
 
 destroy() {
-  local environment="$1" answer cluster_name protections decommission=""
+  local environment="$1" answer cluster_name protections decommission="" project index
   if [[ "$environment" == production && "${CONFIRM_PRODUCTION_DESTROY:-}" != yes ]]; then
     die "refusing to destroy production: run again with CONFIRM_PRODUCTION_DESTROY=yes DECOMMISSION=true (live/README.md, 'Destroying an environment')"
   fi
-  protections="$(data_protections "$environment")"
+  [[ -z "$settings_problem" ]] || die "$settings_problem; nothing was destroyed"
+  protections="$(data_protections)"
   # live/_units/data.hcl passes decommission = true to the data module when DECOMMISSION is "true".
   if switch_on DECOMMISSION; then
     decommission=yes
@@ -661,11 +1006,11 @@ destroy() {
   if [[ -z "$decommission" && -n "$protections" ]]; then
     die "refusing to destroy $environment: live/$environment/env.hcl keeps its data:
   ${protections//$'\n'/$'\n'  }
-run again with DECOMMISSION=true: the data layer is first applied with decommission = true (RDS deletion protection off, the Loki/Tempo buckets emptied by the destroy; the final RDS snapshot is still taken), then everything is destroyed (live/README.md, 'Destroying an environment')"
+run again with DECOMMISSION=true: the data and edge layers are first applied with decommission = true (RDS deletion protection off, the Loki/Tempo and access-log buckets emptied by the destroy; the final RDS snapshot is still taken), then everything is destroyed (live/README.md, 'Destroying an environment')"
   fi
-  printf 'This destroys every layer of %s (network, cluster, data, platform, app) and its data.\n' "$environment"
+  printf 'This destroys every layer of %s (%s) and its data.\n' "$environment" "${layers[*]}"
   if [[ -n "$decommission" ]]; then
-    printf 'DECOMMISSION=true: the database loses its deletion protection and the Loki/Tempo buckets are emptied.\n'
+    printf 'DECOMMISSION=true: the database loses its deletion protection and the Loki/Tempo and access-log buckets are emptied.\n'
   fi
   printf 'Type the environment name (%s) to confirm: ' "$environment"
   read -r answer || true
@@ -678,13 +1023,23 @@ run again with DECOMMISSION=true: the data layer is first applied with decommiss
   if [[ -n "$decommission" ]]; then
     say "decommissioning live/$environment/data (decommission = true): RDS deletion protection off, Loki/Tempo buckets force-destroyable"
     run_all "$live_dir/$environment/data" apply
+    say "decommissioning live/$environment/edge (decommission = true): access-log bucket force-destroyable"
+    run_all "$live_dir/$environment/edge" apply
   fi
 
-  # Reverse dependency order, with the load balancers removed while their controller (platform
-  # layer) still runs: they hold the public subnets, and the network layer could not go.
+  # Reverse dependency order, one layer at a time, with the load balancers removed while their
+  # controller (platform layer) still runs: they hold the public subnets, and the network layer
+  # could not go. What AWS leaves behind is deleted before the network layer, whose VPC it holds.
+  project="${settings[root.project]}"
   cluster_name="$(unit_output "$live_dir/$environment/cluster" cluster_name 2>/dev/null || true)"
-  # The app and platform layers are destroyed through the tunnel; it ends with the cluster layer.
-  [[ -z "$cluster_name" ]] || open_cluster_tunnel "$environment"
+  # The dns, app and platform layers are destroyed through the tunnel, closed before the cluster
+  # layer; the load balancers' deletion protection is lifted first, or they could not go.
+  if [[ -n "$cluster_name" ]]; then
+    open_cluster_tunnel "$environment"
+    lift_load_balancer_deletion_protection "$cluster_name"
+  fi
+  say "destroying live/$environment/dns (the names of the load balancer)"
+  run_all "$live_dir/$environment/dns" destroy
   say "destroying live/$environment/app (the API and its Ingress)"
   run_all "$live_dir/$environment/app" destroy
   if [[ -n "$cluster_name" ]]; then
@@ -692,9 +1047,22 @@ run again with DECOMMISSION=true: the data layer is first applied with decommiss
     delete_ingresses "$cluster_name"
     wait_for_load_balancers "$cluster_name"
   fi
-  say "destroying the rest of live/$environment in reverse dependency order: platform, data, cluster, network"
-  run_all "$live_dir/$environment" destroy
-  say "$environment destroyed. The account-wide live/shared/global (ECR, GitHub roles) and the state bucket are kept."
+  cluster_name="${cluster_name:-$project-$environment}"
+  for ((index = ${#layers[@]} - 1; index >= 0; index--)); do
+    # dns and app are gone already (above).
+    [[ "${layers[index]}" != dns && "${layers[index]}" != app ]] || continue
+    # No Kubernetes left to talk to: the session goes before its instance (cluster layer) does.
+    talks_to_kubernetes "${layers[index]}" || close_cluster_tunnel
+    if [[ "${layers[index]}" == network ]]; then
+      say "deleting what AWS left of $cluster_name: load balancer security groups, monitoring volumes, control-plane log group"
+      delete_load_balancer_security_groups "$cluster_name"
+      delete_persistent_volumes "$project" "$environment"
+      delete_control_plane_log_group "$cluster_name"
+    fi
+    say "destroying live/$environment/${layers[index]}"
+    run_all "$live_dir/$environment/${layers[index]}" destroy
+  done
+  say "$environment destroyed. Kept: the account-wide live/shared/global (ECR, GitHub roles), the state bucket, and the final RDS snapshot when the database took one (payflow-$environment-postgres-final-<date>)."
 }
 
 outputs() {
@@ -742,20 +1110,39 @@ tunnel() {
   die "the SSM session ended (idle for 20 minutes, or the instance was replaced): run make tunnel ENV=$environment again"
 }
 
+# environment: Grafana, which is not on the internet, on http://localhost:$GRAFANA_PORT (default
+# 3000, the address Grafana builds its links with): kubectl port-forward to its Service through
+# the SSM tunnel, until Ctrl-C. The kubeconfig is make tunnel's, for kubectl in another terminal.
+grafana() {
+  local environment="$1" port="${GRAFANA_PORT:-3000}"
+  [[ "$port" =~ ^[0-9]{1,5}$ ]] || die "GRAFANA_PORT=$port is not a port number (e.g. GRAFANA_PORT=3001)"
+  preflight "$environment" tunnel >&2
+  use_plugin_cache
+  open_cluster_tunnel "$environment" "$(tunnel_kubeconfig "$environment")"
+  printf '%s\n' \
+    "Grafana of $environment: http://localhost:$port (user admin). Its password, in another terminal:" \
+    "  kubectl --kubeconfig $cluster_tunnel_kubeconfig -n $grafana_namespace get secret $grafana_service -o jsonpath='{.data.admin-password}' | base64 --decode" \
+    "Ctrl-C closes Grafana and the tunnel."
+  KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl -n "$grafana_namespace" port-forward \
+    "service/$grafana_service" "$port:80"
+}
+
 main() {
   (($# >= 2)) || usage
   local action="$1" environment="$2"
   check_environment "$environment"
-  if [[ "$action" == tunnel ]]; then
-    shift 2
-    tunnel "$environment" "$@"
-    return
-  fi
-  (($# == 2)) || usage
+  case "$action" in
+    tunnel) ;;
+    preflight | plan | deploy | destroy | outputs | kubeconfig | grafana) (($# == 2)) || usage ;;
+    *) usage ;;
+  esac
+  shift 2
+  # When it fails, settings_problem says why: the preflight lists it, destroy stops on it.
+  load_settings "$environment" || true
   case "$action" in
     preflight) preflight "$environment" deploy ;;
-    plan | deploy | destroy | outputs | kubeconfig) "$action" "$environment" ;;
-    *) usage ;;
+    tunnel) tunnel "$environment" "$@" ;;
+    *) "$action" "$environment" ;;
   esac
 }
 

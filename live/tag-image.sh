@@ -5,9 +5,9 @@
 #
 #   live/tag-image.sh <repository name> <existing tag> <new tag>
 #
-# .github/workflows/_deploy.yml adds deployed-<environment>-<commit> before each deploy (the
-# lifecycle policy never expires those: stacks/shared/container-repository.ts) and the release
-# version after a production deploy.
+# make deploy (live/environment.sh) adds deployed-<environment>-<commit> before it applies the
+# environment (the lifecycle policy never expires those: stacks/shared/container-repository.ts);
+# .github/workflows/_deploy.yml adds the release version after a production deploy.
 set -euo pipefail
 
 if (($# != 3)); then

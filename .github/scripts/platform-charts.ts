@@ -12,7 +12,7 @@
 // (platform-resources) is rendered for every environment by .github/scripts/chart-renders.ts.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { examplePlatformInputs } from '../../stacks/platform/example-inputs';
+import { examplePlatformInputs, withPublicGrafana } from '../../stacks/platform/example-inputs';
 import { PINNED_CHARTS } from '../../stacks/platform/pinned-charts';
 import { clusterKubernetesVersion } from '../../stacks/test/chart-renders';
 import { loadLiveTree } from '../../stacks/test/live-contract';
@@ -94,7 +94,8 @@ export function pinnedChartRenders(module: ModuleJson): PinnedChartRender[] {
 
 /**
  * The values each release computes from the module's inputs (the last element of its `values`
- * list), evaluated by Terraform with the staging example inputs, as YAML text by release name.
+ * list), evaluated by Terraform with the staging example inputs, Grafana made public so that its
+ * Ingress is rendered and validated too, as YAML text by release name.
  */
 export function computedValues(module: ModuleJson): Record<string, string> {
   const releases = (module.resource?.helm_release ?? {}) as Record<string, HelmRelease>;
@@ -105,7 +106,7 @@ export function computedValues(module: ModuleJson): Record<string, string> {
     'platform',
     module,
     expressions,
-    examplePlatformInputs('staging'),
+    withPublicGrafana(examplePlatformInputs('staging')),
   );
   if (result.status !== 0)
     throw new Error(`terraform could not evaluate the values:\n${result.stderr}`);

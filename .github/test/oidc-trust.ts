@@ -40,10 +40,15 @@ export interface RoleTrust {
 /** Follows output → aws_iam_role → aws_iam_policy_document to the role's OIDC conditions. */
 export function roleTrust(module: TerraformJson, output: string): RoleTrust {
   const value = module.output?.[output]?.value ?? '';
-  const role = /^\$\{aws_iam_role\.([\w-]+)\.arn\}$/.exec(value)?.[1];
+  // The roles are counted (create_github_roles): `try(aws_iam_role.<name>[0].arn, "")`.
+  const role = /^\$\{(?:try\()?aws_iam_role\.([\w-]+)(?:\[0\])?\.arn(?:, "")?\)?\}$/.exec(
+    value,
+  )?.[1];
   if (!role) throw new Error(`output ${output} is not an aws_iam_role ARN (${value})`);
   const policy = module.resource?.aws_iam_role?.[role]?.assume_role_policy ?? '';
-  const document = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/.exec(policy)?.[1];
+  const document = /^\$\{data\.aws_iam_policy_document\.([\w-]+)(?:\[0\])?\.json\}$/.exec(
+    policy,
+  )?.[1];
   if (!document)
     throw new Error(`role ${role}'s trust is not an aws_iam_policy_document (${policy})`);
   const statements = module.data?.aws_iam_policy_document?.[document]?.statement ?? [];

@@ -541,10 +541,10 @@ ${profiles(report)}
 ## Run it yourself
 
 \`\`\`bash
-export DATABASE_URL=postgres://payflow:change-me@127.0.0.1:5432/payflow
-export REDIS_URL=redis://:change-me@127.0.0.1:6379
+export DATABASE_URL=postgres://payflow:local-only-postgres@127.0.0.1:5432/payflow
+export REDIS_URL=redis://:local-only-redis@127.0.0.1:6379
 make bench                      # about 15 minutes; rewrites this file and the README's targets
-cd app && BENCH_QUICK=1 npm run bench   # about 3 minutes, writes app/bench/results/quick.json only
+cd app && BENCH_QUICK=1 npm run bench   # about 7 minutes, writes app/bench/results/quick.json only
 cd app && BENCH_ONLY='API POST' BENCH_PROFILE=1 BENCH_QUICK=1 npm run bench   # one path, profiled
 \`\`\`
 

@@ -37,11 +37,11 @@ function numberFromEnv(name: string, fallback: number): number {
 }
 
 /**
- * The build the before/after table compares with: main before the per-request work of issue 16
- * (a new payment already cost one PostgreSQL statement). BENCH_BEFORE_REF names another commit;
- * `none` skips the comparison.
+ * The build the before/after table compares with: main as the per-request work of issue 16 was
+ * merged into it (a new payment already cost one PostgreSQL statement). BENCH_BEFORE_REF names
+ * another commit; `none` skips the comparison.
  */
-const defaultPreviousRef = '6f99316ea16423fc7b550fe987009f3f3a132a78';
+const defaultPreviousRef = 'b609a169c315eedad89dcd4f7f49126f9e4c5d3f';
 
 const quick = process.env.BENCH_QUICK === '1';
 const settings = {

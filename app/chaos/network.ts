@@ -12,9 +12,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export function canConnect(port: number): Promise<boolean> {
+export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = net.connect(port, host);
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);

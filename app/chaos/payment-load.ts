@@ -27,6 +27,8 @@ export interface PaymentLoadOptions {
   requestTimeoutMillis?: number;
   /** Pause after a failed request (refused connections fail in microseconds). */
   pauseAfterFailureMillis?: number;
+  /** Called as each request ends, so that a scenario can wait for the load to be under way. */
+  onOutcome?: (outcome: RequestOutcome) => void;
 }
 
 /** The same key always carries the same body, so a replay is never a 422. */
@@ -76,6 +78,7 @@ export async function runPaymentLoad(options: PaymentLoadOptions): Promise<Reque
       }
       outcome.endedAt = Date.now();
       outcomes.push(outcome);
+      options.onOutcome?.(outcome);
       if (outcome.status === undefined || outcome.status >= 500) {
         await new Promise((resolve) => setTimeout(resolve, options.pauseAfterFailureMillis ?? 20));
       }

@@ -11,13 +11,9 @@ CREATE TABLE users (
 
 CREATE UNIQUE INDEX users_email_key ON users (email);
 
-INSERT INTO users (last_name, first_name, email) VALUES
-  ('Claireau', 'Penelope', 'penelope.claireau@test.local'),
-  ('Jones', 'Ansel', 'ansel.jones@test.local'),
-  ('Buire', 'Xavier', 'xavier.buire@test.local'),
-  ('Poisson', 'Avril', 'avril.poisson@test.local'),
-  ('Minot', 'Nicolas', 'nicolas.minot@test.local'),
-  ('Glairier', 'Christelle', 'christelle.glairier@test.local');
+-- Schema only. This file once also inserted the six demo users of the SRE brief, in every
+-- environment; they are now seed data (src/users/demo-users.ts, SEED_DEMO_USERS), and
+-- 1764000000003_remove-demo-users takes them out of the databases that ran that version.
 
 -- Down Migration
 DROP TABLE users;

@@ -1,14 +1,16 @@
 // Process entry point of the migration command (`npm run migrate`, `node dist/migrate.js`,
 // the Kubernetes Job payflow-migrations): apply pending migrations, then exit 0.
-import { ConfigError, loadLogSettings, loadPostgresConfig } from './config';
+import { ConfigError, loadLogSettings, loadMigrationSettings, loadPostgresConfig } from './config';
 import { runMigrations } from './postgres/migrations';
 import { createLogger } from './telemetry/logger';
 
 async function main(): Promise<number> {
   let config;
+  let settings;
   let logger;
   try {
     config = loadPostgresConfig();
+    settings = loadMigrationSettings();
     logger = createLogger(loadLogSettings());
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -18,7 +20,7 @@ async function main(): Promise<number> {
     throw error;
   }
   try {
-    const applied = await runMigrations(config, logger);
+    const applied = await runMigrations(config, settings, logger);
     logger.info(
       { applied },
       applied.length === 0 ? 'schema is up to date' : `applied ${applied.length} migration(s)`,

@@ -102,7 +102,10 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const server: Server = service.app.listen(config.port);
+  const server: Server =
+    config.host === undefined
+      ? service.app.listen(config.port)
+      : service.app.listen(config.port, config.host);
   // Longer than the load balancer's idle timeout (60 s on AWS ALB) so that the balancer, not
   // the API, closes idle keep-alive connections.
   server.keepAliveTimeout = 65_000;
@@ -112,7 +115,10 @@ async function main(): Promise<void> {
     answerParserError(error, socket, logger),
   );
   server.on('listening', () => {
-    logger.info({ port: config.port }, 'PayFlow API listening');
+    logger.info(
+      { port: config.port, host: config.host ?? 'every interface' },
+      'PayFlow API listening',
+    );
   });
 
   let stopping = false;

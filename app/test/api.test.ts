@@ -1,6 +1,8 @@
 // Every endpoint and error path of the API, in-process, against the real PostgreSQL, in both
 // modes: with the Redis replay cache and on PostgreSQL alone (no REDIS_URL).
 import { expect } from 'chai';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { createClient } from 'redis';
 import request from 'supertest';
@@ -20,7 +22,9 @@ import {
   startInProcess,
   type IdempotencyMode,
   type InProcessService,
+  asApiRole,
 } from './support/service';
+import { sendRaw } from '../chaos/malformed-run';
 
 for (const mode of idempotencyModes) {
   describe(`PayFlow API (real PostgreSQL, ${mode.name})`, () => apiSuite(mode));
@@ -47,7 +51,8 @@ function apiSuite(mode: IdempotencyMode): void {
   before(async function () {
     database = await createTestDatabase('api');
     await migrate(database.url);
-    running = await startInProcess(database.url, redisUrl);
+    // As the API's own role, like every deployment (test/api-role.test.ts: what else it may not do).
+    running = await startInProcess(asApiRole(database.url), redisUrl);
     sql = new Client({ connectionString: database.url });
     await sql.connect();
   });
@@ -170,7 +175,6 @@ function apiSuite(mode: IdempotencyMode): void {
       ],
       ['a non-string description', { amount: 10, description: 42 }, 'description'],
       ['an unknown field', { amount: 10, card_number: '4111111111111111' }, 'card_number'],
-      ['a JSON array', [1, 2], '(body)'],
     ];
     for (const [name, body, field] of invalidBodies) {
       it(`rejects ${name} with 422 naming ${field}`, async function () {
@@ -197,6 +201,60 @@ function apiSuite(mode: IdempotencyMode): void {
         error: { code: 'malformed_json', message: 'The request body is not valid JSON' },
       });
     });
+
+    // What `curl -X POST -H 'Content-Type: application/json' URL` sends (no Content-Length),
+    // and what most HTTP clients send for an empty body (Content-Length: 0).
+    for (const [how, headers] of [
+      ['without Content-Length', [['Content-Type', 'application/json']]],
+      [
+        'with Content-Length: 0',
+        [
+          ['Content-Type', 'application/json'],
+          ['Content-Length', '0'],
+        ],
+      ],
+    ] as Array<[string, Array<[string, string]>]>) {
+      it(`answers 400 empty_body to a JSON POST without a body (${how})`, async function () {
+        const server = running.service.app.listen(0, '127.0.0.1');
+        await once(server, 'listening');
+        try {
+          const answer = await sendRaw((server.address() as AddressInfo).port, {
+            category: 'broken JSON',
+            name: 'empty body',
+            method: 'POST',
+            path: '/api/v1/payments',
+            headers,
+            body: Buffer.alloc(0),
+          });
+          expect([answer.status, JSON.parse(answer.body)]).to.deep.equal([
+            400,
+            {
+              error: {
+                code: 'empty_body',
+                message: 'The request body is empty: send a JSON object',
+              },
+            },
+          ]);
+        } finally {
+          server.close();
+        }
+      });
+    }
+
+    for (const [name, body] of [
+      ['null', null],
+      ['a string', 'str'],
+      ['a number', 10],
+      ['true', true],
+      ['an array', [{ amount: 10 }]],
+    ] as Array<[string, unknown]>) {
+      it(`answers 400 body_not_object to valid JSON that is not an object: ${name}`, async function () {
+        const response = await post(body).expect(400);
+        expect(response.body).to.deep.equal({
+          error: { code: 'body_not_object', message: 'The request body must be a JSON object' },
+        });
+      });
+    }
 
     it('answers 413 to a body over the limit', async function () {
       const response = await post({ amount: 1, description: 'x'.repeat(20000) }).expect(413);
@@ -562,7 +620,7 @@ function apiSuite(mode: IdempotencyMode): void {
     };
 
     before(async function () {
-      const viaProxy = await proxied(database.url);
+      const viaProxy = await proxied(asApiRole(database.url));
       proxy = viaProxy.proxy;
       if (redisUrl) cache = await PrivateRedis.start();
       // Purge off: its statements would be counted too.

@@ -18,8 +18,10 @@ import {
   parseEnvExample,
   realLookingSecretsInEnvExample,
   referencedVariables,
-  requiredVariables,
   schemaErrors,
+  secretDefaultsNotLocalOnly,
+  envExampleDifferingFromDefaults,
+  variablesWithoutDefault,
   servicesOffTheDedicatedNetwork,
   servicesWithoutHealthcheck,
   undeclaredOrAnonymousVolumes,
@@ -80,7 +82,8 @@ const environmentOf = (document: ComposeDocument, name: string) =>
 
 describe('local stack (docker-compose.yml, .env.example)', function () {
   describe('Compose Specification', function () {
-    it('docker-compose.yml is valid once interpolated with the .env.example values', function () {
+    it('docker-compose.yml is valid with no .env at all (a fresh clone), and with the .env.example values', function () {
+      expect(schemaErrors(interpolate(compose, {}))).to.deep.equal([]);
       expect(schemaErrors(interpolate(compose, exampleValues))).to.deep.equal([]);
     });
 
@@ -102,10 +105,14 @@ describe('local stack (docker-compose.yml, .env.example)', function () {
       expect(schemaErrors(interpolate(slow, exampleValues)).join()).to.include('duration');
     });
 
-    it('fails to interpolate when a required secret is missing from .env', function () {
-      const withoutPassword = { ...exampleValues };
-      delete withoutPassword.POSTGRES_PASSWORD;
-      expect(() => interpolate(compose, withoutPassword)).to.throw(/POSTGRES_PASSWORD/);
+    it('fails to interpolate a required variable (${VAR:?…}) that is missing', function () {
+      const required = parseCompose(
+        composeText.replace(
+          '${POSTGRES_PASSWORD:-local-only-postgres}',
+          '${POSTGRES_PASSWORD:?set it}',
+        ),
+      );
+      expect(() => interpolate(required, {})).to.throw(/POSTGRES_PASSWORD/);
     });
   });
 
@@ -180,11 +187,32 @@ describe('local stack (docker-compose.yml, .env.example)', function () {
       expect(literalSecrets(broken)).to.have.length(3);
     });
 
-    it('requires the passwords with ${VAR:?message} so compose stops when one is missing', function () {
-      expect(requiredVariables(composeText)).to.include.members([
+    it('gives every variable one default, so docker compose up needs no .env', function () {
+      expect(variablesWithoutDefault(composeText)).to.deep.equal([]);
+      expect(variablesWithoutDefault(overrideText)).to.deep.equal([]);
+      const broken = composeText
+        .replace('${POSTGRES_PASSWORD:-local-only-postgres}', '${POSTGRES_PASSWORD:?set it}')
+        .replace('${LOG_LEVEL:-info}', '${LOG_LEVEL}')
+        .replace('${APP_VERSION:-local}', '${APP_VERSION:-dev}');
+      expect(variablesWithoutDefault(broken)).to.deep.equal([
+        'APP_VERSION (defaults dev, local)',
+        'LOG_LEVEL',
         'POSTGRES_PASSWORD',
-        'REDIS_PASSWORD',
-        'GRAFANA_ADMIN_PASSWORD',
+      ]);
+    });
+
+    it('gives the passwords local-only placeholders as defaults, never a real-looking secret', function () {
+      expect(secretDefaultsNotLocalOnly(composeText)).to.deep.equal([]);
+      expect(
+        secretDefaultsNotLocalOnly(composeText.replace('local-only-redis', 'Xk2pQ9vLm3')),
+      ).to.deep.equal(['REDIS_PASSWORD']);
+    });
+
+    it('.env.example holds the defaults of docker-compose.yml', function () {
+      expect(envExampleDifferingFromDefaults(composeText, envExample)).to.deep.equal([]);
+      const drifted = parseEnvExample('# the port\nTRAEFIK_HTTP_PORT=8000\n');
+      expect(envExampleDifferingFromDefaults(composeText, drifted)).to.deep.equal([
+        'TRAEFIK_HTTP_PORT',
       ]);
     });
 
@@ -195,7 +223,7 @@ describe('local stack (docker-compose.yml, .env.example)', function () {
       expect(undocumentedVariables([broken], envExample)).to.deep.equal(['LOG_FORMAT']);
     });
 
-    it('keeps placeholders (change-me), not secrets, in .env.example', function () {
+    it('keeps placeholders (local-only-…), not secrets, in .env.example', function () {
       expect(realLookingSecretsInEnvExample(envExample)).to.deep.equal([]);
       const leaky = parseEnvExample('# the password\nREDIS_PASSWORD=s3cr3t-from-prod\n');
       expect(realLookingSecretsInEnvExample(leaky)).to.deep.equal(['REDIS_PASSWORD']);
@@ -206,7 +234,20 @@ describe('local stack (docker-compose.yml, .env.example)', function () {
         '--requirepass "$$REDIS_PASSWORD"',
       );
       expect(String(environmentOf(compose, 'api').REDIS_URL)).to.match(
-        /^redis:\/\/:\$\{REDIS_PASSWORD:\?[^}]*\}@redis:6379/,
+        /^redis:\/\/:\$\{REDIS_PASSWORD:-local-only-redis\}@redis:6379/,
+      );
+    });
+  });
+
+  describe("the API's own database role", function () {
+    it('the migrations log in as the owner and create payflow_api; the API logs in as payflow_api', function () {
+      const migrate = environmentOf(compose, 'migrate');
+      expect(String(migrate.DATABASE_URL)).to.match(/^postgres:\/\/\$\{POSTGRES_USER:\?/);
+      expect(migrate.POSTGRES_API_ROLE).to.equal('payflow_api');
+      expect(String(migrate.POSTGRES_API_PASSWORD)).to.match(/^\$\{POSTGRES_API_PASSWORD:\?/);
+      expect(migrate.APP_ENV).to.equal('development'); // seeds the demo users: curl /users
+      expect(String(environmentOf(compose, 'api').DATABASE_URL)).to.match(
+        /^postgres:\/\/payflow_api:\$\{POSTGRES_API_PASSWORD:\?[^}]*\}@postgres:5432\//,
       );
     });
   });

@@ -8,6 +8,7 @@ import {
   ConfigError,
   loadConfig,
   loadLogSettings,
+  loadMigrationSettings,
   loadPostgresConfig,
   otlpTracesUrl,
 } from '../src/config';
@@ -204,6 +205,10 @@ describe('configuration', function () {
       IDEMPOTENCY_PURGE_INTERVAL_SECONDS: '60',
       IDEMPOTENCY_PURGE_BATCH_SIZE: '250',
     });
+    expect(defaults.host).to.equal(undefined);
+    expect(
+      loadConfig({ ...redis, DATABASE_URL: 'postgres://h/d', HOST: '127.0.0.1' }).host,
+    ).to.equal('127.0.0.1');
     expect(custom).to.include({
       port: 9000,
       appVersion: '2.3.4',
@@ -260,6 +265,10 @@ describe('configuration', function () {
       /^PORT must be an integer between 1 and 65535 \(got "eighty"\)$/,
     ],
     [{ ...redis, DATABASE_URL: 'postgres://h/d', PORT: '70000' }, /^PORT must be/],
+    [
+      { ...redis, DATABASE_URL: 'postgres://h/d', HOST: 'localhost' },
+      /^HOST must be an IP address/,
+    ],
     [{ ...redis, DATABASE_URL: 'postgres://h/d', APP_ENV: 'prod' }, /^APP_ENV: /],
     [{ ...redis, DATABASE_URL: 'postgres://h/d', LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
     [{ ...redis, DATABASE_URL: 'postgres://h/d', PG_POOL_MAX: '0' }, /^PG_POOL_MAX must be/],
@@ -329,5 +338,151 @@ describe('configuration', function () {
       appEnv: 'development',
     });
     expect(() => loadLogSettings({ LOG_LEVEL: 'chatty' })).to.throw(ConfigError, /LOG_LEVEL/);
+  });
+
+  describe('IAM authentication (no password for the API)', function () {
+    const iamYaml = (extra = '') =>
+      yamlFile(
+        `host: db.eu-west-3.rds.amazonaws.com\nuser: payflow_api\nname: payflow\nauth: iam\n${extra}`,
+      );
+    const region = { AWS_REGION: 'eu-west-3' };
+    const postgresFailure = (env: NodeJS.ProcessEnv) => failure({ ...redis, ...env });
+
+    it('PostgreSQL auth iam: verify-full against the RDS CA bundle, no password, the region', function () {
+      const config = loadPostgresConfig({
+        POSTGRES_CONFIGURATION: iamYaml('ssl_mode: verify-full\nssl_root_cert: rds\n'),
+        ...region,
+      });
+      expect(config).to.include({ user: 'payflow_api', sslMode: 'verify-full' });
+      expect(config).to.not.have.property('password');
+      expect(config.iam).to.deep.equal({ region: 'eu-west-3' });
+      const ssl = config.ssl as { rejectUnauthorized: boolean; ca: string };
+      expect(ssl.rejectUnauthorized).to.equal(true);
+      expect(ssl).to.not.have.property('checkServerIdentity');
+      // AWS's global bundle: a root CA per region, eu-west-3 among them.
+      expect(ssl.ca.match(/BEGIN CERTIFICATE/g)?.length).to.be.greaterThan(100);
+    });
+
+    it('refuses auth iam without verify-full, with a password, or without a region', function () {
+      for (const mode of ['disable', 'prefer', 'require', 'verify-ca']) {
+        expect(
+          postgresFailure({ POSTGRES_CONFIGURATION: iamYaml(`ssl_mode: ${mode}\n`), ...region }),
+        ).to.match(new RegExp(`auth iam requires ssl_mode verify-full \\(got ${mode}\\)$`));
+      }
+      expect(postgresFailure({ POSTGRES_CONFIGURATION: iamYaml(), ...region })).to.match(
+        /auth iam requires ssl_mode verify-full \(got prefer\)$/,
+      );
+      const verified = iamYaml('ssl_mode: verify-full\n');
+      expect(
+        postgresFailure({ POSTGRES_CONFIGURATION: verified, POSTGRES_PASSWORD: 'p', ...region }),
+      ).to.match(/must not be set with auth iam: the API has no database password$/);
+      expect(postgresFailure({ POSTGRES_CONFIGURATION: verified })).to.match(
+        /^AWS_REGION must name the AWS region .* with auth iam/,
+      );
+      expect(postgresFailure({ POSTGRES_CONFIGURATION: verified, AWS_REGION: 'paris' })).to.match(
+        /^AWS_REGION must name/,
+      );
+      expect(
+        postgresFailure({
+          POSTGRES_CONFIGURATION: yamlFile('host: h\nuser: u\nname: n\nauth: kerberos\n'),
+          POSTGRES_PASSWORD: 'p',
+        }),
+      ).to.match(/auth/);
+    });
+
+    it('ssl_root_cert names a PEM file or the RDS bundle, and excludes PGSSLROOTCERT', function () {
+      const pem = yamlFile('a pem file');
+      const fromFile = loadPostgresConfig({
+        POSTGRES_CONFIGURATION: yamlFile(
+          `host: h\nuser: u\nname: n\nssl_mode: verify-full\nssl_root_cert: ${pem}\n`,
+        ),
+        POSTGRES_PASSWORD: 'p',
+      });
+      expect(fromFile.ssl).to.deep.equal({ rejectUnauthorized: true, ca: 'a pem file' });
+      const both = yamlFile(
+        `host: h\nuser: u\nname: n\nssl_mode: verify-full\nssl_root_cert: rds\n`,
+      );
+      expect(
+        postgresFailure({
+          POSTGRES_CONFIGURATION: both,
+          POSTGRES_PASSWORD: 'p',
+          PGSSLROOTCERT: pem,
+        }),
+      ).to.equal('set either ssl_root_cert in POSTGRES_CONFIGURATION or PGSSLROOTCERT, not both');
+      const missing = yamlFile(
+        'host: h\nuser: u\nname: n\nssl_mode: verify-ca\nssl_root_cert: /nonexistent.pem\n',
+      );
+      expect(postgresFailure({ POSTGRES_CONFIGURATION: missing, POSTGRES_PASSWORD: 'p' })).to.equal(
+        'POSTGRES_CONFIGURATION ssl_root_cert: cannot read /nonexistent.pem (ENOENT)',
+      );
+    });
+
+    it('Redis REDIS_AUTH=iam: the user from a rediss:// URL without password, the cache name, the region', function () {
+      const env = {
+        DATABASE_URL: 'postgres://h/d',
+        REDIS_URL: 'rediss://payflow-production-api@master.redis.example:6379',
+        REDIS_AUTH: 'iam',
+        REDIS_IAM_CACHE_NAME: 'payflow-production-redis',
+        ...region,
+      };
+      expect(loadConfig(env).redis?.iam).to.deep.equal({
+        user: 'payflow-production-api',
+        cacheName: 'payflow-production-redis',
+        region: 'eu-west-3',
+      });
+      expect(failure({ ...env, REDIS_URL: 'redis://payflow-production-api@h:6379' })).to.equal(
+        'REDIS_AUTH=iam requires TLS: REDIS_URL must be a rediss:// URL',
+      );
+      expect(failure({ ...env, REDIS_URL: 'rediss://u:token@h:6379' })).to.match(
+        /must not hold a password/,
+      );
+      expect(failure({ ...env, REDIS_URL: 'rediss://h:6379' })).to.match(
+        /must name the ElastiCache user/,
+      );
+      expect(failure({ ...env, REDIS_IAM_CACHE_NAME: '' })).to.match(
+        /requires REDIS_IAM_CACHE_NAME/,
+      );
+      expect(failure({ ...env, AWS_REGION: '' })).to.match(/^AWS_REGION must name/);
+      expect(failure({ ...env, REDIS_AUTH: 'password' })).to.equal(
+        'REDIS_IAM_CACHE_NAME is only used with REDIS_AUTH=iam',
+      );
+      expect(
+        loadConfig({ ...env, REDIS_AUTH: undefined, REDIS_IAM_CACHE_NAME: undefined }).redis,
+      ).to.not.have.property('iam');
+    });
+  });
+
+  describe('the migration command', function () {
+    it('creates the role payflow_api unless told otherwise, with a password only when given', function () {
+      expect(loadMigrationSettings({})).to.deep.equal({
+        apiRole: 'payflow_api',
+        apiPassword: undefined,
+        seedDemoUsers: true,
+      });
+      expect(
+        loadMigrationSettings({ POSTGRES_API_ROLE: 'api_v2', POSTGRES_API_PASSWORD: 'local-only' }),
+      ).to.include({ apiRole: 'api_v2', apiPassword: 'local-only' });
+      expect(() => loadMigrationSettings({ POSTGRES_API_ROLE: 'Robert"); DROP' })).to.throw(
+        ConfigError,
+        /POSTGRES_API_ROLE must be a lowercase PostgreSQL identifier/,
+      );
+    });
+
+    it('seeds the demo users in development only by default, and never in production', function () {
+      const seeds = (env: NodeJS.ProcessEnv) => loadMigrationSettings(env).seedDemoUsers;
+      expect(seeds({ APP_ENV: 'development' })).to.equal(true);
+      for (const appEnv of ['test', 'staging', 'production']) {
+        expect(seeds({ APP_ENV: appEnv }), appEnv).to.equal(false);
+      }
+      expect(seeds({ APP_ENV: 'staging', SEED_DEMO_USERS: 'true' })).to.equal(true);
+      expect(seeds({ APP_ENV: 'development', SEED_DEMO_USERS: 'false' })).to.equal(false);
+      expect(() =>
+        loadMigrationSettings({ APP_ENV: 'production', SEED_DEMO_USERS: 'true' }),
+      ).to.throw(ConfigError, 'SEED_DEMO_USERS=true is refused with APP_ENV=production');
+      expect(() => loadMigrationSettings({ SEED_DEMO_USERS: 'yes' })).to.throw(
+        ConfigError,
+        /SEED_DEMO_USERS must be true or false/,
+      );
+    });
   });
 });

@@ -10,7 +10,7 @@ import {
   waitFor,
   type TestDatabase,
 } from './support/servers';
-import { capturingLogger, migrate, startInProcess } from './support/service';
+import { asApiRole, capturingLogger, migrate, startInProcess } from './support/service';
 
 interface Counted {
   purged: number[];
@@ -155,7 +155,7 @@ describe('idempotency key purge', function () {
   it('the API purges on its timer, counts the rows in /metrics, and stops on close()', async function () {
     const { redisUrl } = sharedServers();
     await seed('api', 12, '-1 second');
-    const running = await startInProcess(database.url, redisUrl, {
+    const running = await startInProcess(asApiRole(database.url), redisUrl, {
       IDEMPOTENCY_PURGE_INTERVAL_SECONDS: '1',
       IDEMPOTENCY_PURGE_BATCH_SIZE: '5',
     });

@@ -29,6 +29,7 @@ import {
   type ImageConfig,
 } from './container/buildah';
 import { ensureStandInNodeImage, ensureStandInRuntimeBaseImage } from './container/standInImages';
+import { testKeyPrefix } from './support/servers';
 
 const appDir = join(__dirname, '..');
 const imageName = 'localhost/payflow-api:image-test';
@@ -410,7 +411,7 @@ describe('container image (app/Dockerfile, built and run with buildah)', functio
         PORT: String(port),
         DATABASE_URL: databaseUrl,
         REDIS_URL: redisUrl,
-        REDIS_KEY_PREFIX: `payflow-image-test-${runId}:`,
+        REDIS_KEY_PREFIX: testKeyPrefix('image'),
         APP_ENV: 'test',
         LOG_LEVEL: 'info',
       });

@@ -11,7 +11,7 @@ import { apiArguments, ServerProcess } from '../chaos/server-process';
 import {
   createTestDatabase,
   sharedServers,
-  uniqueName,
+  testKeyPrefix,
   type TestDatabase,
 } from './support/servers';
 import { migrate } from './support/service';
@@ -35,7 +35,7 @@ describe('malformed requests', function () {
       env: {
         DATABASE_URL: database.url,
         REDIS_URL: redisUrl,
-        REDIS_KEY_PREFIX: `${uniqueName('payflow_malformed')}:`,
+        REDIS_KEY_PREFIX: testKeyPrefix('malformed'),
         APP_ENV: 'test',
         LOG_LEVEL: 'warn',
       },

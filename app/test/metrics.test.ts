@@ -12,7 +12,7 @@ import {
   jsonLines,
   sharedServers,
   spawnEntryPoint,
-  uniqueName,
+  testKeyPrefix,
   waitFor,
   waitUntilListening,
   type SpawnedProcess,
@@ -159,7 +159,7 @@ describe('metrics exposition', function () {
     let database: TestDatabase;
     let server: SpawnedProcess | undefined;
     let port = 0;
-    const keyPrefix = `${uniqueName('payflow_metrics')}:`;
+    const keyPrefix = testKeyPrefix('metrics');
     const sampledTrace = randomBytes(16).toString('hex');
     const unsampledTrace = randomBytes(16).toString('hex');
     const traceparent = (traceId: string, flags: '00' | '01') =>

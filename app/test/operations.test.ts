@@ -19,6 +19,7 @@ import {
   freePort,
   sharedServers,
   spawnEntryPoint,
+  testKeyPrefix,
   uniqueName,
   waitFor,
   waitUntilListening,
@@ -222,7 +223,7 @@ describe('operations', function () {
         POSTGRES_CONFIGURATION: configuration,
         POSTGRES_PASSWORD_FILE: passwordPath,
         REDIS_URL: redisUrl,
-        REDIS_KEY_PREFIX: `${uniqueName('payflow_rotation')}:`,
+        REDIS_KEY_PREFIX: testKeyPrefix('rotation'),
         PORT: String(port),
         APP_ENV: 'test',
         PG_CONNECTION_TIMEOUT_MS: '1000',
@@ -410,10 +411,11 @@ describe('operations', function () {
       return new Promise((resolve, reject) => {
         const socket = net.connect(port, '127.0.0.1');
         const chunks: Buffer[] = [];
+        // A hang guard well under the server's 65 s keep-alive, not a speed claim.
         const timer = setTimeout(() => {
           socket.destroy();
-          reject(new Error('the server did not close the connection within 5 s'));
-        }, 5000);
+          reject(new Error('the server did not close the connection within 20 s'));
+        }, 20_000);
         socket.on('connect', () => socket.write(bytes));
         socket.on('data', (chunk: Buffer) => chunks.push(chunk));
         socket.on('error', () => undefined);
@@ -449,7 +451,7 @@ describe('operations', function () {
       api = await startApi({
         DATABASE_URL: database.url,
         REDIS_URL: sharedServers().redisUrl,
-        REDIS_KEY_PREFIX: `${uniqueName('payflow_parser')}:`,
+        REDIS_KEY_PREFIX: testKeyPrefix('parser'),
         PORT: String(port),
         APP_ENV: 'test',
       });

@@ -7,11 +7,11 @@ import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { PrivatePostgres } from '../chaos/private-postgres';
 import { loadPostgresConfig, type PostgresConfig } from '../src/config';
 import { runMigrations } from '../src/postgres/migrations';
-import { createPostgresPool } from '../src/postgres/pool';
+import { createPostgresPool, postgresClientConfig } from '../src/postgres/pool';
 import { negotiateSsl, sslNotSupportedMessage } from '../src/postgres/ssl';
 import {
   createTestDatabase,
@@ -22,8 +22,9 @@ import {
   waitUntilListening,
   type SpawnedProcess,
   type TestDatabase,
+  testKeyPrefix,
 } from './support/servers';
-import { capturingLogger } from './support/service';
+import { capturingLogger, fakeAwsCredentials, testMigrationSettings } from './support/service';
 
 const run = promisify(execFile);
 
@@ -151,7 +152,7 @@ describe('PostgreSQL ssl_mode', function () {
       expect(await negotiateSsl(config, silent)).to.equal(config);
       let failure: Error | undefined;
       try {
-        await runMigrations(config, silent);
+        await runMigrations(config, testMigrationSettings(database.url), silent);
       } catch (error) {
         failure = error as Error;
       }
@@ -166,12 +167,13 @@ describe('PostgreSQL ssl_mode', function () {
       const migration = spawnEntryPoint('migrate', env);
       children.push(migration);
       expect(await migration.exit, migration.stderr.join('\n')).to.equal(0);
-      expect(migration.stdout.join('\n')).to.include('applied 3 migration(s)');
+      expect(migration.stdout.join('\n')).to.include('applied 4 migration(s)');
 
       const port = await freePort();
       const api = spawnEntryPoint('server', {
         ...env,
         REDIS_URL: sharedServers().redisUrl,
+        REDIS_KEY_PREFIX: testKeyPrefix('ssl'),
         PORT: String(port),
         APP_ENV: 'test',
       });
@@ -225,6 +227,38 @@ describe('PostgreSQL ssl_mode', function () {
         `/CN=${commonName}`,
       );
 
+    /** <file>.crt and .key: a server certificate for `name`, signed by the test CA. */
+    const serverCertificate = async (name: string, file = name) => {
+      await openssl('req', ...newKey(file), '-out', `${file}.csr`, '-subj', `/CN=${name}`);
+      writeFileSync(join(dir, `${file}.ext`), `subjectAltName=DNS:${name}\n`);
+      await openssl(
+        'x509',
+        '-req',
+        '-in',
+        `${file}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${file}.crt`,
+        '-days',
+        '2',
+        '-extfile',
+        `${file}.ext`,
+      );
+      // The server (user postgres when we are root) refuses a key others can read.
+      chmodSync(join(dir, `${file}.key`), 0o600);
+      if (userInfo().uid === 0) {
+        const { stdout: uid } = await run('id', ['-u', 'postgres']);
+        const { stdout: gid } = await run('id', ['-g', 'postgres']);
+        for (const part of ['key', 'crt']) {
+          chownSync(join(dir, `${file}.${part}`), Number(uid), Number(gid));
+        }
+      }
+    };
+
     /** Applies configuration the server reloads (ssl, pg_hba.conf) and waits until it has. */
     const reload = async (
       admin: PostgresConfig,
@@ -249,45 +283,11 @@ describe('PostgreSQL ssl_mode', function () {
       // A CA, a server certificate it signs for db.payflow.test (not 127.0.0.1), another CA.
       await selfSignedCa('ca', 'payflow-test-ca');
       await selfSignedCa('other', 'other-ca');
-      await openssl(
-        'req',
-        ...newKey('server'),
-        '-out',
-        'server.csr',
-        '-subj',
-        '/CN=db.payflow.test',
-      );
-      writeFileSync(join(dir, 'server.ext'), 'subjectAltName=DNS:db.payflow.test\n');
-      await openssl(
-        'x509',
-        '-req',
-        '-in',
-        'server.csr',
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        'server.crt',
-        '-days',
-        '2',
-        '-extfile',
-        'server.ext',
-      );
-      // The server (user postgres when we are root) reads its files from here; the key must
-      // be private to it.
+      await serverCertificate('db.payflow.test', 'server');
+      // The server (user postgres when we are root) reads its files from here.
       chmodSync(dir, 0o755);
-      chmodSync(join(dir, 'server.key'), 0o600);
       caFile = join(dir, 'ca.crt');
       otherCaFile = join(dir, 'other.crt');
-      if (userInfo().uid === 0) {
-        // The server runs as postgres and refuses a key others can read.
-        const { stdout: uid } = await run('id', ['-u', 'postgres']);
-        const { stdout: gid } = await run('id', ['-g', 'postgres']);
-        chownSync(join(dir, 'server.key'), Number(uid), Number(gid));
-        chownSync(join(dir, 'server.crt'), Number(uid), Number(gid));
-      }
 
       cluster = await PrivatePostgres.start();
       url = cluster.url();
@@ -334,6 +334,124 @@ describe('PostgreSQL ssl_mode', function () {
       const verifyFull = yamlConfig(url, 'verify-full', { PGSSLROOTCERT: caFile }).config;
       const mismatch = (await connectError(verifyFull)) as Error & { code?: string };
       expect(mismatch.code).to.equal('ERR_TLS_CERT_ALTNAME_INVALID');
+    });
+
+    it('auth iam: a token from the RDS signer for every new connection, sent over verify-full only', async function () {
+      // As on RDS: the role's password is asked for in clear text, over SSL only. This server
+      // is no RDS, so it refuses every token (RDS checks the signature and rds-db:connect); what
+      // is tested is what the API sends, when, and to whom.
+      const role = 'payflow_iam_test';
+      writeFileSync(
+        join(cluster.dataDirectory, 'pg_hba.conf'),
+        'local all all trust\n' +
+          `hostssl all ${role} 127.0.0.1/32 password\nhostssl all ${role} ::1/128 password\n` +
+          'host all postgres 127.0.0.1/32 trust\n',
+      );
+      // verify-full by name: the server now shows a certificate for localhost, from the same CA.
+      await serverCertificate('localhost');
+      const plain = yamlConfig(url, 'disable').config;
+      const admin = new Client(adminConnection(plain));
+      await admin.connect();
+      await admin.query(`ALTER SYSTEM SET ssl_cert_file = '${join(dir, 'localhost.crt')}'`);
+      await admin.query(`ALTER SYSTEM SET ssl_key_file = '${join(dir, 'localhost.key')}'`);
+      await admin.query(`CREATE ROLE ${role} LOGIN`);
+      await admin.end();
+      // Reloaded once the role is asked for a password (trust let it in before).
+      await reload(plain, async () => {
+        const probe = new Client({
+          host: '127.0.0.1',
+          port: cluster.port,
+          user: role,
+          database: 'postgres',
+          password: 'wrong',
+          ssl: { rejectUnauthorized: false },
+        });
+        probe.on('error', () => undefined);
+        return probe.connect().then(
+          async () => {
+            await probe.end();
+            return false;
+          },
+          (error: { code?: string }) => error.code === '28P01',
+        );
+      });
+
+      // A real signer with made-up credentials: no AWS account is involved.
+      const credentials = fakeAwsCredentials();
+      const pools: Pool[] = [];
+      try {
+        const iamYaml = (rootCert: string) => {
+          const path = join(dir, `iam-${rootCert === 'rds' ? 'rds' : 'test'}.yaml`);
+          writeFileSync(
+            path,
+            `host: localhost\nport: ${cluster.port}\nuser: ${role}\nname: postgres\n` +
+              `ssl_mode: verify-full\nssl_root_cert: ${rootCert}\nauth: iam\n`,
+          );
+          return loadPostgresConfig({ POSTGRES_CONFIGURATION: path, AWS_REGION: 'eu-west-3' });
+        };
+        /** A pool whose every call to the signer is recorded with the token it returned. */
+        const recordingPool = (config: PostgresConfig, tokens: string[]) => {
+          const clientConfig = postgresClientConfig(config, 'payflow-iam-test');
+          const sign = clientConfig.password as () => Promise<string>;
+          const pool = new Pool({
+            ...clientConfig,
+            max: 2,
+            password: async () => {
+              const token = await sign();
+              tokens.push(token);
+              return token;
+            },
+          });
+          pools.push(pool);
+          return pool;
+        };
+        const refusal = (pool: Pool) =>
+          pool.connect().then(
+            () => {
+              throw new Error('expected the connection to be refused');
+            },
+            (error: Error & { code?: string }) => error,
+          );
+
+        const config = iamYaml(caFile);
+        expect(config.password).to.equal(undefined);
+        const tokens: string[] = [];
+        const pool = recordingPool(config, tokens);
+        // Three new connections, three tokens: none is kept and reused.
+        for (let attempt = 1; attempt <= 3; attempt += 1) {
+          const failure = await refusal(pool);
+          // Refused by authentication, after the TLS handshake verified the server.
+          expect(failure.code, failure.message).to.equal('28P01');
+          expect(tokens).to.have.length(attempt);
+        }
+        const date = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+        for (const token of tokens) {
+          const parsed = new URL(`https://${token}`);
+          expect(parsed.host).to.equal(`localhost:${cluster.port}`);
+          expect(Object.fromEntries(parsed.searchParams)).to.include({
+            Action: 'connect',
+            DBUser: role,
+            'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+            'X-Amz-Credential': `${credentials.accessKeyId}/${date}/eu-west-3/rds-db/aws4_request`,
+            'X-Amz-Expires': '900',
+          });
+          expect(parsed.searchParams.get('X-Amz-Signature')).to.match(/^[0-9a-f]{64}$/);
+        }
+
+        // The RDS CA bundle does not vouch for this test server: the TLS handshake fails, and
+        // no token is even signed, so none can reach a server that was not verified.
+        const unsigned: string[] = [];
+        const failure = await refusal(recordingPool(iamYaml('rds'), unsigned));
+        expect(failure.message).to.match(/self[- ]signed certificate|unable to verify/i);
+        expect(unsigned).to.deep.equal([]);
+      } finally {
+        await Promise.all(pools.map((pool) => pool.end()));
+        credentials.restore();
+        const cleanup = new Client(adminConnection(plain));
+        await cleanup.connect();
+        await cleanup.query(`DROP ROLE ${role}`);
+        await cleanup.end();
+      }
     });
 
     it('allow and prefer use SSL when pg_hba.conf accepts only SSL connections', async function () {

@@ -9,18 +9,19 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import {
   appRoot,
+  canConnect,
   createTestDatabase,
   deleteRedisKeys,
   freePort,
+  holdIdempotencyKey,
   jsonLines,
   sharedServers,
-  sleep,
   spawnEntryPoint,
-  uniqueName,
+  testKeyPrefix,
   waitFor,
+  waitForLockWaiter,
   waitUntilListening,
   type SpawnedProcess,
   type TestDatabase,
@@ -71,7 +72,7 @@ describe('the API process', function () {
   let migrated: TestDatabase;
   let empty: TestDatabase;
   let dir: string;
-  const keyPrefix = `${uniqueName('payflow_process')}:`;
+  const keyPrefix = testKeyPrefix('process');
   const children: SpawnedProcess[] = [];
 
   const baseEnv = (port: number): NodeJS.ProcessEnv => ({
@@ -281,13 +282,7 @@ describe('the API process', function () {
     const port = await freePort();
     const server = await startServer({ ...baseEnv(port), SHUTDOWN_DELAY_MS: '1000' }, port);
     // Hold the idempotency key's row in an open transaction: the POST blocks in PostgreSQL.
-    const holder = new Client({ connectionString: migrated.url });
-    await holder.connect();
-    await holder.query('BEGIN');
-    await holder.query(
-      `INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, expires_at)
-       VALUES ('payments.create', 'shutdown-inflight', 'x', 201, '{}', now() + interval '1 day')`,
-    );
+    const held = await holdIdempotencyKey(migrated.url, 'shutdown-inflight');
     const inFlight = call(
       port,
       'POST',
@@ -295,7 +290,7 @@ describe('the API process', function () {
       { amount: 10 },
       { 'Idempotency-Key': 'shutdown-inflight' },
     );
-    await sleep(300);
+    await waitForLockWaiter(migrated.url);
     server.child.kill('SIGTERM');
     await waitFor(
       () => server.stdout.some((l) => l.includes('shutdown started')),
@@ -307,10 +302,10 @@ describe('the API process', function () {
     const readyBody = (await ready.json()) as { status: string; reasons: { shutdown: string } };
     expect(readyBody.status).to.equal('not ready');
     expect(readyBody.reasons.shutdown).to.equal('instance is shutting down');
-    await sleep(1200); // past the delay: the server is closing but the POST is still in flight
+    // Past the delay: the listener is closed, but the POST is still in flight.
+    await waitFor(async () => !(await canConnect(port)), 20_000, 'the listener to close');
     expect(server.child.exitCode).to.equal(null);
-    await holder.query('ROLLBACK');
-    await holder.end();
+    await held.release();
     const response = await inFlight;
     expect(response.status).to.equal(201);
     expect(((await response.json()) as { status: string }).status).to.equal('pending');

@@ -15,6 +15,7 @@ import {
   startInProcess,
   type IdempotencyMode,
   type InProcessService,
+  asApiRole,
 } from './support/service';
 
 const exponents: Record<string, number> = currencyExponents;
@@ -73,8 +74,11 @@ function propertiesSuite(suite: Mocha.Suite, mode: IdempotencyMode): void {
   before(async () => {
     database = await createTestDatabase('properties');
     await migrate(database.url);
-    running = await startInProcess(database.url, mode.redisUrl());
+    running = await startInProcess(asApiRole(database.url), mode.redisUrl());
     server = running.service.app.listen(0, '127.0.0.1');
+    // As src/server.ts: with Node's 5 s default, a loaded machine's client could reuse a socket
+    // the server was closing (ECONNRESET), failing a property for no fault of the API.
+    server.keepAliveTimeout = 65_000;
     await new Promise((resolve) => server.once('listening', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     db = new Client({ connectionString: database.url });

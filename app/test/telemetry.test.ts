@@ -13,7 +13,7 @@ import {
   jsonLines,
   sharedServers,
   spawnEntryPoint,
-  uniqueName,
+  testKeyPrefix,
   waitUntilListening,
   type SpawnedProcess,
   type TestDatabase,
@@ -50,7 +50,7 @@ describe('telemetry', function () {
   describe('the API process with TRACE_SAMPLE_RATIO', function () {
     this.timeout(60000);
     let database: TestDatabase;
-    const keyPrefix = `${uniqueName('payflow_telemetry')}:`;
+    const keyPrefix = testKeyPrefix('telemetry');
     const children: SpawnedProcess[] = [];
 
     before(async function () {

@@ -26,14 +26,16 @@ dependency "network" {
 dependency "data" {
   config_path = "${get_terragrunt_dir()}/../data"
   mock_outputs = {
-    db_address             = "payflow-mock.abcdefghijkl.eu-west-3.rds.amazonaws.com"
-    db_port                = 5432
-    db_name                = "payflow"
-    db_username            = "payflow_admin"
-    db_master_secret_arn   = "arn:aws:secretsmanager:eu-west-3:123456789012:secret:rds-mock-AbCdEf"
-    redis_primary_endpoint = "master.payflow-mock.abcdef.euw3.cache.amazonaws.com"
-    redis_port             = 6379
-    redis_auth_secret_arn  = "arn:aws:secretsmanager:eu-west-3:123456789012:secret:redis-mock-AbCdEf"
+    db_address                 = "payflow-mock.abcdefghijkl.eu-west-3.rds.amazonaws.com"
+    db_port                    = 5432
+    db_name                    = "payflow"
+    db_username                = "payflow_admin"
+    db_api_username            = "payflow_api"
+    db_master_secret_arn       = "arn:aws:secretsmanager:eu-west-3:123456789012:secret:rds-mock-AbCdEf"
+    redis_primary_endpoint     = "master.payflow-mock.abcdef.euw3.cache.amazonaws.com"
+    redis_port                 = 6379
+    redis_api_username         = "payflow-mock-redis-api"
+    redis_replication_group_id = "payflow-mock-redis"
   }
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
@@ -43,6 +45,20 @@ dependency "platform" {
   mock_outputs = {
     cluster_secret_store_name = "aws-secrets-manager"
     monitoring_namespace      = "monitoring"
+  }
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+}
+
+# The load balancer's settings: the same on the API's and Grafana's Ingresses (one load balancer).
+dependency "edge" {
+  config_path = "${get_terragrunt_dir()}/../edge"
+  mock_outputs = {
+    api_hostname             = ""
+    grafana_hostname         = ""
+    certificate_arn          = ""
+    tls_policy               = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    load_balancer_attributes = "deletion_protection.enabled=false,access_logs.s3.enabled=false"
+    web_acl_arn              = ""
   }
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
@@ -62,17 +78,24 @@ inputs = {
   # commit when unset. By hand, the default is that same full SHA: never a moving "latest".
   image_tag = get_env("IMAGE_TAG", trimspace(run_cmd("--terragrunt-quiet", "git", "rev-parse", "HEAD")))
 
-  api_hostname    = "api.${local.env.dns.domain}"
-  certificate_arn = local.env.dns.certificate_arn
+  api_hostname             = dependency.edge.outputs.api_hostname
+  certificate_arn          = dependency.edge.outputs.certificate_arn
+  tls_policy               = dependency.edge.outputs.tls_policy
+  load_balancer_attributes = dependency.edge.outputs.load_balancer_attributes
+  web_acl_arn              = dependency.edge.outputs.web_acl_arn
 
-  db_address             = dependency.data.outputs.db_address
-  db_port                = dependency.data.outputs.db_port
-  db_name                = dependency.data.outputs.db_name
-  db_username            = dependency.data.outputs.db_username
-  db_master_secret_arn   = dependency.data.outputs.db_master_secret_arn
-  redis_primary_endpoint = dependency.data.outputs.redis_primary_endpoint
-  redis_port             = dependency.data.outputs.redis_port
-  redis_auth_secret_arn  = dependency.data.outputs.redis_auth_secret_arn
+  # The API logs in to both with IAM tokens (Pod Identity role of the data layer): no password.
+  aws_region                 = local.env.region
+  db_address                 = dependency.data.outputs.db_address
+  db_port                    = dependency.data.outputs.db_port
+  db_name                    = dependency.data.outputs.db_name
+  db_username                = dependency.data.outputs.db_username
+  db_api_username            = dependency.data.outputs.db_api_username
+  db_master_secret_arn       = dependency.data.outputs.db_master_secret_arn
+  redis_primary_endpoint     = dependency.data.outputs.redis_primary_endpoint
+  redis_port                 = dependency.data.outputs.redis_port
+  redis_api_username         = dependency.data.outputs.redis_api_username
+  redis_replication_group_id = dependency.data.outputs.redis_replication_group_id
 
   cluster_secret_store_name = dependency.platform.outputs.cluster_secret_store_name
   monitoring_namespace      = dependency.platform.outputs.monitoring_namespace
@@ -86,6 +109,7 @@ inputs = {
   min_replicas       = local.env.app.min_replicas
   max_replicas       = local.env.app.max_replicas
   log_level          = local.env.app.log_level
+  seed_demo_users    = local.env.app.seed_demo_users
   zone_spread_policy = local.env.app.zone_spread_policy
   cpu_request        = local.env.app.cpu_request
   memory_request     = local.env.app.memory_request

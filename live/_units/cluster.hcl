@@ -24,7 +24,8 @@ dependency "network" {
 
 # Account-wide: the GitHub deploy role must administer the cluster, since the platform and app
 # layers talk to the Kubernetes API with the identity Terragrunt runs as. The GitHub plan role
-# (terragrunt plan on pull requests) only reads it: view policy plus Helm release Secrets.
+# (terragrunt plan on pull requests) only reads it: view policy plus Helm release Secrets. Both
+# are "" when live/shared creates no GitHub roles (root.hcl: github_repository = "").
 dependency "shared" {
   config_path = "${get_repo_root()}/live/shared/global"
   mock_outputs = {
@@ -36,10 +37,12 @@ dependency "shared" {
 }
 
 inputs = {
-  vpc_id                = dependency.network.outputs.vpc_id
-  private_subnet_ids    = dependency.network.outputs.private_subnet_ids
-  admin_principal_arns  = concat(local.env.cluster.admin_principal_arns, [dependency.shared.outputs.github_deploy_role_arn])
-  viewer_principal_arns = [dependency.shared.outputs.github_plan_role_arn]
+  vpc_id             = dependency.network.outputs.vpc_id
+  private_subnet_ids = dependency.network.outputs.private_subnet_ids
+  # The role or user applying this unit is made an administrator by the module itself
+  # (grant_deployer_admin): a laptop deploy needs no ARN here.
+  admin_principal_arns  = compact(concat(local.env.cluster.admin_principal_arns, [dependency.shared.outputs.github_deploy_role_arn]))
+  viewer_principal_arns = compact([dependency.shared.outputs.github_plan_role_arn])
   # Every IAM role of the layer carries it (stacks/shared/permissions-boundary.ts).
   permissions_boundary_arn = dependency.shared.outputs.permissions_boundary_arn
 

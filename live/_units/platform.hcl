@@ -34,6 +34,20 @@ dependency "data" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
 
+# The load balancer's settings: the same on the API's and Grafana's Ingresses (one load balancer).
+dependency "edge" {
+  config_path = "${get_terragrunt_dir()}/../edge"
+  mock_outputs = {
+    api_hostname             = ""
+    grafana_hostname         = ""
+    certificate_arn          = ""
+    tls_policy               = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    load_balancer_attributes = "deletion_protection.enabled=false,access_logs.s3.enabled=false"
+    web_acl_arn              = ""
+  }
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+}
+
 inputs = {
   # dependency "cluster" and the connection inputs come from _cluster-dependency.hcl.
   cluster_version   = dependency.cluster.outputs.cluster_version
@@ -44,9 +58,19 @@ inputs = {
   # operator, never by Terraform: live/README.md, "Alert notifications in Slack".
   alerting_secret_name = dependency.data.outputs.alerting_secret_name
 
-  api_hostname     = "api.${local.env.dns.domain}"
-  grafana_hostname = "grafana.${local.env.dns.domain}"
-  certificate_arn  = local.env.dns.certificate_arn
+  api_hostname             = dependency.edge.outputs.api_hostname
+  grafana_hostname         = dependency.edge.outputs.grafana_hostname
+  certificate_arn          = dependency.edge.outputs.certificate_arn
+  tls_policy               = dependency.edge.outputs.tls_policy
+  load_balancer_attributes = dependency.edge.outputs.load_balancer_attributes
+  web_acl_arn              = dependency.edge.outputs.web_acl_arn
+
+  # Private unless env.hcl says otherwise: then behind Cognito, for the allow-list only.
+  grafana_public                = local.env.grafana.public
+  grafana_allowed_cidrs         = local.env.grafana.allowed_cidrs
+  grafana_cognito_user_pool_arn = local.env.grafana.cognito.user_pool_arn
+  grafana_cognito_client_id     = local.env.grafana.cognito.client_id
+  grafana_cognito_domain        = local.env.grafana.cognito.domain
 
   prometheus_retention_days = local.env.retention.prometheus_days
   loki_retention_days       = local.env.retention.loki_days

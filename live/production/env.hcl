@@ -6,16 +6,42 @@ locals {
   environment = "production"
 
   # REPLACE: the 12-digit id of the AWS account this environment deploys to
-  # (`aws sts get-caller-identity --query Account --output text`). make deploy refuses to run
-  # while it is the placeholder or differs from the account you are logged in to.
+  # (`aws sts get-caller-identity --query Account --output text`). make deploy and the AWS
+  # provider (allowed_account_ids) refuse to run in any other account. Deleting the line deploys
+  # to the account of the credentials, as development does.
   account_id = "123456789012"
   region     = "eu-west-3"
 
-  # REPLACE: a domain you control and an ACM certificate (in the region above) that covers
-  # api.<domain> and grafana.<domain>. See live/README.md, "A domain and a certificate".
+  # REPLACE: a public Route 53 hosted zone of this account (`aws route53 list-hosted-zones`). make
+  # deploy requests the certificate of api.<zone> and grafana.<zone>, validates it in the zone and
+  # writes the names; production refuses to run without TLS (live/README.md, "The public address: DNS
+  # and TLS").
   dns = {
-    domain          = "payflow.example.com"
-    certificate_arn = "arn:aws:acm:eu-west-3:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+    zone      = "example.com"
+    subdomain = ""
+  }
+
+  # The load balancer the API's and Grafana's Ingresses share (stacks/edge). Staging and
+  # production must keep a TLS 1.3 policy, deletion protection, access logs and AWS WAF.
+  load_balancer = {
+    tls_policy          = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    deletion_protection = true
+    access_log_days     = 365 # days in S3 (SSE-S3: ALB access logs take no other encryption)
+    waf                 = true
+    waf_rate_limit      = 2000 # requests per 5 minutes from one client address, then blocked
+  }
+
+  # Grafana is not on the internet: `make grafana ENV=production` opens it on http://localhost:3000
+  # through the SSM tunnel. public = true puts it on the load balancer at grafana.<subdomain>.<zone>,
+  # behind a Cognito sign-in and for allowed_cidrs only (live/README.md, "Grafana").
+  grafana = {
+    public        = false
+    allowed_cidrs = [] # at most 3, e.g. ["203.0.113.0/24"]
+    cognito = {
+      user_pool_arn = "" # arn:aws:cognito-idp:<region>:<account>:userpool/<pool id>
+      client_id     = "" # an app client with a secret, callback https://grafana.<...>/oauth2/idpresponse
+      domain        = "" # the prefix of <prefix>.auth.<region>.amazoncognito.com
+    }
   }
 
   network = {
@@ -32,10 +58,11 @@ locals {
     # public endpoint open only to public_access_cidrs (x.x.x.x/32; 0.0.0.0/0 is refused).
     endpoint_public_access = false
     public_access_cidrs    = []
-    # REPLACE: IAM roles that administer the cluster, among them the role you deploy with (for
-    # SSO: arn:aws:iam::<account>:role/AWSReservedSSO_<PermissionSet>_<id>, without the path).
-    # The GitHub deploy role of live/shared is added by live/_units/cluster.hcl.
-    admin_principal_arns = ["arn:aws:iam::123456789012:role/payflow-admin"]
+    # IAM roles or users that administer the cluster besides those added for you: the role (or
+    # user) that applies the cluster layer, and the GitHub deploy role of live/shared
+    # (live/README.md, "Who administers the cluster"). Full ARNs, path included, e.g. for SSO
+    # "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-3/AWSReservedSSO_Admin_0123456789abcdef".
+    admin_principal_arns = []
     node_instance_types  = ["m6i.large", "m6a.large"]
     node_capacity_type   = "ON_DEMAND"
     node_min_size        = 3
@@ -98,6 +125,7 @@ locals {
     min_replicas       = 3
     max_replicas       = 10
     log_level          = "info"
+    seed_demo_users    = false # never: the app module refuses true
     zone_spread_policy = "DoNotSchedule"
     cpu_request        = "250m" # the HPA's 70 % target is 70 % of this
     memory_request     = "256Mi"

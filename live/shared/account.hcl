@@ -1,11 +1,12 @@
 # The AWS account that holds what every environment shares: the ECR repository of the API image
-# and the GitHub Actions OIDC provider with its plan/deploy roles (live/shared/terragrunt.hcl).
+# and, when root.hcl names a github_repository, the GitHub Actions OIDC provider with its
+# plan/deploy roles (live/shared/global/terragrunt.hcl).
 # Deployed once per account, before the environments (make deploy does it for you).
 locals {
-  # REPLACE: the 12-digit id of your AWS account (the one in live/<env>/env.hcl when every
-  # environment lives in one account).
-  account_id = "123456789012"
-  region     = "eu-west-3"
+  # Optional: account_id = "<12 digits>" pins the account (when the environments live in
+  # several accounts, the one holding the ECR repository). Without it, the account of the
+  # credentials, as every environment that pins none.
+  region = "eu-west-3"
 
   # The modules name resources ${project}-${environment}-...; the account-wide resources take the
   # strictest environment's name and settings.

@@ -449,7 +449,9 @@ describe('monitoring end to end: real API, real Prometheus, real rules', functio
   });
 
   it('scrapes the API (up == 1) and evaluates every rule without error', async function () {
-    const up = await query(`up{job="${apiJob}"}`);
+    // Over the whole run, not the last scrape: with a 1 s scrape timeout, one slow answer on a
+    // loaded machine sets up to 0 for a second without anything being wrong.
+    const up = await query(`max_over_time(up{job="${apiJob}"}[10m])`);
     expect(up.map((s) => s.value[1])).to.deep.equal(['1']);
     const loaded = await rules();
     expect(loaded).to.have.lengthOf(allRules(loadRuleFile()).length);
@@ -502,14 +504,13 @@ describe('monitoring end to end: real API, real Prometheus, real rules', functio
     }
   });
 
-  it('puts HighErrorRate and DependencyDown in pending (their "for" has not elapsed yet)', async function () {
+  it('activates HighErrorRate and DependencyDown on the injected faults', async function () {
+    // Listed alerts are pending, or firing once their "for" (5m, 1m) has elapsed: which of the
+    // two depends only on how long this run took, so either counts.
     const alerting = (await rules()).filter((rule) => rule.type === 'alerting');
     const active = (name: string) =>
       alerting.filter((rule) => rule.name === name).flatMap((rule) => rule.alerts ?? []);
-    expect(active('HighErrorRate').map((a) => [a.labels.job, a.state])).to.deep.include([
-      apiJob,
-      'pending',
-    ]);
+    expect(active('HighErrorRate').map((a) => a.labels.job)).to.include(apiJob);
     const dependencies = active('DependencyDown').map((a) => a.labels.dependency);
     expect(dependencies).to.include('postgres');
   });

@@ -1,3 +1,5 @@
+import type { IResolvable } from 'cdktf';
+
 /**
  * Values of the PayFlow chart (app/chart) for one environment. The app stack calls this with
  * Terraform variable references; the tests call it with real example inputs and validate the
@@ -23,19 +25,33 @@ export interface ApiSettings {
   readonly cpuLimit: string;
   readonly memoryLimit: string;
   readonly zoneSpread: SpreadPolicy | string;
+  /** "" without a DNS zone (development): the Ingress answers any name, over plain HTTP. */
   readonly apiHostname: string;
+  /** "" without a DNS zone: no HTTPS listener. */
   readonly certificateArn: string;
+  readonly tlsPolicy: string;
+  /** The load balancer's attributes annotation, as the edge module builds it. */
+  readonly loadBalancerAttributes: string;
+  /** "" when the environment has no WAF. */
+  readonly webAclArn: string;
   readonly albGroupName: string;
   readonly dbAddress: string;
   readonly dbPort: number;
   readonly dbName: string;
+  /** The RDS master user: the migrations Job only (its password from dbMasterSecretArn). */
   readonly dbUsername: string;
+  /** The API's own database role: IAM authentication, no password. */
+  readonly dbApiUsername: string;
   readonly dbMasterSecretArn: string;
   readonly redisHost: string;
   readonly redisPort: number;
-  readonly redisAuthSecretArn: string;
-  /** JSON key of the token in the Redis AUTH secret; empty when the secret is the bare token. */
-  readonly redisAuthSecretProperty: string;
+  /** The API's ElastiCache user (IAM authentication) and the replication group it signs for. */
+  readonly redisUsername: string;
+  readonly redisReplicationGroupId: string;
+  /** Region of the databases: what the IAM tokens are signed for. */
+  readonly awsRegion: string;
+  /** SEED_DEMO_USERS of the migrations Job (the module refuses it in production). */
+  readonly seedDemoUsers: boolean | IResolvable;
   readonly clusterSecretStoreName: string;
   readonly monitoringNamespace: string;
   /** Public subnets: the ALB's addresses (target type ip), the load-balancer path to the pods. */
@@ -56,8 +72,27 @@ export interface ChartValues {
   environment: string;
   logLevel: string;
   containerPort: number;
-  postgres: { host: string; port: number; user: string; database: string; sslMode: string };
-  redis: { enabled: boolean; host: string; port: number; tls: boolean };
+  postgres: {
+    host: string;
+    port: number;
+    user: string;
+    database: string;
+    sslMode: string;
+    sslRootCert: string;
+    auth: 'password' | 'iam';
+    apiRole: string;
+  };
+  redis: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    tls: boolean;
+    auth: 'password' | 'iam';
+    username: string;
+    iamCacheName: string;
+  };
+  awsRegion: string;
+  seedDemoUsers: boolean | IResolvable;
   otlpEndpoint: string;
   traceSampleRatio: number;
   readinessRequiresRedis: boolean;
@@ -66,7 +101,6 @@ export interface ChartValues {
     refreshInterval: string;
     secretStore: { kind: 'ClusterSecretStore'; name: string };
     postgresSecret: { key: string; passwordProperty: string };
-    redisSecret: { key: string; tokenProperty: string };
   };
   serviceAccount: { create: boolean; name: string; annotations: Record<string, string> };
   replicaCount: number;
@@ -93,6 +127,8 @@ export interface ChartValues {
     groupName: string;
     scheme: 'internet-facing';
     sslPolicy: string;
+    loadBalancerAttributes: string;
+    webAclArn: string;
     healthcheckPath: string;
   };
   networkPolicy: {
@@ -134,16 +170,32 @@ export function apiChartValues(settings: ApiSettings, mode: ChartMode): ChartVal
     environment: settings.environment,
     logLevel: settings.logLevel,
     containerPort: 8080,
+    // Both verify the server against the RDS CA bundle shipped in the image. The API logs in as
+    // its own role with IAM tokens (no password anywhere); the migrations Job, the only user of
+    // the master user, creates that role and reads the master password from the Secret.
     postgres: {
       host: settings.dbAddress,
       port: settings.dbPort,
-      user: settings.dbUsername,
+      user: mode === 'api' ? settings.dbApiUsername : settings.dbUsername,
       database: settings.dbName,
-      // RDS enforces TLS (rds.force_ssl); the API verifies nothing more than encryption.
-      sslMode: 'require',
+      sslMode: 'verify-full',
+      sslRootCert: 'rds',
+      auth: mode === 'api' ? 'iam' : 'password',
+      apiRole: settings.dbApiUsername,
     },
-    // The data module always creates Redis (the chart can also run without: redis.enabled).
-    redis: { enabled: true, host: settings.redisHost, port: settings.redisPort, tls: true },
+    // The data module always creates Redis (the chart can also run without: redis.enabled),
+    // reached with IAM authentication only.
+    redis: {
+      enabled: true,
+      host: settings.redisHost,
+      port: settings.redisPort,
+      tls: true,
+      auth: 'iam',
+      username: settings.redisUsername,
+      iamCacheName: settings.redisReplicationGroupId,
+    },
+    awsRegion: settings.awsRegion,
+    seedDemoUsers: settings.seedDemoUsers,
     otlpEndpoint: `http://tempo.${settings.monitoringNamespace}.svc.cluster.local:${OTLP_HTTP_PORT}`,
     traceSampleRatio: settings.traceSampleRatio,
     // Redis only speeds idempotency up (PostgreSQL's primary key decides): a Redis outage must
@@ -151,15 +203,12 @@ export function apiChartValues(settings: ApiSettings, mode: ChartMode): ChartVal
     readinessRequiresRedis: false,
     externalSecret: {
       enabled: true,
-      // The pods read the PostgreSQL password file for every new connection: a rotated RDS
-      // password reaches them within this interval plus the kubelet's sync (about a minute).
+      // Rendered for the migrations Job only (the API has no password). It reads the master
+      // password file for every new connection: a rotated RDS password reaches it within this
+      // interval plus the kubelet's sync (about a minute).
       refreshInterval: '1m',
       secretStore: { kind: 'ClusterSecretStore', name: settings.clusterSecretStoreName },
       postgresSecret: { key: settings.dbMasterSecretArn, passwordProperty: 'password' },
-      redisSecret: {
-        key: settings.redisAuthSecretArn,
-        tokenProperty: settings.redisAuthSecretProperty,
-      },
     },
     serviceAccount: { create: true, name: '', annotations: settings.serviceAccountAnnotations },
     replicaCount: settings.minReplicas,
@@ -190,7 +239,9 @@ export function apiChartValues(settings: ApiSettings, mode: ChartMode): ChartVal
       certificateArn: settings.certificateArn,
       groupName: settings.albGroupName,
       scheme: 'internet-facing',
-      sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      sslPolicy: settings.tlsPolicy,
+      loadBalancerAttributes: settings.loadBalancerAttributes,
+      webAclArn: settings.webAclArn,
       healthcheckPath: '/health',
     },
     networkPolicy: {

@@ -3,7 +3,7 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { Fn, type TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import { ChartValuesSchema } from '../lib/chart-values-schema';
-import { Input, Rule } from '../lib/inputs';
+import { DNS_NAME_PATTERN, Input, Rule } from '../lib/inputs';
 import { ModuleStack } from '../lib/module-stack';
 import { PlanReaderSecretsAccess } from '../lib/plan-readers';
 import { connectToCluster } from '../lib/cluster-connection';
@@ -13,6 +13,11 @@ import { type ApiSettings, apiChartValues } from './api-chart-values';
 export const APP_NAMESPACE = 'payflow';
 export const API_RELEASE = 'payflow';
 export const MIGRATIONS_RELEASE = 'payflow-migrations';
+/**
+ * The API pods' service account: the chart names it after the release (payflow.fullname). The
+ * data module associates the API's Pod Identity role with it.
+ */
+export const API_SERVICE_ACCOUNT = API_RELEASE;
 /** Terragrunt copies the whole repository, so the chart is found next to the module. */
 export const API_CHART_PATH = '${path.module}/../../app/chart';
 export const API_CHART_SCHEMA = 'app/chart/values.schema.json';
@@ -36,16 +41,24 @@ export const CHART_VALUES_OF_INPUTS: Readonly<Record<string, readonly string[]>>
   zone_spread_policy: ['topologySpread.zoneWhenUnsatisfiable'],
   api_hostname: ['ingress.host'],
   certificate_arn: ['ingress.certificateArn'],
+  tls_policy: ['ingress.sslPolicy'],
+  load_balancer_attributes: ['ingress.loadBalancerAttributes'],
+  web_acl_arn: ['ingress.webAclArn'],
   alb_group_name: ['ingress.groupName'],
   db_address: ['postgres.host'],
   db_port: ['postgres.port'],
   db_name: ['postgres.database'],
-  db_username: ['postgres.user'],
+  // postgres.user is db_username in the migrations release and db_api_username in the API's:
+  // each input's own validation is stricter than the schema's pattern for it.
+  db_username: [],
+  db_api_username: ['postgres.apiRole'],
   db_master_secret_arn: ['externalSecret.postgresSecret.key'],
   redis_primary_endpoint: ['redis.host'],
   redis_port: ['redis.port'],
-  redis_auth_secret_arn: ['externalSecret.redisSecret.key'],
-  redis_auth_secret_property: ['externalSecret.redisSecret.tokenProperty'],
+  redis_api_username: ['redis.username'],
+  redis_replication_group_id: ['redis.iamCacheName'],
+  aws_region: ['awsRegion'],
+  seed_demo_users: ['seedDemoUsers'],
   cluster_secret_store_name: ['externalSecret.secretStore.name'],
   monitoring_namespace: ['networkPolicy.monitoringNamespace'],
   public_subnet_cidr_blocks: ['networkPolicy.ingressCidrs'],
@@ -53,7 +66,7 @@ export const CHART_VALUES_OF_INPUTS: Readonly<Record<string, readonly string[]>>
   service_account_annotations: ['serviceAccount.annotations'],
 };
 
-const HOSTNAME = '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$';
+const HOSTNAME = `^${DNS_NAME_PATTERN}$`;
 const SECRET_ARN =
   '^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+$';
 const CPU = '^([0-9]+m|[0-9]+(\\.[0-9]+)?)$';
@@ -156,18 +169,42 @@ export class AppStack extends ModuleStack {
       default: 'ScheduleAnyway',
       validation: [Rule.oneOf(['DoNotSchedule', 'ScheduleAnyway'])],
     });
-    const apiHostname = str(
-      'api_hostname',
-      'Public hostname of the API, e.g. api.payflow.example.com.',
-      [HOSTNAME, 'a lowercase DNS name'],
-    );
-    const certificateArn = str(
-      'certificate_arn',
-      'ACM certificate ARN covering api_hostname (TLS on the ALB).',
-      [
-        '^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$',
-        'an ACM certificate ARN',
+    // The load balancer's settings: edge outputs (stacks/edge), the same on Grafana's Ingress.
+    const apiHostname = Input.string(this, 'api_hostname', {
+      description:
+        'Public hostname of the API (edge output `api_hostname`), e.g. api.staging.example.com; "" ' +
+        "without a DNS zone: the Ingress answers any name, i.e. the load balancer's own.",
+    });
+    const certificateArn = Input.string(this, 'certificate_arn', {
+      description:
+        'ACM certificate of api_hostname (edge output `certificate_arn`): HTTPS listener, HTTP ' +
+        'redirected to it. "": plain HTTP only (development without a DNS zone).',
+      validation: [
+        Rule.outsideDevelopment(
+          (v) => `${v} != ""`,
+          'Staging and production serve the API over HTTPS only: certificate_arn is required.',
+        ),
+        Rule.custom(
+          (v) => `${v} == "" || var.api_hostname != ""`,
+          'A certificate needs api_hostname, the name it covers.',
+        ),
       ],
+    });
+    const tlsPolicy = str(
+      'tls_policy',
+      'Security policy of the HTTPS listener (edge output `tls_policy`).',
+      undefined,
+      'ELBSecurityPolicy-TLS13-1-2-2021-06',
+    );
+    const loadBalancerAttributes = str(
+      'load_balancer_attributes',
+      'The load balancer attributes annotation (edge output `load_balancer_attributes`): deletion protection, access logs.',
+    );
+    const webAclArn = str(
+      'web_acl_arn',
+      'AWS WAF web ACL of the load balancer (edge output `web_acl_arn`); "": none.',
+      undefined,
+      '',
     );
     const albGroupName = str(
       'alb_group_name',
@@ -190,10 +227,22 @@ export class AppStack extends ModuleStack {
       '^[A-Za-z_][A-Za-z0-9_]{0,62}$',
       'a PostgreSQL identifier',
     ]);
-    const dbUsername = str('db_username', 'Database user (data module output `db_username`).', [
-      '^[A-Za-z_][A-Za-z0-9_]{0,62}$',
-      'a PostgreSQL identifier',
-    ]);
+    const dbUsername = str(
+      'db_username',
+      'Master user, for the migrations Job only (data module output `db_username`).',
+      ['^[A-Za-z_][A-Za-z0-9_]{0,62}$', 'a PostgreSQL identifier'],
+    );
+    const dbApiUsername = Input.string(this, 'db_api_username', {
+      description:
+        "The API's own database role (data module output `db_api_username`): the migrations Job creates it, the API logs in as it with IAM tokens.",
+      validation: [
+        Rule.matches('^[a-z_][a-z0-9_]{0,62}$', 'a lowercase PostgreSQL identifier'),
+        Rule.custom(
+          (v) => `${v} != var.db_username`,
+          'Must differ from db_username: the API never uses the master user.',
+        ),
+      ],
+    });
     const dbSecret = str(
       'db_master_secret_arn',
       'Secrets Manager ARN of the RDS master user secret (data module output `db_master_secret_arn`); only the ARN, never the password.',
@@ -211,17 +260,32 @@ export class AppStack extends ModuleStack {
       1,
       65535,
     );
-    const redisSecret = str(
-      'redis_auth_secret_arn',
-      'Secrets Manager ARN of the Redis AUTH token (data module output `redis_auth_secret_arn`).',
-      [SECRET_ARN, 'a Secrets Manager secret ARN'],
+    const redisUsername = str(
+      'redis_api_username',
+      "The API's ElastiCache user, IAM authentication (data module output `redis_api_username`).",
+      ['^[a-z][a-z0-9-]{0,39}$', 'an ElastiCache user id'],
     );
-    const redisSecretProperty = str(
-      'redis_auth_secret_property',
-      'JSON key holding the token in the Redis AUTH secret; empty when the secret string is the bare token.',
-      ['^[A-Za-z0-9_.-]*$', 'a JSON key or empty'],
-      '',
+    const redisReplicationGroupId = str(
+      'redis_replication_group_id',
+      'Replication group the API signs its Redis IAM tokens for (data module output `redis_replication_group_id`).',
+      ['^[a-z][a-z0-9-]{0,39}$', 'an ElastiCache replication group id'],
     );
+    const awsRegion = str(
+      'aws_region',
+      'Region of the database layer (env.hcl `region`): the IAM tokens of the API are signed for it.',
+      ['^[a-z]{2}(-[a-z]+)+-[0-9]$', 'an AWS region such as eu-west-3'],
+    );
+    const seedDemoUsers = Input.bool(this, 'seed_demo_users', {
+      description:
+        'Insert the six demo users of the SRE brief (GET /users) with the migrations: development only, refused in production.',
+      default: false,
+      validation: [
+        Rule.custom(
+          (v) => `var.environment != "production" || !${v}`,
+          'Demo users never go to production.',
+        ),
+      ],
+    });
     const secretStore = str(
       'cluster_secret_store_name',
       'ClusterSecretStore reading Secrets Manager (platform module output `cluster_secret_store_name`).',
@@ -245,7 +309,7 @@ export class AppStack extends ModuleStack {
     });
     const serviceAccountAnnotations = Input.stringMap(this, 'service_account_annotations', {
       description:
-        'Annotations of the API service account (e.g. eks.amazonaws.com/role-arn for IRSA). The API needs no AWS access today.',
+        'Annotations of the API service account. None needed: its AWS access (IAM tokens for PostgreSQL and Redis) comes through EKS Pod Identity (data module output `api_role_arn`).',
       default: {},
     });
 
@@ -269,16 +333,22 @@ export class AppStack extends ModuleStack {
       zoneSpread: zoneSpread.stringValue,
       apiHostname: apiHostname.stringValue,
       certificateArn: certificateArn.stringValue,
+      tlsPolicy: tlsPolicy.stringValue,
+      loadBalancerAttributes: loadBalancerAttributes.stringValue,
+      webAclArn: webAclArn.stringValue,
       albGroupName: albGroupName.stringValue,
       dbAddress: dbAddress.stringValue,
       dbPort: dbPort.numberValue,
       dbName: dbName.stringValue,
       dbUsername: dbUsername.stringValue,
+      dbApiUsername: dbApiUsername.stringValue,
       dbMasterSecretArn: dbSecret.stringValue,
       redisHost: redisHost.stringValue,
       redisPort: redisPort.numberValue,
-      redisAuthSecretArn: redisSecret.stringValue,
-      redisAuthSecretProperty: redisSecretProperty.stringValue,
+      redisUsername: redisUsername.stringValue,
+      redisReplicationGroupId: redisReplicationGroupId.stringValue,
+      awsRegion: awsRegion.stringValue,
+      seedDemoUsers: seedDemoUsers.booleanValue,
       clusterSecretStoreName: secretStore.stringValue,
       monitoringNamespace: monitoringNamespace.stringValue,
       publicSubnetCidrs: publicSubnetCidrs.listValue,
@@ -329,10 +399,6 @@ export class AppStack extends ModuleStack {
       dependsOn: [migrations],
     });
 
-    this.output('api_url', {
-      value: `https://${apiHostname.stringValue}`,
-      description: 'Public URL of the API (ALB with the ACM certificate).',
-    });
     this.output('namespace', {
       value: namespace.metadata.name,
       description: 'Namespace of the API and its migrations Job.',

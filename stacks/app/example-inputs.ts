@@ -25,12 +25,19 @@ export function exampleAppInputs(
   environment: Environment,
 ): Record<string, unknown> {
   const env = localsOf(tree.files.get(`live/${environment}/env.hcl`));
-  const account = stringAt(env, 'account_id');
+  // Without a pinned account_id the deploy uses the caller's: any account id serves the examples.
+  const account = typeof env.account_id === 'string' ? env.account_id : '123456789012';
   const region = stringAt(env, 'region');
   const network = (env.network ?? {}) as Hcl;
   const vpcCidr = stringAt(network, 'vpc_cidr');
   const zones = Array.isArray(network.azs) ? network.azs.length : 0;
   const prefix = `payflow-${environment}`;
+  // The edge module's outputs for env.hcl's dns and load_balancer (stacks/edge/edge-stack.ts).
+  const dns = (env.dns ?? {}) as Hcl;
+  const loadBalancer = (env.load_balancer ?? {}) as Hcl;
+  const zone = String(dns.zone ?? '');
+  const domain = [dns.subdomain, zone].filter((label) => label !== '' && label !== undefined);
+  const named = zone !== '';
   const placeholders: Record<string, Record<string, unknown>> = {
     cluster: {
       cluster_name: prefix,
@@ -46,16 +53,36 @@ export function exampleAppInputs(
       db_port: 5432,
       db_name: 'payflow',
       db_username: 'payflow_admin',
+      db_api_username: 'payflow_api',
       db_master_secret_arn: `arn:aws:secretsmanager:${region}:${account}:secret:rds!db-00000000-0000-0000-0000-000000000000-AbCdEf`,
       redis_primary_endpoint: `master.${prefix}-redis.abcdef.euw3.cache.amazonaws.com`,
       redis_port: 6379,
-      redis_auth_secret_arn: `arn:aws:secretsmanager:${region}:${account}:secret:${prefix}/redis-auth-AbCdEf`,
+      redis_api_username: `${prefix}-redis-api`,
+      redis_replication_group_id: `${prefix}-redis`,
     },
     platform: {
       cluster_secret_store_name: 'aws-secrets-manager',
       monitoring_namespace: 'monitoring',
     },
     shared: { ecr_repository_url: `${account}.dkr.ecr.${region}.amazonaws.com/payflow-api` },
+    edge: {
+      api_hostname: named ? ['api', ...domain].join('.') : '',
+      certificate_arn: named
+        ? `arn:aws:acm:${region}:${account}:certificate/00000000-0000-0000-0000-000000000000`
+        : '',
+      tls_policy: loadBalancer.tls_policy,
+      load_balancer_attributes: [
+        `deletion_protection.enabled=${String(loadBalancer.deletion_protection)}`,
+        `access_logs.s3.enabled=${String(Number(loadBalancer.access_log_days) >= 1)}`,
+        `access_logs.s3.bucket=${prefix}-alb-logs-${account}`,
+        'access_logs.s3.prefix=load-balancer',
+        'routing.http.drop_invalid_header_fields.enabled=true',
+      ].join(','),
+      web_acl_arn:
+        loadBalancer.waf === true
+          ? `arn:aws:wafv2:${region}:${account}:regional/webacl/${prefix}-load-balancer/00000000-0000-0000-0000-000000000000`
+          : '',
+    },
   };
   // IMAGE_TAG, or the commit `git rev-parse HEAD` gives at deploy time.
   const deployTime: Record<string, unknown> = { image_tag: '3f2c1a9' };

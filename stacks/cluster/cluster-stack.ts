@@ -1,5 +1,6 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsEksAddonVersion } from '@cdktf/provider-aws/lib/data-aws-eks-addon-version';
+import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-session-context';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
 import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
@@ -10,7 +11,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
-import { Fn, TerraformIterator, type TerraformVariable, Token } from 'cdktf';
+import { Fn, Op, TerraformIterator, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { CLOUDWATCH_RETENTION_DAYS, Input, Rule } from '../lib/inputs';
 import { encryptedLogGroup } from '../lib/encrypted-log-group';
@@ -133,12 +134,25 @@ export class ClusterStack extends ModuleStack {
     const adminArns = Input.stringList(this, 'admin_principal_arns', {
       description:
         'IAM roles/users made cluster administrators through access entries ' +
-        '(AmazonEKSClusterAdminPolicy). Include the role Terragrunt deploys with: the platform and ' +
-        'app layers talk to the Kubernetes API with it.',
+        '(AmazonEKSClusterAdminPolicy), full ARNs with their path. The principal applying the ' +
+        'module is added by grant_deployer_admin.',
+      default: [],
       validation: [
-        Rule.lengthBetween(1, 20),
+        Rule.lengthBetween(0, 20),
         Rule.eachMatches(PRINCIPAL_ARN, PRINCIPAL_ARN_MEANING),
+        Rule.custom(
+          (v) => `var.grant_deployer_admin || length(${v}) > 0`,
+          'With grant_deployer_admin = false, list at least one administrator.',
+        ),
       ],
+    });
+    const grantDeployerAdmin = Input.bool(this, 'grant_deployer_admin', {
+      description:
+        'Make the IAM principal that applies this module a cluster administrator too: the IAM role ' +
+        'behind its assumed-role or SSO session (path included, through aws_iam_session_context) or ' +
+        'the IAM user, unless it is one of viewer_principal_arns. The platform and app layers talk ' +
+        'to the Kubernetes API as that principal.',
+      default: true,
     });
     const viewerArns = Input.stringList(this, 'viewer_principal_arns', {
       description:
@@ -296,11 +310,11 @@ export class ClusterStack extends ModuleStack {
     // ---- administrators and read-only viewers: access entries (no aws-auth ConfigMap)
     const accessEntries = (
       id: string,
-      principals: TerraformVariable,
+      principals: string[],
       accessPolicy: string,
       kubernetesGroups?: string[],
     ) => {
-      const entries = TerraformIterator.fromList(principals.listValue);
+      const entries = TerraformIterator.fromList(principals);
       const entry = new EksAccessEntry(this, id, {
         forEach: entries,
         clusterName: cluster.name,
@@ -308,7 +322,7 @@ export class ClusterStack extends ModuleStack {
         type: 'STANDARD',
         ...(kubernetesGroups ? { kubernetesGroups } : {}),
       });
-      const policies = TerraformIterator.fromList(principals.listValue);
+      const policies = TerraformIterator.fromList(principals);
       new EksAccessPolicyAssociation(this, `${id}_policy`, {
         forEach: policies,
         clusterName: cluster.name,
@@ -318,10 +332,28 @@ export class ClusterStack extends ModuleStack {
         dependsOn: [entry],
       });
     };
-    accessEntries('admin', adminArns, 'AmazonEKSClusterAdminPolicy');
+    // Whoever applies the cluster layer (a laptop's SSO role, the CI deploy role) administers it,
+    // so that the platform and app layers that follow can reach the Kubernetes API. Never a
+    // viewer (the plan role would otherwise show up as an admin in pull-request plans), never a
+    // principal EKS cannot grant (the root user, a federated user: the preflight names them).
+    const deployer = new DataAwsIamSessionContext(this, 'deployer', { arn: caller.arn });
+    const deployerIsAdmin = Op.and(
+      grantDeployerAdmin.booleanValue,
+      Op.and(
+        Fn.can(Fn.regex(PRINCIPAL_ARN, deployer.issuerArn)),
+        Op.not(Fn.contains(viewerArns.listValue, deployer.issuerArn)),
+      ),
+    );
+    const admins = Fn.distinct(
+      Fn.concat([
+        adminArns.listValue,
+        Token.asList(Fn.conditional(deployerIsAdmin, [deployer.issuerArn], [])),
+      ]),
+    );
+    accessEntries('admin', admins, 'AmazonEKSClusterAdminPolicy');
     // Read-only: the view policy has no Secret access, and Helm keeps its releases in Secrets;
     // the group is what the platform and app layers bind to those Secrets (lib/plan-readers.ts).
-    accessEntries('viewer', viewerArns, 'AmazonEKSViewPolicy', [PLAN_READERS_GROUP]);
+    accessEntries('viewer', viewerArns.listValue, 'AmazonEKSViewPolicy', [PLAN_READERS_GROUP]);
 
     // ---- nodes
     const nodeRole = new IamRole(this, 'node_role', {
@@ -455,6 +487,16 @@ export class ClusterStack extends ModuleStack {
       associate: false, // the add-on below carries the association
     });
     addon('aws-ebs-csi-driver', {
+      // The volumes of PersistentVolumeClaims carry the environment's tags: make destroy finds
+      // those the cluster leaves (Helm never deletes a StatefulSet's claims) by them.
+      configurationValues: Fn.jsonencode({
+        controller: {
+          extraVolumeTags: {
+            Project: this.project.stringValue,
+            Environment: this.environment.stringValue,
+          },
+        },
+      }),
       podIdentityAssociation: [
         { roleArn: ebsCsi.role.arn, serviceAccount: 'ebs-csi-controller-sa' },
       ],

@@ -88,7 +88,9 @@ export function loadBalancerControllerPolicy(scope: ScopeOfPolicies): PolicyDocu
       },
       {
         // The official policy grants these on "*": scoped here to this account's web ACLs,
-        // Shield protections and application load balancers.
+        // Shield protections and application load balancers. shield:CreateProtection (Shield
+        // Advanced, unused here) accepts no resource ARN, so it is left out rather than scoped
+        // to ARNs where it could never be allowed anyway.
         Sid: 'AttachWafAndShieldToLoadBalancers',
         Effect: 'Allow',
         Action: [
@@ -96,7 +98,6 @@ export function loadBalancerControllerPolicy(scope: ScopeOfPolicies): PolicyDocu
           'waf-regional:DisassociateWebACL',
           'wafv2:AssociateWebACL',
           'wafv2:DisassociateWebACL',
-          'shield:CreateProtection',
           'shield:DeleteProtection',
         ],
         Resource: [
@@ -251,10 +252,19 @@ export function loadBalancerControllerPolicy(scope: ScopeOfPolicies): PolicyDocu
         Resource: `${elb}:targetgroup/*/*`,
       },
       {
+        // AWS WAF checks that whoever associates a web ACL with a load balancer may also call
+        // SetWebAcl, which accepts no resource ARN: scoped to ARNs it would never be allowed,
+        // and the wafv2-acl-arn annotation would fail. The region is its only possible scope.
+        Sid: 'SetWebAclForWafAssociations',
+        Effect: 'Allow',
+        Action: ['elasticloadbalancing:SetWebAcl'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:RequestedRegion': region } },
+      },
+      {
         Sid: 'ListenerSettings',
         Effect: 'Allow',
         Action: [
-          'elasticloadbalancing:SetWebAcl',
           'elasticloadbalancing:ModifyListener',
           'elasticloadbalancing:AddListenerCertificates',
           'elasticloadbalancing:RemoveListenerCertificates',

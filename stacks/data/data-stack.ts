@@ -1,6 +1,7 @@
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { Fn, Op, Token } from 'cdktf';
 import type { Construct } from 'constructs';
+import { API_SERVICE_ACCOUNT, APP_NAMESPACE } from '../app/app-stack';
 import { CLOUDWATCH_RETENTION_DAYS, Input, Rule } from '../lib/inputs';
 import { AWS_REGION_PATTERN, ModuleStack } from '../lib/module-stack';
 import { type PolicyDocument, PodIdentityRole } from '../lib/pod-identity-role';
@@ -10,7 +11,7 @@ import { PostgresBackupReplication } from './postgres-backup-replication';
 import { PostgresDatabase } from './postgres-database';
 import { RedisCache } from './redis-cache';
 import { dataSecretNames } from './secret-names';
-import { TelemetryBucket } from './telemetry-bucket';
+import { PrivateBucket } from '../lib/private-bucket';
 
 /**
  * Keys of the alerting secret's JSON value, read by the platform module (Alertmanager's Slack
@@ -37,7 +38,8 @@ export class DataStack extends ModuleStack {
         'private to the EKS nodes, with their secrets in Secrets Manager; the S3 buckets of Loki and Tempo; ' +
         'the Secrets Manager secret of the Alertmanager webhooks (value set by the operator); ' +
         'the KMS-encrypted SNS topic its CloudWatch alarms notify, with e-mail subscriptions; ' +
-        'and the EKS Pod Identity roles of external-secrets, Loki and Tempo.',
+        'and the EKS Pod Identity roles of the API (IAM authentication to both databases, no password), ' +
+        'external-secrets, Loki and Tempo.',
     });
     if (!this.region) throw new Error('DataStack is an AWS module: it needs the region input');
     const region = this.region.stringValue;
@@ -108,6 +110,19 @@ export class DataStack extends ModuleStack {
         Rule.custom(
           (v) => `!contains(["admin", "postgres", "rdsadmin"], ${v})`,
           'Must not be a reserved name.',
+        ),
+      ],
+    });
+    const dbApiUsername = Input.string(this, 'db_api_username', {
+      description:
+        "The API's own database role (created by the migrations Job, which alone uses the master user); " +
+        'it logs in with IAM database authentication only: rds-db:connect is granted to the API role for this name.',
+      default: 'payflow_api',
+      validation: [
+        Rule.matches('^[a-z][a-z0-9_]{0,62}$', 'a lowercase PostgreSQL identifier'),
+        Rule.custom(
+          (v) => `${v} != var.db_master_username`,
+          'Must differ from db_master_username: the API never uses the master user.',
         ),
       ],
     });
@@ -213,9 +228,9 @@ export class DataStack extends ModuleStack {
 
     // ---------------------------------------------------------------- Redis inputs
     const redisEngineVersion = Input.string(this, 'redis_engine_version', {
-      description: 'Redis OSS engine version.',
+      description: 'Redis OSS engine version (7.x: IAM authentication needs Redis 7 or later).',
       default: '7.1',
-      validation: [Rule.matches('^[67]\\.[0-9]+$', 'a Redis 6.x or 7.x version such as 7.1')],
+      validation: [Rule.matches('^7\\.[0-9]+$', 'a Redis 7.x version such as 7.1')],
     });
     const redisNodeType = Input.string(this, 'redis_node_type', {
       description: 'ElastiCache node type, e.g. cache.t4g.micro.',
@@ -425,7 +440,6 @@ export class DataStack extends ModuleStack {
 
     const redis = new RedisCache(this, 'redis', {
       namePrefix: this.namePrefix,
-      authSecretName: secretNames.redisAuthToken,
       vpcId: vpcId.stringValue,
       subnetIds: dataSubnetIds.listValue,
       clientSecurityGroupId: nodeSecurityGroupId.stringValue,
@@ -436,7 +450,6 @@ export class DataStack extends ModuleStack {
       automaticFailover: redisAutomaticFailover.booleanValue,
       multiAz: redisMultiAz.booleanValue,
       snapshotRetentionDays: redisSnapshotRetention.numberValue,
-      secretRecoveryWindowDays: secretRecoveryWindow.numberValue,
       alarmActions,
       cpuAlarmPercent: redisCpuAlarm.numberValue,
       memoryAlarmPercent: redisMemoryAlarm.numberValue,
@@ -444,13 +457,13 @@ export class DataStack extends ModuleStack {
 
     const destroyableBuckets = Op.or(bucketsForceDestroy.booleanValue, decommission.booleanValue);
     // Bucket names are global: the account id keeps them unique across accounts.
-    const loki = new TelemetryBucket(this, 'loki', {
+    const loki = new PrivateBucket(this, 'loki', {
       bucketName: `${this.namePrefix}-loki-${encryption.accountId}`,
       kmsKeyArn,
       retentionDays: lokiRetention.numberValue,
       forceDestroy: destroyableBuckets,
     });
-    const tempo = new TelemetryBucket(this, 'tempo', {
+    const tempo = new PrivateBucket(this, 'tempo', {
       bucketName: `${this.namePrefix}-tempo-${encryption.accountId}`,
       kmsKeyArn,
       retentionDays: tempoRetention.numberValue,
@@ -476,11 +489,37 @@ export class DataStack extends ModuleStack {
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: kmsKeyArn,
     };
+    // The API: no password for either database. It signs IAM tokens with these credentials:
+    // RDS as its own role (db_api_username), ElastiCache as its own user.
+    const api = new PodIdentityRole(this, 'api', {
+      ...podIdentity,
+      roleName: `${this.namePrefix}-api`,
+      description: 'The PayFlow API logs in to PostgreSQL and Redis with IAM tokens',
+      namespace: APP_NAMESPACE,
+      serviceAccount: API_SERVICE_ACCOUNT,
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'ConnectToPostgresAsTheApiRole',
+            Effect: 'Allow',
+            Action: ['rds-db:connect'],
+            Resource: `arn:${encryption.partition}:rds-db:${region}:${encryption.accountId}:dbuser:${postgres.instance.resourceId}/${dbApiUsername.stringValue}`,
+          },
+          {
+            Sid: 'ConnectToRedisAsTheApiUser',
+            Effect: 'Allow',
+            Action: ['elasticache:Connect'],
+            Resource: [redis.replicationGroup.arn, redis.apiUser.arn],
+          },
+        ],
+      },
+    });
     const externalSecrets = new PodIdentityRole(this, 'external_secrets', {
       ...podIdentity,
       roleName: `${this.namePrefix}-external-secrets`,
       description:
-        'external-secrets reads the RDS master secret, the Redis AUTH token and the alerting webhooks',
+        'external-secrets reads the RDS master secret (migrations Job) and the alerting webhooks',
       namespace: 'external-secrets',
       serviceAccount: 'external-secrets',
       policy: {
@@ -490,7 +529,7 @@ export class DataStack extends ModuleStack {
             Sid: 'ReadTheDataSecrets',
             Effect: 'Allow',
             Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-            Resource: [postgres.masterSecretArn, redis.authSecret.arn, alertingSecret.arn],
+            Resource: [postgres.masterSecretArn, alertingSecret.arn],
           },
           {
             Sid: 'DecryptTheDataSecrets',
@@ -501,7 +540,7 @@ export class DataStack extends ModuleStack {
         ],
       },
     });
-    const bucketAccess = (bucket: TelemetryBucket): PolicyDocument => ({
+    const bucketAccess = (bucket: PrivateBucket): PolicyDocument => ({
       Version: '2012-10-17',
       Statement: [
         {
@@ -553,6 +592,16 @@ export class DataStack extends ModuleStack {
       value: postgres.instance.username,
       description: 'Master user name; its password is in the secret `db_master_secret_arn`.',
     });
+    this.output('db_api_username', {
+      value: dbApiUsername.stringValue,
+      description:
+        "The API's database role: IAM authentication only (app input `db_api_username`), created by the migrations Job.",
+    });
+    this.output('api_role_arn', {
+      value: api.role.arn,
+      description:
+        'Role of payflow/payflow (Pod Identity): rds-db:connect as db_api_username and elasticache:Connect as redis_api_username, nothing else.',
+    });
     this.output('db_master_secret_arn', {
       value: postgres.masterSecretArn,
       description:
@@ -561,15 +610,20 @@ export class DataStack extends ModuleStack {
     this.output('redis_primary_endpoint', {
       value: redis.replicationGroup.primaryEndpointAddress,
       description:
-        'Host name of the Redis primary; connect with TLS (`rediss://`) and the AUTH token.',
+        'Host name of the Redis primary; connect with TLS (`rediss://`) as redis_api_username with an IAM token.',
+    });
+    this.output('redis_replication_group_id', {
+      value: redis.replicationGroup.replicationGroupId,
+      description:
+        'Replication group id: what the API signs its IAM tokens for (REDIS_IAM_CACHE_NAME).',
+    });
+    this.output('redis_api_username', {
+      value: redis.apiUser.userName,
+      description: "The API's ElastiCache user (IAM authentication, no password).",
     });
     this.output('redis_port', {
       value: redis.replicationGroup.port,
       description: 'Redis port (6379).',
-    });
-    this.output('redis_auth_secret_arn', {
-      value: redis.authSecret.arn,
-      description: 'Secrets Manager secret whose value (a plain string) is the Redis AUTH token.',
     });
     this.output('loki_bucket_name', {
       value: loki.bucket.bucket,
@@ -582,7 +636,7 @@ export class DataStack extends ModuleStack {
     this.output('external_secrets_role_arn', {
       value: externalSecrets.role.arn,
       description:
-        'Role of external-secrets/external-secrets (Pod Identity): reads the two data secrets and the alerting secret.',
+        'Role of external-secrets/external-secrets (Pod Identity): reads the RDS master secret (for the migrations Job) and the alerting secret.',
     });
     this.output('alerting_secret_name', {
       value: alertingSecret.name,

@@ -5,8 +5,6 @@
  */
 export function dataSecretNames(project: string, environment: string) {
   return {
-    /** The Redis AUTH token (a plain string), generated at apply time. */
-    redisAuthToken: `${project}-${environment}/redis/auth-token`,
     /** Alertmanager's Slack webhooks (JSON), value put by the operator. */
     alerting: `${project}/${environment}/alerting`,
   } as const;

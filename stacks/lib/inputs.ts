@@ -134,11 +134,30 @@ export const Rule = {
       errorMessage: 'Elements must not repeat.',
     };
   },
+  /**
+   * What staging and production must have, development may go without: the condition reads
+   * `var.environment == "development" || (<requirement>)` (the policy controls look for it).
+   */
+  outsideDevelopment(requirement: (address: string) => string, errorMessage: string): InputRule {
+    return {
+      condition: (v) => `var.environment == "development" || (${requirement(v)})`,
+      errorMessage,
+    };
+  },
   /** A free-form rule: `condition` receives the variable address (`var.<name>`). */
   custom(condition: (address: string) => string, errorMessage: string): InputRule {
     return { condition, errorMessage };
   },
 };
+
+/** A lowercase DNS name such as api.example.com (labels of 1-63 characters, a top-level domain). */
+export const DNS_NAME_PATTERN = '([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}';
+/** An input holding a DNS name, or "" when `allowEmpty`. */
+export const dnsName = (allowEmpty = false): InputRule =>
+  Rule.matches(
+    allowEmpty ? `^(${DNS_NAME_PATTERN})?$` : `^${DNS_NAME_PATTERN}$`,
+    allowEmpty ? 'empty or a lowercase DNS name' : 'a lowercase DNS name',
+  );
 
 /** Values CloudWatch Logs accepts for `retention_in_days`. */
 export const CLOUDWATCH_RETENTION_DAYS = [

@@ -22,8 +22,9 @@ export interface ModuleStackOptions {
   /** One or two sentences: what the module creates and why. First line of the module README. */
   readonly purpose: string;
   /**
-   * Declare `region` and `tags` and configure the AWS provider with `default_tags`
-   * (default true). Kubernetes/Helm-only modules pass false and configure their own providers.
+   * Declare `region`, `tags` and `allowed_account_ids` and configure the AWS provider with
+   * `default_tags` and `allowed_account_ids` (default true). Kubernetes/Helm-only modules pass
+   * false and configure their own providers.
    */
   readonly aws?: boolean;
   /**
@@ -44,7 +45,8 @@ export interface OutputOptions {
  * Base class of every PayFlow stack. One ModuleStack is synthesized into one
  * Terraform module (`modules/<id>/`) that Terragrunt deploys once per environment, so:
  * - it declares the common inputs `project`, `environment` (validated) and, for AWS
- *   modules, `region` and `tags` (fed into the provider's `default_tags`);
+ *   modules, `region`, `tags` (fed into the provider's `default_tags`) and
+ *   `allowed_account_ids` (the only accounts the provider may act in);
  * - it never carries a backend block (Terragrunt generates `backend.tf`): CDKTF would
  *   otherwise add a LocalBackend with an absolute state path at synthesis time;
  * - Terraform addresses are readable and stable (`aws_vpc.vpc`, `aws_iam_role.flow_logs_role`)
@@ -56,6 +58,7 @@ export abstract class ModuleStack extends TerraformStack {
   readonly environment: TerraformVariable;
   private readonly regionInput?: TerraformVariable;
   private readonly tagsInput?: TerraformVariable;
+  private readonly allowedAccountsInput?: TerraformVariable;
   /** `${var.project}-${var.environment}`: prefix of every resource name. */
   readonly namePrefix: string;
 
@@ -87,8 +90,18 @@ export abstract class ModuleStack extends TerraformStack {
         description: 'Extra tags applied to every resource (through the provider default_tags).',
         default: {},
       });
+      this.allowedAccountsInput = Input.stringList(this, 'allowed_account_ids', {
+        description:
+          'The AWS accounts this module may change (the provider refuses any other before it plans), ' +
+          'e.g. ["111122223333"]: root.hcl passes the environment\'s.',
+        validation: [
+          Rule.lengthBetween(1, 5),
+          Rule.eachMatches('^[0-9]{12}$', 'a 12-digit account id'),
+        ],
+      });
       new AwsProvider(this, 'aws', {
         region: this.regionInput.stringValue,
+        allowedAccountIds: this.allowedAccountsInput.listValue,
         defaultTags: this.defaultTags(),
       });
       // Spell the registry address out: `aws` alone relies on the implicit hashicorp namespace.
@@ -143,6 +156,7 @@ export abstract class ModuleStack extends TerraformStack {
     return new AwsProvider(this, `aws_${alias}`, {
       alias,
       region,
+      allowedAccountIds: this.allowedAccountsInput?.listValue,
       defaultTags: this.defaultTags(),
     });
   }

@@ -24,7 +24,11 @@ export interface ModuleArtifacts {
  * holding an absolute state path).
  */
 export function synthesizeStack(stack: ModuleStack): TerraformJson {
-  const tf = JSON.parse(Testing.synth(stack, true)) as TerraformJson;
+  return moduleTerraform(JSON.parse(Testing.synth(stack, true)) as TerraformJson);
+}
+
+/** CDKTF's Terraform JSON of a stack as modules/ holds it: no metadata, no backend, keys sorted. */
+export function moduleTerraform(tf: TerraformJson): TerraformJson {
   stripMetadata(tf);
   if (tf.terraform) {
     delete tf.terraform.backend;
@@ -42,11 +46,11 @@ export function synthesizeModule(stack: ModuleStack): ModuleArtifacts {
   };
 }
 
-/** Synthesize every registered stack, in registration order. */
+/** Synthesize every registered stack, in registration order, as stacks of `app`. */
 export function synthesizeModules(
   registry: Readonly<Record<string, ModuleStackClass>>,
+  app: App = new App({ skipValidation: true }),
 ): ModuleArtifacts[] {
-  const app = new App({ skipValidation: true });
   return Object.entries(registry).map(([name, StackClass]) =>
     synthesizeModule(new StackClass(app, name)),
   );

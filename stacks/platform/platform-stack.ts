@@ -14,13 +14,18 @@ import {
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { ChartValuesSchema } from '../lib/chart-values-schema';
-import { Input, Rule } from '../lib/inputs';
+import { Input, Rule, dnsName } from '../lib/inputs';
 import { ModuleStack } from '../lib/module-stack';
 import { PlanReaderRoles, PlanReaderSecretsAccess } from '../lib/plan-readers';
 import { offeredKubernetesVersion } from '../cluster/kubernetes-versions';
 import { connectToCluster } from '../lib/cluster-connection';
 import { PINNED_CHARTS, type PinnedChart } from './pinned-charts';
 import { clusterAlertmanagerConfig, readSharedAlertmanagerConfig } from './alertmanager-config';
+import {
+  GRAFANA_ALLOWED_CIDRS_MAX,
+  GRAFANA_LOCAL_URL,
+  publicGrafanaAnnotations,
+} from './grafana-access';
 
 /** Names other layers rely on (team contract). */
 export const MONITORING_NAMESPACE = 'monitoring';
@@ -68,8 +73,6 @@ const REPOSITORY_ROOT = join(__dirname, '..', '..');
 const terraformLiteral = (text: string): string =>
   text.replace(/\$\{/g, '$$${').replace(/%\{/g, '%%{');
 
-const HOSTNAME = '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$';
-
 /**
  * The cluster's shared services, installed with Helm: ingress (AWS Load Balancer Controller),
  * secrets (External Secrets + ClusterSecretStore), scaling (metrics-server, Cluster
@@ -108,20 +111,50 @@ export class PlatformStack extends ModuleStack {
       description: 'S3 bucket of Tempo (data module output `tempo_bucket_name`).',
       validation: [Rule.matches('^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$', 'an S3 bucket name')],
     });
+    // The public entry: edge outputs (stacks/edge), the same on the API's Ingress.
     const apiHostname = Input.string(this, 'api_hostname', {
-      description: 'Public hostname of the API, probed over HTTPS by the blackbox exporter.',
-      validation: [Rule.matches(HOSTNAME, 'a lowercase DNS name')],
+      description:
+        'Public hostname of the API (edge output `api_hostname`), probed over HTTPS by the ' +
+        'blackbox exporter (certificate expiry); "" without a DNS zone: no probe.',
+      validation: [dnsName(true)],
     });
     const grafanaHostname = Input.string(this, 'grafana_hostname', {
-      description: 'Public hostname of Grafana (same ALB group as the API).',
-      validation: [Rule.matches(HOSTNAME, 'a lowercase DNS name')],
+      description:
+        'Name Grafana answers on when grafana_public (edge output `grafana_hostname`); "" without a DNS zone.',
+      validation: [dnsName(true)],
     });
     const certificateArn = Input.string(this, 'certificate_arn', {
-      description: 'ACM certificate ARN covering grafana_hostname (TLS on the ALB).',
+      description:
+        'ACM certificate of the load balancer (edge output `certificate_arn`); "" without a DNS zone.',
       validation: [
         Rule.matches(
-          '^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$',
-          'an ACM certificate ARN',
+          '^(arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+)?$',
+          'empty or an ACM certificate ARN',
+        ),
+      ],
+    });
+    const tlsPolicy = Input.string(this, 'tls_policy', {
+      description: 'Security policy of the HTTPS listener (edge output `tls_policy`).',
+      default: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      validation: [Rule.matches('^ELBSecurityPolicy-[A-Za-z0-9-]+$', 'an ELB security policy')],
+    });
+    const loadBalancerAttributes = Input.string(this, 'load_balancer_attributes', {
+      description:
+        'The load balancer attributes annotation (edge output `load_balancer_attributes`).',
+      validation: [
+        Rule.matches(
+          '^[a-z0-9_.]+=[A-Za-z0-9_.-]+(,[a-z0-9_.]+=[A-Za-z0-9_.-]+)*$',
+          'key=value pairs separated by commas',
+        ),
+      ],
+    });
+    const webAclArn = Input.string(this, 'web_acl_arn', {
+      description: 'AWS WAF web ACL of the load balancer (edge output `web_acl_arn`); "": none.',
+      default: '',
+      validation: [
+        Rule.matches(
+          '^(arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+)?$',
+          'empty or a regional WAF web ACL ARN',
         ),
       ],
     });
@@ -130,6 +163,72 @@ export class PlatformStack extends ModuleStack {
       default: 'payflow',
       validation: [Rule.matches('^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$', 'a lowercase name')],
     });
+
+    // Grafana: private unless asked for, and then behind a sign-in and an address allow-list.
+    const grafanaPublic = Input.bool(this, 'grafana_public', {
+      description:
+        'Put Grafana on the load balancer at grafana_hostname, behind a Cognito sign-in and for ' +
+        'grafana_allowed_cidrs only. false (default): no Ingress; `make grafana ENV=<env>` ' +
+        `opens it on ${GRAFANA_LOCAL_URL} through the SSM tunnel.`,
+      default: false,
+      validation: [
+        Rule.custom(
+          (v) => `!${v} || (var.certificate_arn != "" && var.grafana_hostname != "")`,
+          'A public Grafana needs HTTPS (the sign-in works on HTTPS listeners only): give the environment a DNS zone.',
+        ),
+      ],
+    });
+    const grafanaAllowedCidrs = Input.stringList(this, 'grafana_allowed_cidrs', {
+      description:
+        `Client addresses (CIDRs, at most ${GRAFANA_ALLOWED_CIDRS_MAX}) the load balancer ` +
+        'forwards to a public Grafana, e.g. the office or VPN egress; everyone else gets 404.',
+      default: [],
+      validation: [
+        Rule.eachCidr(),
+        Rule.custom(
+          (v) => `length(${v}) <= ${GRAFANA_ALLOWED_CIDRS_MAX}`,
+          `At most ${GRAFANA_ALLOWED_CIDRS_MAX} CIDRs (an ALB rule matches 5 values, host and path included).`,
+        ),
+        Rule.custom(
+          (v) => `!contains(${v}, "0.0.0.0/0")`,
+          '0.0.0.0/0 is no allow-list: name the addresses that may reach Grafana.',
+        ),
+        Rule.custom(
+          (v) => `!var.grafana_public || length(${v}) >= 1`,
+          'A public Grafana needs an address allow-list.',
+        ),
+      ],
+    });
+    const cognito = (name: string, what: string, regex: string, meaning: string) =>
+      Input.string(this, `grafana_cognito_${name}`, {
+        description: `${what} of the Cognito sign-in in front of a public Grafana; "" while Grafana is private.`,
+        default: '',
+        validation: [
+          Rule.matches(`^(${regex})?$`, `empty or ${meaning}`),
+          Rule.custom(
+            (v) => `!var.grafana_public || ${v} != ""`,
+            'A public Grafana needs its Cognito sign-in (user pool ARN, app client id, domain).',
+          ),
+        ],
+      });
+    const cognitoUserPoolArn = cognito(
+      'user_pool_arn',
+      'User pool ARN',
+      'arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[a-z0-9-]+_[A-Za-z0-9]+',
+      'a Cognito user pool ARN',
+    );
+    const cognitoClientId = cognito(
+      'client_id',
+      'App client id (with a client secret, and the callback https://<grafana_hostname>/oauth2/idpresponse)',
+      '[A-Za-z0-9]{1,128}',
+      'a Cognito app client id',
+    );
+    const cognitoDomain = cognito(
+      'domain',
+      'Domain prefix (my-prefix of my-prefix.auth.<region>.amazoncognito.com)',
+      '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?',
+      'a Cognito domain prefix',
+    );
     const prometheusRetentionDays = Input.number(this, 'prometheus_retention_days', {
       description: 'Days Prometheus keeps metrics (e.g. 7 in development, 30 in production).',
       validation: [Rule.between(1, 90)],
@@ -254,10 +353,22 @@ export class PlatformStack extends ModuleStack {
       afterController(),
     );
 
-    const albAnnotations = {
-      'alb.ingress.kubernetes.io/certificate-arn': certificateArn.stringValue,
-      'alb.ingress.kubernetes.io/group.name': albGroupName.stringValue,
-    };
+    const grafanaAnnotations = publicGrafanaAnnotations({
+      groupName: albGroupName.stringValue,
+      certificateArn: certificateArn.stringValue,
+      tlsPolicy: tlsPolicy.stringValue,
+      loadBalancerAttributes: loadBalancerAttributes.stringValue,
+      webAclArn: webAclArn.stringValue,
+      allowedCidrs: grafanaAllowedCidrs.listValue,
+      cognitoUserPoolArn: cognitoUserPoolArn.stringValue,
+      cognitoClientId: cognitoClientId.stringValue,
+      cognitoDomain: cognitoDomain.stringValue,
+    });
+    const grafanaUrl = Fn.conditional(
+      grafanaPublic.booleanValue,
+      Fn.format('https://%s', [grafanaHostname.stringValue]),
+      GRAFANA_LOCAL_URL,
+    );
     const alertmanagerConfig = clusterAlertmanagerConfig(
       readSharedAlertmanagerConfig(REPOSITORY_ROOT),
     );
@@ -284,8 +395,13 @@ export class PlatformStack extends ModuleStack {
           alertmanagerSpec: { replicas: alertmanagerReplicas.numberValue },
         },
         grafana: {
-          ingress: { hosts: [grafanaHostname.stringValue], annotations: albAnnotations },
-          'grafana.ini': { server: { root_url: `https://${grafanaHostname.stringValue}` } },
+          ingress: {
+            enabled: grafanaPublic.booleanValue,
+            hosts: [grafanaHostname.stringValue],
+            annotations: grafanaAnnotations,
+          },
+          // The address users open it on: links and redirects are built from it.
+          'grafana.ini': { server: { root_url: grafanaUrl } },
         },
       },
       {
@@ -347,8 +463,18 @@ export class PlatformStack extends ModuleStack {
       PINNED_CHARTS.blackboxExporter,
       MONITORING_NAMESPACE,
       {
+        // Without a DNS name there is no certificate to watch: no probe.
         serviceMonitor: {
-          targets: [{ name: 'payflow-api', url: `https://${apiHostname.stringValue}/health` }],
+          targets: Fn.conditional(
+            Op.gte(Fn.lengthOf(apiHostname.stringValue), 1),
+            [
+              {
+                name: 'payflow-api',
+                url: Fn.format('https://%s/health', [apiHostname.stringValue]),
+              },
+            ],
+            [],
+          ),
         },
       },
       afterController(kubePrometheusStack),
@@ -410,9 +536,12 @@ export class PlatformStack extends ModuleStack {
       dependsOn: [kubePrometheusStack],
     });
 
-    this.output('grafana_url', {
-      value: `https://${grafanaHostname.stringValue}`,
-      description: 'Grafana (admin password: Secret kube-prometheus-stack-grafana in monitoring).',
+    this.output('grafana_public_hostname', {
+      value: Fn.conditional(grafanaPublic.booleanValue, grafanaHostname.stringValue, ''),
+      description:
+        'Name of Grafana on the load balancer when grafana_public (the dns layer writes its ' +
+        `record); "": private, \`make grafana ENV=<env>\` opens it on ${GRAFANA_LOCAL_URL}. ` +
+        'Admin password: Secret kube-prometheus-stack-grafana in monitoring, made by the chart.',
     });
     this.output('monitoring_namespace', {
       value: kubePrometheusStack.namespace,

@@ -7,6 +7,7 @@
 // module synthesizes a type this table has no row for.
 
 import { AMAZON_LINUX_PARAMETER } from '../cluster/cluster-access-instance';
+import { hclQuoted } from '../lib/hcl-template';
 
 /** One resource instance of a module, as Terraform templates (`${var.x}`) of the module. */
 export interface ResourceInstance {
@@ -71,6 +72,8 @@ const ID = {
   secretSuffix: 'AbCdEf',
   rdsResourceId: 'db-ABCDEFGHIJKLMNOPQRSTUVWXY0',
   instance: 'i-0a1b2c3d4e5f60718',
+  hostedZone: 'Z0123456789ABCDEFGHIJ',
+  loadBalancer: 'app/k8s-payflow-0a1b2c3d4e/0a1b2c3d4e5f6071',
 } as const;
 
 const ec2 = (type: string, id: string) => (r: ResourceInstance) =>
@@ -127,6 +130,24 @@ const securityGroupRule = (direction: 'Ingress' | 'Egress'): ResourceTypeCalls =
   tag: ec2Tags,
 });
 
+/** A Route 53 hosted zone: the resource of every record change. */
+const hostedZone = (zoneId: string) => `arn:aws:route53:::hostedzone/${zoneId}`;
+
+/**
+ * A change of a record set, with the request context Route 53 gives IAM: the record's name
+ * (normalized: lowercase, no final dot) and type. The deploy role may only change the public
+ * names and their certificate's validation records (shared-stack.ts).
+ */
+const recordChange = (action: 'CREATE' | 'UPSERT' | 'DELETE'): CallSpec => ({
+  action: 'route53:ChangeResourceRecordSets',
+  on: (r) => hostedZone(r.attribute('zone_id')),
+  context: (r) => ({
+    'route53:ChangeResourceRecordSetsNormalizedRecordNames': r.attribute('name'),
+    'route53:ChangeResourceRecordSetsRecordTypes': r.attribute('type'),
+    'route53:ChangeResourceRecordSetsActions': action,
+  }),
+});
+
 /** What Terraform reads for a data source, and needs no other call. */
 const dataSource = (read: readonly Call[]): ResourceTypeCalls => ({
   arn: () => '*',
@@ -143,7 +164,41 @@ export const DEPLOY_ROLE_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
   'data.aws_caller_identity': dataSource(NONE),
   'data.aws_partition': dataSource(NONE),
   'data.aws_iam_policy_document': dataSource(NONE),
-  'data.aws_secretsmanager_random_password': dataSource(['secretsmanager:GetRandomPassword']),
+  // The cluster module's deployer: the IAM role behind the caller's session (in CI, the deploy
+  // role itself), read to know its path (grant_deployer_admin).
+  'data.aws_iam_session_context': dataSource(['iam:GetRole']),
+  // The provider holds the Elastic Load Balancing account of each region: no call.
+  'data.aws_elb_service_account': dataSource(NONE),
+  'data.aws_route53_zone': {
+    ...dataSource([
+      'route53:ListHostedZones',
+      'route53:GetHostedZone',
+      'route53:ListTagsForResource',
+    ]),
+    attributes: { zone_id: () => ID.hostedZone },
+  },
+  // The load balancer the AWS Load Balancer Controller made, found by its tags.
+  'data.aws_lbs': {
+    ...dataSource([
+      'elasticloadbalancing:DescribeLoadBalancers',
+      'elasticloadbalancing:DescribeTags',
+    ]),
+    attributes: {
+      arns: (r) =>
+        `\${["arn:${r.partition}:elasticloadbalancing:${r.region}:${r.account}:loadbalancer/${ID.loadBalancer}"]}`,
+    },
+  },
+  'data.aws_lb': {
+    ...dataSource([
+      'elasticloadbalancing:DescribeLoadBalancers',
+      'elasticloadbalancing:DescribeLoadBalancerAttributes',
+      'elasticloadbalancing:DescribeTags',
+    ]),
+    attributes: {
+      dns_name: (r) => `k8s-payflow-0a1b2c3d4e-0123456789.${r.region}.elb.amazonaws.com`,
+      zone_id: () => 'Z3Q77PNBQS71R4',
+    },
+  },
 
   // ------------------------------------------------------------------ network
   aws_vpc: {
@@ -600,6 +655,28 @@ export const DEPLOY_ROLE_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
     delete: ['elasticache:DeleteReplicationGroup'],
     tag: ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource'],
   },
+  aws_elasticache_user: {
+    arn: (r) =>
+      `arn:${r.partition}:elasticache:${r.region}:${r.account}:user:${r.attribute('user_id')}`,
+    attributes: {
+      arn: (r) =>
+        `arn:${r.partition}:elasticache:${r.region}:${r.account}:user:${r.attribute('user_id')}`,
+    },
+    create: ['elasticache:CreateUser'],
+    read: ['elasticache:DescribeUsers', 'elasticache:ListTagsForResource'],
+    update: ['elasticache:ModifyUser'],
+    delete: ['elasticache:DeleteUser'],
+    tag: ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource'],
+  },
+  aws_elasticache_user_group: {
+    arn: (r) =>
+      `arn:${r.partition}:elasticache:${r.region}:${r.account}:usergroup:${r.attribute('user_group_id')}`,
+    create: ['elasticache:CreateUserGroup'],
+    read: ['elasticache:DescribeUserGroups', 'elasticache:ListTagsForResource'],
+    update: ['elasticache:ModifyUserGroup'],
+    delete: ['elasticache:DeleteUserGroup'],
+    tag: ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource'],
+  },
   aws_secretsmanager_secret: {
     arn: (r) => secretArn(r, r.attribute('name')),
     attributes: {
@@ -611,15 +688,6 @@ export const DEPLOY_ROLE_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
     update: ['secretsmanager:UpdateSecret'],
     delete: ['secretsmanager:DeleteSecret'],
     tag: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
-  },
-  aws_secretsmanager_secret_version: {
-    arn: (r) => r.attribute('secret_id'),
-    create: ['secretsmanager:PutSecretValue', { action: 'kms:GenerateDataKey', on: kmsKeyArn }],
-    // Refresh reads the value (the Redis AUTH token): the deploy role needs it, and so does plan.
-    read: ['secretsmanager:GetSecretValue', { action: 'kms:Decrypt', on: kmsKeyArn }],
-    update: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
-    delete: ['secretsmanager:UpdateSecretVersionStage'],
-    tag: NONE,
   },
   aws_sns_topic: {
     arn: (r) => `arn:${r.partition}:sns:${r.region}:${r.account}:${r.attribute('name')}`,
@@ -663,6 +731,55 @@ export const DEPLOY_ROLE_CALLS: Readonly<Record<string, ResourceTypeCalls>> = {
     delete: ['cloudwatch:DeleteAlarms'],
     tag: ['cloudwatch:TagResource', 'cloudwatch:UntagResource'],
   },
+  // ------------------------------------------------------------------ public entry (edge, dns)
+  aws_acm_certificate: {
+    arn: (r) => `arn:${r.partition}:acm:${r.region}:${r.account}:certificate/${ID.uuid}`,
+    attributes: {
+      // What ACM asks for: one CNAME per name of the certificate.
+      domain_validation_options: (r) =>
+        `\${[for name in concat([${hclQuoted(r.attribute('domain_name'))}], ${hclQuoted(r.attribute('subject_alternative_names'))}) : { domain_name = name, resource_record_name = "_0a1b2c3d4e5f60718.\${name}", resource_record_type = "CNAME", resource_record_value = "_0a1b2c3d4e5f60718.acm-validations.aws" }]}`,
+    },
+    create: ['acm:RequestCertificate', 'acm:AddTagsToCertificate'],
+    read: ['acm:DescribeCertificate', 'acm:ListTagsForCertificate'],
+    update: NONE,
+    delete: ['acm:DeleteCertificate'],
+    tag: ['acm:AddTagsToCertificate', 'acm:RemoveTagsFromCertificate'],
+  },
+  aws_acm_certificate_validation: {
+    arn: (r) => r.attribute('certificate_arn'),
+    create: ['acm:DescribeCertificate'],
+    read: ['acm:DescribeCertificate'],
+    update: NONE,
+    delete: NONE,
+    tag: NONE,
+  },
+  aws_route53_record: {
+    arn: (r) => hostedZone(r.attribute('zone_id')),
+    create: [
+      recordChange('CREATE'),
+      { action: 'route53:GetChange', on: () => 'arn:aws:route53:::change/*' },
+    ],
+    read: ['route53:ListResourceRecordSets', 'route53:GetHostedZone'],
+    update: [
+      recordChange('UPSERT'),
+      { action: 'route53:GetChange', on: () => 'arn:aws:route53:::change/*' },
+    ],
+    delete: [
+      recordChange('DELETE'),
+      { action: 'route53:GetChange', on: () => 'arn:aws:route53:::change/*' },
+    ],
+    tag: NONE,
+  },
+  aws_wafv2_web_acl: {
+    arn: (r) =>
+      `arn:${r.partition}:wafv2:${r.region}:${r.account}:regional/webacl/${r.attribute('name')}/${ID.uuid}`,
+    create: ['wafv2:CreateWebACL'],
+    read: ['wafv2:GetWebACL', 'wafv2:ListTagsForResource'],
+    update: ['wafv2:UpdateWebACL'],
+    delete: ['wafv2:DeleteWebACL'],
+    tag: ['wafv2:TagResource', 'wafv2:UntagResource'],
+  },
+
   aws_s3_bucket: {
     arn: (r) => s3Bucket(r, r.attribute('bucket')),
     attributes: {

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
  * Everything a role of the environment modules may ever be allowed to do, whatever policies it
  * holds: the union of what their roles need (the EKS control plane and nodes through their AWS
  * managed policies, the load balancer controller, the autoscaler, the EBS CSI driver,
- * external-secrets, Loki, Tempo, VPC flow logs, RDS enhanced monitoring). No IAM administration,
+ * external-secrets, Loki, Tempo, the API's database logins, VPC flow logs, RDS enhanced monitoring). No IAM administration,
  * no other service: a role the GitHub deploy role creates cannot be made more powerful than this,
  * so the deploy role cannot make itself an administrator through a role it creates or changes.
  */
@@ -56,6 +56,9 @@ export const PROJECT_ROLE_BOUNDARY_ACTIONS = [
   's3:PutObject',
   'secretsmanager:DescribeSecret',
   'secretsmanager:GetSecretValue',
+  // the API's IAM authentication to PostgreSQL and Redis (no password)
+  'rds-db:connect',
+  'elasticache:Connect',
   // the SSM agent of the cluster's tunnel instance (AmazonSSMManagedInstanceCore): it registers,
   // reads its associations and carries the Session Manager sessions (port forwarding)
   'ec2messages:*',

@@ -10,6 +10,7 @@ import {
 import { Input, Rule } from '../lib/inputs';
 import { AWS_REGION_PATTERN, ModuleStack } from '../lib/module-stack';
 import { RDS_MANAGED_SECRET_PATTERN, dataSecretNames } from '../data/secret-names';
+import { PUBLIC_HOST_PREFIXES } from '../edge/public-hostnames';
 import { ContainerRepository } from './container-repository';
 import { GithubActionsIdentity } from './github-actions-identity';
 import { PermissionsBoundary } from './permissions-boundary';
@@ -26,13 +27,25 @@ export const GITHUB_OIDC_THUMBPRINTS = [
 
 /** Services the deploy role drives through Terragrunt, limited to the deployment region. */
 export const DEPLOYED_REGIONAL_SERVICES = [
+  'acm',
   'autoscaling',
   'cloudwatch',
   'ec2',
   'eks',
   'elasticache',
   'logs',
+  'wafv2',
 ] as const;
+
+/**
+ * Record names the deploy role may change in Route 53 (normalized: lowercase, no final dot): the
+ * public names of every environment (stacks/edge/public-hostnames.ts) and the records ACM asks
+ * for to validate their certificate (`_<token>.<name>`). Never the zone's other records.
+ */
+export const PUBLIC_RECORD_NAMES = Object.values(PUBLIC_HOST_PREFIXES).flatMap((prefix) => [
+  `${prefix}.*`,
+  `_*.${prefix}.*`,
+]);
 
 /**
  * Services the deploy role drives in the deployment region and in `additional_regions`: the data
@@ -73,17 +86,32 @@ export class SharedStack extends ModuleStack {
     super(scope, id, {
       purpose:
         'Once per AWS account: the ECR repository of the API image (immutable tags, scan on push, KMS) and ' +
-        'the GitHub Actions OIDC provider with a read-only plan role and a deploy role pinned to the ' +
-        "repository's deploy branches and GitHub environments.",
+        '(create_github_roles) the GitHub Actions OIDC provider with a read-only plan role and a deploy ' +
+        "role pinned to the repository's deploy branches and GitHub environments.",
     });
     if (!this.region) throw new Error('SharedStack is an AWS module: it needs the region input');
     const region = this.region.stringValue;
     const project = this.project.stringValue;
 
+    const createGithubRoles = Input.bool(this, 'create_github_roles', {
+      description:
+        'Create the GitHub Actions OIDC provider and the plan and deploy roles. false: an account ' +
+        'deployed from laptops only (github_repository may then stay "").',
+      default: true,
+    });
     const repository = Input.string(this, 'github_repository', {
-      description: 'GitHub repository ("owner/name") whose workflows may assume the roles.',
+      description:
+        'GitHub repository ("owner/name") whose workflows may assume the roles; "" only with create_github_roles = false.',
+      default: '',
       validation: [
-        Rule.matches('^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$', 'a GitHub repository as "owner/name"'),
+        Rule.custom(
+          (v) => `${v} == "" || can(regex("^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$", ${v}))`,
+          'Must be a GitHub repository as "owner/name", or "".',
+        ),
+        Rule.custom(
+          (v) => `!var.create_github_roles || ${v} != ""`,
+          'create_github_roles = true needs the repository the roles trust.',
+        ),
       ],
     });
     const deployBranches = Input.stringList(this, 'github_deploy_branches', {
@@ -202,9 +230,8 @@ export class SharedStack extends ModuleStack {
     const repo = repository.stringValue;
 
     // Plan: ReadOnlyAccess reads every resource; on top, what `terragrunt plan` writes: the
-    // S3 lockfile next to the state (use_lockfile) and the DynamoDB lock item. The data
-    // module's aws_secretsmanager_random_password data source calls GetRandomPassword at
-    // plan time (it reads no secret).
+    // S3 lockfile next to the state (use_lockfile) and the DynamoDB lock item. No secret value:
+    // no module keeps one in its state or reads one at plan time (docs/adr/013).
     const planStatements: DataAwsIamPolicyDocumentStatement[] = [
       {
         sid: 'ListStateBuckets',
@@ -227,37 +254,9 @@ export class SharedStack extends ModuleStack {
         ],
         resources: [lockTableArn],
       },
-      {
-        sid: 'GenerateRandomPasswords',
-        actions: ['secretsmanager:GetRandomPassword'],
-        resources: ['*'],
-      },
-      // Refreshing aws_secretsmanager_secret_version (the Redis AUTH token of the data
-      // module) calls GetSecretValue: plan cannot work without it. Only this secret, and
-      // only branches of the repository get here (fork pull requests get no OIDC token).
-      {
-        sid: 'RefreshTheRedisAuthSecret',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [
-          // Secrets Manager appends "-" and 6 random characters to the name in the ARN.
-          `arn:${partition}:secretsmanager:${region}:${account}:secret:${dataSecretNames(project, '*').redisAuthToken}-*`,
-        ],
-      },
-      {
-        sid: 'DecryptThroughSecretsManagerOnly',
-        actions: ['kms:Decrypt'],
-        resources: [`arn:${partition}:kms:${region}:${account}:key/*`],
-        condition: [
-          {
-            test: 'StringEquals',
-            variable: 'kms:ViaService',
-            values: [`secretsmanager.${region}.amazonaws.com`],
-          },
-        ],
-      },
     ];
 
-    // Deploy: what `terragrunt run --all apply` of network, cluster, data, platform and app
+    // Deploy: what `terragrunt run --all apply` of network, cluster, data, edge, platform, app, dns
     // does, plus the image push. Services without useful resource-level permissions for
     // create calls are granted per service in the deployment region only (KMS and RDS also in
     // additional_regions, for the backup replication); everything with names is limited to the
@@ -302,11 +301,6 @@ export class SharedStack extends ModuleStack {
         ],
       },
       {
-        sid: 'GenerateRandomPasswords',
-        actions: ['secretsmanager:GetRandomPassword'],
-        resources: ['*'],
-      },
-      {
         sid: 'ProjectBucketsAndState',
         actions: ['s3:*'],
         resources: [
@@ -317,6 +311,53 @@ export class SharedStack extends ModuleStack {
         ],
       },
       { sid: 'StateLockTable', actions: ['dynamodb:*'], resources: [lockTableArn] },
+      {
+        // The dns layer finds the load balancer the Ingresses made (stacks/dns): reads only.
+        sid: 'FindTheLoadBalancer',
+        actions: [
+          'elasticloadbalancing:DescribeLoadBalancerAttributes',
+          'elasticloadbalancing:DescribeLoadBalancers',
+          'elasticloadbalancing:DescribeTags',
+        ],
+        resources: ['*'],
+        condition: [{ test: 'StringEquals', variable: 'aws:RequestedRegion', values: [region] }],
+      },
+      {
+        sid: 'ReadHostedZones',
+        actions: [
+          'route53:GetChange',
+          'route53:GetHostedZone',
+          'route53:ListHostedZones',
+          'route53:ListHostedZonesByName',
+          'route53:ListResourceRecordSets',
+          'route53:ListTagsForResource',
+        ],
+        resources: ['*'],
+      },
+      {
+        // The hosted zone may be the company's own: only the public names and their certificate
+        // validation records, as alias A records and CNAMEs (Route 53's request context).
+        sid: 'WriteThePublicNamesOnly',
+        actions: ['route53:ChangeResourceRecordSets'],
+        resources: [`arn:${partition}:route53:::hostedzone/*`],
+        condition: [
+          {
+            test: 'Null',
+            variable: 'route53:ChangeResourceRecordSetsNormalizedRecordNames',
+            values: ['false'],
+          },
+          {
+            test: 'ForAllValues:StringLike',
+            variable: 'route53:ChangeResourceRecordSetsNormalizedRecordNames',
+            values: PUBLIC_RECORD_NAMES,
+          },
+          {
+            test: 'ForAllValues:StringEquals',
+            variable: 'route53:ChangeResourceRecordSetsRecordTypes',
+            values: ['A', 'CNAME'],
+          },
+        ],
+      },
       // Roles of the environment modules: created and changed only with the project's permissions
       // boundary (stacks/shared/permissions-boundary.ts), so no role the deploy role makes can do
       // more than the boundary allows. Checked by IAM-DEPLOY-CANNOT-ESCALATE (stacks/test/policies).
@@ -412,6 +453,7 @@ export class SharedStack extends ModuleStack {
     const clusterTunnel = clusterTunnelStatements(tunnelScope);
 
     const github = new GithubActionsIdentity(this, 'github', {
+      enabled: createGithubRoles.booleanValue,
       namePrefix: this.namePrefix,
       partition,
       thumbprints: thumbprints.listValue,
@@ -446,18 +488,19 @@ export class SharedStack extends ModuleStack {
         'Managed policy every role of the network, cluster and data modules carries as permissions boundary (their input `permissions_boundary_arn`).',
     });
     this.output('github_oidc_provider_arn', {
-      value: github.provider.arn,
-      description: 'IAM OIDC provider of token.actions.githubusercontent.com.',
+      value: github.providerArn,
+      description:
+        'IAM OIDC provider of token.actions.githubusercontent.com ("" without GitHub roles).',
     });
     this.output('github_plan_role_arn', {
-      value: github.planRole.arn,
+      value: github.planRoleArn,
       description:
-        'Role for `terragrunt plan` in GitHub Actions (repository variable AWS_PLAN_ROLE_ARN).',
+        'Role for `terragrunt plan` in GitHub Actions (repository variable AWS_PLAN_ROLE_ARN; "" without GitHub roles).',
     });
     this.output('github_deploy_role_arn', {
-      value: github.deployRole.arn,
+      value: github.deployRoleArn,
       description:
-        'Role for `terragrunt apply` and image push (repository variable AWS_DEPLOY_ROLE_ARN).',
+        'Role for `terragrunt apply` and image push (repository variable AWS_DEPLOY_ROLE_ARN; "" without GitHub roles).',
     });
   }
 }

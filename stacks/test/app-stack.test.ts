@@ -46,16 +46,22 @@ const baseSettings: ApiSettings = {
   zoneSpread: 'ScheduleAnyway',
   apiHostname: 'api.staging.payflow.example.com',
   certificateArn: 'arn:aws:acm:eu-west-3:123456789012:certificate/abc-123',
+  tlsPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+  loadBalancerAttributes: 'deletion_protection.enabled=true,access_logs.s3.enabled=true',
+  webAclArn: '',
   albGroupName: 'payflow',
   dbAddress: 'db.example.internal',
   dbPort: 5432,
   dbName: 'payflow',
-  dbUsername: 'payflow',
+  dbUsername: 'payflow_admin',
+  dbApiUsername: 'payflow_api',
   dbMasterSecretArn: 'arn:aws:secretsmanager:eu-west-3:123456789012:secret:rds!db-1-AbCdEf',
   redisHost: 'redis.example.internal',
   redisPort: 6379,
-  redisAuthSecretArn: 'arn:aws:secretsmanager:eu-west-3:123456789012:secret:redis-AbCdEf',
-  redisAuthSecretProperty: '',
+  redisUsername: 'payflow-staging-redis-api',
+  redisReplicationGroupId: 'payflow-staging-redis',
+  awsRegion: 'eu-west-3',
+  seedDemoUsers: false,
   clusterSecretStoreName: 'aws-secrets-manager',
   monitoringNamespace: 'monitoring',
   publicSubnetCidrs: ['10.0.192.0/22'],
@@ -95,7 +101,7 @@ describe('app module (stacks/app)', () => {
     expect(labels['elbv2.k8s.aws/pod-readiness-gate-inject']).to.equal('enabled');
   });
 
-  it('takes image, replicas, resources, hostname, certificate and secret ARNs from inputs', () => {
+  it('takes image, replicas, resources, hostname, load balancer settings and database identities from inputs', () => {
     const values = (releases.payflow?.values as string[])[0] ?? '';
     for (const reference of [
       '"repository" = var.image_repository',
@@ -106,14 +112,64 @@ describe('app module (stacks/app)', () => {
       '"memory" = var.memory_limit',
       '"host" = var.api_hostname',
       '"certificateArn" = var.certificate_arn',
+      '"sslPolicy" = var.tls_policy',
+      '"loadBalancerAttributes" = var.load_balancer_attributes',
+      '"webAclArn" = var.web_acl_arn',
       '"key" = var.db_master_secret_arn',
-      '"key" = var.redis_auth_secret_arn',
+      '"user" = var.db_api_username',
+      '"username" = var.redis_api_username',
+      '"iamCacheName" = var.redis_replication_group_id',
+      '"awsRegion" = var.aws_region',
       '"dataSubnetCidrs" = var.data_subnet_cidr_blocks',
       '"ingressCidrs" = var.public_subnet_cidr_blocks',
     ]) {
       expect(values).to.include(reference);
     }
-    expect(tf.output.api_url?.value).to.equal('https://${var.api_hostname}');
+    // The URL is the dns layer's: the load balancer's name is only known once it exists.
+    expect(tf.output).to.not.have.property('api_url');
+    // The migrations Job, alone, logs in as the master user, and creates the API's role.
+    const migrations = (releases.payflow_migrations?.values as string[])[0] ?? '';
+    expect(migrations).to.include('"user" = var.db_username');
+    expect(migrations).to.include('"apiRole" = var.db_api_username');
+    expect(migrations).to.include('"seedDemoUsers" = var.seed_demo_users');
+  });
+
+  it('refuses demo users in production: the module input and the chart schema', () => {
+    const rules = (tf.variable.seed_demo_users?.validation ?? []) as { condition: string }[];
+    expect(rules.map((rule) => rule.condition)).to.deep.equal([
+      '${var.environment != "production" || !var.seed_demo_users}',
+    ]);
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    for (const [environment, seed, valid] of [
+      ['production', true, false],
+      ['production', false, true],
+      ['development', true, true],
+    ] as const) {
+      const values = apiChartValues(
+        settingsFor({ environment, seedDemoUsers: seed }),
+        'migrations',
+      );
+      expect(validate(values), `${environment} seed ${seed}`).to.equal(valid);
+    }
+  });
+
+  it('the API has no password: IAM authentication to both databases, verify-full against RDS', () => {
+    const api = apiChartValues(settingsFor({}), 'api');
+    expect(api.postgres).to.deep.include({
+      user: 'payflow_api',
+      auth: 'iam',
+      sslMode: 'verify-full',
+      sslRootCert: 'rds',
+    });
+    expect(api.redis).to.deep.include({ auth: 'iam', tls: true });
+    expect(api.externalSecret).to.not.have.property('redisSecret');
+    const migrations = apiChartValues(settingsFor({}), 'migrations');
+    expect(migrations.postgres).to.deep.include({
+      user: 'payflow_admin',
+      auth: 'password',
+      sslMode: 'verify-full',
+      apiRole: 'payflow_api',
+    });
   });
 
   it('declares no secret input: secrets are referenced by ARN, never passed', () => {
@@ -177,7 +233,11 @@ describe('app module (stacks/app)', () => {
           expect(inputs[name], name).to.not.equal(undefined);
           expect(inputs[name], name).to.equal(app[name]);
         }
-        expect(inputs.api_hostname).to.equal(`api.${String((env.dns as Hcl).domain)}`);
+        // The edge module's names: api.<subdomain>.<zone>, none without a zone.
+        const dns = env.dns as Hcl;
+        expect(inputs.api_hostname).to.equal(
+          dns.zone === '' ? '' : ['api', dns.subdomain, dns.zone].filter(Boolean).join('.'),
+        );
       });
     }
 

@@ -1,5 +1,7 @@
+import { isWildcardOnlyAction, runSimulation } from '@cloud-copilot/iam-simulate';
 import { App, Testing } from 'cdktf';
 import { expect } from 'chai';
+import { loadBalancerControllerPolicy } from '../cluster/controller-policies';
 import {
   CONTROL_PLANE_LOG_TYPES,
   CORE_ADDONS,
@@ -88,9 +90,14 @@ describe('ClusterStack', function () {
       authentication_mode: 'API',
       bootstrap_cluster_creator_admin_permissions: false,
     });
-    expect(resource('aws_eks_access_entry', 'admin').for_each).to.equal(
-      '${toset(var.admin_principal_arns)}',
-    );
+    // admin_principal_arns plus whoever applies (the role behind the session), never a viewer.
+    const admins = String(resource('aws_eks_access_entry', 'admin').for_each);
+    expect(admins).to.match(/^\$\{toset\(distinct\(concat\(var\.admin_principal_arns, /);
+    expect(admins).to.include('data.aws_iam_session_context.deployer.issuer_arn');
+    expect(admins).to.include('!contains(var.viewer_principal_arns, ');
+    expect(tf.data?.aws_iam_session_context?.deployer).to.deep.equal({
+      arn: '${data.aws_caller_identity.current_account.arn}',
+    });
     expect(resource('aws_eks_access_policy_association', 'admin_policy').policy_arn).to.match(
       /cluster-access-policy\/AmazonEKSClusterAdminPolicy$/,
     );
@@ -182,7 +189,7 @@ describe('ClusterStack', function () {
     });
     expect(VPC_CNI_CONFIGURATION.enableNetworkPolicy).to.equal('true');
     const others = Object.entries(tf.resource?.aws_eks_addon ?? {}).filter(
-      ([name]) => name !== 'addon_vpc_cni',
+      ([name]) => name !== 'addon_vpc_cni' && name !== 'addon_aws_ebs_csi_driver',
     );
     for (const [name, block] of others) {
       expect((block as Block).configuration_values, name).to.equal(undefined);
@@ -232,6 +239,74 @@ describe('ClusterStack', function () {
     expect(scale?.Condition?.StringEquals).to.deep.equal({
       'aws:ResourceTag/k8s.io/cluster-autoscaler/${var.project}-${var.environment}': 'owned',
     });
+  });
+
+  it("lets the load balancer controller put the edge's web ACL, attributes and Cognito sign-in on this cluster's load balancers only", async function () {
+    const scope = {
+      partition: 'aws',
+      region: 'eu-west-3',
+      accountId: '123456789012',
+      clusterName: 'payflow-staging',
+      vpcId: 'vpc-0123456789abcdef0',
+    };
+    const policy = loadBalancerControllerPolicy(scope);
+    // An action that takes no resource ARN is only ever allowed by a statement on "*".
+    for (const statement of policy.Statement) {
+      if (statement.Resource === '*') continue;
+      for (const action of [statement.Action].flat().map(String)) {
+        const [service = '', name = ''] = action.split(':');
+        expect(
+          await isWildcardOnlyAction(service, name),
+          `${String(statement.Sid)}: ${action}`,
+        ).to.equal(false);
+      }
+    }
+    const loadBalancer =
+      'arn:aws:elasticloadbalancing:eu-west-3:123456789012:loadbalancer/app/k8s-payflow-0123456789/0123456789abcdef';
+    const webAcl =
+      'arn:aws:wafv2:eu-west-3:123456789012:regional/webacl/payflow-staging-load-balancer/0ac8a1b2-1234-5678-9abc-def012345678';
+    const decide = async (
+      action: string,
+      resource: string,
+      context: Record<string, string> = {},
+    ): Promise<string> => {
+      const result = await runSimulation(
+        {
+          request: {
+            principal:
+              'arn:aws:iam::123456789012:role/payflow-staging-aws-load-balancer-controller',
+            action,
+            resource: { resource, accountId: '123456789012' },
+            contextVariables: { 'aws:RequestedRegion': 'eu-west-3', ...context },
+          },
+          identityPolicies: [{ name: 'controller', policy }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      return result.resultType === 'error' ? JSON.stringify(result.errors) : result.overallResult;
+    };
+    const ours = { 'aws:ResourceTag/elbv2.k8s.aws/cluster': 'payflow-staging' };
+    for (const [action, resource, context] of [
+      ['wafv2:AssociateWebACL', webAcl, {}],
+      ['wafv2:AssociateWebACL', loadBalancer, {}],
+      ['wafv2:DisassociateWebACL', loadBalancer, {}],
+      ['wafv2:GetWebACLForResource', '*', {}],
+      ['elasticloadbalancing:SetWebAcl', '*', {}],
+      ['elasticloadbalancing:ModifyLoadBalancerAttributes', loadBalancer, ours],
+      ['cognito-idp:DescribeUserPoolClient', '*', {}],
+    ] as const) {
+      expect(await decide(action, resource, context), `${action} on ${resource}`).to.equal(
+        'Allowed',
+      );
+    }
+    // Another cluster's load balancer keeps its attributes.
+    expect(
+      await decide('elasticloadbalancing:ModifyLoadBalancerAttributes', loadBalancer, {
+        'aws:ResourceTag/elbv2.k8s.aws/cluster': 'someone-else',
+      }),
+    ).to.not.equal('Allowed');
   });
 
   it('takes the Kubernetes version from env.hcl, only a version of the dated table', function () {

@@ -7,12 +7,12 @@ import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-ident
 import { ElasticacheReplicationGroup } from '@cdktf/provider-aws/lib/elasticache-replication-group';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
-import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
+import { API_REDIS_ACCESS_STRING } from '../data/redis-cache';
 import { App, TerraformStack, Testing } from 'cdktf';
 import { expect } from 'chai';
 import { ALERTING_SECRET_KEYS, DataStack } from '../data/data-stack';
 import { ALERTMANAGER_WEBHOOKS } from '../platform/alertmanager-config';
-import { TelemetryBucket } from '../data/telemetry-bucket';
+import { PrivateBucket } from '../lib/private-bucket';
 import { synthesizeStack } from '../lib/module-synthesis';
 import { PodIdentityRole } from '../lib/pod-identity-role';
 
@@ -37,10 +37,13 @@ const CONTRACT_OUTPUTS = [
   'db_port',
   'db_name',
   'db_username',
+  'db_api_username',
+  'api_role_arn',
   'db_master_secret_arn',
   'redis_primary_endpoint',
   'redis_port',
-  'redis_auth_secret_arn',
+  'redis_replication_group_id',
+  'redis_api_username',
   'loki_bucket_name',
   'tempo_bucket_name',
   'external_secrets_role_arn',
@@ -135,27 +138,66 @@ describe('DataStack', function () {
           num_cache_clusters: '${(var.redis_replica_count + 1)}',
           automatic_failover_enabled: '${var.redis_automatic_failover}',
           multi_az_enabled: '${var.redis_multi_az}',
-          auth_token:
-            '${aws_secretsmanager_secret_version.redis_auth_secret_version.secret_string}',
+          user_group_ids: ['${aws_elasticache_user_group.redis_user_group.user_group_id}'],
         },
       ),
     ).to.equal(true);
+    expect(
+      resource('aws_elasticache_replication_group', 'redis_replication_group'),
+    ).to.not.have.any.keys('auth_token', 'auth_token_update_strategy');
   });
 
-  it('keeps the first generated AUTH token instead of a new one at every plan', function () {
-    expect(
-      Testing.toHaveResourceWithProperties(
-        synthesized,
-        SecretsmanagerSecretVersion.tfResourceType,
-        {
-          secret_string:
-            '${data.aws_secretsmanager_random_password.redis_generated_auth_token.random_password}',
-          lifecycle: { ignore_changes: ['secret_string'] },
-        },
-      ),
-    ).to.equal(true);
+  it('lets only the API into Redis, with IAM tokens: no password or AUTH token anywhere', function () {
+    expect(resource('aws_elasticache_user_group', 'redis_user_group')).to.deep.include({
+      user_group_id: '${var.project}-${var.environment}-redis',
+      user_ids: [
+        '${aws_elasticache_user.redis_default_user.user_id}',
+        '${aws_elasticache_user.redis_api_user.user_id}',
+      ],
+    });
+    // The connection that has not authenticated is "default": switched off.
+    expect(resource('aws_elasticache_user', 'redis_default_user')).to.deep.include({
+      user_name: 'default',
+      access_string: 'off -@all',
+      authentication_mode: { type: 'no-password-required' },
+    });
+    expect(resource('aws_elasticache_user', 'redis_api_user')).to.deep.include({
+      user_id: '${var.project}-${var.environment}-redis-api',
+      user_name: '${var.project}-${var.environment}-redis-api',
+      access_string: API_REDIS_ACCESS_STRING,
+      authentication_mode: { type: 'iam' },
+    });
+    expect(Object.keys(tf.resource)).to.not.include.members(['aws_secretsmanager_secret_version']);
+    expect(Object.keys(tf.data)).to.not.include('aws_secretsmanager_random_password');
     const providers = Object.keys((tf.terraform['required_providers'] ?? {}) as Block);
     expect(providers).to.deep.equal(['aws']);
+  });
+
+  it('gives the API pods (payflow/payflow) exactly rds-db:connect as their role and elasticache:Connect', function () {
+    const [postgres, redis] = rolePolicy('api_policy');
+    expect(postgres).to.deep.equal({
+      Sid: 'ConnectToPostgresAsTheApiRole',
+      Effect: 'Allow',
+      Action: ['rds-db:connect'],
+      Resource:
+        'arn:${data.aws_partition.data_partition.partition}:rds-db:${var.region}:${data.aws_caller_identity.data_caller.account_id}:dbuser:${aws_db_instance.postgres_instance.resource_id}/${var.db_api_username}',
+    });
+    expect(redis).to.deep.equal({
+      Sid: 'ConnectToRedisAsTheApiUser',
+      Effect: 'Allow',
+      Action: ['elasticache:Connect'],
+      Resource: [
+        '${aws_elasticache_replication_group.redis_replication_group.arn}',
+        '${aws_elasticache_user.redis_api_user.arn}',
+      ],
+    });
+    expect(resource('aws_eks_pod_identity_association', 'api_association')).to.include({
+      namespace: 'payflow',
+      service_account: 'payflow',
+    });
+    expect(resource('aws_db_instance', 'postgres_instance')).to.include({
+      iam_database_authentication_enabled: true,
+    });
   });
 
   it('admits only the node security group, on the engine port, into the data tier', function () {
@@ -358,7 +400,7 @@ describe('DataStack', function () {
     }
   });
 
-  it('gives external-secrets exactly the two data secrets, the alerting secret and the key', function () {
+  it('gives external-secrets exactly the master secret (migrations Job), the alerting secret and the key', function () {
     const [secrets, key] = rolePolicy('external_secrets_policy');
     expect(secrets?.Action).to.deep.equal([
       'secretsmanager:GetSecretValue',
@@ -366,7 +408,6 @@ describe('DataStack', function () {
     ]);
     expect(secrets?.Resource).to.deep.equal([
       '${aws_db_instance.postgres_instance.master_user_secret[0].secret_arn}',
-      '${aws_secretsmanager_secret.redis_auth_secret.arn}',
       '${aws_secretsmanager_secret.alerting_secret.arn}',
     ]);
     expect(key).to.deep.include({
@@ -381,10 +422,7 @@ describe('DataStack', function () {
       kms_key_id: '${aws_kms_key.data_key.arn}',
       recovery_window_in_days: '${var.secret_recovery_window_days}',
     });
-    const versions = Object.values(tf.resource['aws_secretsmanager_secret_version'] ?? {});
-    expect(versions.map((v) => v['secret_id'])).to.deep.equal([
-      '${aws_secretsmanager_secret.redis_auth_secret.id}',
-    ]);
+    expect(tf.resource['aws_secretsmanager_secret_version']).to.equal(undefined);
     expect(tf.output['alerting_secret_name']?.['value']).to.equal(
       '${aws_secretsmanager_secret.alerting_secret.name}',
     );
@@ -468,10 +506,10 @@ describe('DataStack', function () {
   });
 });
 
-describe('TelemetryBucket', function () {
+describe('PrivateBucket', function () {
   it('blocks public access, enforces TLS and expires objects after the retention', function () {
     const stack = new TerraformStack(Testing.app(), 'bucket_test');
-    new TelemetryBucket(stack, 'logs', {
+    new PrivateBucket(stack, 'logs', {
       bucketName: 'example-logs',
       kmsKeyArn: 'arn:aws:kms:eu-west-3:111122223333:key/example',
       retentionDays: 9,

@@ -36,6 +36,10 @@ import { terraformAvailable } from './platform-terraform-evaluation';
 
 const REPOSITORY = join(__dirname, '..', '..');
 const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
+/** The account of an environment whose env.hcl pins none (the deployer's at deploy time). */
+const EXAMPLE_ACCOUNT = '123456789012';
+/** root.hcl's tags (a merge() this evaluator leaves alone); the modules add Project and Environment. */
+const ROOT_TAGS = { ManagedBy: 'terragrunt' };
 const SHARED_UNIT = 'live/shared/global';
 const PARTITION = 'aws';
 /** IAM is global: its calls are signed for us-east-1 in the aws partition. */
@@ -177,7 +181,11 @@ function evaluateEnvironment(tree: LiveTree, environment: string): Evaluated {
     locals: localsOf(tree.files.get(`live/${environment}/env.hcl`)),
     tree,
   }) as Hcl;
-  const facts = { partition: PARTITION, account: String(envLocals['account_id']) };
+  // An env.hcl without account_id (development) deploys to the caller's account: any will do.
+  const facts = {
+    partition: PARTITION,
+    account: String(envLocals['account_id'] ?? EXAMPLE_ACCOUNT),
+  };
   const outputsOf = new Map<string, Record<string, unknown>>();
   const requests: Request[] = [];
 
@@ -203,7 +211,17 @@ function evaluateEnvironment(tree: LiveTree, environment: string): Evaluated {
         sharedOutputs.map((o) => [o, shared.hcl(sharedJson.output?.[o]?.value)]),
       ),
     },
-    unitInputs(tree, SHARED_UNIT, outputsOf, {}),
+    {
+      ...unitInputs(tree, SHARED_UNIT, outputsOf, {
+        // root.hcl: [the account of env.hcl, or the caller's] (an element of the list); GitHub
+        // roles when root.hcl names a repository.
+        allowed_account_ids: facts.account,
+        create_github_roles: true,
+        tags: ROOT_TAGS,
+      }),
+      // As in an account deployed from GitHub Actions (root.hcl's github_repository is "" until set).
+      github_repository: 'acme/payflow-platform',
+    },
   );
   outputsOf.set(SHARED_UNIT, sharedValues);
 
@@ -229,7 +247,11 @@ function evaluateEnvironment(tree: LiveTree, environment: string): Evaluated {
     const json = moduleJson(name);
     // platform and app: Kubernetes only (the deploy role's access entry), nothing on AWS.
     if (!Object.keys(json.resource ?? {}).some((type) => type.startsWith('aws_'))) continue;
-    const module = new ModuleInstances(name, json, DEPLOY_ROLE_CALLS, facts);
+    // CI deploys with the deploy role: the cluster module's deployer (grant_deployer_admin).
+    const module = new ModuleInstances(name, json, DEPLOY_ROLE_CALLS, {
+      ...facts,
+      deployerArn: String(sharedValues['github_deploy_role_arn']),
+    });
     const resources = Object.entries(json.resource ?? {}).flatMap(([type, byName]) =>
       Object.keys(byName).map((resourceName) => ({ type, resourceName })),
     );
@@ -261,12 +283,15 @@ function evaluateEnvironment(tree: LiveTree, environment: string): Evaluated {
       module,
       { ...expressions, ...outputs },
       unitInputs(tree, dir, outputsOf, {
-        // live/_units/cluster.hcl: concat(env.hcl's administrators, [the deploy role]).
+        allowed_account_ids: facts.account, // the one element of root.hcl's [local.account_id]
+        tags: ROOT_TAGS,
+        // live/_units/cluster.hcl: compact(concat(env.hcl's administrators, [the deploy role])).
         admin_principal_arns: [
           ...(((envLocals['cluster'] as Hcl | undefined)?.['admin_principal_arns'] as
             string[] | undefined) ?? []),
           sharedValues['github_deploy_role_arn'],
         ],
+        viewer_principal_arns: [sharedValues['github_plan_role_arn']],
         // live/_units/data.hcl: DECOMMISSION=true only for make destroy; a deploy unsets it.
         decommission: false,
       }),
@@ -344,16 +369,17 @@ const IMAGE_CALLS = [
   'ecr:GetAuthorizationToken',
 ];
 
-const LAYER_ORDER = ['network', 'cluster', 'data', 'platform', 'app'];
+const LAYER_ORDER = ['network', 'cluster', 'data', 'edge', 'platform', 'app', 'dns'];
 const byLayerOrder = (a: string, b: string) =>
   LAYER_ORDER.indexOf(a.split('/').pop() ?? '') - LAYER_ORDER.indexOf(b.split('/').pop() ?? '');
 
 /** Reading and locking the unit's state (root.hcl's remote_state), as Terragrunt does. */
 function backendRequests(tree: LiveTree, dir: string, region: string, account: string): Request[] {
   const root = tree.files.get('root.hcl');
+  // root.hcl's account: env.hcl's account_id, or the caller's (get_aws_account_id()).
   const config = evaluate('${local.state_bucket_config}', {
     unitDir: dir,
-    locals: localsOf(root),
+    locals: { ...localsOf(root), account_id: account },
     tree,
   }) as Hcl;
   const bucket = `arn:${PARTITION}:s3:::${String(config['bucket'])}`;
@@ -398,7 +424,15 @@ describe('the GitHub deploy role can deploy (stacks/shared/deploy-role-calls.ts)
         .filter((p) => p.startsWith(`live/${environment}/`) && p.endsWith('/terragrunt.hcl'))
         .map((p) => resolveUnit(tree, p.replace(/\/terragrunt\.hcl$/, '')).module)
         .sort();
-      expect(modules, environment).to.deep.equal(['app', 'cluster', 'data', 'network', 'platform']);
+      expect(modules, environment).to.deep.equal([
+        'app',
+        'cluster',
+        'data',
+        'dns',
+        'edge',
+        'network',
+        'platform',
+      ]);
     }
   });
 
@@ -413,7 +447,7 @@ describe('the GitHub deploy role can deploy (stacks/shared/deploy-role-calls.ts)
   });
 
   it('has a row for every resource type and data source those modules synthesize', function () {
-    const missing = ['network', 'cluster', 'data', 'platform', 'app'].flatMap((name) =>
+    const missing = LAYER_ORDER.flatMap((name) =>
       new ModuleInstances(name, moduleJson(name), DEPLOY_ROLE_CALLS, {
         partition: PARTITION,
         account: '0',
@@ -434,6 +468,12 @@ describe('the GitHub deploy role can deploy (stacks/shared/deploy-role-calls.ts)
       const result = evaluateEnvironment(tree, environment);
       evaluated.set(environment, result);
       expect(result.requests.length).to.be.greaterThan(300);
+      if (environment !== 'development') {
+        // The public entry is really evaluated: the names and their validation records.
+        expect(
+          result.requests.filter((r) => r.action === 'route53:ChangeResourceRecordSets').length,
+        ).to.be.greaterThan(5);
+      }
       const denied: string[] = [];
       for (const request of result.requests) {
         const decision = await decide(result.policy, request);
@@ -505,6 +545,43 @@ describe('the GitHub deploy role can deploy (stacks/shared/deploy-role-calls.ts)
         context: { ...iam, 'iam:PermissionsBoundary': boundaryArn },
       }),
     ).to.equal('Allowed');
+  });
+
+  it("changes in Route 53 only the public names and their certificate's validation records, never the zone's other records", async function () {
+    const production = evaluated.get('production');
+    if (!production) this.skip();
+    const change = (name: string, type: string, extra: Record<string, string> = {}) =>
+      decide(production.policy, {
+        where: 'route53',
+        action: 'route53:ChangeResourceRecordSets',
+        resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ',
+        context: {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': name,
+          'route53:ChangeResourceRecordSetsRecordTypes': type,
+          'route53:ChangeResourceRecordSetsActions': 'UPSERT',
+          ...extra,
+        },
+      });
+    expect(await change('api.example.com', 'A')).to.equal('Allowed');
+    expect(await change('grafana.staging.example.com', 'A')).to.equal('Allowed');
+    expect(await change('_0a1b2c3d.api.example.com', 'CNAME')).to.equal('Allowed');
+    for (const [name, type] of [
+      ['example.com', 'A'],
+      ['example.com', 'MX'],
+      ['www.example.com', 'CNAME'],
+      ['api.example.com', 'TXT'],
+      ['mail.example.com', 'A'],
+    ] as const) {
+      expect(await change(name, type), `${type} ${name}`).to.not.equal('Allowed');
+    }
+    // Without Route 53's context (no record names at all) nothing passes.
+    const bare = await decide(production.policy, {
+      where: 'route53',
+      action: 'route53:ChangeResourceRecordSets',
+      resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ',
+      context: {},
+    });
+    expect(bare).to.not.equal('Allowed');
   });
 
   it('leaves every role of the modules the actions of its own policies (the boundary breaks none)', function () {

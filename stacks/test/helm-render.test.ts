@@ -18,6 +18,10 @@ import {
 } from './kubernetes-object-validation';
 import { requireTerraform } from './kubernetes-module';
 import { type LiveTree, loadLiveTree } from './live-contract';
+import { exampleAppInputs } from '../app/example-inputs';
+import { examplePlatformInputs, withPublicGrafana } from '../platform/example-inputs';
+import { evaluateModuleExpressions } from './platform-terraform-evaluation';
+import { readModule } from './chart-renders';
 
 const repoRoot = resolve(__dirname, '..', '..');
 
@@ -26,14 +30,14 @@ type Block = Record<string, unknown>;
 
 let scratch: string;
 
-/** `helm template` of a render, optionally with more values on top; fails on any helm error. */
-function template(render: ChartRender, ...overrides: Block[]): Manifest[] {
+/** `helm template` of a render, optionally with more values on top, as helm answers. */
+function helmTemplate(render: ChartRender, ...overrides: Block[]) {
   const files = [render.values, ...overrides.map((o) => stringify(o))].map((text, i) => {
     const file = join(scratch, `${render.environment}-${render.release}-${i}.yaml`);
     writeFileSync(file, text);
     return ['--values', file];
   });
-  const result = helm([
+  return helm([
     'template',
     render.release,
     join(repoRoot, render.chart),
@@ -43,6 +47,11 @@ function template(render: ChartRender, ...overrides: Block[]): Manifest[] {
     render.kubernetesVersion,
     ...files.flat(),
   ]);
+}
+
+/** `helm template` of a render, optionally with more values on top; fails on any helm error. */
+function template(render: ChartRender, ...overrides: Block[]): Manifest[] {
+  const result = helmTemplate(render, ...overrides);
   expect(result.status, result.stderr).to.equal(0);
   return parseAllDocuments(result.stdout)
     .map((document) => document.toJS() as Manifest | null)
@@ -59,7 +68,11 @@ const podSpecOf = (workload: Manifest | undefined) =>
           env?: { name: string }[];
           envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
         }[];
-        volumes: { name: string; configMap?: { name: string; items?: { key: string }[] } }[];
+        volumes: {
+          name: string;
+          configMap?: { name: string; items?: { key: string }[] };
+          secret?: { secretName: string };
+        }[];
       }
     | undefined;
 
@@ -213,6 +226,104 @@ describe('charts rendered by helm (app/chart, platform-resources)', function () 
     expect(failing('unknown-field').join()).to.match(/imagePullPolicyy"?' does not exist/);
   });
 
+  describe('the public entry: the API Ingress with and without a DNS zone', () => {
+    const ingressOf = (environment: string) => {
+      const [ingress] = ofKind(template(renderOf(environment, 'payflow')), 'Ingress');
+      if (!ingress) throw new Error(`${environment}: no Ingress`);
+      return {
+        annotations: ((ingress.metadata as Block | undefined)?.annotations ?? {}) as Record<
+          string,
+          string
+        >,
+        spec: ingress.spec as { tls?: { hosts: string[] }[]; rules: { host?: string }[] },
+      };
+    };
+
+    it('with a zone (production): HTTPS with the certificate, HTTP redirected, TLS 1.3, the host, WAF and load balancer attributes', () => {
+      const { annotations, spec } = ingressOf('production');
+      expect(annotations).to.include({
+        'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
+        'alb.ingress.kubernetes.io/ssl-redirect': '443',
+        'alb.ingress.kubernetes.io/ssl-policy': 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      });
+      expect(annotations['alb.ingress.kubernetes.io/certificate-arn']).to.match(/^arn:aws:acm:/);
+      expect(annotations['alb.ingress.kubernetes.io/wafv2-acl-arn']).to.match(
+        /^arn:aws:wafv2:eu-west-3:[0-9]{12}:regional\/webacl\/payflow-production-load-balancer\//,
+      );
+      expect(annotations['alb.ingress.kubernetes.io/load-balancer-attributes']).to.match(
+        /^deletion_protection\.enabled=true,access_logs\.s3\.enabled=true,access_logs\.s3\.bucket=payflow-production-alb-logs-/,
+      );
+      expect(spec.tls).to.deep.equal([{ hosts: ['api.example.com'] }]);
+      expect(spec.rules.map((r) => r.host)).to.deep.equal(['api.example.com']);
+    });
+
+    it('without a zone (development): plain HTTP on port 80 for any name, no TLS, no redirect, no web ACL', () => {
+      const { annotations, spec } = ingressOf('development');
+      expect(annotations['alb.ingress.kubernetes.io/listen-ports']).to.equal('[{"HTTP": 80}]');
+      for (const tlsOnly of ['certificate-arn', 'ssl-redirect', 'ssl-policy']) {
+        expect(annotations, tlsOnly).to.not.have.property(`alb.ingress.kubernetes.io/${tlsOnly}`);
+      }
+      expect(annotations['alb.ingress.kubernetes.io/wafv2-acl-arn']).to.equal('none');
+      expect(annotations['alb.ingress.kubernetes.io/load-balancer-attributes']).to.match(
+        /^deletion_protection\.enabled=false,access_logs\.s3\.enabled=false,/,
+      );
+      expect(spec).to.not.have.property('tls');
+      expect(spec.rules.map((r) => r.host)).to.deep.equal([undefined]);
+    });
+
+    it('the chart refuses a certificate without the host it covers', () => {
+      const render = renderOf('production', 'payflow');
+      const values = parse(render.values) as { ingress: Block };
+      const result = helmTemplate(render, { ingress: { ...values.ingress, host: '' } });
+      expect(result.status).to.not.equal(0);
+      expect(result.stderr).to.match(
+        /ingress\.host: String length must be greater than or equal to 1/,
+      );
+    });
+
+    it("the load balancer's exclusive settings are the same on the API's Ingress and a public Grafana's (one load balancer)", () => {
+      const { annotations } = ingressOf('staging');
+      const edge = exampleAppInputs(tree, 'staging');
+      const platform = readModule('platform');
+      const result = evaluateModuleExpressions(
+        'platform',
+        platform,
+        { grafana: (platform.resource.helm_release?.kube_prometheus_stack?.values as string[])[1] },
+        {
+          ...withPublicGrafana(examplePlatformInputs('staging')),
+          ...Object.fromEntries(
+            ['certificate_arn', 'tls_policy', 'load_balancer_attributes', 'web_acl_arn'].map(
+              (name) => [name, edge[name]],
+            ),
+          ),
+        },
+      );
+      expect(result.status, result.stderr).to.equal(0);
+      const grafana = (
+        parse(String(result.values.grafana)) as {
+          grafana: { ingress: { annotations: Record<string, string> } };
+        }
+      ).grafana.ingress.annotations;
+      // Exclusive in an Ingress group (AWS Load Balancer Controller, annotations guide).
+      for (const name of [
+        'scheme',
+        'group.name',
+        'certificate-arn',
+        'ssl-redirect',
+        'ssl-policy',
+        'load-balancer-attributes',
+        'wafv2-acl-arn',
+      ]) {
+        const key = `alb.ingress.kubernetes.io/${name}`;
+        expect(grafana[key], name).to.equal(annotations[key]);
+        expect(grafana[key], name).to.not.equal(undefined);
+      }
+      expect(JSON.parse(grafana['alb.ingress.kubernetes.io/listen-ports'] ?? '')).to.deep.equal(
+        JSON.parse(annotations['alb.ingress.kubernetes.io/listen-ports'] ?? ''),
+      );
+    });
+  });
+
   describe('what the API and the migrations Job receive', () => {
     const environment = 'production';
 
@@ -228,32 +339,47 @@ describe('charts rendered by helm (app/chart, platform-resources)', function () 
       expect(JSON.stringify(objects)).to.not.match(/REDIS_URL|redisAuthToken|redis-auth/);
     });
 
-    it('the API release still gets REDIS_URL from the Secret, by name', () => {
+    it('the API release has no Secret: IAM tokens for PostgreSQL and Redis, no password anywhere', () => {
       const objects = template(renderOf(environment, 'payflow'));
-      const [secret] = ofKind(objects, 'ExternalSecret');
-      const data = (secret?.spec as { target: { template: { data: Block } } }).target.template.data;
-      expect(Object.keys(data).sort()).to.deep.equal(['REDIS_URL', 'postgres-password']);
-      const [container] = podSpecOf(named(objects, 'Deployment', 'payflow'))?.containers ?? [];
-      expect(container?.env?.map((e) => e.name)).to.include('REDIS_URL');
+      expect(ofKind(objects, 'ExternalSecret')).to.deep.equal([]);
+      const podSpec = podSpecOf(named(objects, 'Deployment', 'payflow'));
+      const [container] = podSpec?.containers ?? [];
+      const env = Object.fromEntries((container?.env ?? []).map((e) => [e.name, e]));
+      expect(env).to.not.have.any.keys('POSTGRES_PASSWORD', 'POSTGRES_PASSWORD_FILE');
+      expect(env.REDIS_URL).to.deep.equal({
+        name: 'REDIS_URL',
+        value: `rediss://payflow-${environment}-redis-api@master.payflow-${environment}-redis.abcdef.euw3.cache.amazonaws.com:6379`,
+      });
+      expect(podSpec?.volumes.some((v) => v.secret !== undefined)).to.equal(false);
+      const variables = (named(objects, 'ConfigMap', 'payflow-config')?.data ?? {}) as Block;
+      expect(variables).to.include({
+        AWS_REGION: 'eu-west-3',
+        REDIS_AUTH: 'iam',
+        REDIS_IAM_CACHE_NAME: `payflow-${environment}-redis`,
+      });
+      const postgres = parse(
+        String((named(objects, 'ConfigMap', 'payflow-postgres')?.data as Block)['postgres.yaml']),
+      ) as Block;
+      expect(postgres).to.deep.include({
+        user: 'payflow_api',
+        auth: 'iam',
+        ssl_mode: 'verify-full',
+        ssl_root_cert: 'rds',
+      });
     });
 
-    it('a change of the Secret the ExternalSecret writes (REDIS_URL: host, port, TLS) rolls the pods', () => {
-      const render = renderOf(environment, 'payflow');
-      const values = parse(render.values) as { redis: Block };
-      const annotations = (...overrides: Block[]) => {
-        const deployment = named(template(render, ...overrides), 'Deployment', 'payflow');
-        const spec = deployment?.spec as { template: { metadata: { annotations: Block } } };
-        return spec.template.metadata.annotations;
-      };
-      const before = annotations();
-      for (const redis of [{ port: 6380 }, { host: 'other.example.internal' }, { tls: false }]) {
-        expect(
-          annotations({ redis: { ...values.redis, ...redis } }),
-          JSON.stringify(redis),
-        ).to.not.deep.equal(before);
-      }
-      // A rendering that changes nothing keeps the pods.
-      expect(annotations()).to.deep.equal(before);
+    it('the migrations Job alone reads the master password, and creates the API role', () => {
+      const objects = template(renderOf(environment, 'payflow-migrations'));
+      const [secret] = ofKind(objects, 'ExternalSecret');
+      const data = (secret?.spec as { target: { template: { data: Block } } }).target.template.data;
+      expect(Object.keys(data)).to.deep.equal(['postgres-password']);
+      const variables = (named(objects, 'ConfigMap', 'payflow-migrations-config')?.data ??
+        {}) as Block;
+      expect(variables).to.include({
+        POSTGRES_API_ROLE: 'payflow_api',
+        SEED_DEMO_USERS: 'false', // never in production
+      });
+      expect(variables).to.not.have.any.keys('REDIS_AUTH', 'REDIS_IAM_CACHE_NAME');
     });
 
     it('envFrom imports only environment variables: postgres.yaml is a mounted file, never a variable', () => {

@@ -1,8 +1,8 @@
 // Retention of the API images (issue 13): the lifecycle policy of the ECR repository, as
 // synthesized in modules/shared and evaluated by Terraform, applied with the ECR rules
 // (ecr-lifecycle.ts) to a registry after 60 builds of main, a production release and a staging
-// deploy: releases and deployed images stay, untagged leftovers and superseded builds go. The
-// deploy workflow adds the tags the policy relies on (live/tag-image.sh).
+// deploy: releases and deployed images stay, untagged leftovers and superseded builds go. make
+// deploy and the deploy workflow add the tags the policy relies on (live/tag-image.sh).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,12 @@ function synthesizedRules(): LifecycleRule[] {
     'shared',
     { variable: shared.variable },
     { policy: lifecycle?.['policy'] },
-    { environment: 'production', region: 'eu-west-3', github_repository: 'acme/payflow' },
+    {
+      environment: 'production',
+      region: 'eu-west-3',
+      github_repository: 'acme/payflow',
+      allowed_account_ids: ['123456789012'],
+    },
   );
   expect(result.status, result.stderr).to.equal(0);
   return (JSON.parse(String(result.values['policy'])) as { rules: LifecycleRule[] }).rules;
@@ -152,7 +157,7 @@ describe('API image retention (ECR lifecycle policy of modules/shared)', functio
     });
   });
 
-  describe('the deploy workflow adds the tags the policy keeps', function () {
+  describe('make deploy and the deploy workflow add the tags the policy keeps', function () {
     interface Step {
       name?: string;
       run?: string;
@@ -165,16 +170,19 @@ describe('API image retention (ECR lifecycle policy of modules/shared)', functio
     ).jobs.deploy.steps;
     const index = (pattern: RegExp) => steps.findIndex((s) => pattern.test(s.run ?? ''));
 
-    it('tags the image deployed-<environment>-<commit> before make deploy, the release after', function () {
-      const keepDeployed = index(
-        new RegExp(
-          `live/tag-image\\.sh "\\$ECR_REPOSITORY" "\\$IMAGE_TAG" "${DEPLOYED_TAG_PREFIX}\\$ENVIRONMENT-\\$IMAGE_TAG"`,
-        ),
+    it('make deploy tags the image deployed-<environment>-<tag>, in one place; CI adds the release after it', function () {
+      // The call itself runs against stand-ins in live-deploy.test.ts (deploy tags the image…).
+      const script = readFileSync(join(REPOSITORY, 'live', 'environment.sh'), 'utf8');
+      expect(script).to.contain(
+        `"$live_dir/tag-image.sh" "\${repository_url#*/}" "$IMAGE_TAG" "${DEPLOYED_TAG_PREFIX}$environment-$IMAGE_TAG"`,
       );
       const deploy = index(/make deploy ENV=/);
       const release = index(/live\/tag-image\.sh "\$ECR_REPOSITORY" "\$IMAGE_TAG" "\$RELEASE_TAG"/);
-      expect(keepDeployed, 'deployed tag step').to.be.greaterThan(-1);
-      expect(keepDeployed).to.be.lessThan(deploy);
+      expect(deploy, 'make deploy step').to.be.greaterThan(-1);
+      expect(
+        steps.filter((s) => (s.run ?? '').includes(DEPLOYED_TAG_PREFIX)),
+        'the workflow leaves the deployed tag to make deploy',
+      ).to.deep.equal([]);
       expect(release).to.be.greaterThan(deploy);
     });
 

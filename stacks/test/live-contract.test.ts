@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { readSettings } from '../../live/environment-settings';
 import {
   type ContractSpec,
   type Hcl,
@@ -108,6 +109,36 @@ const productionRules: ProductionRule[] = [
     holds: (p) => p === false,
   },
   {
+    description: 'the API over HTTPS: a DNS zone for its name and certificate',
+    layer: 'edge',
+    variable: 'dns_zone',
+    holds: (p) => typeof p === 'string' && p !== '',
+  },
+  {
+    description: 'AWS WAF in front of the load balancer',
+    layer: 'edge',
+    variable: 'waf',
+    holds: (p) => p === true,
+  },
+  {
+    description: 'load balancer deletion protection',
+    layer: 'edge',
+    variable: 'deletion_protection',
+    holds: (p) => p === true,
+  },
+  {
+    description: 'load balancer access logs kept a year',
+    layer: 'edge',
+    variable: 'access_log_days',
+    holds: (p) => num(p) >= 365,
+  },
+  {
+    description: 'Grafana off the internet',
+    layer: 'platform',
+    variable: 'grafana_public',
+    holds: (p) => p === false,
+  },
+  {
     description: 'API pods spread over zones, strictly',
     layer: 'app',
     variable: 'zone_spread_policy',
@@ -123,7 +154,7 @@ const productionRules: ProductionRule[] = [
 
 const spec: ContractSpec = {
   environments: ['development', 'staging', 'production'],
-  layers: ['network', 'cluster', 'data', 'platform', 'app'],
+  layers: ['network', 'cluster', 'data', 'edge', 'platform', 'app', 'dns'],
   accountUnits: ['shared/global'],
   // The Kubernetes layers share their cluster connection (dependency "cluster" + inputs).
   layerIncludes: {
@@ -245,8 +276,8 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       });
     }
 
-    it('covers 3 environments x 5 layers plus the account-wide unit', function () {
-      expect(unitDirs(tree)).to.have.length(16);
+    it('covers 3 environments x 7 layers plus the account-wide unit', function () {
+      expect(unitDirs(tree)).to.have.length(22);
       expect(unitDirs(tree)).to.include('live/shared/global');
     });
 
@@ -292,7 +323,7 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       expect(imageTag).to.not.include('latest');
     });
 
-    it('the dependency graph is network <- cluster <- data <- platform <- app, shared beside (permissions boundary, roles, registry)', function () {
+    it('the dependency graph is network <- cluster <- data <- edge <- platform <- app <- dns, shared beside (permissions boundary, roles, registry)', function () {
       const graph = Object.fromEntries(
         spec.layers.map((layer) => [
           layer,
@@ -305,8 +336,12 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
         network: ['shared/global'],
         cluster: ['network', 'shared/global'],
         data: ['cluster', 'network', 'shared/global'],
-        platform: ['cluster', 'data', 'network'],
-        app: ['cluster', 'data', 'network', 'platform', 'shared/global'],
+        // Order only (dependencies block): the edge needs nothing of the data layer.
+        edge: ['data'],
+        platform: ['cluster', 'data', 'edge', 'network'],
+        app: ['cluster', 'data', 'edge', 'network', 'platform', 'shared/global'],
+        // After the app (order only): its Ingress makes the load balancer the names point to.
+        dns: ['app', 'cluster', 'edge', 'platform'],
       });
     });
 
@@ -420,15 +455,22 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       expect(JSON.stringify(rootLocals.state_bucket_config)).not.to.include('dynamodb');
     });
 
-    it('environment data is read the way live/environment.sh reads it (plain literals)', function () {
+    it('live/environment.sh reads every environment through the HCL parser, pinned account or not', async function () {
       for (const environment of spec.environments) {
-        const text = readFileSync(join(repoRoot, 'live', environment, 'env.hcl'), 'utf8');
-        expect(text, environment).to.match(/^ {2}account_id = "\d{12}"$/m);
-        expect(text, environment).to.match(/^ {2}region {5}= "[a-z]{2}-[a-z]+-\d"$/m);
-        expect(localsOf(file(tree, `live/${environment}/env.hcl`)).environment).to.equal(
-          environment,
-        );
+        const settings = await readSettings(repoRoot, environment);
+        expect(settings.get('env.environment'), environment).to.equal(environment);
+        expect(settings.get('env.region'), environment).to.match(/^[a-z]{2}-[a-z]+-\d$/);
+        // An account_id, when present, pins the account (root.hcl falls back on the caller's).
+        const account = settings.get('env.account_id');
+        if (account !== undefined) expect(account, environment).to.match(/^\d{12}$/);
       }
+      // A laptop deploy of development needs no account id, and root.hcl reads the caller's then.
+      expect((await readSettings(repoRoot, spec.development)).has('env.account_id')).to.equal(
+        false,
+      );
+      expect(localsOf(file(tree, 'root.hcl')).account_id).to.equal(
+        '${try(local.scope.locals.account_id, get_aws_account_id())}',
+      );
     });
   });
 
@@ -693,6 +735,11 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       ['zone_spread_policy', (env) => ((env.app as Hcl).zone_spread_policy = 'ScheduleAnyway')],
       ['min_replicas', (env) => ((env.app as Hcl).min_replicas = 1)],
       ['buckets_force_destroy', (env) => ((env.retention as Hcl).buckets_force_destroy = true)],
+      ['dns_zone', (env) => ((env.dns as Hcl).zone = '')],
+      ['waf', (env) => ((env.load_balancer as Hcl).waf = false)],
+      ['deletion_protection', (env) => ((env.load_balancer as Hcl).deletion_protection = false)],
+      ['access_log_days', (env) => ((env.load_balancer as Hcl).access_log_days = 30)],
+      ['grafana_public', (env) => ((env.grafana as Hcl).public = true)],
     ];
     for (const [variable, mutateEnv] of productionBreaks) {
       breaks.push({

@@ -321,11 +321,25 @@ function balanced(text: string): boolean {
   return depth === 0;
 }
 
-/** "${expr}" alone keeps the expression's type; "a-${x}-b" is a string template. */
+/** Index of the `}` closing the `${` at the start of `text` (nested braces included). */
+function closingBrace(text: string): number {
+  let depth = 0;
+  for (let i = 1; i < text.length; i += 1) {
+    if (text[i] === '{') depth += 1;
+    if (text[i] === '}' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * "${expr}" alone keeps the expression's type (an expression holding templates of its own, such
+ * as merge({...}, { R = "x/${local.y}" }), is evaluated whole, so unresolved unless understood);
+ * "a-${x}-b" is a string template.
+ */
 function evaluateTemplate(text: string, scope: Scope): unknown {
-  const whole = /^\$\{([\s\S]*)\}$/.exec(text);
-  if (whole?.[1] !== undefined && !whole[1].includes('${'))
-    return evaluateExpression(whole[1], scope);
+  if (text.startsWith('${') && closingBrace(text) === text.length - 1) {
+    return evaluateExpression(text.slice(2, -1), scope);
+  }
   if (!text.includes('${')) return text;
   let unresolved = false;
   const result = text.replace(/\$\{([^{}]*(?:\([^{}]*\))?[^{}]*)\}/g, (_match, inner: string) => {
@@ -412,14 +426,27 @@ export function resolveUnit(tree: LiveTree, dir: string): ResolvedUnit {
     const scope: Scope = { unitDir: dir, locals: localsOf(file), tree, exposed };
     const terraform = firstBlock(file, 'terraform');
     if (terraform && 'source' in terraform) source = evaluate(terraform.source, scope);
-    for (const [name, block] of labelledBlocks(file, 'dependency')) {
-      const configPath = evaluate(block.config_path, scope);
-      let target: string | undefined;
-      if (typeof configPath === 'string') {
-        target = configPath.startsWith(`${REPO_ROOT}/`)
+    const targetOf = (configPath: unknown): string | undefined =>
+      typeof configPath !== 'string'
+        ? undefined
+        : configPath.startsWith(`${REPO_ROOT}/`)
           ? fromRepo(configPath)
           : posix.normalize(posix.join(dir, configPath));
-      }
+    // `dependencies { paths = [...] }`: applied before, no outputs read (order only).
+    for (const path of [firstBlock(file, 'dependencies')?.paths ?? []].flat()) {
+      const configPath = evaluate(path, scope);
+      const target = targetOf(configPath);
+      dependencies.set(`order:${target ?? String(configPath)}`, {
+        name: `dependencies ${String(configPath)}`,
+        target,
+        configPath,
+        mockOutputs: undefined,
+        allowedCommands: undefined,
+      });
+    }
+    for (const [name, block] of labelledBlocks(file, 'dependency')) {
+      const configPath = evaluate(block.config_path, scope);
+      const target = targetOf(configPath);
       dependencies.set(name, {
         name,
         target,

@@ -1,7 +1,9 @@
 // The one-line deploy (make plan/deploy/destroy, live/environment.sh). Nothing here reaches AWS:
 // every missing or wrong prerequisite must be named clearly and stop the run before Terragrunt
 // starts, and the sequences (deploy, destroy) run against stand-ins for terragrunt, aws and
-// kubectl that record their calls and model the load balancer the Ingresses share.
+// kubectl that record their calls and model what AWS holds: the load balancer the Ingresses
+// share, the controller's security groups, the monitoring volumes, the control-plane log group.
+// The script reads env.hcl with the real node and HCL parser (live/environment-settings.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -10,15 +12,19 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
+import { readSettings } from '../../live/environment-settings';
 import { KUBERNETES_VERSIONS, KUBERNETES_VERSIONS_FILE } from '../cluster/kubernetes-versions';
+import { GRAFANA_LOCAL_URL, GRAFANA_SERVICE } from '../platform/grafana-access';
 
 const repoRoot = join(__dirname, '..', '..');
 const script = join(repoRoot, 'live', 'environment.sh');
@@ -36,7 +42,8 @@ function run(
   input = '',
   cwd = repoRoot,
 ): Run {
-  const result = spawnSync(command, args, { cwd, env, input, encoding: 'utf8', timeout: 30_000 });
+  // Generous: the HCL parser starts a node process, slow on a busy machine.
+  const result = spawnSync(command, args, { cwd, env, input, encoding: 'utf8', timeout: 90_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -52,61 +59,173 @@ function toolDir(tools: Record<string, string>): string {
 
 const repoText = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
 
-/** root.hcl with your repository instead of the placeholder, as a user would leave it. */
-const filledRootHcl = (): string =>
+/** root.hcl naming a GitHub repository, as a user deploying from GitHub Actions leaves it. */
+const rootHclWithRepository = (repository: string): string =>
   repoText('root.hcl').replace(
-    'github_repository = "payflow/payflow-platform"',
-    'github_repository = "acme/payflow"',
+    'github_repository = ""',
+    `github_repository = ${JSON.stringify(repository)}`,
+  );
+
+/** An HCL data file with account_id pinned above its region line. */
+const pinAccount = (text: string, account: string): string =>
+  text.replace(
+    /^ {2}region = "eu-west-3"$/m,
+    `  account_id = "${account}"\n  region     = "eu-west-3"`,
   );
 
 /**
- * A copy of the script with its own mise.toml, root.hcl, live/shared/account.hcl and a minimal
- * development env.hcl, so that each file can say another account (or be broken).
+ * A copy of the script (and its HCL reader) with its own mise.toml, root.hcl,
+ * live/shared/account.hcl and a minimal development env.hcl, so that each file can say another
+ * account (or be broken). Without an account, the files pin none, as the repository's do.
  */
-function sandbox(accountId: string, sharedAccountId = accountId): string {
+function sandbox(accountId?: string, sharedAccountId = accountId): string {
   const root = mkdtempSync(join(tmpdir(), 'payflow-live-'));
   mkdirSync(join(root, 'live', 'development'), { recursive: true });
   mkdirSync(join(root, 'live', 'shared'), { recursive: true });
   cpSync(script, join(root, 'live', 'environment.sh'));
+  for (const file of ['environment-settings.ts', 'tag-image.sh']) {
+    cpSync(join(repoRoot, 'live', file), join(root, 'live', file));
+  }
+  symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
   cpSync(join(repoRoot, 'mise.toml'), join(root, 'mise.toml'));
   mkdirSync(join(root, 'stacks', 'cluster'), { recursive: true });
   cpSync(KUBERNETES_VERSIONS_FILE, join(root, 'stacks', 'cluster', 'kubernetes-versions.tsv'));
-  writeFileSync(join(root, 'root.hcl'), filledRootHcl());
+  writeFileSync(join(root, 'root.hcl'), repoText('root.hcl'));
+  const account = repoText('live/shared/account.hcl');
   writeFileSync(
     join(root, 'live', 'shared', 'account.hcl'),
-    repoText('live/shared/account.hcl').replace(
-      'account_id = "123456789012"',
-      `account_id = "${sharedAccountId}"`,
-    ),
+    sharedAccountId ? pinAccount(account, sharedAccountId) : account,
   );
   writeFileSync(
     join(root, 'live', 'development', 'env.hcl'),
-    `locals {\n  environment = "development"\n  account_id  = "${accountId}"\n  region      = "eu-west-3"\n}\n`,
+    `locals {\n  environment = "development"\n${accountId ? `  account_id  = "${accountId}"\n` : ''}  region      = "eu-west-3"\n  dns = {\n    zone = "example.org"\n  }\n}\n`,
   );
   return root;
 }
 
-const awsVersion = '[ "$1" = --version ] && { echo "aws-cli/2.27.50 Python/3.13"; exit 0; };';
+/**
+ * The AWS CLI. Answers from FAKE_* variables: FAKE_ACCOUNT and FAKE_CALLER_ARN (the identity),
+ * FAKE_NO_CREDENTIALS, FAKE_QUOTA_<code with _> (Service Quotas, default 64), FAKE_NO_QUOTAS,
+ * FAKE_INSTANCES and FAKE_ADDRESSES (describe-* text output), the public hosted zone example.org; bash builtins only, since some
+ * tests give the script no other command. With FAKE_STATE it logs every call
+ * and models, with files there: the load balancer while an ingress-* exists; security groups
+ * sg-* and volumes vol-* (content: the cluster or environment they belong to); the cluster while
+ * "cluster" exists; the log group named in "log-group". Security groups cannot be deleted while
+ * the cluster layer stands (its groups refer to them) or once while a busy-<group> exists; volumes
+ * are available once the cluster layer is destroyed. `ssm start-session` models the SSM tunnel:
+ * open (tunnel-open) until the script ends it, or refused (tunnel-refused). ECR holds the tags
+ * image-<tag>; batch-get-image of a missing one prints None, as the real CLI's --query does.
+ */
+const fakeAws = `[ "$1" = --version ] && { echo "aws-cli/2.27.50 Python/3.13"; exit 0; }
+state="\${FAKE_STATE:-/nonexistent}"
+[ -d "$state" ] && echo "aws $*" >>"$state/log"
+account="\${FAKE_ACCOUNT:-111111111111}"
+arg() { local name="$1"; shift; while [ $# -gt 0 ]; do [ "$1" = "$name" ] && { echo "$2"; return; }; shift; done; }
+filter() { local name="$1"; shift; for a in "$@"; do case "$a" in "Name=$name,Values="*) echo "\${a#*,Values=}"; return ;; esac; done; }
+owned() { for f in "$state"/$1; do [ -e "$f" ] && [ "$(<"$f")" = "$2" ] && printf '%s\\t' "\${f##*/}"; done; echo; }
+case "$1 $2" in
+  "sts get-caller-identity")
+    [ -n "\${FAKE_NO_CREDENTIALS:-}" ] && { echo 'Unable to locate credentials. You can configure credentials by running "aws configure".' >&2; exit 255; }
+    printf '%s\\t%s\\n' "$account" "\${FAKE_CALLER_ARN:-arn:aws:sts::$account:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/you@example.com}" ;;
+  "service-quotas get-service-quota" | "service-quotas get-aws-default-service-quota")
+    [ -n "\${FAKE_NO_QUOTAS:-}" ] && { echo "An error occurred (AccessDeniedException)" >&2; exit 254; }
+    code="$(arg --quota-code "$@")"; var="FAKE_QUOTA_\${code//-/_}"; echo "\${!var:-64.0}" ;;
+  "ec2 describe-instance-types")
+    on=""; for a in "$@"; do case "$a" in --instance-types) on=1 ;; --*) on="" ;; *) [ -n "$on" ] && { case "$a" in *.xlarge) v=4 ;; *.2xlarge) v=8 ;; *) v=2 ;; esac; printf '%s\\t%s\\n' "$a" "$v"; } ;; esac; done ;;
+  "ec2 describe-instances") printf '%b' "\${FAKE_INSTANCES:-}" ;;
+  "ec2 describe-addresses") printf '%b' "\${FAKE_ADDRESSES:-}" ;;
+  "ec2 describe-security-groups") owned 'sg-*' "$(filter tag:elbv2.k8s.aws/cluster "$@")" ;;
+  "ec2 delete-security-group")
+    group="$(arg --group-id "$@")"
+    if [ -e "$state/busy-$group" ] || [ ! -e "$state/cluster-destroyed" ]; then
+      rm -f "$state/busy-$group"
+      echo "An error occurred (DependencyViolation): resource $group has a dependent object" >&2; exit 254
+    fi
+    rm -f "$state/$group" ;;
+  "ec2 describe-volumes") [ -e "$state/cluster-destroyed" ] && owned 'vol-*' "$(filter tag:Environment "$@")" ;;
+  "ec2 delete-volume") rm -f "$state/$(arg --volume-id "$@")" ;;
+  "ecr describe-images")
+    tag="$(arg --image-ids "$@")"
+    [ -e "$state/image-\${tag#imageTag=}" ] || { echo "An error occurred (ImageNotFoundException)" >&2; exit 254; } ;;
+  "ecr batch-get-image")
+    tag="$(arg --image-ids "$@")"
+    if [ ! -e "$state/image-\${tag#imageTag=}" ]; then echo None
+    elif [ "$(arg --query "$@")" = "images[0].imageManifestMediaType" ]; then echo application/vnd.oci.image.index.v1+json
+    else echo '{"schemaVersion":2}'; fi ;;
+  "ecr put-image")
+    [ "$(arg --image-manifest "$@")" = None ] && { echo "An error occurred (InvalidParameterException): Invalid parameter at 'imageManifest'" >&2; exit 254; }
+    : >"$state/image-$(arg --image-tag "$@")" ;;
+  "logs describe-log-groups")
+    [ -e "$state/log-group" ] && [ "$(<"$state/log-group")" = "$(arg --log-group-name-prefix "$@")" ] && echo "$(<"$state/log-group")" ;;
+  "logs delete-log-group") rm -f "$state/log-group" ;;
+  "eks describe-cluster")
+    [ -e "$state/cluster" ] || { echo "An error occurred (ResourceNotFoundException): No cluster found" >&2; exit 254; } ;;
+  "ssm start-session")
+    [ -e "$state/tunnel-refused" ] && {
+      echo "An error occurred (TargetNotConnected) when calling the StartSession operation: i-0123456789abcdef0 is not connected." >&2
+      exit 254
+    }
+    trap 'echo "ssm session ended" >>"$state/log"; rm -f "$state/tunnel-open"; exit 0' TERM
+    /bin/sleep 300 &
+    echo $! >"$state/session-sleep.pid"
+    echo "Starting session with SessionId: deployer-0123456789abcdef0"
+    : >"$state/tunnel-open"
+    wait $! ;;
+  "route53 list-hosted-zones-by-name")
+    # The account's public zone (the sandbox env.hcl's dns.zone); none with no-hosted-zone.
+    [ -e "$state/no-hosted-zone" ] && { printf 'other.org.\\tFalse\\n'; exit 0; }
+    printf 'example.org.\\tFalse\\n' ;;
+  "elbv2 describe-load-balancer-attributes")
+    # Deletion protection is on until the controller read the annotation kubectl changed.
+    if [ -e "$state/protection-lifted" ]; then echo false; else echo true; fi ;;
+  "resourcegroupstaggingapi get-resources")
+    if compgen -G "$state/ingress-*" >/dev/null; then
+      echo "arn:aws:elasticloadbalancing:eu-west-3:111111111111:loadbalancer/app/k8s-payflow-0123456789/0123456789abcdef"
+    else
+      echo None
+    fi ;;
+esac
+exit 0`;
 
-const current = {
+/** What is on a deployer's PATH; node is the real one: it reads env.hcl. */
+const current: Record<string, string> = {
   terraform: 'echo "Terraform v1.11.4"',
   terragrunt: 'echo "terragrunt version v0.99.5"',
   kubectl: 'echo "Client Version: v1.36.2"',
   helm: 'echo "v3.18.4+g1234567"',
-  // -e: the free local port the tunnel asks the operating system for.
-  node: '[ "$1" = -e ] && { echo 41234; exit 0; }; echo v20.19.0',
+  // -e: the free local port the tunnel asks the operating system for, always the same here.
+  node: `[ "$1" = -e ] && { echo 41234; exit 0; }; exec ${JSON.stringify(process.execPath)} "$@"`,
   npm: 'echo 11.0.0',
   'session-manager-plugin': 'echo "The Session Manager plugin was installed successfully."',
+  aws: fakeAws,
 };
 
 describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environment.sh)', function () {
+  // Several runs of the script per test, each starting node for the HCL parser: no speed limit.
+  this.timeout(600_000);
   const cleanup: string[] = [];
   after(function () {
     for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** preflight development in a sandbox, with the current tools unless replaced. */
+  const preflight = (root: string, tools: string, env: NodeJS.ProcessEnv = {}): Run =>
+    run('/bin/bash', [join(root, 'live', 'environment.sh'), 'preflight', 'development'], {
+      PATH: tools,
+      IMAGE_TAG: 'abc123',
+      ...env,
+    });
+
   it('make deploy ENV=nope stops before anything runs, naming the environments', function () {
-    for (const target of ['plan', 'deploy', 'destroy', 'outputs', 'kubeconfig', 'tunnel']) {
+    for (const target of [
+      'plan',
+      'deploy',
+      'destroy',
+      'outputs',
+      'kubeconfig',
+      'tunnel',
+      'grafana',
+    ]) {
       const result = run('make', ['--no-print-directory', target, 'ENV=nope'], process.env);
       expect(result.status, target).to.equal(2);
       expect(result.stderr, target).to.include(
@@ -136,29 +255,24 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
       HOME: empty,
     });
     expect(result.status).to.equal(1);
-    for (const expected of [
+    const expected = [
       'terraform is not installed (mise.toml pins terraform 1.11.4)',
       'terragrunt is not installed (mise.toml pins terragrunt 0.99.5)',
       'aws is not installed (mise.toml pins awscli',
       'kubectl is not installed',
-      'node is not installed',
       'npm is not installed',
       'curl is not installed',
       'docker is not installed',
-      'live/development/env.hcl still has the placeholder account_id 123456789012',
-      'still has the placeholder domain dev.payflow.example.com',
-      'still has the placeholder certificate_arn',
+      'node is not installed: Node.js >= 20.19 reads live/development/env.hcl',
       'session-manager-plugin is not installed: make deploy reaches the private Kubernetes API through an SSM tunnel; install it: https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html',
-      'still has the placeholder admin_principal_arns',
-      'live/shared/account.hcl still has the placeholder account_id 123456789012',
-      'root.hcl still has the placeholder github_repository payflow/payflow-platform',
-    ]) {
-      expect(result.stderr).to.include(expected);
-    }
+    ];
+    for (const line of expected) expect(result.stderr).to.include(line);
     // Terraform installs the Helm releases: a missing helm is worth a warning, not a stop.
     expect(result.stderr).to.include('warning: helm is not installed');
     expect(result.stderr).not.to.match(/ {2}- helm is not installed/);
-    expect(result.stderr).to.match(/preflight for deploy development found 15 problem\(s\)/);
+    expect(result.stderr).to.include(
+      `preflight for deploy development found ${expected.length} problem(s)`,
+    );
   });
 
   it('preflight rejects tools older than mise.toml and warns about newer ones', function () {
@@ -166,18 +280,11 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
       ...current,
       terraform: 'echo "Terraform v1.10.5"',
       helm: 'echo "v3.19.0+g1234567"',
-      aws: '[ "$1" = --version ] && { echo "aws-cli/1.45.11 Python/3.11"; exit 0; }; echo 111111111111',
+      aws: fakeAws.replace('aws-cli/2.27.50 Python/3.13', 'aws-cli/1.45.11 Python/3.11'),
     });
     const root = sandbox('111111111111');
     cleanup.push(tools, root);
-    const result = run(
-      '/bin/bash',
-      [join(root, 'live', 'environment.sh'), 'preflight', 'development'],
-      {
-        PATH: tools,
-        IMAGE_TAG: 'abc123',
-      },
-    );
+    const result = preflight(root, tools);
     expect(result.stderr).to.include(
       "terraform 1.10.5 is older than 1.11.4 pinned in mise.toml: run 'mise install'",
     );
@@ -189,33 +296,14 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
 
   it('preflight names the AWS account mismatch and missing credentials', function () {
     const root = sandbox('111111111111');
-    const otherAccount = toolDir({ ...current, aws: `${awsVersion} echo 222222222222` });
-    const noCredentials = toolDir({
-      ...current,
-      aws: `${awsVersion} echo "Unable to locate credentials. You can configure credentials by running aws configure." >&2; exit 255`,
-    });
-    cleanup.push(root, otherAccount, noCredentials);
-    const env = { IMAGE_TAG: 'abc123' };
-    const mismatch = run(
-      '/bin/bash',
-      [join(root, 'live', 'environment.sh'), 'preflight', 'development'],
-      {
-        ...env,
-        PATH: otherAccount,
-      },
-    );
+    const tools = toolDir(current);
+    cleanup.push(root, tools);
+    const mismatch = preflight(root, tools, { FAKE_ACCOUNT: '222222222222' });
     expect(mismatch.status).to.equal(1);
     expect(mismatch.stderr).to.include(
       'you are logged in to AWS account 222222222222 but live/development/env.hcl says 111111111111',
     );
-    const anonymous = run(
-      '/bin/bash',
-      [join(root, 'live', 'environment.sh'), 'preflight', 'development'],
-      {
-        ...env,
-        PATH: noCredentials,
-      },
-    );
+    const anonymous = preflight(root, tools, { FAKE_NO_CREDENTIALS: '1' });
     expect(anonymous.status).to.equal(1);
     expect(anonymous.stderr).to.include(
       'no usable AWS credentials (aws sts get-caller-identity failed: Unable to locate credentials.',
@@ -225,20 +313,9 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
 
   it('preflight passes when everything matches (then the real work would start)', function () {
     const root = sandbox('111111111111');
-    const tools = toolDir({
-      ...current,
-      curl: 'exit 0',
-      aws: '[ "$1" = --version ] && { echo "aws-cli/2.27.50 Python/3.13"; exit 0; }; echo 111111111111',
-    });
+    const tools = toolDir({ ...current, curl: 'exit 0' });
     cleanup.push(root, tools);
-    const result = run(
-      '/bin/bash',
-      [join(root, 'live', 'environment.sh'), 'preflight', 'development'],
-      {
-        PATH: tools,
-        IMAGE_TAG: 'abc123',
-      },
-    );
+    const result = preflight(root, tools);
     // The sandbox env.hcl has no domain or certificate placeholder; only the account matters here.
     expect(result.stderr).to.equal('');
     expect(result.stdout).to.include(
@@ -247,27 +324,54 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     expect(result.status).to.equal(0);
   });
 
+  it("preflight of the repository's own development env.hcl asks a newcomer for nothing", function () {
+    const root = sandbox();
+    const tools = toolDir({ ...current, curl: 'exit 0' });
+    cleanup.push(root, tools);
+    writeFileSync(
+      join(root, 'live', 'development', 'env.hcl'),
+      repoText('live/development/env.hcl'),
+    );
+    // The Kubernetes support warning counts from this date, never from the real one.
+    const result = preflight(root, tools, { PAYFLOW_TODAY: '2026-12-03' });
+    // No account id, domain, certificate, GitHub repository or administrator ARN to fill in: the
+    // one line is a warning that development without dns.zone is plain HTTP.
+    expect(result.stderr.trim().split('\n')).to.deep.equal([
+      "warning: live/development/env.hcl has no dns.zone: the API will answer plain HTTP on the load balancer's own name; set dns.zone to a Route 53 hosted zone of the account for https:// (live/README.md, 'The public address: DNS and TLS')",
+    ]);
+    expect(result.stdout).to.include('preflight ok: tools, AWS account 111111111111');
+    expect(result.status).to.equal(0);
+  });
+
+  it('without account_id in env.hcl and account.hcl, the account is the one of the credentials', function () {
+    const root = sandbox();
+    const tools = toolDir({ ...current, curl: 'exit 0' });
+    cleanup.push(root, tools);
+    const result = preflight(root, tools, { FAKE_ACCOUNT: '333333333333' });
+    expect(result.stderr).to.equal('');
+    expect(result.stdout).to.include(
+      "AWS account 333333333333 (your credentials'; env.hcl pins none), region eu-west-3, state bucket payflow-tfstate-333333333333-eu-west-3",
+    );
+    expect(result.status).to.equal(0);
+  });
+
   it('preflight checks live/shared/account.hcl and the state bucket root.hcl names, like env.hcl', function () {
-    const tools = toolDir({ ...current, curl: 'exit 0', aws: `${awsVersion} echo 111111111111` });
+    const tools = toolDir({ ...current, curl: 'exit 0' });
     const root = sandbox('111111111111', '123456789012');
     cleanup.push(tools, root);
-    const preflight = (): Run =>
-      run('/bin/bash', [join(root, 'live', 'environment.sh'), 'preflight', 'development'], {
-        PATH: tools,
-        IMAGE_TAG: 'abc123',
-      });
-    expect(preflight().stderr).to.include(
+    expect(preflight(root, tools).stderr).to.include(
       'live/shared/account.hcl still has the placeholder account_id 123456789012: set the 12-digit id of the account holding the ECR repository',
     );
 
     const account = join(root, 'live', 'shared', 'account.hcl');
     writeFileSync(
       account,
-      repoText('live/shared/account.hcl')
-        .replace('account_id = "123456789012"', 'account_id = "1111-2222"')
-        .replace('region     = "eu-west-3"', 'region     = "paris"'),
+      pinAccount(repoText('live/shared/account.hcl'), '1111-2222').replace(
+        'region     = "eu-west-3"',
+        'region     = "paris"',
+      ),
     );
-    const malformed = preflight();
+    const malformed = preflight(root, tools);
     expect(malformed.stderr).to.include(
       "live/shared/account.hcl has account_id '1111-2222', not a 12-digit AWS account id",
     );
@@ -277,68 +381,58 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     expect(malformed.status).to.equal(1);
 
     // Logged in to 111111111111, the shared unit said to live in 222222222222.
-    writeFileSync(
-      account,
-      repoText('live/shared/account.hcl').replace(
-        'account_id = "123456789012"',
-        'account_id = "222222222222"',
-      ),
-    );
-    expect(preflight().stderr).to.include(
+    writeFileSync(account, pinAccount(repoText('live/shared/account.hcl'), '222222222222'));
+    expect(preflight(root, tools).stderr).to.include(
       'you are logged in to AWS account 111111111111 but live/shared/account.hcl says 222222222222: make deploy applies live/shared/global with these credentials',
     );
     rmSync(account);
-    expect(preflight().stderr).to.include('live/shared/account.hcl is missing');
+    expect(preflight(root, tools).stderr).to.include('live/shared/account.hcl is missing');
 
-    writeFileSync(
-      account,
-      repoText('live/shared/account.hcl').replace(
-        'account_id = "123456789012"',
-        'account_id = "111111111111"',
-      ),
-    );
+    writeFileSync(account, repoText('live/shared/account.hcl'));
     // A project that makes the state bucket name invalid for S3 (uppercase, too long).
     writeFileSync(
       join(root, 'root.hcl'),
-      filledRootHcl().replace(
+      repoText('root.hcl').replace(
         'project = "payflow"',
         'project = "PayFlow-Platform-Of-The-Acme-Corporation"',
       ),
     );
-    const badBucket = preflight();
+    const badBucket = preflight(root, tools);
     expect(badBucket.stderr).to.include(
       "root.hcl names the state bucket of live/development 'PayFlow-Platform-Of-The-Acme-Corporation-tfstate-111111111111-eu-west-3', not a valid S3 bucket name",
     );
     expect(badBucket.status).to.equal(1);
   });
 
-  it('preflight refuses the placeholder GitHub repository, or one that is not where CI runs', function () {
-    const tools = toolDir({ ...current, curl: 'exit 0', aws: `${awsVersion} echo 111111111111` });
+  it('a laptop deploy needs no GitHub repository; one that is set must be where CI runs', function () {
+    const tools = toolDir({ ...current, curl: 'exit 0' });
     const root = sandbox('111111111111');
     cleanup.push(tools, root);
-    const preflight = (env: NodeJS.ProcessEnv): Run =>
-      run('/bin/bash', [join(root, 'live', 'environment.sh'), 'preflight', 'development'], {
-        PATH: tools,
-        IMAGE_TAG: 'abc123',
-        ...env,
-      });
-    writeFileSync(join(root, 'root.hcl'), repoText('root.hcl'));
-    expect(preflight({}).stderr).to.include(
-      'root.hcl still has the placeholder github_repository payflow/payflow-platform: set your GitHub repository as owner/name',
-    );
-    writeFileSync(join(root, 'root.hcl'), filledRootHcl());
-    expect(preflight({ GITHUB_REPOSITORY: 'acme/payflow' }).status).to.equal(0);
-    expect(preflight({ GITHUB_REPOSITORY: 'someone/fork' }).stderr).to.include(
-      'root.hcl says github_repository acme/payflow but this runs in the GitHub repository someone/fork',
+    // The repository's root.hcl names none: nothing to fill in, no GitHub roles.
+    expect(repoText('root.hcl')).to.match(/^ {2}github_repository = ""$/m);
+    expect(preflight(root, tools).status).to.equal(0);
+
+    writeFileSync(join(root, 'root.hcl'), rootHclWithRepository('acme/payflow'));
+    expect(preflight(root, tools, { GITHUB_REPOSITORY: 'acme/payflow' }).status).to.equal(0);
+    expect(preflight(root, tools, { GITHUB_REPOSITORY: 'someone/fork' }).stderr).to.include(
+      "root.hcl says github_repository 'acme/payflow' but this runs in the GitHub repository someone/fork",
     );
     // SKIP_SHARED=1 leaves live/shared/global (and so the roles' trust) alone.
-    const skipping = preflight({ GITHUB_REPOSITORY: 'someone/fork', SKIP_SHARED: '1' });
+    const skipping = preflight(root, tools, {
+      GITHUB_REPOSITORY: 'someone/fork',
+      SKIP_SHARED: '1',
+    });
     expect(skipping.stderr).to.equal('');
     expect(skipping.status).to.equal(0);
+
+    writeFileSync(join(root, 'root.hcl'), rootHclWithRepository('payflow-platform'));
+    expect(preflight(root, tools).stderr).to.include(
+      "root.hcl has github_repository 'payflow-platform', not owner/name",
+    );
   });
 
   it('preflight warns, one line, when the pinned Kubernetes version leaves standard support within 60 days', function () {
-    const tools = toolDir({ ...current, curl: 'exit 0', aws: `${awsVersion} echo 111111111111` });
+    const tools = toolDir({ ...current, curl: 'exit 0' });
     const root = sandbox('111111111111');
     cleanup.push(tools, root);
     const newest = KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1];
@@ -390,14 +484,10 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
   it('preflight only warns about a missing helm: nothing in make deploy runs it', function () {
     const withoutHelm: Record<string, string> = { ...current, curl: 'exit 0' };
     delete withoutHelm.helm;
-    const tools = toolDir({ ...withoutHelm, aws: `${awsVersion} echo 111111111111` });
+    const tools = toolDir(withoutHelm);
     const root = sandbox('111111111111');
     cleanup.push(tools, root);
-    const result = run(
-      '/bin/bash',
-      [join(root, 'live', 'environment.sh'), 'preflight', 'development'],
-      { PATH: tools, IMAGE_TAG: 'abc123' },
-    );
+    const result = preflight(root, tools);
     expect(result.stderr).to.include(
       'warning: helm is not installed (mise.toml pins helm 3.18.4): make deploy does not use it',
     );
@@ -408,6 +498,138 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     expect(
       script.split('\n').filter((line) => /^\s*helm\s+(?!version --short)/.test(line)),
     ).to.deep.equal([]);
+  });
+
+  it('preflight asks a Docker engine, not only the docker command (unless IMAGE_TAG is given)', function () {
+    const root = sandbox('111111111111');
+    const stopped = toolDir({
+      ...current,
+      curl: 'exit 0',
+      docker:
+        '[ "$1" = info ] && { echo "Cannot connect to the Docker daemon" >&2; exit 1; }; exit 0',
+    });
+    const running = toolDir({ ...current, curl: 'exit 0', docker: 'exit 0' });
+    cleanup.push(root, stopped, running);
+    const down = preflight(root, stopped, { IMAGE_TAG: '' });
+    expect(down.status).to.equal(1);
+    expect(down.stderr).to.include(
+      'no Docker engine answers (docker info failed): start Docker Desktop or the docker service',
+    );
+    expect(preflight(root, stopped).status, 'IMAGE_TAG: no build').to.equal(0);
+    expect(preflight(root, running, { IMAGE_TAG: '' }).status).to.equal(0);
+  });
+
+  it('preflight refuses identities EKS cannot make a cluster administrator, and names the one it will', function () {
+    const root = sandbox('111111111111');
+    const tools = toolDir({ ...current, curl: 'exit 0' });
+    cleanup.push(root, tools);
+    const as = (arn: string): Run => preflight(root, tools, { FAKE_CALLER_ARN: arn });
+    expect(as('arn:aws:iam::111111111111:root').stderr).to.include(
+      'you are signed in as the root user of account 111111111111, which EKS cannot make a cluster administrator',
+    );
+    expect(as('arn:aws:sts::111111111111:federated-user/bob').stderr).to.include(
+      'you are signed in as a federated user',
+    );
+    expect(
+      as('arn:aws:sts::111111111111:assumed-role/payflow-production-github-plan/run-1').stderr,
+    ).to.include('you are signed in with the read-only GitHub plan role');
+    const sso = as(
+      'arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/you@example.com',
+    );
+    expect(sso.status, sso.stderr).to.equal(0);
+    expect(sso.stdout).to.include(
+      'cluster admin: arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/you@example.com (the cluster layer grants the role behind it)',
+    );
+  });
+
+  /** A sandbox whose development env.hcl is the repository's (node sizes, NAT gateways). */
+  const realEnvironment = (environment = 'development'): string => {
+    const root = sandbox();
+    mkdirSync(join(root, 'live', environment), { recursive: true });
+    writeFileSync(
+      join(root, 'live', environment, 'env.hcl'),
+      repoText(`live/${environment}/env.hcl`)
+        .replace(/^ {2}account_id = "\d+"$/m, '  account_id = "111111111111"')
+        .replaceAll('example.com', 'example.org')
+        .replaceAll('00000000-0000-0000-0000-000000000000', '11111111-2222-3333-4444-555555555555')
+        .replaceAll('203.0.113.10/32', '198.51.100.7/32'),
+    );
+    return root;
+  };
+
+  it('preflight compares the vCPUs the nodes can scale to with the Spot or On-Demand quota', function () {
+    const root = realEnvironment();
+    const tools = toolDir({ ...current, curl: 'exit 0' });
+    cleanup.push(root, tools);
+    // development: SPOT, node_max_size 4 x t3.large (2 vCPUs) = 8 vCPUs.
+    const env = { FAKE_QUOTA_L_34B43A08: '10.0' };
+    const enough = preflight(root, tools, env);
+    expect(enough.status, enough.stderr).to.equal(0);
+    expect(enough.stdout).to.include(
+      'quotas ok: 8 of 10 free Spot vCPUs, 1 of 64 free Elastic IPs',
+    );
+
+    // Another workload's Spot m5.xlarge (4 vCPUs) takes them; this cluster's own node does not
+    // count (a redeploy replaces it), nor does an On-Demand instance.
+    const busy = preflight(root, tools, {
+      ...env,
+      FAKE_INSTANCES:
+        'm5.xlarge\\tspot\\tNone\\nt3.large\\tspot\\tpayflow-development\\nc5.large\\tNone\\tNone\\n',
+    });
+    expect(busy.status).to.equal(1);
+    expect(busy.stderr).to.include(
+      "live/development/env.hcl lets the nodes scale to 4 x 2 = 8 vCPUs of Spot capacity, but the EC2 quota 'All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests' (L-34B43A08) leaves 6 of 10 free in eu-west-3: request an increase",
+    );
+    expect(busy.stderr).to.include('or lower cluster.node_max_size');
+
+    // Service Quotas unreadable (no permission): a warning, the deploy is not blocked.
+    const unreadable = preflight(root, tools, { FAKE_NO_QUOTAS: '1' });
+    expect(unreadable.status).to.equal(0);
+    expect(unreadable.stderr).to.include(
+      'warning: could not compare the vCPUs of live/development/env.hcl with the EC2 quota L-34B43A08',
+    );
+  });
+
+  it('preflight counts On-Demand vCPUs and one Elastic IP per NAT gateway for production', function () {
+    const root = realEnvironment('production');
+    const tools = toolDir({ ...current, curl: 'exit 0' });
+    cleanup.push(root, tools);
+    const check = (env: NodeJS.ProcessEnv): Run => runPreflight(root, tools, 'production', env);
+    // production: ON_DEMAND, 9 x m6i.large = 18 vCPUs; 3 NAT gateways (one per AZ).
+    const small = check({
+      FAKE_QUOTA_L_1216C47A: '16.0',
+      FAKE_QUOTA_L_0263D0A3: '5.0',
+      FAKE_ADDRESSES:
+        'other\\tNone\\nNone\\tNone\\npayflow\\tstaging\\npayflow\\tproduction\\npayflow\\tproduction\\n',
+    });
+    expect(small.status).to.equal(1);
+    expect(small.stderr).to.include(
+      "lets the nodes scale to 9 x 2 = 18 vCPUs of On-Demand capacity, but the EC2 quota 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances' (L-1216C47A) leaves 16 of 16 free",
+    );
+    // Three addresses of others are used; production's own two are not counted.
+    expect(small.stderr).to.include(
+      "live/production/env.hcl needs 3 Elastic IP(s), one per NAT gateway, but the quota 'EC2-VPC Elastic IPs' (L-0263D0A3) leaves 2 of 5 free in eu-west-3",
+    );
+    expect(small.stderr).to.include('or set network.single_nat_gateway = true');
+    const enough = check({ FAKE_QUOTA_L_1216C47A: '32.0' });
+    expect(enough.status, enough.stderr).to.equal(0);
+    expect(enough.stdout).to.include('18 of 32 free On-Demand vCPUs, 3 of 64 free Elastic IPs');
+  });
+
+  it('preflight names a control-plane log group left without its cluster', function () {
+    const root = realEnvironment();
+    const state = mkdtempSync(join(tmpdir(), 'payflow-cloud-'));
+    const tools = toolDir({ ...current, curl: 'exit 0' });
+    cleanup.push(root, state, tools);
+    writeFileSync(join(state, 'log-group'), '/aws/eks/payflow-development/cluster');
+    const left = preflight(root, tools, { FAKE_STATE: state });
+    expect(left.status).to.equal(1);
+    expect(left.stderr).to.include(
+      'the log group /aws/eks/payflow-development/cluster exists without its cluster (left by a destroyed cluster; the cluster layer would fail to create it): aws logs delete-log-group --log-group-name /aws/eks/payflow-development/cluster',
+    );
+    // With the cluster there, the group is its own.
+    writeFileSync(join(state, 'cluster'), '');
+    expect(preflight(root, tools, { FAKE_STATE: state }).status).to.equal(0);
   });
 
   it('destroy refuses production without CONFIRM_PRODUCTION_DESTROY=yes', function () {
@@ -424,17 +646,23 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
   });
 
   it('destroy stops unless the environment name is typed back', function () {
+    const tools = toolDir({ node: current.node ?? '' });
+    cleanup.push(tools);
     for (const typed of ['', 'yes\n', 'staging\n']) {
-      const result = run(
-        '/bin/bash',
-        [script, 'destroy', 'development'],
-        { PATH: '/nonexistent' },
-        typed,
-      );
+      const result = run('/bin/bash', [script, 'destroy', 'development'], { PATH: tools }, typed);
       expect(result.status, JSON.stringify(typed)).to.equal(1);
       expect(result.stdout).to.include('Type the environment name (development) to confirm');
       expect(result.stderr).to.include("not 'development'; nothing was destroyed");
     }
+  });
+
+  it('destroy stops, destroying nothing, when env.hcl cannot be read', function () {
+    const result = run('/bin/bash', [script, 'destroy', 'development'], { PATH: '/nonexistent' });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include(
+      'node is not installed: Node.js >= 20.19 reads live/development/env.hcl',
+    );
+    expect(result.stderr).to.include('nothing was destroyed');
   });
 
   it('live/environment.sh is shellcheck-clean', function () {
@@ -450,12 +678,66 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
   });
 });
 
+/** preflight of any environment in a sandbox. */
+function runPreflight(
+  root: string,
+  tools: string,
+  environment: string,
+  env: NodeJS.ProcessEnv = {},
+): Run {
+  return run('/bin/bash', [join(root, 'live', 'environment.sh'), 'preflight', environment], {
+    PATH: tools,
+    IMAGE_TAG: 'abc123',
+    ...env,
+  });
+}
+
+describe('live/environment-settings.ts: env.hcl through an HCL parser', function () {
+  it('keeps each value under its full path: database.deletion_protection is not cluster.deletion_protection', async function () {
+    const root = mkdtempSync(join(tmpdir(), 'payflow-settings-'));
+    try {
+      mkdirSync(join(root, 'live', 'qa'), { recursive: true });
+      writeFileSync(
+        join(root, 'live', 'qa', 'env.hcl'),
+        [
+          'locals {',
+          '  region = "eu-west-3"',
+          '  cluster = { deletion_protection = false, node_instance_types = ["t3.large", "m5.large"] }',
+          '  database = {',
+          '    deletion_protection = true # "false" in a comment is not a value',
+          '  }',
+          '  alarms = { email_addresses = [] }',
+          '  notes = ["two words", "x"]',
+          '}',
+          '',
+        ].join('\n'),
+      );
+      const settings = await readSettings(root, 'qa');
+      expect(settings.get('env.cluster.deletion_protection')).to.equal('false');
+      expect(settings.get('env.database.deletion_protection')).to.equal('true');
+      expect(settings.get('env.cluster.node_instance_types')).to.equal('t3.large m5.large');
+      expect(settings.get('env.alarms.email_addresses')).to.equal('');
+      // What a space would split is kept whole, as JSON.
+      expect(settings.get('env.notes')).to.equal('["two words","x"]');
+      expect(settings.has('account.region'), 'no account.hcl here').to.equal(false);
+
+      writeFileSync(join(root, 'live', 'qa', 'env.hcl'), 'locals {\n  region = \n');
+      let error = '';
+      await readSettings(root, 'qa').catch((e: Error) => (error = e.message));
+      expect(error).to.match(/^live\/qa\/env\.hcl: /);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 /**
  * Stand-ins for the cloud side of make deploy/destroy. They append every call to $FAKE_STATE/log
- * (with the unit folder and the DECOMMISSION and TF_PLUGIN_CACHE_DIR they saw) and model the one
- * ALB that the API's and Grafana's Ingresses share: it exists while an ingress-* marker does. The
- * app layer's destroy removes the API's Ingress; kubectl delete removes the rest, unless the
- * platform layer (the load balancer controller) is gone, in which case nothing ever removes them.
+ * (with the unit folder and the DECOMMISSION and TF_PLUGIN_CACHE_DIR they saw) and model what AWS
+ * holds (fakeAws above). The app layer's destroy removes the API's Ingress; kubectl delete
+ * removes the rest, unless the platform layer (the load balancer controller) is gone, in which
+ * case nothing ever removes them. Destroying the cluster layer lets EKS write the control-plane
+ * log group again; the network layer cannot be destroyed while a security group is in its VPC.
  */
 const cloudTools: Record<string, string> = {
   ...current,
@@ -480,15 +762,20 @@ environment="\${unit#live/}"; environment="\${environment%%/*}"
 open=no; [ -e "$FAKE_STATE/tunnel-open" ] && open=yes
 echo "terragrunt $unit $* DECOMMISSION=\${DECOMMISSION-unset} TF_PLUGIN_CACHE_DIR=\${TF_PLUGIN_CACHE_DIR-unset} OPEN=$open TUNNEL=\${PAYFLOW_CLUSTER_TUNNEL_URL-unset}" >>"$FAKE_STATE/log"
 case "$*" in
-  "output -raw cluster_name") echo "payflow-$environment" ;;
+  "output -raw cluster_name")
+    [ -e "$FAKE_STATE/cluster" ] || { echo "Error: Output \\"cluster_name\\" not found" >&2; exit 1; }
+    echo "payflow-$environment" ;;
   "output -raw cluster_arn") echo "arn:aws:eks:eu-west-3:111111111111:cluster/payflow-$environment" ;;
   "output -raw cluster_endpoint") echo "https://0123456789ABCDEF.gr7.eu-west-3.eks.amazonaws.com" ;;
   "output -raw cluster_certificate_authority_data") echo "ZmFrZSBjbHVzdGVyIENB" ;;
   "output -raw cluster_access_instance_id")
-    [ -e "$FAKE_STATE/no-cluster" ] && { echo "Error: Output \\"cluster_access_instance_id\\" not found" >&2; exit 1; }
+    [ -e "$FAKE_STATE/cluster" ] && [ ! -e "$FAKE_STATE/no-cluster" ] || { echo "Error: Output \\"cluster_access_instance_id\\" not found" >&2; exit 1; }
     echo "i-0123456789abcdef0" ;;
-  "output -raw api_url") echo "https://api.$environment.example.org" ;;
-  "output -raw grafana_url") echo "grafana.$environment.example.org" ;;
+  "output -raw api_url")
+    # The dns layer's URL: https:// with a DNS zone, the load balancer's own name without one.
+    if [ -e "$FAKE_STATE/no-zone" ]; then echo "http://k8s-payflow-0123456789-1234567890.eu-west-3.elb.amazonaws.com"
+    else echo "https://api.$environment.example.org"; fi ;;
+  "output -raw grafana_public_hostname") [ -e "$FAKE_STATE/grafana-public" ] && echo "grafana.$environment.example.org" ;;
   "output -raw ecr_repository_url")
     [ -e "$FAKE_STATE/shared-applied" ] || { echo "Error: Output \\"ecr_repository_url\\" not found" >&2; exit 1; }
     echo "111111111111.dkr.ecr.eu-west-3.amazonaws.com/payflow/api" ;;
@@ -496,37 +783,24 @@ case "$*" in
   *"run --all"*destroy*)
     case "$unit" in
       */app) rm -f "$FAKE_STATE/ingress-api" ;;
-      live/"$environment") : >"$FAKE_STATE/controller-gone" ;;
+      */platform) : >"$FAKE_STATE/controller-gone" ;;
+      */cluster)
+        # EKS writes its last control-plane logs after the cluster is deleted.
+        [ -e "$FAKE_STATE/cluster" ] && echo "/aws/eks/payflow-$environment/cluster" >"$FAKE_STATE/log-group"
+        rm -f "$FAKE_STATE/cluster"; : >"$FAKE_STATE/cluster-destroyed" ;;
+      */network)
+        if compgen -G "$FAKE_STATE/sg-*" >/dev/null; then
+          echo "Error: deleting EC2 VPC: DependencyViolation: The vpc has dependencies and cannot be deleted." >&2; exit 1
+        fi ;;
     esac ;;
-esac
-exit 0`,
-  aws: `${awsVersion}
-echo "aws $*" >>"$FAKE_STATE/log"
-case "$1 $2" in
-  "sts get-caller-identity") echo 111111111111 ;;
-  "ssm start-session")
-    [ -e "$FAKE_STATE/tunnel-refused" ] && {
-      echo "An error occurred (TargetNotConnected) when calling the StartSession operation: i-0123456789abcdef0 is not connected." >&2
-      exit 254
-    }
-    trap 'echo "ssm session ended" >>"$FAKE_STATE/log"; rm -f "$FAKE_STATE/tunnel-open"; exit 0' TERM
-    /bin/sleep 300 &
-    echo $! >"$FAKE_STATE/session-sleep.pid"
-    echo "Starting session with SessionId: deployer-0123456789abcdef0"
-    : >"$FAKE_STATE/tunnel-open"
-    wait $! ;;
-  "resourcegroupstaggingapi get-resources")
-    if compgen -G "$FAKE_STATE/ingress-*" >/dev/null; then
-      echo "arn:aws:elasticloadbalancing:eu-west-3:111111111111:loadbalancer/app/k8s-payflow-0123456789/0123456789abcdef"
-    else
-      echo None
-    fi ;;
 esac
 exit 0`,
   kubectl: `[ "$1" = version ] && { echo "Client Version: v1.36.2"; exit 0; }
 echo "kubectl $* KUBECONFIG=\${KUBECONFIG-unset}" >>"$FAKE_STATE/log"
 case " $* " in
   *" get ingress "*) echo "k8s-payflow-0123456789-1234567890.eu-west-3.elb.amazonaws.com" ;;
+  *" annotate ingress "*) : >"$FAKE_STATE/protection-lifted" ;;
+  *" port-forward "*) echo "Forwarding from 127.0.0.1:3000 -> 3000" ;;
   *" delete ingress "*)
     [ -e "$FAKE_STATE/controller-gone" ] && { echo "timed out waiting for the finalizer" >&2; exit 1; }
     for marker in "$FAKE_STATE"/ingress-*; do
@@ -544,35 +818,63 @@ interface Cloud {
   env: NodeJS.ProcessEnv;
   /** Calls recorded by the stand-ins, in order. */
   log: () => string[];
+  /**
+   * What the model of AWS still holds of environments (files of FAKE_STATE other than the log,
+   * the markers and the images of the account-wide ECR repository).
+   */
+  left: () => string[];
 }
 
-/** The live tree with the real env.hcl files, placeholders filled in as a user would. */
-function cloud(cleanup: string[]): Cloud {
-  const root = realpathSync(sandbox('111111111111'));
+/**
+ * The live tree with the real env.hcl files, placeholders filled in as a user would, and what
+ * AWS holds of one environment (development unless said).
+ */
+function cloud(cleanup: string[], environment = 'development'): Cloud {
+  const root = realpathSync(sandbox());
   const state = mkdtempSync(join(tmpdir(), 'payflow-cloud-'));
   const home = mkdtempSync(join(tmpdir(), 'payflow-home-'));
   const tools = toolDir(cloudTools);
   cleanup.push(root, state, home, tools);
-  mkdirSync(join(root, 'node_modules'));
   mkdirSync(join(root, 'live', 'shared', 'global'));
-  for (const environment of ['development', 'staging', 'production']) {
-    for (const layer of ['network', 'cluster', 'data', 'platform', 'app']) {
-      mkdirSync(join(root, 'live', environment, layer), { recursive: true });
+  for (const name of ['development', 'staging', 'production']) {
+    for (const layer of ['network', 'cluster', 'data', 'edge', 'platform', 'app', 'dns']) {
+      mkdirSync(join(root, 'live', name, layer), { recursive: true });
     }
     writeFileSync(
-      join(root, 'live', environment, 'env.hcl'),
-      repoText(`live/${environment}/env.hcl`)
+      join(root, 'live', name, 'env.hcl'),
+      repoText(`live/${name}/env.hcl`)
         .replaceAll('123456789012', '111111111111')
         .replaceAll('example.com', 'example.org')
         .replaceAll('00000000-0000-0000-0000-000000000000', '11111111-2222-3333-4444-555555555555')
-        .replaceAll('203.0.113.10/32', '198.51.100.7/32')
-        .replaceAll(':role/payflow-admin"', ':role/deployer"'),
+        .replaceAll('203.0.113.10/32', '198.51.100.7/32'),
     );
   }
-  // Both Ingresses of the environment, sharing one load balancer.
-  writeFileSync(join(state, 'ingress-api'), '');
-  writeFileSync(join(state, 'ingress-grafana'), '');
-  writeFileSync(join(state, 'log'), '');
+  // The environment as AWS holds it: the cluster, both Ingresses sharing one load balancer, the
+  // controller's two security groups, two monitoring volumes; and a volume of another one's.
+  const other = environment === 'staging' ? 'production' : 'staging';
+  const holds: Record<string, string> = {
+    cluster: '',
+    'ingress-api': '',
+    'ingress-grafana': '',
+    'sg-0frontend': `payflow-${environment}`,
+    'sg-0backend': `payflow-${environment}`,
+    'vol-0prometheus': environment,
+    'vol-0loki': environment,
+    [`vol-0${other}`]: other,
+    // The image CI pushed (IMAGE_TAG below), in the account's ECR repository.
+    'image-abc123': '',
+    log: '',
+  };
+  for (const [name, content] of Object.entries(holds)) writeFileSync(join(state, name), content);
+  // The stand-ins' own bookkeeping; an open tunnel (tunnel-open) would count as left.
+  const markers = new Set([
+    'log',
+    'cluster-destroyed',
+    'controller-gone',
+    'shared-applied',
+    'session-sleep.pid',
+    'protection-lifted',
+  ]);
   return {
     root,
     state,
@@ -587,12 +889,17 @@ function cloud(cleanup: string[]): Cloud {
       PAYFLOW_TODAY: '2026-12-03',
     },
     log: () => readFileSync(join(state, 'log'), 'utf8').split('\n').filter(Boolean),
+    left: () =>
+      readdirSync(state)
+        .filter((name) => !markers.has(name) && !name.startsWith('image-'))
+        .sort(),
   };
 }
 
 const indexOf = (log: string[], pattern: RegExp): number => log.findIndex((l) => pattern.test(l));
 
 describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kubectl)', function () {
+  this.timeout(600_000);
   const cleanup: string[] = [];
   after(function () {
     for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
@@ -614,17 +921,18 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     expect(result.status, result.stderr).to.equal(0);
     const app = indexOf(log, /^terragrunt live\/development\/app run --all .* destroy /);
     const ingresses = indexOf(log, /^kubectl delete ingress --all --all-namespaces --wait=true/);
-    const rest = indexOf(log, /^terragrunt live\/development run --all .* destroy /);
+    const platform = indexOf(log, /^terragrunt live\/development\/platform run --all .* destroy /);
     expect(app, log.join('\n')).to.be.greaterThan(-1);
     expect(ingresses, 'Ingresses deleted after the app layer').to.be.greaterThan(app);
-    expect(rest, 'platform and the rest destroyed after the Ingresses').to.be.greaterThan(
-      ingresses,
-    );
+    expect(platform, 'platform destroyed after the Ingresses').to.be.greaterThan(ingresses);
     expect(indexOf(log, /^sleep/), 'no wait: the load balancer was gone').to.equal(-1);
     const session = indexOf(log, /^aws ssm start-session --target i-0123456789abcdef0 /);
     expect(session, 'the app is destroyed through the tunnel').to.be.within(0, app);
     expect(log[ingresses]).to.match(/ KUBECONFIG=\/\S+kubeconfig$/);
-    expect(indexOf(log, /^ssm session ended$/)).to.be.greaterThan(rest);
+    // Closed once no Kubernetes layer is left, before the cluster layer takes its instance.
+    const ended = indexOf(log, /^ssm session ended$/);
+    expect(ended).to.be.greaterThan(platform);
+    expect(ended).to.be.lessThan(indexOf(log, /^terragrunt live\/development\/data run --all/));
     expect(result.stdout).to.include('deleting the Ingresses left in payflow-development');
     // Development keeps nothing: no decommission step.
     expect(indexOf(log, /live\/development\/data run --all .* apply/)).to.equal(-1);
@@ -633,17 +941,81 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     );
   });
 
+  it('destroy goes layer by layer and deletes what AWS leaves, after the cluster and before the network', function () {
+    const c = cloud(cleanup);
+    const result = runScript(c, ['destroy', 'development'], {}, 'development\n');
+    expect(result.status, result.stderr).to.equal(0);
+    const log = c.log();
+    const destroyed = log
+      .filter((l) => / run --all .* destroy /.test(l))
+      .map((l) => l.split(' ')[1]);
+    expect(destroyed).to.deep.equal(
+      ['dns', 'app', 'platform', 'edge', 'data', 'cluster', 'network'].map(
+        (l) => `live/development/${l}`,
+      ),
+    );
+    const cluster = indexOf(log, /^terragrunt live\/development\/cluster run --all/);
+    const network = indexOf(log, /^terragrunt live\/development\/network run --all/);
+    for (const step of [
+      /^aws ec2 describe-security-groups --filters Name=tag:elbv2\.k8s\.aws\/cluster,Values=payflow-development /,
+      /^aws ec2 delete-security-group --group-id sg-0frontend$/,
+      /^aws ec2 delete-security-group --group-id sg-0backend$/,
+      /^aws ec2 describe-volumes --filters Name=tag:ebs\.csi\.aws\.com\/cluster,Values=true Name=tag:Project,Values=payflow Name=tag:Environment,Values=development Name=status,Values=available /,
+      /^aws ec2 delete-volume --volume-id vol-0prometheus$/,
+      /^aws ec2 delete-volume --volume-id vol-0loki$/,
+      /^aws logs delete-log-group --log-group-name \/aws\/eks\/payflow-development\/cluster$/,
+    ]) {
+      const at = indexOf(log, step);
+      expect(at, `${step} in\n${log.join('\n')}`).to.be.greaterThan(cluster);
+      expect(at, String(step)).to.be.lessThan(network);
+    }
+    // Nothing of development is left: staging's volume is not development's.
+    expect(c.left()).to.deep.equal(['vol-0staging']);
+    expect(result.stdout).to.include('development destroyed. Kept:');
+
+    // A second make destroy finds nothing more to delete and still succeeds.
+    writeFileSync(join(c.state, 'log'), '');
+    const again = runScript(c, ['destroy', 'development'], {}, 'development\n');
+    expect(again.status, again.stderr).to.equal(0);
+    expect(indexOf(c.log(), /^aws (ec2|logs) delete-/)).to.equal(-1);
+  });
+
+  it('destroy retries a load balancer security group still in use, then the network layer goes', function () {
+    const c = cloud(cleanup);
+    writeFileSync(join(c.state, 'busy-sg-0backend'), '');
+    const result = runScript(c, ['destroy', 'development'], {}, 'development\n');
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.include(
+      'sg-0backend is still in use (attempt 1/20), retrying in 15 s',
+    );
+    expect(c.log()).to.include('sleep 15');
+    expect(c.left()).to.deep.equal(['vol-0staging']);
+  });
+
+  it('without the clean-up the network layer could not be destroyed (the model is faithful)', function () {
+    const c = cloud(cleanup);
+    // The cluster layer gone, one of the controller's security groups still in the VPC.
+    writeFileSync(join(c.state, 'cluster-destroyed'), '');
+    const network = spawnSync('terragrunt', ['run', '--all', 'destroy'], {
+      cwd: join(c.root, 'live', 'development', 'network'),
+      env: { ...c.env },
+      encoding: 'utf8',
+    });
+    expect(network.status).to.equal(1);
+    expect(network.stderr).to.include('DependencyViolation');
+  });
+
   it('destroy stops, before destroying the platform, when the Ingresses cannot be deleted', function () {
     const c = cloud(cleanup);
     writeFileSync(join(c.state, 'controller-gone'), '');
     const result = runScript(c, ['destroy', 'development'], {}, 'development\n');
     expect(result.status).to.equal(1);
     expect(result.stderr).to.include('could not delete the Ingresses of payflow-development');
-    expect(indexOf(c.log(), /^terragrunt live\/development run --all/)).to.equal(-1);
+    expect(indexOf(c.log(), /^terragrunt live\/development\/platform run --all/)).to.equal(-1);
   });
 
   it('destroy of staging and production needs DECOMMISSION=true, then applies the data layer with it first', function () {
-    const c = cloud(cleanup);
+    const c = cloud(cleanup, 'staging');
     const refused = runScript(c, ['destroy', 'staging'], {}, 'staging\n');
     expect(refused.status).to.equal(1);
     expect(refused.stderr).to.include(
@@ -671,14 +1043,39 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
       /^terragrunt live\/staging\/data run --all .* apply DECOMMISSION=true /,
     );
     expect(runs[1]).to.match(
-      /^terragrunt live\/staging\/app run --all .* destroy DECOMMISSION=true /,
+      /^terragrunt live\/staging\/edge run --all .* apply DECOMMISSION=true /,
     );
-    expect(runs[2]).to.match(/^terragrunt live\/staging run --all .* destroy DECOMMISSION=true /);
-    expect(runs).to.have.length(3);
+    const destroys = runs.slice(2);
+    expect(destroys.map((l) => l.split(' ')[1])).to.deep.equal(
+      ['dns', 'app', 'platform', 'edge', 'data', 'cluster', 'network'].map(
+        (l) => `live/staging/${l}`,
+      ),
+    );
+    for (const line of destroys) expect(line).to.match(/ destroy DECOMMISSION=true /);
+  });
+
+  it('destroy reads deletion_protection of the database, not the first one in env.hcl', function () {
+    const c = cloud(cleanup);
+    const envFile = join(c.root, 'live', 'development', 'env.hcl');
+    // A cluster-level switch of the same name above the database's: a line-based reader took it.
+    writeFileSync(
+      envFile,
+      readFileSync(envFile, 'utf8')
+        .replace('  cluster = {\n', '  cluster = {\n    deletion_protection = false\n')
+        .replace(/(database = \{[^}]*deletion_protection\s*=\s*)false/, '$1true'),
+    );
+    expect(readFileSync(envFile, 'utf8')).to.match(
+      /cluster = \{\n {4}deletion_protection = false[\s\S]*database = \{[^}]*deletion_protection\s+= true/,
+    );
+    const result = runScript(c, ['destroy', 'development'], {}, 'development\n');
+    expect(result.status, result.stdout).to.equal(1);
+    expect(result.stderr).to.include('refusing to destroy development');
+    expect(result.stderr).to.include('database.deletion_protection = true');
+    expect(c.log(), 'nothing ran').to.deep.equal([]);
   });
 
   it('production: CONFIRM_PRODUCTION_DESTROY=yes and DECOMMISSION (1 counts as true) together', function () {
-    const c = cloud(cleanup);
+    const c = cloud(cleanup, 'production');
     const result = runScript(
       c,
       ['destroy', 'production'],
@@ -694,6 +1091,7 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
       /^terragrunt live\/production\/data run --all .* apply DECOMMISSION=true /,
     );
     expect(result.stdout).to.include('production destroyed');
+    expect(c.left()).to.deep.equal(['vol-0staging']);
   });
 
   it('deploy applies live/shared/global first, or with SKIP_SHARED=1 (CI) only reads it', function () {
@@ -717,8 +1115,44 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     expect(shared[0]).to.match(/^terragrunt live\/shared\/global output -raw ecr_repository_url /);
     runs = log.filter((l) => / run --all /.test(l));
     expect(runs.map((l) => l.split(' ')[1])).to.deep.equal(
-      ['network', 'cluster', 'data', 'platform', 'app'].map((l) => `live/development/${l}`),
+      ['network', 'cluster', 'data', 'edge', 'platform', 'app', 'dns'].map(
+        (l) => `live/development/${l}`,
+      ),
     );
+  });
+
+  it('deploy tags the image deployed-<environment>-<tag> before it applies the environment, as CI did', function () {
+    const c = cloud(cleanup);
+    const first = runScript(c, ['deploy', 'development']);
+    expect(first.status, first.stderr).to.equal(0);
+    let log = c.log();
+    const tag = indexOf(
+      log,
+      /^aws ecr put-image --repository-name payflow\/api --image-tag deployed-development-abc123 --image-manifest \{"schemaVersion":2\} --image-manifest-media-type application\/vnd\.oci\.image\.index\.v1\+json$/,
+    );
+    expect(tag, log.join('\n')).to.be.greaterThan(
+      indexOf(log, /^terragrunt live\/shared\/global run --all .* apply /),
+    );
+    expect(tag).to.be.lessThan(indexOf(log, /^terragrunt live\/development\/network run --all/));
+    expect(existsSync(join(c.state, 'image-deployed-development-abc123'))).to.equal(true);
+    expect(first.stdout).to.include('tagged payflow/api:abc123 as deployed-development-abc123');
+
+    // Tags are immutable: a second deploy of the same image leaves the tag as it is.
+    writeFileSync(join(c.state, 'log'), '');
+    const again = runScript(c, ['deploy', 'development']);
+    expect(again.status, again.stderr).to.equal(0);
+    expect(again.stdout).to.include('ECR already has payflow/api:deployed-development-abc123');
+    expect(indexOf(c.log(), /^aws ecr put-image/)).to.equal(-1);
+
+    // An IMAGE_TAG that is not in ECR stops the deploy before the environment's first layer.
+    writeFileSync(join(c.state, 'log'), '');
+    const missing = runScript(c, ['deploy', 'development'], { IMAGE_TAG: 'nope' });
+    expect(missing.status).to.equal(1);
+    expect(missing.stderr).to.include(
+      'could not tag image nope of 111111111111.dkr.ecr.eu-west-3.amazonaws.com/payflow/api: is that tag in the repository? No layer of live/development was applied',
+    );
+    log = c.log();
+    expect(indexOf(log, /^terragrunt live\/development\//)).to.equal(-1);
   });
 
   it('deploy with SKIP_SHARED=1 stops when live/shared/global was never applied', function () {
@@ -907,6 +1341,146 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     expect(status).to.equal(130);
     expect(indexOf(c.log(), ENDED)).to.be.greaterThan(-1);
     expect(sessionGone(c)).to.equal(true);
+  });
+
+  describe('the public address make deploy ends on', function () {
+    const LOAD_BALANCER = 'k8s-payflow-0123456789-1234567890.eu-west-3.elb.amazonaws.com';
+
+    it('with a DNS zone (staging): the https:// URL of the API, checked through the load balancer and by its name', function () {
+      const c = cloud(cleanup);
+      const result = runScript(c, ['deploy', 'staging']);
+      expect(result.status, result.stderr).to.equal(0);
+      const lines = result.stdout.trimEnd().split('\n');
+      expect(lines.slice(-3)).to.deep.equal([
+        '  API:           https://api.staging.example.org   (TLS: ACM certificate; name: Route 53 alias record)',
+        '  Grafana:       make grafana ENV=staging   (not on the internet: localhost:3000 through the SSM tunnel)',
+        `  Load balancer: ${LOAD_BALANCER}`,
+      ]);
+      expect(result.stdout).to.not.match(/CNAME|point .* at the load balancer/);
+      const log = c.log();
+      const url = indexOf(log, /^terragrunt live\/staging\/dns output -raw api_url /);
+      const direct = indexOf(
+        log,
+        new RegExp(
+          `^curl .*--connect-to api\\.staging\\.example\\.org:443:${LOAD_BALANCER.replace(/\./g, '\\.')}:443 https://api\\.staging\\.example\\.org/ready$`,
+        ),
+      );
+      const byName = indexOf(
+        log,
+        /^curl (?!.*--connect-to).*https:\/\/api\.staging\.example\.org\/ready$/,
+      );
+      expect(url, log.join('\n')).to.be.greaterThan(
+        indexOf(log, /^terragrunt live\/staging\/dns run --all .* apply /),
+      );
+      expect(direct, 'through the load balancer first').to.be.greaterThan(url);
+      expect(byName, 'then by its name').to.be.greaterThan(direct);
+      // The zone was looked up before anything ran.
+      expect(
+        indexOf(log, /^aws route53 list-hosted-zones-by-name --dns-name example\.org /),
+      ).to.be.within(0, indexOf(log, /^terragrunt /));
+    });
+
+    it('without a DNS zone (development): the http:// URL of the load balancer, marked as plain HTTP', function () {
+      const c = cloud(cleanup);
+      writeFileSync(join(c.state, 'no-zone'), '');
+      const result = runScript(c, ['deploy', 'development']);
+      expect(result.status, result.stderr).to.equal(0);
+      expect(result.stderr).to.include(
+        'warning: live/development/env.hcl has no dns.zone: the API will answer plain HTTP',
+      );
+      const lines = result.stdout.trimEnd().split('\n');
+      expect(lines.at(-3)).to.equal(
+        `  API:           http://${LOAD_BALANCER}   (plain HTTP, no TLS: live/development/env.hcl has no dns.zone; development only)`,
+      );
+      const smoke = c.log().filter((l) => l.startsWith('curl') && l.endsWith('/ready'));
+      expect(smoke).to.deep.equal([
+        `curl --fail --silent --show-error --max-time 10 http://${LOAD_BALANCER}/ready`,
+      ]);
+      expect(indexOf(c.log(), /^aws route53 /), 'no zone to look up').to.equal(-1);
+    });
+
+    it('a public Grafana is listed with its https:// name', function () {
+      const c = cloud(cleanup);
+      writeFileSync(join(c.state, 'grafana-public'), '');
+      const result = runScript(c, ['deploy', 'staging']);
+      expect(result.status, result.stderr).to.equal(0);
+      expect(result.stdout).to.include(
+        '  Grafana:       https://grafana.staging.example.org   (Cognito sign-in, allowed addresses only)',
+      );
+    });
+
+    it('staging and production refuse to run without TLS: no zone, the placeholder zone, a zone the account lacks', function () {
+      const c = cloud(cleanup);
+      const envFile = join(c.root, 'live', 'staging', 'env.hcl');
+      const original = readFileSync(envFile, 'utf8');
+      writeFileSync(envFile, original.replace('zone      = "example.org"', 'zone      = ""'));
+      let result = runScript(c, ['preflight', 'staging']);
+      expect(result.status).to.equal(1);
+      expect(result.stderr).to.include(
+        'live/staging/env.hcl has no dns.zone: staging serves the API over HTTPS only; set dns.zone to a public Route 53 hosted zone of the account',
+      );
+      writeFileSync(
+        envFile,
+        original.replace('zone      = "example.org"', 'zone      = "example.com"'),
+      );
+      result = runScript(c, ['preflight', 'staging']);
+      expect(result.stderr).to.include(
+        'live/staging/env.hcl still has the placeholder dns.zone example.com',
+      );
+      writeFileSync(envFile, original);
+      writeFileSync(join(c.state, 'no-hosted-zone'), '');
+      result = runScript(c, ['preflight', 'staging']);
+      expect(result.status).to.equal(1);
+      expect(result.stderr).to.include(
+        'the account has no public Route 53 hosted zone example.org (dns.zone of live/staging/env.hcl)',
+      );
+      expect(
+        c.log().filter((l) => l.startsWith('terragrunt')),
+        'nothing ran',
+      ).to.deep.equal([]);
+    });
+  });
+
+  it("destroy lifts the load balancer's deletion protection on the Ingresses, and waits for it, before destroying anything", function () {
+    const c = cloud(cleanup, 'staging');
+    const result = runScript(c, ['destroy', 'staging'], { DECOMMISSION: 'true' }, 'staging\n');
+    expect(result.status, result.stderr).to.equal(0);
+    const log = c.log();
+    const annotate = indexOf(
+      log,
+      /^kubectl annotate ingress --all --all-namespaces --overwrite alb\.ingress\.kubernetes\.io\/load-balancer-attributes=deletion_protection\.enabled=false KUBECONFIG=\/\S+kubeconfig$/,
+    );
+    const lifted = indexOf(
+      log,
+      /^aws elbv2 describe-load-balancer-attributes --load-balancer-arn arn:aws:elasticloadbalancing:/,
+    );
+    const firstDestroy = indexOf(log, / run --all .* destroy /);
+    expect(annotate, log.join('\n')).to.be.greaterThan(-1);
+    expect(lifted).to.be.greaterThan(annotate);
+    expect(firstDestroy).to.be.greaterThan(lifted);
+    expect(log[firstDestroy]).to.match(/^terragrunt live\/staging\/dns run --all /);
+  });
+
+  it('make grafana opens Grafana on localhost through the tunnel (kubectl port-forward to its Service), then closes it', function () {
+    const c = cloud(cleanup);
+    const result = runScript(c, ['grafana', 'development']);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.include(`Grafana of development: ${GRAFANA_LOCAL_URL} (user admin)`);
+    expect(result.stdout).to.include(`get secret ${GRAFANA_SERVICE} -o jsonpath`);
+    const log = c.log();
+    const kubeconfig = join(c.home, '.kube', 'payflow-development');
+    const forward = indexOf(
+      log,
+      new RegExp(
+        `^kubectl -n monitoring port-forward service/${GRAFANA_SERVICE} ${new URL(GRAFANA_LOCAL_URL).port}:80 KUBECONFIG=${kubeconfig}$`,
+      ),
+    );
+    expect(forward, log.join('\n')).to.be.greaterThan(indexOf(log, SESSION));
+    expect(indexOf(log, ENDED)).to.be.greaterThan(forward);
+    expect(sessionGone(c)).to.equal(true);
+    const refused = runScript(c, ['grafana', 'development'], { GRAFANA_PORT: 'http' });
+    expect(refused.status).to.equal(1);
+    expect(refused.stderr).to.include('GRAFANA_PORT=http is not a port number');
   });
 
   it('CI deploys with SKIP_SHARED=1 (.github/workflows/_deploy.yml)', function () {

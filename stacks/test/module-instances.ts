@@ -6,6 +6,7 @@
 // environment. Used by deploy-role.test.ts; stacks/shared/deploy-role-calls.ts says how each
 // resource type's ARN and calls are built.
 import type { ResourceInstance, ResourceTypeCalls } from '../shared/deploy-role-calls';
+import { hclQuoted, interpolationEnd } from '../lib/hcl-template';
 import { evaluateModuleExpressions } from './platform-terraform-evaluation';
 
 type Block = Record<string, unknown>;
@@ -22,36 +23,8 @@ export interface ModuleJson {
 export interface AccountFacts {
   readonly partition: string;
   readonly account: string;
-}
-
-/** An HCL string literal holding a template: literal parts escaped, interpolations kept. */
-export function hclQuoted(template: string): string {
-  let out = '';
-  for (let i = 0; i < template.length;) {
-    if (template.startsWith('${', i)) {
-      const end = interpolationEnd(template, i);
-      out += template.slice(i, end);
-      i = end;
-    } else {
-      const char = template[i] ?? '';
-      out += char === '"' ? '\\"' : char === '\\' ? '\\\\' : char === '\n' ? '\\n' : char;
-      i += 1;
-    }
-  }
-  return `"${out}"`;
-}
-
-/** Index just past the `}` closing the interpolation that starts at `start`. */
-function interpolationEnd(template: string, start: number): number {
-  let depth = 0;
-  for (let j = start + 1; j < template.length; j += 1) {
-    if (template[j] === '{') depth += 1;
-    if (template[j] === '}') {
-      depth -= 1;
-      if (depth === 0) return j + 1;
-    }
-  }
-  throw new Error(`unbalanced interpolation in ${template}`);
+  /** The IAM role applying the module (data.aws_iam_session_context's issuer_arn). */
+  readonly deployerArn?: string;
 }
 
 const REFERENCE =
@@ -107,6 +80,15 @@ export class ModuleInstances {
       if (data) {
         if (type === 'aws_caller_identity' && attribute === 'account_id') return this.facts.account;
         if (type === 'aws_partition' && attribute === 'partition') return this.facts.partition;
+        if (
+          type === 'aws_iam_session_context' &&
+          attribute === 'issuer_arn' &&
+          this.facts.deployerArn
+        )
+          return this.facts.deployerArn;
+        // What a data source reads from the account: the table row says what it looks like.
+        const derived = this.rows[`data.${type}`]?.attributes?.[attribute];
+        if (derived) return derived(this.dataSource(type));
         throw new Error(`${this.name}: cannot resolve ${whole}`);
       }
       return this.referenced(type, name, attribute, seen);
@@ -162,6 +144,18 @@ export class ModuleInstances {
     const provider = (this.json.provider?.aws ?? []).find((p) => p['alias'] === alias);
     if (!provider) throw new Error(`${this.name}: no aws provider ${alias ?? '(default)'}`);
     return this.resolve(String(provider['region']));
+  }
+
+  /** A data source as a table row sees it: where it reads, and no attribute of its own. */
+  private dataSource(type: string): ResourceInstance {
+    return {
+      partition: this.facts.partition,
+      region: this.region({}),
+      account: this.facts.account,
+      attribute: (name) => {
+        throw new Error(`${this.name}: data.${type} has no attribute ${name} to derive from`);
+      },
+    };
   }
 
   /** One instance of a resource, its attributes as templates (`each.value` etc. still unbound). */

@@ -1,6 +1,7 @@
 // The platform module: pinned releases, namespaces and ordering, Pod Identity service
 // accounts matching the associations of the cluster and data modules, no secret values, and
 // the Helm values evaluated by real Terraform with example inputs.
+import { API_SERVICE_ACCOUNT, APP_NAMESPACE } from '../app/app-stack';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,8 @@ import {
   REPOSITORY_FILES,
 } from '../platform/platform-stack';
 import type { Environment } from '../lib/module-stack';
-import { examplePlatformInputs } from '../platform/example-inputs';
+import { examplePlatformInputs, withPublicGrafana } from '../platform/example-inputs';
+import { GRAFANA_LOCAL_URL, GRAFANA_SERVICE } from '../platform/grafana-access';
 import { PINNED_CHARTS } from '../platform/pinned-charts';
 import {
   type AlertmanagerConfig,
@@ -184,9 +186,11 @@ describe('platform module (stacks/platform)', () => {
       );
     }
     if (associations.length === 0) this.skip();
-    const ours = Object.values(POD_IDENTITY_SERVICE_ACCOUNTS).map(
-      (a) => `${a.namespace}/${a.name}`,
-    );
+    // The platform's controllers, and the API pods of the app module (IAM database logins).
+    const ours = [
+      ...Object.values(POD_IDENTITY_SERVICE_ACCOUNTS).map((a) => `${a.namespace}/${a.name}`),
+      `${APP_NAMESPACE}/${API_SERVICE_ACCOUNT}`,
+    ];
     for (const association of associations) {
       expect(ours).to.include(`${association.namespace}/${association.service_account}`);
     }
@@ -194,19 +198,29 @@ describe('platform module (stacks/platform)', () => {
 
   it('declares the outputs other layers rely on', () => {
     expect(Object.keys(tf.output)).to.include.members([
-      'grafana_url',
+      'grafana_public_hostname',
       'monitoring_namespace',
       'cluster_secret_store_name',
     ]);
     expect(tf.output.cluster_secret_store_name?.value).to.equal(CLUSTER_SECRET_STORE);
-    expect(tf.output.grafana_url?.value).to.equal('https://${var.grafana_hostname}');
+    expect(tf.output.grafana_public_hostname?.value).to.equal(
+      '${var.grafana_public ? var.grafana_hostname : ""}',
+    );
   });
 
   it('holds no secret value: no secret-like input, generated Grafana password, webhooks from files', () => {
     const secretLike = /(password|token|webhook_url|private_key)/;
     expect(Object.keys(tf.variable).filter((n) => secretLike.test(n))).to.deep.equal([]);
     const kps = staticValues('kube-prometheus-stack');
+    // The chart generates the admin password into a Secret of the cluster: nothing passes it
+    // through Terraform, and the helm provider keeps no rendered manifest (its `manifest`
+    // experiment would store the generated Secret in the state).
     expect((kps.grafana as Block).adminPassword).to.equal('');
+    expect(Object.keys(tf.resource).filter((type) => type.startsWith('random_'))).to.deep.equal([]);
+    expect(JSON.stringify(tf.provider)).to.not.include('experiments');
+    for (const [name, release] of Object.entries(releases)) {
+      expect(release, name).to.not.have.property('set_sensitive');
+    }
     const receivers = clusterAlertmanagerConfig(readSharedAlertmanagerConfig(root)).receivers ?? [];
     const slack = receivers.flatMap((r) => (r.slack_configs as Block[] | undefined) ?? []);
     expect(slack).to.have.length(3);
@@ -315,10 +329,80 @@ describe('platform module (stacks/platform)', () => {
       const grafana = (values('kube_prometheus_stack')[1] as { grafana: { ingress: Block } })
         .grafana;
       expect(grafana.ingress.hosts).to.deep.equal(['grafana.staging.payflow.example.com']);
+      expect(grafana.ingress.enabled, 'Grafana is private unless asked for').to.equal(false);
       // Every static values file parses as a YAML map.
       for (const name of Object.keys(releases).filter((n) => n !== 'platform_resources')) {
         expect(values(name)[0], name).to.be.an('object');
       }
+    });
+
+    it('Grafana is private by default in every environment: no Ingress, opened on localhost through the tunnel', () => {
+      expect(
+        (staticValues('kube-prometheus-stack').grafana as { ingress: Block }).ingress.enabled,
+      ).to.equal(false);
+      for (const environment of ['development', 'staging', 'production']) {
+        const kps = evaluate(exampleInputs(environment))('kube_prometheus_stack')[1] as {
+          grafana: { ingress: Block; 'grafana.ini': { server: Block } };
+        };
+        expect(kps.grafana.ingress.enabled, environment).to.equal(false);
+        expect(kps.grafana['grafana.ini'].server.root_url, environment).to.equal(GRAFANA_LOCAL_URL);
+      }
+    });
+
+    it('a public Grafana: the shared load balancer with a Cognito sign-in, and only for the allow-list', () => {
+      const kps = evaluate(withPublicGrafana(exampleInputs('staging')))(
+        'kube_prometheus_stack',
+      )[1] as {
+        grafana: {
+          ingress: { enabled: boolean; hosts: string[]; annotations: Record<string, string> };
+          'grafana.ini': { server: Block };
+        };
+      };
+      const { ingress } = kps.grafana;
+      expect(ingress.enabled).to.equal(true);
+      expect(ingress.hosts).to.deep.equal(['grafana.staging.payflow.example.com']);
+      expect(kps.grafana['grafana.ini'].server.root_url).to.equal(
+        'https://grafana.staging.payflow.example.com',
+      );
+      const a = ingress.annotations;
+      expect(a['alb.ingress.kubernetes.io/auth-type']).to.equal('cognito');
+      expect(JSON.parse(a['alb.ingress.kubernetes.io/auth-idp-cognito'] ?? '')).to.deep.equal({
+        userPoolARN: 'arn:aws:cognito-idp:eu-west-3:123456789012:userpool/eu-west-3_AbCdEf123',
+        userPoolClientID: '1example23456789abcdefghij',
+        userPoolDomain: 'payflow-example',
+      });
+      expect(a['alb.ingress.kubernetes.io/auth-on-unauthenticated-request']).to.equal(
+        'authenticate',
+      );
+      expect(
+        JSON.parse(a[`alb.ingress.kubernetes.io/conditions.${GRAFANA_SERVICE}`] ?? ''),
+      ).to.deep.equal([
+        { field: 'source-ip', sourceIpConfig: { values: ['203.0.113.0/24', '198.51.100.7/32'] } },
+      ]);
+      // The load balancer's own settings: the edge outputs, as on the API's Ingress.
+      expect(a).to.include({
+        'alb.ingress.kubernetes.io/group.name': 'payflow',
+        'alb.ingress.kubernetes.io/certificate-arn':
+          'arn:aws:acm:eu-west-3:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+        'alb.ingress.kubernetes.io/ssl-policy': 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+        'alb.ingress.kubernetes.io/ssl-redirect': '443',
+        'alb.ingress.kubernetes.io/wafv2-acl-arn':
+          'arn:aws:wafv2:eu-west-3:123456789012:regional/webacl/payflow-staging-load-balancer/0ac8a1b2-1234-5678-9abc-def012345678',
+      });
+      expect(a['alb.ingress.kubernetes.io/load-balancer-attributes']).to.match(
+        /^deletion_protection\.enabled=true,access_logs\.s3\.enabled=true,/,
+      );
+      expect(JSON.parse(a['alb.ingress.kubernetes.io/listen-ports'] ?? '')).to.deep.equal([
+        { HTTP: 80 },
+        { HTTPS: 443 },
+      ]);
+    });
+
+    it('without a DNS name (development) the blackbox exporter probes nothing: no certificate to watch', () => {
+      const blackbox = evaluate(exampleInputs('development'))('blackbox_exporter')[1] as {
+        serviceMonitor: { targets: Block[] };
+      };
+      expect(blackbox.serviceMonitor.targets).to.deep.equal([]);
     });
 
     it('Alertmanager in the cluster gets monitoring/alertmanager/alertmanager.yml, webhooks from the Secret', function () {
@@ -389,5 +473,22 @@ describe('platform module (stacks/platform)', () => {
       ],
     ];
     itRejectsInputs('platform', tf, expressions, exampleInputs('staging'), rejected);
+
+    const publicGrafana = withPublicGrafana(exampleInputs('staging'));
+    itRejectsInputs('platform', tf, expressions, publicGrafana, [
+      ['a public Grafana without an allow-list', { grafana_allowed_cidrs: [] }],
+      ['a public Grafana open to everyone', { grafana_allowed_cidrs: ['0.0.0.0/0'] }],
+      [
+        'a public Grafana with more addresses than a listener rule matches',
+        { grafana_allowed_cidrs: ['192.0.2.1/32', '192.0.2.2/32', '192.0.2.3/32', '192.0.2.4/32'] },
+      ],
+      ['a public Grafana without its Cognito user pool', { grafana_cognito_user_pool_arn: '' }],
+      ['a public Grafana without its Cognito app client', { grafana_cognito_client_id: '' }],
+      ['a public Grafana without its Cognito domain', { grafana_cognito_domain: '' }],
+      [
+        'a public Grafana without HTTPS (no DNS zone)',
+        { certificate_arn: '', api_hostname: '', grafana_hostname: '' },
+      ],
+    ]);
   });
 });

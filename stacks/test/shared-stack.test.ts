@@ -52,7 +52,12 @@ describe('SharedStack', function () {
   });
 
   it('takes the GitHub inputs of the contract with their defaults', function () {
-    expect(tf.variable['github_repository']).to.not.have.property('default');
+    // The roles exist unless asked otherwise, and then need the repository they trust.
+    expect(tf.variable['create_github_roles']?.['default']).to.equal(true);
+    expect(tf.variable['github_repository']?.['default']).to.equal('');
+    expect(JSON.stringify(tf.variable['github_repository']?.['validation'])).to.include(
+      '!var.create_github_roles || var.github_repository != \\"\\"',
+    );
     expect(tf.variable['github_deploy_branches']?.['default']).to.deep.equal(['main']);
     expect(tf.variable['github_environments']?.['default']).to.deep.equal([
       'staging',
@@ -92,7 +97,7 @@ describe('SharedStack', function () {
       expect(statements(trust)[0]?.principals).to.deep.equal([
         {
           type: 'Federated',
-          identifiers: ['${aws_iam_openid_connect_provider.github_provider.arn}'],
+          identifiers: ['${aws_iam_openid_connect_provider.github_provider[0].arn}'],
         },
       ]);
     }
@@ -117,7 +122,7 @@ describe('SharedStack', function () {
   it('keeps the plan role read-only apart from the state lock', function () {
     expect(
       Testing.toHaveResourceWithProperties(synthesized, IamRolePolicyAttachment.tfResourceType, {
-        role: '${aws_iam_role.github_plan_role.name}',
+        role: '${aws_iam_role.github_plan_role[0].name}',
         policy_arn: 'arn:${data.aws_partition.partition.partition}:iam::aws:policy/ReadOnlyAccess',
       }),
     ).to.equal(true);
@@ -220,13 +225,31 @@ describe('SharedStack', function () {
     expect(requestedRegions).to.deep.equal([
       {
         sid: 'ProvisionTheLayersInTheRegion',
-        actions: ['autoscaling:*', 'cloudwatch:*', 'ec2:*', 'eks:*', 'elasticache:*', 'logs:*'],
+        actions: [
+          'acm:*',
+          'autoscaling:*',
+          'cloudwatch:*',
+          'ec2:*',
+          'eks:*',
+          'elasticache:*',
+          'logs:*',
+          'wafv2:*',
+        ],
         regions: ['${var.region}'],
       },
       {
         sid: 'ProvisionKeysAndDatabasesInTheRegions',
         actions: ['kms:*', 'rds:*'],
         regions: '${concat([var.region], var.additional_regions)}',
+      },
+      {
+        sid: 'FindTheLoadBalancer',
+        actions: [
+          'elasticloadbalancing:DescribeLoadBalancerAttributes',
+          'elasticloadbalancing:DescribeLoadBalancers',
+          'elasticloadbalancing:DescribeTags',
+        ],
+        regions: ['${var.region}'],
       },
     ]);
   });

@@ -4,36 +4,15 @@
 // Runs in a temporary copy of each module so that no .terraform/ or lock file lands in modules/.
 // PAYFLOW_TF_MODULES=data,shared restricts the run to those modules (stacks/README.md).
 import { spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { TerraformJson } from '../lib/module-readme';
+import { type CommandResult, terraform, terraformEnvironment } from './terraform-cli';
 
 const modulesDir = join(__dirname, '..', '..', 'modules');
 const mirror = process.env.TF_PLUGIN_MIRROR;
-
-interface CommandResult {
-  status: number | null;
-  output: string;
-}
-
-function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv): CommandResult {
-  const result = spawnSync('terraform', args, { cwd, env, encoding: 'utf8', timeout: 300_000 });
-  return {
-    status: result.error ? null : result.status,
-    output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`,
-  };
-}
 
 function terraformVersion(): string | undefined {
   const result = spawnSync('terraform', ['version'], { encoding: 'utf8' });
@@ -78,38 +57,6 @@ function runStatus(output: string, file: string, run: string): string | undefine
     if (inFile && match?.[1] === run) return match[2];
   }
   return undefined;
-}
-
-/** Terraform's CLI configuration for this run: only the mirror, never the network. */
-function environmentFor(workDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
-  delete env.TF_WORKSPACE;
-  if (mirror) {
-    const config = join(workDir, 'terraform-cli.tfrc');
-    writeFileSync(
-      config,
-      [
-        'provider_installation {',
-        '  filesystem_mirror {',
-        `    path    = ${JSON.stringify(mirror)}`,
-        '    include = ["*/*/*"]',
-        '  }',
-        '  direct {',
-        '    exclude = ["*/*/*"]',
-        '  }',
-        '}',
-        '',
-      ].join('\n'),
-    );
-    env.TF_CLI_CONFIG_FILE = config;
-    // An unpacked mirror is symlinked into .terraform; a plugin cache would copy 700 MB instead.
-    delete env.TF_PLUGIN_CACHE_DIR;
-  } else {
-    // From the registry: download the AWS provider once for all modules and all runs.
-    env.TF_PLUGIN_CACHE_DIR ??= join(tmpdir(), 'payflow-terraform-plugin-cache');
-    mkdirSync(env.TF_PLUGIN_CACHE_DIR, { recursive: true });
-  }
-  return env;
 }
 
 const synthesizedModules = existsSync(modulesDir)
@@ -219,7 +166,7 @@ describe('terraform modules (init, validate, test with mocked providers)', funct
         workDir = mkdtempSync(join(tmpdir(), `payflow-tf-${name}-`));
         cpSync(join(moduleDir, 'main.tf.json'), join(workDir, 'main.tf.json'));
         if (existsSync(testsDir)) cpSync(testsDir, join(workDir, 'tests'), { recursive: true });
-        env = environmentFor(workDir);
+        env = terraformEnvironment(workDir, mirror);
       });
 
       after(function () {

@@ -95,6 +95,28 @@ Whether this release's pods use Redis: the API with redis.enabled; never the mig
 {{- end }}
 
 {{/*
+Whether this release's pods read a password from the Secret: PostgreSQL with auth password.
+*/}}
+{{- define "payflow.usesPostgresPassword" -}}
+{{- if eq .Values.postgres.auth "password" }}true{{ end }}
+{{- end }}
+
+{{/*
+Whether REDIS_URL carries the Redis AUTH token (from the Secret): Redis used, auth password.
+*/}}
+{{- define "payflow.usesRedisToken" -}}
+{{- if and (include "payflow.usesRedis" .) (eq .Values.redis.auth "password") }}true{{ end }}
+{{- end }}
+
+{{/*
+Whether the release needs the ExternalSecret and its Secret at all: with IAM authentication to
+both databases, the API has nothing secret to read.
+*/}}
+{{- define "payflow.needsSecret" -}}
+{{- if and .Values.externalSecret.enabled (or (include "payflow.usesPostgresPassword" .) (include "payflow.usesRedisToken" .)) }}true{{ end }}
+{{- end }}
+
+{{/*
 Path of the POSTGRES_CONFIGURATION file inside the container.
 */}}
 {{- define "payflow.postgresConfigPath" -}}
@@ -153,15 +175,21 @@ file, so that a rotation reaches running pods; it must not also be an environmen
 {{- define "payflow.env" -}}
 - name: POSTGRES_CONFIGURATION
   value: {{ include "payflow.postgresConfigPath" . }}
+{{- if include "payflow.usesPostgresPassword" . }}
 - name: POSTGRES_PASSWORD_FILE
   value: {{ include "payflow.postgresPasswordDir" . }}/postgres-password
-{{- if include "payflow.usesRedis" . }}
+{{- end }}
+{{- if include "payflow.usesRedisToken" . }}
 # Read at start (and on every reconnect of that process): a Redis AUTH rotation needs a rollout.
 - name: REDIS_URL
   valueFrom:
     secretKeyRef:
       name: {{ include "payflow.secretName" . }}
       key: REDIS_URL
+{{- else if include "payflow.usesRedis" . }}
+# IAM authentication: the URL names the user and holds no password (a token per connection).
+- name: REDIS_URL
+  value: {{ printf "rediss://%s@%s:%d" .Values.redis.username .Values.redis.host (int .Values.redis.port) | quote }}
 {{- end }}
 - name: APP_VERSION
   value: {{ include "payflow.version" . | quote }}
@@ -173,9 +201,11 @@ file, so that a rotation reaches running pods; it must not also be an environmen
 - name: postgres-configuration
   mountPath: {{ include "payflow.postgresConfigPath" . | dir }}
   readOnly: true
+{{- if include "payflow.usesPostgresPassword" . }}
 - name: postgres-password
   mountPath: {{ include "payflow.postgresPasswordDir" . }}
   readOnly: true
+{{- end }}
 - name: tmp
   mountPath: /tmp
 {{- end }}
@@ -187,6 +217,7 @@ file, so that a rotation reaches running pods; it must not also be an environmen
     items:
       - key: postgres.yaml
         path: {{ include "payflow.postgresConfigPath" . | base }}
+{{- if include "payflow.usesPostgresPassword" . }}
 - name: postgres-password
   secret:
     secretName: {{ include "payflow.secretName" . }}
@@ -195,6 +226,7 @@ file, so that a rotation reaches running pods; it must not also be an environmen
     items:
       - key: postgres-password
         path: postgres-password
+{{- end }}
 - name: tmp
   emptyDir:
     sizeLimit: 64Mi

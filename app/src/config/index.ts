@@ -2,9 +2,11 @@
 // bad deployment fails fast with one line naming the variable, instead of failing later on
 // the first request.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { RDS_CA_BUNDLE, RDS_CA_BUNDLE_NAME } from '../postgres/rds-ca-bundle';
 
 export type Environment = NodeJS.ProcessEnv;
 
@@ -24,10 +26,23 @@ export type SslSetting =
   false | { rejectUnauthorized: boolean; ca?: string; checkServerIdentity?: () => undefined };
 
 /**
- * A fixed password, or one read again for every new connection (node-postgres calls the
- * function each time it opens a connection): POSTGRES_PASSWORD_FILE.
+ * A fixed password, or one obtained again for every new connection (node-postgres calls the
+ * function each time it opens a connection): POSTGRES_PASSWORD_FILE, or an IAM token.
  */
 export type PostgresPassword = string | (() => Promise<string>);
+
+/** How the API proves who it is to PostgreSQL (YAML `auth`). */
+export const postgresAuthModes = ['password', 'iam'] as const;
+export type PostgresAuth = (typeof postgresAuthModes)[number];
+
+/**
+ * auth iam: RDS IAM database authentication. No password exists: for every new connection the
+ * API signs a 15-minute token with the AWS credentials of its pod (EKS Pod Identity).
+ */
+export interface PostgresIamAuth {
+  /** AWS_REGION: the region of the RDS instance, part of the token's signature. */
+  region: string;
+}
 
 export interface PostgresConfig {
   /** Either a connection string (DATABASE_URL) or discrete fields (YAML file / PG* variables). */
@@ -44,15 +59,32 @@ export interface PostgresConfig {
    * node-postgres itself never falls back from one to the other.
    */
   sslMode?: SslMode;
+  /** Set with YAML `auth: iam` (and no password): the pool signs a token per connection. */
+  iam?: PostgresIamAuth;
   poolMax: number;
   connectionTimeoutMillis: number;
   statementTimeoutMillis: number;
   idleTimeoutMillis: number;
 }
 
+/**
+ * REDIS_AUTH=iam: ElastiCache IAM authentication. REDIS_URL names the user (rediss://user@host)
+ * and carries no password; for every new connection the API signs a 15-minute token.
+ */
+export interface RedisIamAuth {
+  /** The ElastiCache user id (= user name for IAM users), from REDIS_URL. */
+  user: string;
+  /** REDIS_IAM_CACHE_NAME: the replication group id, the "host" the token is signed for. */
+  cacheName: string;
+  /** AWS_REGION. */
+  region: string;
+}
+
 /** Redis, when REDIS_URL is set: the idempotency replay cache (optional). */
 export interface RedisConfig {
   url: string;
+  /** Set with REDIS_AUTH=iam (password in REDIS_URL otherwise, or none). */
+  iam?: RedisIamAuth;
   keyPrefix: string;
   commandTimeoutMillis: number;
   connectTimeoutMillis: number;
@@ -60,6 +92,8 @@ export interface RedisConfig {
 
 export interface AppConfig {
   port: number;
+  /** HOST: the address to listen on; undefined → every interface (what a container needs). */
+  host: string | undefined;
   appVersion: string;
   appEnv: 'development' | 'staging' | 'production' | 'test';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -133,6 +167,14 @@ const boolean = (name: string, fallback: boolean) =>
 
 const runtimeSchema = z.object({
   PORT: integer('PORT', 8080, 1, 65535),
+  // `make dev` sets 127.0.0.1: on a laptop, the API is nobody else's business.
+  HOST: z
+    .string()
+    .trim()
+    .optional()
+    .refine((value) => !value || isIP(value) !== 0, {
+      message: 'HOST must be an IP address to listen on, e.g. 127.0.0.1',
+    }),
   APP_VERSION: z.string().trim().min(1).optional().default('1.0.0'),
   APP_ENV: z
     .enum(['development', 'staging', 'production', 'test'])
@@ -162,6 +204,15 @@ const runtimeSchema = z.object({
       (value) => value === undefined || (/^rediss?:\/\/[^\s]+$/.test(value) && URL.canParse(value)),
       { message: 'REDIS_URL must be a redis:// or rediss:// URL' },
     ),
+  REDIS_AUTH: z.enum(['password', 'iam']).optional().default('password'),
+  REDIS_IAM_CACHE_NAME: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value))
+    .refine((value) => value === undefined || /^[a-z][a-z0-9-]{0,39}$/.test(value), {
+      message: 'REDIS_IAM_CACHE_NAME must be an ElastiCache replication group id (lowercase)',
+    }),
   REDIS_KEY_PREFIX: z.string().optional().default('payflow:'),
   REDIS_COMMAND_TIMEOUT_MS: integer('REDIS_COMMAND_TIMEOUT_MS', 500, 10, 60000),
   REDIS_CONNECT_TIMEOUT_MS: integer('REDIS_CONNECT_TIMEOUT_MS', 2000, 10, 60000),
@@ -181,7 +232,21 @@ const postgresFileSchema = z.strictObject({
   user: z.string().trim().min(1),
   name: z.string().trim().min(1),
   ssl_mode: z.enum(sslModes).optional().default('prefer'),
+  // libpq's sslrootcert: a PEM file, or `rds` for the RDS CA bundle shipped with the image.
+  ssl_root_cert: z.string().trim().min(1).optional(),
+  auth: z.enum(postgresAuthModes).optional().default('password'),
 });
+
+/** AWS_REGION, required by IAM authentication (PostgreSQL or Redis) to sign its tokens. */
+function awsRegion(env: Environment, usedBy: string): string {
+  const region = env.AWS_REGION?.trim() ?? '';
+  if (!/^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(region)) {
+    throw new ConfigError(
+      `AWS_REGION must name the AWS region (e.g. eu-west-3) with ${usedBy} (got "${region}")`,
+    );
+  }
+  return region;
+}
 
 /** All issues on one line, each naming its variable (or YAML key). */
 function describeIssues(error: z.ZodError): string {
@@ -202,22 +267,42 @@ const skipHostnameCheck = (): undefined => undefined;
  * The tls.connect options of a libpq sslmode. allow/prefer get the same options as require: they
  * are used only when negotiateSsl() finds SSL is to be used.
  */
-function sslFor(mode: SslMode, env: Environment): SslSetting {
+function sslFor(mode: SslMode, rootCert: RootCert | undefined): SslSetting {
   if (mode === 'disable') return false;
   if (mode !== 'verify-ca' && mode !== 'verify-full') {
     // allow/prefer/require encrypt without verifying the server certificate, as libpq does.
     return { rejectUnauthorized: false };
   }
   const hostname = mode === 'verify-ca' ? { checkServerIdentity: skipHostnameCheck } : {};
-  const caPath = env.PGSSLROOTCERT;
-  if (!caPath) return { rejectUnauthorized: true, ...hostname };
+  if (!rootCert) return { rejectUnauthorized: true, ...hostname };
+  if (rootCert.value === RDS_CA_BUNDLE_NAME) {
+    return { rejectUnauthorized: true, ca: RDS_CA_BUNDLE, ...hostname };
+  }
   try {
-    return { rejectUnauthorized: true, ca: readFileSync(caPath, 'utf8'), ...hostname };
+    return { rejectUnauthorized: true, ca: readFileSync(rootCert.value, 'utf8'), ...hostname };
   } catch (error) {
     throw new ConfigError(
-      `PGSSLROOTCERT: cannot read ${caPath} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      `${rootCert.setting}: cannot read ${rootCert.value} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
     );
   }
+}
+
+/** The CA certificates to verify the server with: a PEM file or `rds`, and where that was set. */
+interface RootCert {
+  value: string;
+  setting: string;
+}
+
+/** YAML ssl_root_cert, else PGSSLROOTCERT (one of the two). */
+function rootCertOf(fileValue: string | undefined, env: Environment): RootCert | undefined {
+  const fromEnv = env.PGSSLROOTCERT?.trim() || undefined;
+  if (fileValue && fromEnv) {
+    throw new ConfigError(
+      'set either ssl_root_cert in POSTGRES_CONFIGURATION or PGSSLROOTCERT, not both',
+    );
+  }
+  if (fileValue) return { value: fileValue, setting: 'POSTGRES_CONFIGURATION ssl_root_cert' };
+  return fromEnv ? { value: fromEnv, setting: 'PGSSLROOTCERT' } : undefined;
 }
 
 /** Mounted Secret files usually end with a newline that is not part of the password. */
@@ -296,17 +381,30 @@ function loadPostgresFromFile(path: string, env: Environment) {
   if (!parsed.success) {
     throw new ConfigError(`POSTGRES_CONFIGURATION (${path}): ${describeIssues(parsed.error)}`);
   }
-  const password = postgresPassword(env);
   const file = parsed.data;
-  return {
+  const connection = {
     host: file.host,
     port: file.port,
     user: file.user,
     database: file.name,
-    password,
-    ssl: sslFor(file.ssl_mode, env),
+    ssl: sslFor(file.ssl_mode, rootCertOf(file.ssl_root_cert, env)),
     sslMode: file.ssl_mode,
   };
+  if (file.auth === 'password') return { ...connection, password: postgresPassword(env) };
+  // The token is a bearer credential for 15 minutes: it only goes to a server whose certificate
+  // and name were verified, never to whoever answers on the address.
+  if (file.ssl_mode !== 'verify-full') {
+    throw new ConfigError(
+      `POSTGRES_CONFIGURATION (${path}): auth iam requires ssl_mode verify-full (got ${file.ssl_mode})`,
+    );
+  }
+  if (env.POSTGRES_PASSWORD || env.POSTGRES_PASSWORD_FILE) {
+    throw new ConfigError(
+      'POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE must not be set with auth iam: the API has no database password',
+    );
+  }
+  // No password here: the pool signs a token for every new connection (postgres/pool.ts).
+  return { ...connection, iam: { region: awsRegion(env, 'auth iam (PostgreSQL)') } };
 }
 
 function loadPostgresConnection(env: Environment): Omit<PostgresConfig, keyof PoolSettings> {
@@ -342,7 +440,7 @@ function loadPostgresConnection(env: Environment): Omit<PostgresConfig, keyof Po
     if (!sslModes.includes(mode)) {
       throw new ConfigError(`PGSSLMODE must be one of ${sslModes.join(', ')}`);
     }
-    return { ...connection, ssl: sslFor(mode, env), sslMode: mode };
+    return { ...connection, ssl: sslFor(mode, rootCertOf(undefined, env)), sslMode: mode };
   }
   throw new ConfigError(
     'DATABASE_URL is required (or POSTGRES_CONFIGURATION + POSTGRES_PASSWORD, or PGHOST/PGUSER/PGPASSWORD)',
@@ -396,8 +494,60 @@ export function loadLogSettings(env: Environment = process.env) {
   };
 }
 
+/** What the migration command does besides the schema (postgres/migrations.ts). */
+export interface MigrationSettings {
+  /** The API's own database role: created and granted its table rights by the command. */
+  apiRole: string;
+  /**
+   * POSTGRES_API_PASSWORD: the API role's password (local compose, tests). Unset: the role has
+   * no password at all, as on RDS, where it logs in with IAM tokens (rds_iam).
+   */
+  apiPassword: string | undefined;
+  /** SEED_DEMO_USERS: insert the six users of the SRE brief (never in production). */
+  seedDemoUsers: boolean;
+}
+
+/** PostgreSQL identifiers the command creates: lowercase, so that they never need quoting. */
+const roleName = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function loadMigrationSettings(env: Environment = process.env): MigrationSettings {
+  const { appEnv } = loadLogSettings(env);
+  const parsed = z
+    .object({
+      POSTGRES_API_ROLE: z
+        .string()
+        .trim()
+        .optional()
+        .transform((value) => (value ? value : 'payflow_api'))
+        .refine((value) => roleName.test(value), {
+          message: 'POSTGRES_API_ROLE must be a lowercase PostgreSQL identifier (e.g. payflow_api)',
+        }),
+      POSTGRES_API_PASSWORD: z
+        .string()
+        .optional()
+        .transform((value) => (value === '' ? undefined : value)),
+      // Development (the default APP_ENV, make dev, compose) gets the SRE brief's users.
+      SEED_DEMO_USERS: boolean('SEED_DEMO_USERS', appEnv === 'development'),
+    })
+    .safeParse(env);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  const settings = parsed.data;
+  if (settings.SEED_DEMO_USERS && appEnv === 'production') {
+    throw new ConfigError(
+      'SEED_DEMO_USERS=true is refused with APP_ENV=production: demo users never go to production',
+    );
+  }
+  return {
+    apiRole: settings.POSTGRES_API_ROLE,
+    apiPassword: settings.POSTGRES_API_PASSWORD,
+    seedDemoUsers: settings.SEED_DEMO_USERS,
+  };
+}
+
 /** Settings that only mean something with a Redis: set without REDIS_URL, one was forgotten. */
 const redisOnlySettings = [
+  'REDIS_AUTH',
+  'REDIS_IAM_CACHE_NAME',
   'REDIS_KEY_PREFIX',
   'REDIS_COMMAND_TIMEOUT_MS',
   'REDIS_CONNECT_TIMEOUT_MS',
@@ -414,16 +564,50 @@ function refuseRedisSettingsWithoutUrl(env: Environment, requiresRedis: boolean)
   );
 }
 
+/**
+ * REDIS_AUTH=iam: the user comes from REDIS_URL (rediss://<user>@host:port), which holds no
+ * password; the token is signed for REDIS_IAM_CACHE_NAME in AWS_REGION.
+ */
+function redisIamAuth(url: string, cacheName: string | undefined, env: Environment): RedisIamAuth {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'rediss:') {
+    throw new ConfigError('REDIS_AUTH=iam requires TLS: REDIS_URL must be a rediss:// URL');
+  }
+  if (parsed.password !== '') {
+    throw new ConfigError(
+      'REDIS_AUTH=iam: REDIS_URL must not hold a password (the API signs a token)',
+    );
+  }
+  if (parsed.username === '') {
+    throw new ConfigError(
+      'REDIS_AUTH=iam: REDIS_URL must name the ElastiCache user (rediss://<user>@host:port)',
+    );
+  }
+  if (!cacheName) {
+    throw new ConfigError(
+      'REDIS_AUTH=iam requires REDIS_IAM_CACHE_NAME (the replication group id)',
+    );
+  }
+  return {
+    user: decodeURIComponent(parsed.username),
+    cacheName,
+    region: awsRegion(env, 'REDIS_AUTH=iam'),
+  };
+}
+
 export function loadConfig(env: Environment = process.env): AppConfig {
   const runtime = runtimeSchema.safeParse(env);
   if (!runtime.success) throw new ConfigError(describeIssues(runtime.error));
   const values = runtime.data;
   if (values.REDIS_URL === undefined) {
     refuseRedisSettingsWithoutUrl(env, values.READINESS_REQUIRES_REDIS);
+  } else if (values.REDIS_AUTH !== 'iam' && values.REDIS_IAM_CACHE_NAME) {
+    throw new ConfigError('REDIS_IAM_CACHE_NAME is only used with REDIS_AUTH=iam');
   }
   const otlp = values.OTLP_ENDPOINT ? otlpTracesUrl(values.OTLP_ENDPOINT) : undefined;
   return {
     port: values.PORT,
+    host: values.HOST || undefined,
     appVersion: values.APP_VERSION,
     appEnv: values.APP_ENV,
     logLevel: values.LOG_LEVEL,
@@ -435,6 +619,9 @@ export function loadConfig(env: Environment = process.env): AppConfig {
         ? undefined
         : {
             url: values.REDIS_URL,
+            ...(values.REDIS_AUTH === 'iam'
+              ? { iam: redisIamAuth(values.REDIS_URL, values.REDIS_IAM_CACHE_NAME, env) }
+              : {}),
             keyPrefix: values.REDIS_KEY_PREFIX,
             commandTimeoutMillis: values.REDIS_COMMAND_TIMEOUT_MS,
             connectTimeoutMillis: values.REDIS_CONNECT_TIMEOUT_MS,

@@ -1,4 +1,4 @@
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import { BadRequestError, NotFoundError, ValidationError } from '../errors';
 import { sendJson } from '../http/json-response';
 import { methodNotAllowed } from '../http/method-not-allowed';
@@ -8,7 +8,21 @@ import { decodeCursor, type PaymentService } from './service';
 const idempotencyKeyPattern = /^[\x20-\x7E]{1,255}$/;
 const paymentIdPattern = /^pay_[0-9a-f]{32}$/;
 
+/** No body at all (curl -X POST without -d) or Content-Length: 0. */
+function hasEmptyBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return (
+    req.headers['transfer-encoding'] === undefined && (length === undefined || Number(length) === 0)
+  );
+}
+
 const requireJson: RequestHandler = (req, _res, next) => {
+  // Before the Content-Type check: without a body, req.is() matches nothing, and "must be
+  // application/json" would answer a request that says it is.
+  if (hasEmptyBody(req)) {
+    next(new BadRequestError('empty_body', 'The request body is empty: send a JSON object'));
+    return;
+  }
   if (!req.is('application/json')) {
     next(
       Object.assign(new Error('Content-Type must be application/json'), {
@@ -16,6 +30,17 @@ const requireJson: RequestHandler = (req, _res, next) => {
         type: 'content_type.unsupported',
       }),
     );
+    return;
+  }
+  next();
+};
+
+// express.json runs with strict: false so that null, "str" or 10 (valid JSON) are told apart
+// from text that is not JSON at all.
+const requireJsonObject: RequestHandler = (req, _res, next) => {
+  const body: unknown = req.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    next(new BadRequestError('body_not_object', 'The request body must be a JSON object'));
     return;
   }
   next();
@@ -52,11 +77,11 @@ export function registerPaymentRoutes(
   payments: PaymentService,
   bodyLimit: string,
 ): void {
-  const jsonBody = express.json({ limit: bodyLimit, strict: true });
+  const jsonBody = express.json({ limit: bodyLimit, strict: false });
 
   app
     .route('/api/v1/payments')
-    .post(requireJson, jsonBody, async (req, res) => {
+    .post(requireJson, jsonBody, requireJsonObject, async (req, res) => {
       const idempotencyKey = readIdempotencyKey(req.headersDistinct['idempotency-key']);
       const parsed = createPaymentSchema.safeParse(req.body);
       if (!parsed.success) {

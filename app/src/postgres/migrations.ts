@@ -1,10 +1,14 @@
-// Schema migrations: versioned SQL files in app/migrations applied by node-pg-migrate.
+// The migration command's work, as the owner/admin identity: the schema migrations (versioned
+// SQL files in app/migrations applied by node-pg-migrate), then the API's own role and its
+// grants, then the demo users where SEED_DEMO_USERS asks for them.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
 import { Client, type Pool } from 'pg';
-import type { PostgresConfig } from '../config';
+import type { MigrationSettings, PostgresConfig } from '../config';
 import type { Logger } from '../telemetry/logger';
+import { seedDemoUsers } from '../users/demo-users';
+import { applyApiRole } from './api-role';
 import { postgresClientConfig } from './pool';
 import { describeConnectionFailure, negotiateSsl } from './ssl';
 
@@ -24,7 +28,11 @@ export function migrationNames(dir = migrationsDir): string[] {
     .sort();
 }
 
-export async function runMigrations(configured: PostgresConfig, logger: Logger): Promise<string[]> {
+export async function runMigrations(
+  configured: PostgresConfig,
+  settings: MigrationSettings,
+  logger: Logger,
+): Promise<string[]> {
   const config = await negotiateSsl(configured, logger);
   const client = new Client({
     ...postgresClientConfig(config, 'payflow-migrate'),
@@ -55,6 +63,15 @@ export async function runMigrations(configured: PostgresConfig, logger: Logger):
         error: (message: string) => logger.error(message.trim()),
       },
     });
+    await applyApiRole(
+      client,
+      { role: settings.apiRole, password: settings.apiPassword, migrationsTable },
+      logger,
+    );
+    if (settings.seedDemoUsers) {
+      const inserted = await seedDemoUsers(client);
+      logger.info({ inserted }, 'demo users seeded (SEED_DEMO_USERS)');
+    }
     await client.query('SELECT pg_advisory_unlock($1)', [payflowMigrationLock]);
     return applied.map((migration) => migration.name);
   } finally {

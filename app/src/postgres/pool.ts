@@ -1,6 +1,7 @@
 import { Pool, type PoolConfig } from 'pg';
 import type { PostgresConfig } from '../config';
 import type { Logger } from '../telemetry/logger';
+import { rdsIamPassword } from './iam-token';
 
 export function postgresClientConfig(config: PostgresConfig, applicationName: string): PoolConfig {
   const connection: PoolConfig = config.connectionString
@@ -9,7 +10,7 @@ export function postgresClientConfig(config: PostgresConfig, applicationName: st
         host: config.host,
         port: config.port,
         user: config.user,
-        password: config.password,
+        password: config.iam ? rdsIamPassword(config) : config.password,
         database: config.database,
         ssl: config.ssl,
       };

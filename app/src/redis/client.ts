@@ -2,11 +2,22 @@ import { createClient } from 'redis';
 import type { RedisConfig } from '../config';
 import { withDeadline } from '../deadline';
 import type { Logger } from '../telemetry/logger';
+import { elastiCacheIamCredentials } from './iam-token';
 
 export function createRedisClient(config: RedisConfig, logger: Logger) {
   let lastError = '';
   const client = createClient({
     url: config.url,
+    // REDIS_AUTH=iam: a new token for every connection, reconnections included. ElastiCache
+    // closes an IAM connection after 12 hours; the client reconnects with a fresh token.
+    ...(config.iam
+      ? {
+          credentialsProvider: {
+            type: 'async-credentials-provider' as const,
+            credentials: elastiCacheIamCredentials(config.iam),
+          },
+        }
+      : {}),
     // Commands issued while disconnected fail at once instead of waiting in a queue and
     // running long after the caller gave up (an idempotency claim must never run late).
     disableOfflineQueue: true,

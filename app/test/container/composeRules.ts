@@ -37,6 +37,8 @@ export interface ComposeDocument {
 // ---------------------------------------------------------------- variables and .env.example
 
 /** `${NAME}`, `${NAME:-default}`, `${NAME:?message}`, `$NAME`; `$$` is a literal dollar. */
+const secretName = /PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL/i;
+
 const variablePattern =
   /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)((?::?[-?+])[^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))/g;
 
@@ -57,13 +59,65 @@ export function referencedVariables(composeText: string): string[] {
   return [...names].sort();
 }
 
-/** Variables that are used with `${NAME:?message}` at least once (compose fails without them). */
-export function requiredVariables(composeText: string): string[] {
-  const names = new Set<string>();
-  for (const match of withoutEscapedDollars(composeText).matchAll(variablePattern)) {
-    if (match[1] && match[2]?.startsWith(':?')) names.add(match[1]);
+/** Each variable's defaults (`${NAME:-default}`); a reference without one adds nothing. */
+function variableDefaults(composeText: string): Map<string, Set<string>> {
+  const defaults = new Map<string, Set<string>>();
+  for (const line of withoutEscapedDollars(composeText).split('\n')) {
+    if (/^\s*#/.test(line)) continue;
+    for (const match of line.matchAll(variablePattern)) {
+      const [, name, operator] = match;
+      if (!name || !operator || !/^:?-/.test(operator)) continue;
+      const values = defaults.get(name) ?? new Set<string>();
+      values.add(operator.replace(/^:?-/, ''));
+      defaults.set(name, values);
+    }
   }
-  return [...names].sort();
+  return defaults;
+}
+
+/**
+ * References without a default (`${NAME}`, `${NAME:?…}`, `$NAME`), and variables given two
+ * different defaults: either way `docker compose up` on a fresh clone (no .env) would fail or
+ * surprise.
+ */
+export function variablesWithoutDefault(composeText: string): string[] {
+  const findings = new Set<string>();
+  for (const line of withoutEscapedDollars(composeText).split('\n')) {
+    if (/^\s*#/.test(line)) continue;
+    for (const match of line.matchAll(variablePattern)) {
+      const [, braced, operator, bare] = match;
+      if (bare || (braced && !/^:?-/.test(operator ?? ''))) findings.add(braced ?? bare ?? '');
+    }
+  }
+  for (const [name, values] of variableDefaults(composeText)) {
+    if (values.size > 1) findings.add(`${name} (defaults ${[...values].join(', ')})`);
+  }
+  return [...findings].sort();
+}
+
+const localOnlyPlaceholder = /^local-only-[a-z0-9-]+$/;
+
+/** Secret-named variables whose default is not a local-only placeholder (`local-only-…`). */
+export function secretDefaultsNotLocalOnly(composeText: string): string[] {
+  return [...variableDefaults(composeText)]
+    .filter(
+      ([name, values]) =>
+        secretName.test(name) && [...values].some((value) => !localOnlyPlaceholder.test(value)),
+    )
+    .map(([name]) => name)
+    .sort();
+}
+
+/** .env.example entries whose value is not docker-compose.yml's default for that variable. */
+export function envExampleDifferingFromDefaults(
+  composeText: string,
+  envExample: Map<string, EnvExampleEntry>,
+): string[] {
+  const defaults = variableDefaults(composeText);
+  return [...envExample]
+    .filter(([name, entry]) => defaults.has(name) && !defaults.get(name)?.has(entry.value))
+    .map(([name]) => name)
+    .sort();
 }
 
 export interface EnvExampleEntry {
@@ -98,12 +152,10 @@ export function undocumentedVariables(
   return [...used].filter((name) => !envExample.get(name)?.documented).sort();
 }
 
-const secretName = /PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL/i;
-
-/** Secret-looking entries of .env.example whose value is not the change-me placeholder. */
+/** Secret-looking entries of .env.example whose value is not a local-only placeholder. */
 export function realLookingSecretsInEnvExample(envExample: Map<string, EnvExampleEntry>): string[] {
   return [...envExample]
-    .filter(([name, entry]) => secretName.test(name) && entry.value !== 'change-me')
+    .filter(([name, entry]) => secretName.test(name) && !localOnlyPlaceholder.test(entry.value))
     .map(([name]) => name);
 }
 
@@ -300,7 +352,9 @@ export function literalSecrets(document: ComposeDocument): string[] {
     }
     // Arguments are separate list items: join the command so a flag and its value meet.
     for (const text of [...allStrings(service), commandOf(service).join(' ')]) {
-      const credentials = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:([^@\s]+)@/i.exec(text)?.[1];
+      // References masked first: the `:-` of `${POSTGRES_USER:-payflow}` is not a user:password.
+      const masked = withoutEscapedDollars(text).replace(variablePattern, '$REF');
+      const credentials = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:([^@\s]+)@/i.exec(masked)?.[1];
       if (credentials !== undefined && !onlyReferences(credentials))
         findings.push(`${name}: credentials in ${text}`);
       const flag = /(?:--?(?:requirepass|password|pass)[ =])("?)([^"\s]+)\1/i.exec(text);

@@ -11,7 +11,7 @@ import { freePort, waitFor } from '../../chaos/network';
 
 // One implementation of the loopback plumbing and of the private Redis, shared with the fault
 // runs and the benchmark.
-export { freePort, sleep, waitFor } from '../../chaos/network';
+export { canConnect, freePort, sleep, waitFor } from '../../chaos/network';
 export { PrivateRedis } from '../../chaos/private-redis';
 
 export const appRoot = join(__dirname, '..', '..');
@@ -29,6 +29,26 @@ export function sharedServers(): { databaseUrl: string; redisUrl: string } {
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * The prefix of every Redis key this run of the suite writes on the shared Redis (REDIS_URL).
+ * The idempotency keys the API stores live 24 h: the root hook below deletes this prefix once
+ * the run ends, passed or failed.
+ */
+export const runKeyPrefix = `${uniqueName('payflow_test_run')}:`;
+
+export async function deleteRunKeys(): Promise<void> {
+  if (process.env.REDIS_URL) await deleteRedisKeys(process.env.REDIS_URL, runKeyPrefix);
+}
+
+// Registered once, on mocha's root suite, by the first test file that loads this module: it runs
+// after the last test whatever failed, with or without .mocharc.cjs (`npx mocha --no-config`).
+if (typeof after === 'function') after(deleteRunKeys);
+
+/** A REDIS_KEY_PREFIX of its own for one API under test, inside this run's prefix. */
+export function testKeyPrefix(label: string): string {
+  return `${runKeyPrefix}${uniqueName(label)}:`;
 }
 
 export interface TestDatabase {
@@ -59,9 +79,59 @@ export async function createTestDatabase(suite: string): Promise<TestDatabase> {
   };
 }
 
+/**
+ * Holds an idempotency key's row in an open transaction: a POST with that key then blocks in
+ * PostgreSQL until release() rolls it back.
+ */
+export async function holdIdempotencyKey(
+  databaseUrl: string,
+  key: string,
+): Promise<{ release(): Promise<void> }> {
+  const holder = new Client({ connectionString: databaseUrl });
+  await holder.connect();
+  await holder.query('BEGIN');
+  await holder.query(
+    `INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, expires_at)
+     VALUES ('payments.create', $1, 'x', 201, '{}', now() + interval '1 day')`,
+    [key],
+  );
+  return {
+    async release() {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    },
+  };
+}
+
+/**
+ * Waits until a session of the database waits for a lock: a request that must block on a row
+ * held by the test is then in flight in PostgreSQL, on a fast machine or a slow one (a fixed
+ * sleep is either too short under load or wasted otherwise).
+ */
+export async function waitForLockWaiter(databaseUrl: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await waitFor(
+      async () =>
+        (
+          await client.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )
+        ).rows[0]?.n !== 0,
+      20_000,
+      'a request blocked on the held row',
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 /** Deletes every key under a prefix: "flushing" our own keys on the shared Redis. */
 export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
-  const client = createClient({ url: redisUrl });
+  // No reconnection: a Redis that is gone must fail the caller, not keep it waiting for ever.
+  const client = createClient({ url: redisUrl, socket: { reconnectStrategy: false } });
   await client.connect();
   let deleted = 0;
   for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {

@@ -1,12 +1,18 @@
 // Builds the real service (real PostgreSQL, and Redis unless the test runs without) in-process
 // for supertest.
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { loadConfig, loadPostgresConfig, type AppConfig } from '../../src/config';
+import {
+  loadConfig,
+  loadPostgresConfig,
+  type AppConfig,
+  type MigrationSettings,
+} from '../../src/config';
 import { runMigrations } from '../../src/postgres/migrations';
 import type { RedisClient } from '../../src/redis/client';
 import { assembleService, type AssembledService } from '../../src/service';
 import { createLogger, type Logger } from '../../src/telemetry/logger';
-import { sharedServers, uniqueName } from './servers';
+import { sharedServers, testKeyPrefix } from './servers';
 
 export interface CapturedLogger {
   logger: Logger;
@@ -26,9 +32,45 @@ export function capturingLogger(level = 'info'): CapturedLogger {
   return { logger: createLogger({ level, appVersion: '9.9.9-test', appEnv: 'test' }, sink), lines };
 }
 
-export async function migrate(databaseUrl: string): Promise<string[]> {
+/**
+ * The API's own role on the test server: one role for every test database of the cluster, as on
+ * RDS. Its password derives from the admin's (random per CI run), so that it is the same in
+ * every process of one run and never written anywhere.
+ */
+export function testApiRole(databaseUrl: string): { role: string; password: string } {
+  const admin = new URL(databaseUrl);
+  const password = createHash('sha256')
+    .update(`payflow-api-role:${decodeURIComponent(admin.password)}`)
+    .digest('hex')
+    .slice(0, 32);
+  return { role: 'payflow_api_test', password };
+}
+
+/** The same database, as the API's own role (what the API connects as everywhere). */
+export function asApiRole(databaseUrl: string): string {
+  const { role, password } = testApiRole(databaseUrl);
+  const url = new URL(databaseUrl);
+  url.username = role;
+  url.password = password;
+  return url.toString();
+}
+
+/** What `npm run migrate` does in development: schema, the API's role, the demo users. */
+export function testMigrationSettings(
+  databaseUrl: string,
+  overrides: Partial<MigrationSettings> = {},
+): MigrationSettings {
+  const { role, password } = testApiRole(databaseUrl);
+  return { apiRole: role, apiPassword: password, seedDemoUsers: true, ...overrides };
+}
+
+export async function migrate(
+  databaseUrl: string,
+  overrides: Partial<MigrationSettings> = {},
+): Promise<string[]> {
   return runMigrations(
     loadPostgresConfig({ DATABASE_URL: databaseUrl }),
+    testMigrationSettings(databaseUrl, overrides),
     capturingLogger('silent').logger,
   );
 }
@@ -60,7 +102,7 @@ export async function startInProcess(
   redisUrl: string | undefined,
   env: NodeJS.ProcessEnv = {},
 ): Promise<InProcessService> {
-  const keyPrefix = `${uniqueName('payflow_test')}:`;
+  const keyPrefix = testKeyPrefix('in_process');
   const redisEnv =
     redisUrl === undefined
       ? {}
@@ -84,4 +126,27 @@ export function redisOf(running: InProcessService): RedisClient {
   const client = running.service.redis;
   if (!client) throw new Error('this service was started without Redis');
   return client;
+}
+
+/**
+ * Made-up AWS credentials in the environment, where the SDK's default chain finds them: a real
+ * signer signs with them, nothing leaves the machine. Returns them and what restores the
+ * environment as it was.
+ */
+export function fakeAwsCredentials(): { accessKeyId: string; restore(): void } {
+  const values = {
+    AWS_ACCESS_KEY_ID: 'AKIAFAKEFORSIGNING00',
+    AWS_SECRET_ACCESS_KEY: 'not-a-secret-only-signs-test-tokens',
+  };
+  const saved = Object.keys(values).map((name) => [name, process.env[name]] as const);
+  Object.assign(process.env, values);
+  return {
+    accessKeyId: values.AWS_ACCESS_KEY_ID,
+    restore() {
+      for (const [name, value] of saved) {
+        if (value === undefined) Reflect.deleteProperty(process.env, name);
+        else process.env[name] = value;
+      }
+    },
+  };
 }

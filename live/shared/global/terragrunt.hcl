@@ -1,6 +1,6 @@
-# Account-wide unit (modules/shared): the ECR repository of the API image and the GitHub Actions
-# OIDC provider with its plan and deploy roles. Once per AWS account; its settings are in
-# ../account.hcl. make deploy applies it before any environment.
+# Account-wide unit (modules/shared): the ECR repository of the API image and, when root.hcl names
+# a github_repository, the GitHub Actions OIDC provider with its plan and deploy roles. Once per
+# AWS account; its settings are in ../account.hcl. make deploy applies it before any environment.
 include "root" {
   path   = find_in_parent_folders("root.hcl")
   expose = true
@@ -19,6 +19,8 @@ terraform {
 }
 
 inputs = {
+  # No repository in root.hcl: no GitHub OIDC provider nor roles (a laptop-only account).
+  create_github_roles    = include.root.locals.github_repository != ""
   github_repository      = include.root.locals.github_repository
   github_deploy_branches = local.account.github_deploy_branches
   github_environments    = local.account.github_environments

@@ -5,6 +5,7 @@ mock_provider "aws" {
   mock_data "aws_caller_identity" {
     defaults = {
       account_id = "123456789012"
+      arn        = "arn:aws:sts::123456789012:assumed-role/deployer/session"
     }
   }
   mock_data "aws_partition" {
@@ -46,6 +47,7 @@ variables {
   permissions_boundary_arn = "arn:aws:iam::111122223333:policy/payflow-permissions-boundary"
   project                  = "payflow"
   region                   = "eu-west-3"
+  allowed_account_ids      = ["123456789012"]
   cluster_version          = "1.36"
   vpc_id                   = "vpc-0123456789abcdef0"
   private_subnet_ids       = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003"]
@@ -226,6 +228,81 @@ run "production" {
     condition     = output.cluster_name == "payflow-production" && output.load_balancer_controller_role_arn == aws_iam_role.load_balancer_controller_role.arn && output.node_security_group_id == output.cluster_security_group_id
     error_message = "Contract outputs are exposed."
   }
+}
+
+# Whoever applies the module (here an SSO session: aws_iam_session_context turns it into the role,
+# path included) administers the cluster beside admin_principal_arns.
+run "the_deployer_administers_the_cluster" {
+  command = plan
+
+  override_data {
+    target = data.aws_iam_session_context.deployer
+    values = {
+      issuer_arn = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-3/AWSReservedSSO_Admin_0123456789abcdef"
+    }
+  }
+  variables {
+    environment          = "development"
+    admin_principal_arns = []
+  }
+
+  assert {
+    condition     = keys(aws_eks_access_entry.admin) == ["arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-3/AWSReservedSSO_Admin_0123456789abcdef"]
+    error_message = "The role behind the deploying session gets an admin access entry (its full ARN, path included)."
+  }
+  assert {
+    condition     = jsondecode(aws_eks_addon.addon_aws_ebs_csi_driver.configuration_values).controller.extraVolumeTags == { Project = "payflow", Environment = "development" }
+    error_message = "Volumes of PersistentVolumeClaims carry the environment's tags (make destroy deletes what is left by them)."
+  }
+}
+
+run "the_plan_role_never_becomes_an_admin" {
+  command = plan
+
+  override_data {
+    target = data.aws_iam_session_context.deployer
+    values = {
+      issuer_arn = "arn:aws:iam::123456789012:role/payflow-github-plan"
+    }
+  }
+  variables {
+    environment           = "staging"
+    viewer_principal_arns = ["arn:aws:iam::123456789012:role/payflow-github-plan"]
+  }
+
+  assert {
+    condition     = !contains(keys(aws_eks_access_entry.admin), "arn:aws:iam::123456789012:role/payflow-github-plan") && length(aws_eks_access_entry.admin) == 2
+    error_message = "A viewer running the plan is not added as an administrator."
+  }
+}
+
+run "the_root_user_is_never_added" {
+  command = plan
+
+  override_data {
+    target = data.aws_iam_session_context.deployer
+    values = {
+      issuer_arn = "arn:aws:iam::123456789012:root"
+    }
+  }
+  variables {
+    environment = "development"
+  }
+
+  assert {
+    condition     = length(aws_eks_access_entry.admin) == 2
+    error_message = "EKS grants no access entry to the root user: it is left out (the preflight says why)."
+  }
+}
+
+run "rejects_no_admin_at_all" {
+  command = plan
+  variables {
+    environment          = "development"
+    admin_principal_arns = []
+    grant_deployer_admin = false
+  }
+  expect_failures = [var.admin_principal_arns]
 }
 
 run "rejects_a_public_endpoint_open_to_the_world" {

@@ -15,6 +15,7 @@ mock_provider "aws" {
 variables {
   permissions_boundary_arn = "arn:aws:iam::111122223333:policy/payflow-permissions-boundary"
   region                   = "eu-west-3"
+  allowed_account_ids      = ["123456789012"]
   vpc_id                   = "vpc-0123456789abcdef0"
   data_subnet_ids          = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2", "subnet-0ccccccccccccccc3"]
   node_security_group_id   = "sg-0123456789abcdef0"
@@ -89,8 +90,8 @@ run "development" {
     error_message = "The final snapshot is named after the instance's creation time (UTC), so the destroy of the next instance does not collide with it."
   }
   assert {
-    condition     = aws_secretsmanager_secret.redis_auth_secret.recovery_window_in_days == 0 && aws_secretsmanager_secret.alerting_secret.recovery_window_in_days == 0
-    error_message = "Development deletes its fixed-name secrets at once, so a redeploy right after a destroy can recreate them."
+    condition     = aws_secretsmanager_secret.alerting_secret.recovery_window_in_days == 0
+    error_message = "Development deletes its fixed-name secret at once, so a redeploy right after a destroy can recreate it."
   }
   assert {
     condition     = aws_s3_bucket.loki_bucket.force_destroy && aws_s3_bucket.tempo_bucket.force_destroy
@@ -248,10 +249,16 @@ run "production" {
       aws_elasticache_replication_group.redis_replication_group.transit_encryption_enabled,
       aws_elasticache_replication_group.redis_replication_group.at_rest_encryption_enabled == "true",
       aws_elasticache_replication_group.redis_replication_group.kms_key_id == aws_kms_key.data_key.arn,
-      aws_elasticache_replication_group.redis_replication_group.auth_token == aws_secretsmanager_secret_version.redis_auth_secret_version.secret_string,
-      aws_secretsmanager_secret_version.redis_auth_secret_version.secret_string == data.aws_secretsmanager_random_password.redis_generated_auth_token.random_password,
+      aws_elasticache_replication_group.redis_replication_group.auth_token == null,
+      aws_elasticache_replication_group.redis_replication_group.user_group_ids == toset(["payflow-production-redis"]),
+      aws_elasticache_user.redis_api_user.authentication_mode[0].type == "iam",
+      aws_elasticache_user.redis_default_user.access_string == "off -@all",
     ])
-    error_message = "Redis is encrypted in transit and at rest and its AUTH token is the one stored in Secrets Manager."
+    error_message = "Redis is encrypted in transit and at rest, and only the API's IAM user gets in (no AUTH token)."
+  }
+  assert {
+    condition     = aws_db_instance.postgres_instance.iam_database_authentication_enabled && output.db_api_username == "payflow_api"
+    error_message = "The API logs in to PostgreSQL as its own role with IAM tokens."
   }
   assert {
     condition = alltrue([
@@ -270,8 +277,8 @@ run "production" {
     error_message = "The telemetry buckets block all public access."
   }
   assert {
-    condition     = toset(jsondecode(aws_iam_role_policy.external_secrets_policy.policy).Statement[0].Resource) == toset(["arn:aws:secretsmanager:eu-west-3:111122223333:secret:rds!db-mock-AbCdEf", aws_secretsmanager_secret.redis_auth_secret.arn, "arn:aws:secretsmanager:eu-west-3:111122223333:secret:payflow/alerting-AbCdEf"])
-    error_message = "external-secrets reads exactly the RDS master secret, the Redis AUTH secret and the alerting secret."
+    condition     = toset(jsondecode(aws_iam_role_policy.external_secrets_policy.policy).Statement[0].Resource) == toset(["arn:aws:secretsmanager:eu-west-3:111122223333:secret:rds!db-mock-AbCdEf", "arn:aws:secretsmanager:eu-west-3:111122223333:secret:payflow/alerting-AbCdEf"])
+    error_message = "external-secrets reads exactly the RDS master secret (migrations Job) and the alerting secret."
   }
   assert {
     condition     = aws_secretsmanager_secret.alerting_secret.name == "payflow/production/alerting" && aws_secretsmanager_secret.alerting_secret.kms_key_id == aws_kms_key.data_key.arn && output.alerting_secret_name == "payflow/production/alerting"

@@ -15,6 +15,7 @@ mock_provider "aws" {
 variables {
   permissions_boundary_arn     = "arn:aws:iam::111122223333:policy/payflow-permissions-boundary"
   region                       = "eu-west-3"
+  allowed_account_ids          = ["123456789012"]
   environment                  = "staging"
   vpc_id                       = "vpc-0123456789abcdef0"
   data_subnet_ids              = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]

@@ -35,6 +35,7 @@ variables {
   permissions_boundary_arn = "arn:aws:iam::111122223333:policy/payflow-permissions-boundary"
   project                  = "payflow"
   region                   = "eu-west-3"
+  allowed_account_ids      = ["123456789012"]
   tags                     = { CostCenter = "payments" }
 }
 

@@ -8,8 +8,9 @@ mock_provider "aws" {
 }
 
 variables {
-  region            = "eu-west-3"
-  github_repository = "acme/payflow-platform"
+  region              = "eu-west-3"
+  allowed_account_ids = ["123456789012"]
+  github_repository   = "acme/payflow-platform"
 }
 
 run "development" {
@@ -22,11 +23,11 @@ run "development" {
   }
 
   assert {
-    condition     = aws_iam_role.github_deploy_role.name == "payflow-development-github-deploy" && aws_iam_role.github_plan_role.name == "payflow-development-github-plan"
+    condition     = aws_iam_role.github_deploy_role[0].name == "payflow-development-github-deploy" && aws_iam_role.github_plan_role[0].name == "payflow-development-github-plan"
     error_message = "Role names are <project>-<environment>-github-<purpose>."
   }
   assert {
-    condition = toset(one([for c in data.aws_iam_policy_document.github_deploy_trust.statement[0].condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"])) == toset([
+    condition = toset(one([for c in data.aws_iam_policy_document.github_deploy_trust[0].statement[0].condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"])) == toset([
       "repo:acme/payflow-platform:ref:refs/heads/main",
       "repo:acme/payflow-platform:ref:refs/heads/release/2026-11",
       "repo:acme/payflow-platform:environment:development",
@@ -111,22 +112,22 @@ run "production" {
   }
   assert {
     condition = alltrue([
-      aws_iam_openid_connect_provider.github_provider.url == "https://token.actions.githubusercontent.com",
-      toset(aws_iam_openid_connect_provider.github_provider.client_id_list) == toset(["sts.amazonaws.com"]),
-      contains(aws_iam_openid_connect_provider.github_provider.thumbprint_list, "6938fd4d98bab03faadb97b34396831e3780aea1"),
+      aws_iam_openid_connect_provider.github_provider[0].url == "https://token.actions.githubusercontent.com",
+      toset(aws_iam_openid_connect_provider.github_provider[0].client_id_list) == toset(["sts.amazonaws.com"]),
+      contains(aws_iam_openid_connect_provider.github_provider[0].thumbprint_list, "6938fd4d98bab03faadb97b34396831e3780aea1"),
     ])
     error_message = "The OIDC provider is GitHub's, for the sts.amazonaws.com audience, with the documented thumbprints."
   }
   assert {
-    condition = alltrue([for doc in [data.aws_iam_policy_document.github_plan_trust, data.aws_iam_policy_document.github_deploy_trust] : alltrue([
+    condition = alltrue([for doc in [data.aws_iam_policy_document.github_plan_trust[0], data.aws_iam_policy_document.github_deploy_trust[0]] : alltrue([
       one(doc.statement[0].principals).type == "Federated",
-      toset(one(doc.statement[0].principals).identifiers) == toset([aws_iam_openid_connect_provider.github_provider.arn]),
+      toset(one(doc.statement[0].principals).identifiers) == toset([aws_iam_openid_connect_provider.github_provider[0].arn]),
       one([for c in doc.statement[0].condition : c.test == "StringEquals" && toset(c.values) == toset(["sts.amazonaws.com"]) if c.variable == "token.actions.githubusercontent.com:aud"]),
     ])])
     error_message = "Both roles trust only the GitHub provider and check the audience."
   }
   assert {
-    condition = one([for c in data.aws_iam_policy_document.github_deploy_trust.statement[0].condition : c.test == "StringEquals" && toset(c.values) == toset([
+    condition = one([for c in data.aws_iam_policy_document.github_deploy_trust[0].statement[0].condition : c.test == "StringEquals" && toset(c.values) == toset([
       "repo:acme/payflow-platform:ref:refs/heads/main",
       "repo:acme/payflow-platform:environment:staging",
       "repo:acme/payflow-platform:environment:production",
@@ -134,11 +135,11 @@ run "production" {
     error_message = "The deploy role trusts only main and the staging/production environments of the repository, exactly."
   }
   assert {
-    condition     = one([for c in data.aws_iam_policy_document.github_plan_trust.statement[0].condition : c.test == "StringLike" && alltrue([for v in c.values : startswith(v, "repo:acme/payflow-platform:")]) if c.variable == "token.actions.githubusercontent.com:sub"])
+    condition     = one([for c in data.aws_iam_policy_document.github_plan_trust[0].statement[0].condition : c.test == "StringLike" && alltrue([for v in c.values : startswith(v, "repo:acme/payflow-platform:")]) if c.variable == "token.actions.githubusercontent.com:sub"])
     error_message = "The plan role trusts any ref or pull request of this repository only."
   }
   assert {
-    condition     = aws_iam_role_policy_attachment.github_plan_read_only.policy_arn == "arn:aws:iam::aws:policy/ReadOnlyAccess" && aws_iam_role_policy_attachment.github_plan_read_only.role == aws_iam_role.github_plan_role.name
+    condition     = aws_iam_role_policy_attachment.github_plan_read_only[0].policy_arn == "arn:aws:iam::aws:policy/ReadOnlyAccess" && aws_iam_role_policy_attachment.github_plan_read_only[0].role == aws_iam_role.github_plan_role[0].name
     error_message = "The plan role is read-only (ReadOnlyAccess)."
   }
   assert {
@@ -159,7 +160,27 @@ run "production" {
     error_message = "The deploy role pushes only to the API repository, cannot edit the GitHub roles and, without additional_regions, provisions only in its region."
   }
   assert {
-    condition     = output.ecr_repository_url == "111122223333.dkr.ecr.eu-west-3.amazonaws.com/payflow/api" && output.github_deploy_role_arn == aws_iam_role.github_deploy_role.arn
+    condition     = output.ecr_repository_url == "111122223333.dkr.ecr.eu-west-3.amazonaws.com/payflow/api" && output.github_deploy_role_arn == aws_iam_role.github_deploy_role[0].arn
     error_message = "The contract outputs are set."
+  }
+}
+
+# A laptop-only account (root.hcl: github_repository = ""): the ECR repository, no GitHub identity.
+run "without_github_roles" {
+  command = apply
+
+  variables {
+    environment         = "development"
+    create_github_roles = false
+    github_repository   = ""
+  }
+
+  assert {
+    condition     = length(aws_iam_openid_connect_provider.github_provider) == 0 && length(aws_iam_role.github_plan_role) == 0 && length(aws_iam_role.github_deploy_role) == 0
+    error_message = "create_github_roles = false creates no GitHub OIDC provider nor role."
+  }
+  assert {
+    condition     = output.github_deploy_role_arn == "" && output.github_plan_role_arn == "" && output.github_oidc_provider_arn == ""
+    error_message = "Without GitHub roles their outputs are empty strings (live/_units/cluster.hcl compacts them away)."
   }
 }

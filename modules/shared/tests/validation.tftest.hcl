@@ -5,9 +5,10 @@ mock_provider "aws" {
 }
 
 variables {
-  region            = "eu-west-3"
-  environment       = "production"
-  github_repository = "acme/payflow-platform"
+  region              = "eu-west-3"
+  allowed_account_ids = ["123456789012"]
+  environment         = "production"
+  github_repository   = "acme/payflow-platform"
 }
 
 run "repository_must_be_owner_slash_name" {
@@ -88,4 +89,20 @@ run "additional_regions_exclude_region" {
     additional_regions = ["eu-west-3"]
   }
   expect_failures = [var.additional_regions]
+}
+
+run "github_roles_need_a_repository" {
+  command = plan
+  variables {
+    github_repository = ""
+  }
+  expect_failures = [var.github_repository]
+}
+
+run "allowed_account_ids_are_account_ids" {
+  command = plan
+  variables {
+    allowed_account_ids = ["12345"]
+  }
+  expect_failures = [var.allowed_account_ids]
 }

@@ -10,11 +10,11 @@ import {
   type TerraformModule,
   block,
   blocks,
-  loadAwsModules,
+  loadModules,
   resources,
 } from './terraform-config';
 
-const realModules = loadAwsModules(MODULES_DIR);
+const realModules = loadModules(MODULES_DIR);
 
 interface Target {
   readonly module: TerraformModule;
@@ -101,6 +101,47 @@ function deployStatement(modules: TerraformModule[], sid: string): Block {
     blocks(permissions.body['statement']).filter((s) => s['sid'] === sid),
     `deploy statement ${sid}`,
   );
+}
+
+function moduleNamed(modules: TerraformModule[], name: string): TerraformModule {
+  return first(
+    modules.filter((m) => m.name === name),
+    `module ${name}`,
+  );
+}
+
+function outputBlock(module: TerraformModule, name: string): Block {
+  const found = (module.tf['output'] as Record<string, Block> | undefined)?.[name];
+  if (!found) throw new Error(`no output ${name} in ${module.name}`);
+  return found;
+}
+
+/** Drops the staging-and-production requirement of an input (Rule.outsideDevelopment). */
+function withoutDevelopmentGuard(input: Block): void {
+  const before = blocks(input['validation']).length;
+  input['validation'] = blocks(input['validation']).filter(
+    (v) => !String(v['condition']).includes('var.environment == "development"'),
+  );
+  if (blocks(input['validation']).length === before) throw new Error('no development guard');
+}
+
+/** Each case, applied to the first resource of `type` in a fresh copy, is reported on it alone. */
+function catchesEach(
+  id: string,
+  type: string,
+  cases: readonly [what: string, mutate: (target: Target) => void][],
+): void {
+  for (const [what, mutate] of cases) {
+    const modules = copy();
+    const target = find(modules, type);
+    mutate(target);
+    expect(
+      controlById(id)
+        .check(modules)
+        .map((f) => f.address),
+      what,
+    ).to.deep.equal([`${target.module.name}:${type}.${target.name}`]);
+  }
 }
 
 const trustDocument = (modules: TerraformModule[], name: string) =>
@@ -224,6 +265,14 @@ const BREAKAGES: Record<string, { what: string; mutate: (m: TerraformModule[]) =
     mutate: (m) => {
       const rg = find(m, 'aws_elasticache_replication_group');
       rg.body['transit_encryption_mode'] = 'preferred';
+      return rg.name;
+    },
+  },
+  'STATE-NO-SECRETS': {
+    what: 'the Redis AUTH token of before IAM authentication (auth_token from a secret version)',
+    mutate: (m) => {
+      const rg = find(m, 'aws_elasticache_replication_group');
+      rg.body['auth_token'] = '${aws_secretsmanager_secret_version.redis_auth.secret_string}';
       return rg.name;
     },
   },
@@ -520,6 +569,45 @@ const BREAKAGES: Record<string, { what: string; mutate: (m: TerraformModule[]) =
       return rg.name;
     },
   },
+  'TLS-LOAD-BALANCER': {
+    what: 'staging and production allowed without a DNS zone (no certificate, plain HTTP)',
+    mutate: (m) => {
+      const certificate = find(m, 'aws_acm_certificate');
+      withoutDevelopmentGuard(variableBlock(certificate.module, 'dns_zone'));
+      return certificate.name;
+    },
+  },
+  'LB-DELETION-PROTECTION': {
+    what: 'deletion protection written off in the load balancer attributes',
+    mutate: (m) => {
+      const edge = moduleNamed(m, 'edge');
+      const output = outputBlock(edge, 'load_balancer_attributes');
+      output['value'] = String(output['value']).replace(
+        'deletion_protection.enabled=${var.deletion_protection}',
+        'deletion_protection.enabled=false',
+      );
+      return 'edge:output.load_balancer_attributes';
+    },
+  },
+  'LOG-LOAD-BALANCER': {
+    what: 'access logs allowed off in staging and production',
+    mutate: (m) => {
+      withoutDevelopmentGuard(variableBlock(moduleNamed(m, 'edge'), 'access_log_days'));
+      return 'edge:output.load_balancer_attributes';
+    },
+  },
+  'WAF-LOAD-BALANCER': {
+    what: 'the common rule set only counting what it matches',
+    mutate: (m) => {
+      const acl = find(m, 'aws_wafv2_web_acl');
+      const rule = first(
+        blocks(acl.body['rule']).filter((r) => r['name'] === 'AWSManagedRulesCommonRuleSet'),
+        'common rule set rule',
+      );
+      rule['override_action'] = { count: {} };
+      return acl.name;
+    },
+  },
   'S3-VERSIONING-LIFECYCLE': {
     what: 'versioning suspended',
     mutate: (m) => {
@@ -574,6 +662,111 @@ describe('infrastructure policy controls', function () {
       expect(findings.map((f) => f.address).join('\n')).to.contain(culprit);
     });
   }
+
+  it('TLS-CACHE refuses a user of the group that is on without IAM (a password user)', function () {
+    const modules = copy();
+    const user = find(modules, 'aws_elasticache_user', { name: 'redis_default_user' });
+    user.body['access_string'] = 'on ~* +@all';
+    expect(
+      controlById('TLS-CACHE')
+        .check(modules)
+        .map((f) => f.message),
+    ).to.deep.equal(['user redis_default_user is enabled without IAM authentication']);
+  });
+
+  it('STATE-NO-SECRETS allows write-only arguments and catches data sources of secrets', function () {
+    const modules = copy();
+    const data = first(
+      modules.filter((m) => m.name === 'data'),
+      'data module',
+    );
+    addResource(data, 'aws_secretsmanager_secret_version', 'write_only', {
+      secret_id: 'x',
+      secret_string_wo: 'never stored',
+      secret_string_wo_version: 1,
+    });
+    expect(controlById('STATE-NO-SECRETS').check(modules)).to.deep.equal([]);
+    (data.tf['data'] as Block)['aws_secretsmanager_random_password'] = {
+      token: { password_length: 64 },
+    };
+    expect(controlById('STATE-NO-SECRETS').check(modules)).to.deep.equal([
+      {
+        address: 'data:data.aws_secretsmanager_random_password.token',
+        message: 'data.aws_secretsmanager_random_password holds a secret value in state',
+      },
+    ]);
+  });
+
+  it('TLS-LOAD-BALANCER also catches an e-mail validated certificate, a certificate nobody awaits and a pre-TLS-1.3 policy', function () {
+    const cases: [string, (certificate: Target) => void][] = [
+      ['EMAIL validation', (c) => (c.body['validation_method'] = 'EMAIL')],
+      [
+        'no aws_acm_certificate_validation',
+        (c) => removeResource(find([c.module], 'aws_acm_certificate_validation')),
+      ],
+      [
+        'ELBSecurityPolicy-2016-08 admitted in production',
+        (c) => withoutDevelopmentGuard(variableBlock(c.module, 'tls_policy')),
+      ],
+    ];
+    catchesEach('TLS-LOAD-BALANCER', 'aws_acm_certificate', cases);
+  });
+
+  it('LOG-LOAD-BALANCER also catches logs sent to a bucket the log delivery may not write, or a policy open to anyone', function () {
+    const grant = (modules: TerraformModule[]) =>
+      first(
+        blocks(
+          find(modules, 'aws_iam_policy_document', { mode: 'data', name: 'access_logs_tls_only' })
+            .body['statement'],
+        ).filter((st) => st['sid'] === 'LoadBalancerAccessLogs'),
+        'access log grant',
+      );
+    const findings = (mutate: (modules: TerraformModule[]) => void) => {
+      const modules = copy();
+      mutate(modules);
+      return controlById('LOG-LOAD-BALANCER')
+        .check(modules)
+        .map((f) => f.address);
+    };
+    expect(findings(() => undefined)).to.deep.equal([]);
+    expect(
+      findings((m) => {
+        grant(m)['principals'] = [{ type: 'AWS', identifiers: ['*'] }];
+      }),
+    ).to.deep.equal(['edge:aws_s3_bucket.access_logs_bucket']);
+    expect(
+      findings((m) => {
+        grant(m)['resources'] = ['${aws_s3_bucket.access_logs_bucket.arn}/*'];
+      }),
+    ).to.deep.equal(['edge:aws_s3_bucket.access_logs_bucket']);
+  });
+
+  it('WAF-LOAD-BALANCER also catches a missing rule group, a counting rate limit and a switch off in production', function () {
+    const cases: [string, (acl: Target) => void][] = [
+      [
+        'no known-bad-inputs rule set',
+        (acl) =>
+          (acl.body['rule'] = blocks(acl.body['rule']).filter(
+            (r) => r['name'] !== 'AWSManagedRulesKnownBadInputsRuleSet',
+          )),
+      ],
+      [
+        'a rate limit that only counts',
+        (acl) => {
+          const rate = first(
+            blocks(acl.body['rule']).filter((r) => r['name'] === 'rate-limit-per-client-address'),
+            'rate rule',
+          );
+          rate['action'] = { count: {} };
+        },
+      ],
+      [
+        'waf = false allowed in production',
+        (acl) => withoutDevelopmentGuard(variableBlock(acl.module, 'waf')),
+      ],
+    ];
+    catchesEach('WAF-LOAD-BALANCER', 'aws_wafv2_web_acl', cases);
+  });
 
   it('NET-OPEN-INGRESS lets a load balancer security group take 443 from the internet', function () {
     const modules = copy();

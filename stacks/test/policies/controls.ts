@@ -11,9 +11,12 @@ import {
   blocks,
   enforcedInProduction,
   guardedInProduction,
+  guardedOutsideDevelopment,
   isFalse,
   isSet,
+  isBlock,
   isTrue,
+  outputValue,
   referencedNames,
   references,
   resources,
@@ -36,6 +39,7 @@ export type Category =
   | 'network'
   | 'logging'
   | 'identity'
+  | 'secrets'
   | 'resilience'
   | 'supply chain';
 
@@ -59,6 +63,46 @@ const POD_IDENTITY_TRUST_CONDITIONS = [
   'aws:RequestTag/kubernetes-service-account',
 ] as const;
 const OPEN_CIDRS = ['0.0.0.0/0', '::/0'];
+/** ALB security policies with TLS 1.3 (stacks/edge/edge-stack.ts TLS13_POLICIES). */
+const TLS13_POLICY = /ELBSecurityPolicy-TLS13-1-[23]-2021-06/;
+/** Who writes ALB access logs: the log delivery service, or the region's ELB account. */
+const LOAD_BALANCER_LOG_WRITERS =
+  /^(logdelivery\.elasticloadbalancing\.amazonaws\.com|\$\{data\.aws_elb_service_account\.[A-Za-z0-9_-]+\.arn\})$/;
+/** The rule groups the load balancer's web ACL must apply (stacks/edge/load-balancer-web-acl.ts). */
+const REQUIRED_MANAGED_RULE_GROUPS = [
+  'AWSManagedRulesCommonRuleSet',
+  'AWSManagedRulesKnownBadInputsRuleSet',
+];
+/** The output whose value the Ingresses carry as alb.ingress.kubernetes.io/load-balancer-attributes. */
+const LOAD_BALANCER_ATTRIBUTES_OUTPUT = 'load_balancer_attributes';
+
+/**
+ * One load balancer attribute (`deletion_protection.enabled`) of an attributes string, as the
+ * edge module writes it: `key=value,key=value` where a value may be a `${...}` expression.
+ */
+function loadBalancerAttribute(attributes: string, key: string): string | undefined {
+  for (const pair of attributes.split(/,(?![^{]*\})/)) {
+    const [name, ...value] = pair.split('=');
+    if (name === key) return value.join('=');
+  }
+  return undefined;
+}
+
+/** Modules handing load balancer attributes to the Ingresses, with that output's value. */
+function loadBalancerAttributeOutputs(modules: readonly TerraformModule[]) {
+  return modules.flatMap((module) => {
+    const value = outputValue(module, LOAD_BALANCER_ATTRIBUTES_OUTPUT);
+    return typeof value === 'string' ? [{ module, value }] : [];
+  });
+}
+
+/** An attribute value that is `true`, or an expression of inputs staging and production guard. */
+function onOutsideDevelopment(module: TerraformModule, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (value === 'true') return true;
+  const inputs = variablesIn(value);
+  return inputs.length > 0 && inputs.every((name) => guardedOutsideDevelopment(module, name));
+}
 
 /** One violation per resource of `type` for which `problem` returns a message. */
 function eachResource(
@@ -169,11 +213,6 @@ const PLAN_ACTIONS = new Set([
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:DeleteItem',
-  'secretsmanager:GetRandomPassword',
-  // Refreshing a Terraform-managed secret version during plan reads it (shared module:
-  // limited to the Redis AUTH secret and to KMS through Secrets Manager).
-  'secretsmanager:GetSecretValue',
-  'kms:Decrypt',
 ]);
 
 /** The one Session Manager document a wildcard-trusted role may start sessions with. */
@@ -447,6 +486,62 @@ function podIdentityTrustProblem(role: ResourceRef, statements: Statement[]): st
   return undefined;
 }
 
+/** Why a replication group's access control is not IAM-only, or undefined. */
+function cacheAccessProblem(rg: ResourceRef): string | undefined {
+  const groups = referencedNames(rg.body['user_group_ids'], 'aws_elasticache_user_group');
+  if (groups.length === 0) return 'no user group (user_group_ids): no per-user access control';
+  const users = resources([rg.module], 'aws_elasticache_user_group')
+    .filter((g) => groups.includes(g.name))
+    .flatMap((g) => referencedNames(g.body['user_ids'], 'aws_elasticache_user'));
+  const loose = resources([rg.module], 'aws_elasticache_user').filter(
+    (u) =>
+      users.includes(u.name) &&
+      block(u.body, 'authentication_mode')?.['type'] !== 'iam' &&
+      !String(u.body['access_string'] ?? '').startsWith('off '),
+  );
+  return loose.length > 0
+    ? `user ${loose.map((u) => u.name).join(', ')} is enabled without IAM authentication`
+    : undefined;
+}
+
+/**
+ * Attributes that put a secret value into Terraform state (and plan files), by resource type;
+ * `*`: the resource or data source is itself a secret (its result is stored). Write-only
+ * arguments (`*_wo`) are never stored, and are fine.
+ */
+export const SECRET_BEARING_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+  aws_db_instance: ['password'],
+  aws_rds_cluster: ['master_password'],
+  aws_docdb_cluster: ['master_password'],
+  aws_redshift_cluster: ['master_password'],
+  aws_elasticache_replication_group: ['auth_token'],
+  aws_elasticache_user: ['passwords', 'authentication_mode.passwords'],
+  aws_memorydb_user: ['authentication_mode.passwords'],
+  aws_mq_broker: ['user.password'],
+  aws_opensearch_domain: ['advanced_security_options.master_user_options.master_user_password'],
+  aws_secretsmanager_secret_version: ['secret_string', 'secret_binary'],
+  aws_iam_access_key: ['*'],
+  aws_iam_user_login_profile: ['*'],
+  random_password: ['*'],
+  tls_private_key: ['*'],
+  kubernetes_secret: ['data', 'binary_data'],
+  kubernetes_secret_v1: ['data', 'binary_data'],
+  helm_release: ['set_sensitive'],
+  'data.aws_secretsmanager_random_password': ['*'],
+  'data.aws_secretsmanager_secret_version': ['*'],
+  'data.aws_eks_cluster_auth': ['*'],
+  'data.kubernetes_secret': ['*'],
+  'data.kubernetes_secret_v1': ['*'],
+};
+
+/** The value at a dotted path, through nested blocks (a list of blocks counts if any has it). */
+function valuesAt(body: Block, path: string): unknown[] {
+  const [head = '', ...rest] = path.split('.');
+  const value = body[head];
+  if (rest.length === 0) return value === undefined ? [] : [value];
+  return blocks(value).flatMap((inner) => valuesAt(inner, rest.join('.')));
+}
+
 export const CONTROLS: readonly Control[] = [
   // ------------------------------------------------------------------ encryption at rest
   {
@@ -669,18 +764,17 @@ export const CONTROLS: readonly Control[] = [
   {
     id: 'TLS-CACHE',
     category: 'encryption in transit',
-    description: 'ElastiCache requires TLS in transit and an AUTH token.',
+    description:
+      'ElastiCache requires TLS in transit, and access control through a user group whose users authenticate with IAM or are switched off (access string "off …").',
     rationale:
-      'Redis traffic crosses the VPC between nodes and pods; AUTH stops any pod in the VPC from reading keys.',
+      'Redis traffic crosses the VPC between nodes and pods; authentication stops any pod in the VPC from reading keys, and IAM leaves no password or token to steal (an AUTH token would sit in Terraform state).',
     check: (m) =>
       eachResource(m, 'aws_elasticache_replication_group', (rg) =>
         !isTrue(rg.body['transit_encryption_enabled'])
           ? 'transit_encryption_enabled is not true'
           : rg.body['transit_encryption_mode'] === 'preferred'
             ? 'transit_encryption_mode is "preferred" (clear text still accepted)'
-            : !isSet(rg.body['auth_token'])
-              ? 'no auth_token'
-              : undefined,
+            : cacheAccessProblem(rg),
       ),
   },
   {
@@ -708,6 +802,42 @@ export const CONTROLS: readonly Control[] = [
             ),
         );
         return denies ? undefined : 'no bucket policy denying aws:SecureTransport = false';
+      }),
+  },
+  {
+    id: 'TLS-LOAD-BALANCER',
+    category: 'encryption in transit',
+    description:
+      'The public entry is HTTPS outside development: the certificate is ACM, validated by DNS ' +
+      '(aws_acm_certificate_validation) and created by a switch staging and production cannot turn ' +
+      'off (a DNS zone), and the listener policy input admits only TLS 1.3 policies there ' +
+      '(ELBSecurityPolicy-TLS13-1-2/1-3-2021-06).',
+    rationale:
+      'Payment requests and API keys must never cross the internet in clear, nor over TLS 1.0/1.1; a DNS-validated certificate renews itself.',
+    check: (m) =>
+      eachResource(m, 'aws_acm_certificate', (certificate) => {
+        if (certificate.body['validation_method'] !== 'DNS')
+          return 'validation_method is not DNS (only DNS-validated certificates renew by themselves)';
+        if (
+          !resources([certificate.module], 'aws_acm_certificate_validation').some((v) =>
+            references(v.body['certificate_arn'], certificate),
+          )
+        )
+          return 'no aws_acm_certificate_validation waits for it: a listener could get a pending certificate';
+        const switches = variablesIn(certificate.body['count']);
+        if (!switches.every((name) => guardedOutsideDevelopment(certificate.module, name)))
+          return `nothing keeps it in staging and production (count from ${switches.join(', ')})`;
+        const policies = Object.keys(
+          (certificate.module.tf['variable'] as Block | undefined) ?? {},
+        ).filter((name) => /tls_policy|ssl_policy/.test(name));
+        if (
+          policies.length === 0 ||
+          !policies.every((name) =>
+            guardedOutsideDevelopment(certificate.module, name, TLS13_POLICY),
+          )
+        )
+          return 'no listener policy input limited to TLS 1.3 policies in staging and production';
+        return undefined;
       }),
   },
   // ------------------------------------------------------------------ exposure
@@ -1154,6 +1284,34 @@ export const CONTROLS: readonly Control[] = [
         );
     },
   },
+  // ------------------------------------------------------------------ secrets
+  {
+    id: 'STATE-NO-SECRETS',
+    category: 'secrets',
+    description:
+      "No module keeps a secret value in Terraform state: no resource sets an attribute of SECRET_BEARING_ATTRIBUTES (a password, an AUTH token, a secret version's string, Kubernetes Secret data, Helm set_sensitive…) and no data source reads one (a generated or stored secret, an EKS token). Write-only arguments (`*_wo`) are allowed.",
+    rationale:
+      'Every branch can run a plan, and the plan role reads every state object: a secret value in state is readable by anyone who can open a pull request (docs/adr/013-no-secret-values-in-state.md).',
+    check: (m) =>
+      Object.entries(SECRET_BEARING_ATTRIBUTES).flatMap(([key, attributes]) => {
+        const mode = key.startsWith('data.') ? 'data' : 'resource';
+        const type = key.replace(/^data\./, '');
+        return resources(m, type, mode).flatMap((r) => {
+          const found = attributes.includes('*')
+            ? ['*']
+            : attributes.filter((a) => valuesAt(r.body, a).some(isSet));
+          if (found.length === 0) return [];
+          return [
+            {
+              address: addressOf(r),
+              message: found.includes('*')
+                ? `${key} holds a secret value in state`
+                : `sets ${found.join(', ')}: a secret value in state`,
+            },
+          ];
+        });
+      }),
+  },
   // ------------------------------------------------------------------ supply chain
   {
     id: 'ECR-IMMUTABLE',
@@ -1295,6 +1453,113 @@ export const CONTROLS: readonly Control[] = [
               ? 'snapshot_retention_limit not set'
               : undefined,
       ),
+  },
+  {
+    id: 'LB-DELETION-PROTECTION',
+    category: 'resilience',
+    description:
+      'The load balancer attributes handed to the Ingresses (output load_balancer_attributes) turn ' +
+      'deletion_protection.enabled on, from an input staging and production cannot turn off.',
+    rationale:
+      'The public address of the API is the load balancer: a deleted Ingress or a controller bug must not take it (and its DNS name) away.',
+    check: (m) =>
+      loadBalancerAttributeOutputs(m).flatMap(({ module, value }) =>
+        onOutsideDevelopment(module, loadBalancerAttribute(value, 'deletion_protection.enabled'))
+          ? []
+          : [
+              {
+                address: `${module.name}:output.${LOAD_BALANCER_ATTRIBUTES_OUTPUT}`,
+                message:
+                  'deletion_protection.enabled is not on, or not guaranteed in staging and production',
+              },
+            ],
+      ),
+  },
+  {
+    id: 'LOG-LOAD-BALANCER',
+    category: 'logging',
+    description:
+      'The load balancer writes access logs (output load_balancer_attributes: access_logs.s3.enabled ' +
+      'from an input staging and production keep on) to an aws_s3_bucket of the module whose policy ' +
+      'lets the Elastic Load Balancing log delivery put objects only under AWSLogs/<account>/. The ' +
+      'bucket is encrypted with SSE-S3, the only default encryption ALB access logs accept (ENC-S3).',
+    rationale:
+      "Who called the API, from where and with which result: the record of an incident or a dispute, kept for the environment's retention.",
+    check: (m) =>
+      loadBalancerAttributeOutputs(m).flatMap(({ module, value }) => {
+        const address = `${module.name}:output.${LOAD_BALANCER_ATTRIBUTES_OUTPUT}`;
+        if (!onOutsideDevelopment(module, loadBalancerAttribute(value, 'access_logs.s3.enabled')))
+          return [{ address, message: 'access logs are not on in staging and production' }];
+        const [bucketName] = referencedNames(
+          loadBalancerAttribute(value, 'access_logs.s3.bucket'),
+          'aws_s3_bucket',
+        );
+        const bucket = resources([module], 'aws_s3_bucket').find((b) => b.name === bucketName);
+        if (!bucket)
+          return [{ address, message: 'access_logs.s3.bucket is no bucket of the module' }];
+        const delivers = attachedTo(bucket, 'aws_s3_bucket_policy', 'bucket').some((policy) =>
+          (readPolicy(module, policy.body['policy']) ?? []).some(
+            (s) =>
+              s.effect === 'Allow' &&
+              list(s.actions).includes('s3:PutObject') &&
+              s.principals.length > 0 &&
+              s.principals.every((p) =>
+                list(p.identifiers).every((id) => LOAD_BALANCER_LOG_WRITERS.test(id)),
+              ) &&
+              list(s.resources).every((r) => /\/AWSLogs\/\$\{[^}]+\}\/\*$/.test(r)),
+          ),
+        );
+        return delivers
+          ? []
+          : [
+              {
+                address: addressOf(bucket),
+                message:
+                  'no bucket policy lets the load balancer log delivery (and only it) write under AWSLogs/<account>/',
+              },
+            ];
+      }),
+  },
+  {
+    id: 'WAF-LOAD-BALANCER',
+    category: 'exposure',
+    description:
+      'The regional AWS WAF web ACL of the load balancer blocks with the managed rule groups ' +
+      'AWSManagedRulesCommonRuleSet and AWSManagedRulesKnownBadInputsRuleSet (override_action none, ' +
+      'not count) and a rate-based rule per client address (action block); it exists in staging and ' +
+      'production (its count switch is guarded) and an output hands its ARN to the Ingresses.',
+    rationale:
+      'The API is on the internet: known exploit payloads and floods from one address are stopped before they reach a pod.',
+    check: (m) =>
+      eachResource(m, 'aws_wafv2_web_acl', (acl) => {
+        if (acl.body['scope'] !== 'REGIONAL')
+          return 'scope is not REGIONAL (a load balancer takes a regional web ACL)';
+        const rules = blocks(acl.body['rule']);
+        const statementOf = (rule: Block) => blocks(rule['statement'])[0] ?? {};
+        const blocking = (rule: Block) => block(rule, 'override_action')?.['none'] !== undefined;
+        for (const group of REQUIRED_MANAGED_RULE_GROUPS) {
+          const rule = rules.find((r) =>
+            blocks(statementOf(r)['managed_rule_group_statement']).some(
+              (g) => g['name'] === group && g['vendor_name'] === 'AWS',
+            ),
+          );
+          if (!rule) return `no rule applies ${group}`;
+          if (!blocking(rule)) return `${group} only counts (override_action is not none)`;
+        }
+        const rateRule = rules.find(
+          (r) => blocks(statementOf(r)['rate_based_statement']).length > 0,
+        );
+        if (!rateRule) return 'no rate-based rule';
+        if (block(rateRule, 'action')?.['block'] === undefined)
+          return 'the rate-based rule does not block';
+        const switches = variablesIn(acl.body['count']);
+        if (!switches.every((name) => guardedOutsideDevelopment(acl.module, name)))
+          return `nothing keeps it in staging and production (count from ${switches.join(', ')})`;
+        const handed = Object.values((acl.module.tf['output'] as Block | undefined) ?? {}).some(
+          (o) => isBlock(o) && references(o['value'], acl),
+        );
+        return handed ? undefined : 'no output hands its ARN to the Ingresses';
+      }),
   },
   {
     id: 'S3-VERSIONING-LIFECYCLE',

@@ -118,7 +118,10 @@ function fromJson(document: Block): Statement[] {
 /** Statements of a policy attribute value, or undefined when not statically readable. */
 export function readPolicy(module: TerraformModule, value: unknown): Statement[] | undefined {
   if (typeof value !== 'string') return undefined;
-  const reference = /^\$\{data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)\.json\}$/.exec(value);
+  // `[0]`: a counted document (the shared module's GitHub trust, create_github_roles).
+  const reference = /^\$\{data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)(?:\[0\])?\.json\}$/.exec(
+    value,
+  );
   if (reference) {
     const source = resources([module], 'aws_iam_policy_document', 'data').find(
       (d) => d.name === reference[1],

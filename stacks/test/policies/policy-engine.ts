@@ -2,7 +2,7 @@
 // prints the findings (none expected) and the control table.
 import { join } from 'node:path';
 import { CONTROLS, type Control } from './controls';
-import { type TerraformModule, loadAwsModules } from './terraform-config';
+import { type TerraformModule, loadModules } from './terraform-config';
 
 export interface Finding {
   readonly control: string;
@@ -34,7 +34,7 @@ export function controlTable(controls: readonly Control[] = CONTROLS): string {
 }
 
 if (require.main === module) {
-  const modules = loadAwsModules(MODULES_DIR);
+  const modules = loadModules(MODULES_DIR);
   const findings = evaluate(modules);
   console.log(`${CONTROLS.length} controls over ${modules.map((m) => m.name).join(', ')}`);
   for (const f of findings) console.log(`FAIL ${f.control} ${f.address}: ${f.message}`);

@@ -25,8 +25,8 @@ export function addressOf(ref: Pick<ResourceRef, 'module' | 'mode' | 'type' | 'n
   return `${ref.module.name}:${ref.mode === 'data' ? 'data.' : ''}${ref.type}.${ref.name}`;
 }
 
-/** Every modules/<name>/main.tf.json that configures the AWS provider. */
-export function loadAwsModules(modulesDir: string): TerraformModule[] {
+/** Every synthesized module (modules/<name>/main.tf.json), sorted by name. */
+export function loadModules(modulesDir: string): TerraformModule[] {
   if (!existsSync(modulesDir)) return [];
   return readdirSync(modulesDir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(modulesDir, d.name, 'main.tf.json')))
@@ -34,8 +34,14 @@ export function loadAwsModules(modulesDir: string): TerraformModule[] {
       name: d.name,
       tf: JSON.parse(readFileSync(join(modulesDir, d.name, 'main.tf.json'), 'utf8')) as Block,
     }))
-    .filter((m) => isBlock(m.tf['provider']) && 'aws' in m.tf['provider'])
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The modules that use the AWS provider. */
+export function loadAwsModules(modulesDir: string): TerraformModule[] {
+  return loadModules(modulesDir).filter(
+    (m) => isBlock(m.tf['provider']) && 'aws' in m.tf['provider'],
+  );
 }
 
 export function isBlock(value: unknown): value is Block {
@@ -162,6 +168,31 @@ export function guardedInProduction(module: TerraformModule, name: string): bool
       /var\.environment\s*!=\s*"production"/.test(v.condition) &&
       v.condition.includes(`var.${name}`),
   );
+}
+
+/**
+ * True when one of the variable's validations lets development go without and holds the
+ * variable itself to a requirement in staging and production:
+ * `var.environment == "development" || (<requirement on var.<name>>)` (Rule.outsideDevelopment).
+ * `requirement`, when given, must also appear in that validation's condition.
+ */
+export function guardedOutsideDevelopment(
+  module: TerraformModule,
+  name: string,
+  requirement?: RegExp,
+): boolean {
+  return validations(module, name).some(
+    (v) =>
+      /var\.environment\s*==\s*"development"\s*\|\|/.test(v.condition) &&
+      v.condition.includes(`var.${name}`) &&
+      (requirement === undefined || requirement.test(v.condition)),
+  );
+}
+
+/** A module output's value (the expression as synthesized), or undefined. */
+export function outputValue(module: TerraformModule, name: string): unknown {
+  const outputs = module.tf['output'];
+  return isBlock(outputs) && isBlock(outputs[name]) ? outputs[name]['value'] : undefined;
 }
 
 /**

@@ -28,7 +28,7 @@ mock_resource "aws_sns_topic" {
 }
 mock_resource "aws_secretsmanager_secret" {
   defaults = {
-    arn = "arn:aws:secretsmanager:eu-west-3:111122223333:secret:payflow/redis/auth-token-AbCdEf"
+    arn = "arn:aws:secretsmanager:eu-west-3:111122223333:secret:payflow/alerting-AbCdEf"
   }
 }
 mock_resource "aws_s3_bucket" {
@@ -51,11 +51,15 @@ mock_data "aws_partition" {
     partition = "aws"
   }
 }
-# Not a secret: a placeholder the mocked GetRandomPassword returns (ElastiCache
-# validates the token's length and characters even against the mock).
-mock_data "aws_secretsmanager_random_password" {
+# The API's role policy names them (elasticache:Connect).
+mock_resource "aws_elasticache_replication_group" {
   defaults = {
-    random_password = "changeMeMockedAuthToken0123456789"
+    arn = "arn:aws:elasticache:eu-west-3:111122223333:replicationgroup:payflow-mock-redis"
+  }
+}
+mock_resource "aws_elasticache_user" {
+  defaults = {
+    arn = "arn:aws:elasticache:eu-west-3:111122223333:user:payflow-mock-redis-api"
   }
 }
 mock_data "aws_iam_policy_document" {

@@ -1,4 +1,7 @@
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
@@ -9,25 +12,31 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import type { IResolvable } from 'cdktf';
 import { Construct } from 'constructs';
 
-export interface TelemetryBucketProps {
+export interface PrivateBucketProps {
   /** Globally unique bucket name. */
   readonly bucketName: string;
-  readonly kmsKeyArn: string;
+  /**
+   * Customer managed key of the default encryption (SSE-KMS with a bucket key). Absent: SSE-S3,
+   * for the writers that accept nothing else (the load balancer's access logs).
+   */
+  readonly kmsKeyArn?: string;
   /** Objects older than this are deleted (backstop to the tool's own retention). */
   readonly retentionDays: number;
-  /** Allow `terraform destroy` to delete a non-empty bucket (development only). */
+  /** Allow `terraform destroy` to delete a non-empty bucket. */
   readonly forceDestroy: boolean | IResolvable;
+  /** Who else may write, given the bucket's ARN; the HTTPS-only deny always comes first. */
+  readonly grants?: (bucketArn: string) => DataAwsIamPolicyDocumentStatement[];
 }
 
 /**
- * A private S3 bucket for Loki chunks or Tempo traces: SSE-KMS with a bucket key,
- * versioning (so a bad compaction can be undone for a day), all public access blocked,
- * ACLs disabled, HTTPS-only policy, and expiry by retention.
+ * A private S3 bucket (Loki chunks, Tempo traces, load balancer access logs): default encryption,
+ * versioning (so a bad compaction can be undone for a day), all public access blocked, ACLs
+ * disabled, HTTPS-only policy, and expiry by retention.
  */
-export class TelemetryBucket extends Construct {
+export class PrivateBucket extends Construct {
   readonly bucket: S3Bucket;
 
-  constructor(scope: Construct, id: string, props: TelemetryBucketProps) {
+  constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
     this.bucket = new S3Bucket(this, 'bucket', {
       bucket: props.bucketName,
@@ -47,13 +56,15 @@ export class TelemetryBucket extends Construct {
     new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
       bucket: this.bucket.id,
       rule: [
-        {
-          applyServerSideEncryptionByDefault: {
-            sseAlgorithm: 'aws:kms',
-            kmsMasterKeyId: props.kmsKeyArn,
-          },
-          bucketKeyEnabled: true,
-        },
+        props.kmsKeyArn === undefined
+          ? { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }
+          : {
+              applyServerSideEncryptionByDefault: {
+                sseAlgorithm: 'aws:kms',
+                kmsMasterKeyId: props.kmsKeyArn,
+              },
+              bucketKeyEnabled: true,
+            },
       ],
     });
     new S3BucketVersioningA(this, 'versioning', {
@@ -73,7 +84,7 @@ export class TelemetryBucket extends Construct {
         },
       ],
     });
-    const tlsOnly = new DataAwsIamPolicyDocument(this, 'tls_only', {
+    const policy = new DataAwsIamPolicyDocument(this, 'tls_only', {
       statement: [
         {
           sid: 'DenyInsecureTransport',
@@ -83,11 +94,12 @@ export class TelemetryBucket extends Construct {
           principals: [{ type: '*', identifiers: ['*'] }],
           condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
         },
+        ...(props.grants?.(this.bucket.arn) ?? []),
       ],
     });
     new S3BucketPolicy(this, 'policy', {
       bucket: this.bucket.id,
-      policy: tlsOnly.json,
+      policy: policy.json,
       // S3 refuses a bucket policy while the public access block is being applied.
       dependsOn: [publicAccessBlock],
     });

@@ -1,0 +1,99 @@
+// What live/environment.sh knows of an environment's data, read with an HCL parser
+// (@cdktf/hcl2json) instead of regular expressions: the locals of live/<env>/env.hcl,
+// live/shared/account.hcl and root.hcl, printed one value a line, sorted:
+//
+//   env.database.deletion_protection=true
+//   env.network.azs=eu-west-3a eu-west-3b
+//   root.state_bucket_config.bucket=${local.project}-tfstate-${local.account_id}-${local.region}
+//
+// The prefix names the file (env., account., root.); nested objects are joined with dots, so
+// cluster.deletion_protection and database.deletion_protection are two keys. A list of single
+// words (AZs, instance types, ARNs, CIDRs) is joined with single spaces; any other value that
+// would not fit on one line that way is printed as JSON. Expressions keep their "${...}" text.
+// A missing file prints nothing; an unreadable one prints "error: <file>: <reason>" and exits 1.
+//
+//   node_modules/.bin/tsx live/environment-settings.ts <environment>
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from '@cdktf/hcl2json';
+
+/** The files read, by the prefix of their keys. */
+export function settingsFiles(environment: string): Record<'env' | 'account' | 'root', string> {
+  if (!/^[a-z][a-z0-9-]*$/.test(environment)) {
+    throw new Error(`'${environment}' is not an environment name`);
+  }
+  return {
+    env: `live/${environment}/env.hcl`,
+    account: 'live/shared/account.hcl',
+    root: 'root.hcl',
+  };
+}
+
+const isWord = (item: unknown): boolean =>
+  (typeof item === 'string' && /^\S+$/.test(item)) ||
+  typeof item === 'number' ||
+  typeof item === 'boolean';
+
+function flatten(key: string, value: unknown, into: Map<string, string>): void {
+  if (Array.isArray(value)) {
+    into.set(key, value.every(isWord) ? value.map(String).join(' ') : JSON.stringify(value));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [name, item] of Object.entries(value)) flatten(`${key}.${name}`, item, into);
+  } else if (typeof value === 'string' && /[\r\n]/.test(value)) {
+    into.set(key, JSON.stringify(value));
+  } else {
+    into.set(key, String(value));
+  }
+}
+
+/** The locals of one HCL file (every `locals` block), keyed `<prefix>.<path>`. */
+export async function fileSettings(
+  prefix: string,
+  path: string,
+  text: string,
+): Promise<Map<string, string>> {
+  let parsed: { locals?: Record<string, unknown>[] };
+  try {
+    parsed = (await parse(path, text)) as typeof parsed;
+  } catch (error) {
+    throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const settings = new Map<string, string>();
+  for (const block of parsed.locals ?? []) {
+    for (const [name, value] of Object.entries(block))
+      flatten(`${prefix}.${name}`, value, settings);
+  }
+  return settings;
+}
+
+/** Every setting of an environment, as live/environment.sh reads them. */
+export async function readSettings(
+  repoRoot: string,
+  environment: string,
+): Promise<Map<string, string>> {
+  const settings = new Map<string, string>();
+  for (const [prefix, path] of Object.entries(settingsFiles(environment))) {
+    const file = join(repoRoot, path);
+    if (!existsSync(file)) continue;
+    for (const [key, value] of await fileSettings(prefix, path, readFileSync(file, 'utf8'))) {
+      settings.set(key, value);
+    }
+  }
+  return settings;
+}
+
+async function main(): Promise<void> {
+  const [environment] = process.argv.slice(2);
+  try {
+    const settings = await readSettings(join(__dirname, '..'), environment ?? '');
+    const lines = [...settings].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+    process.stdout.write(lines.map((line) => `${line}\n`).join(''));
+  } catch (error) {
+    process.stdout.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module) {
+  void main();
+}

@@ -1,0 +1,9 @@
+# The dns layer of staging. Everything is shared with the other environments in
+# live/_units/dns.hcl; what differs is data in ../env.hcl.
+include "root" {
+  path = find_in_parent_folders("root.hcl")
+}
+
+include "layer" {
+  path = "${dirname(find_in_parent_folders("root.hcl"))}/live/_units/dns.hcl"
+}
