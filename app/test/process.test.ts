@@ -244,7 +244,7 @@ describe('the API process', function () {
     expect(await run.exit).to.equal(1);
     expect(run.stderr).to.have.length(1);
     expect(run.stderr[0]).to.match(
-      /^payflow-api: database schema is behind: 3 pending migration\(s\) \(1764000000000_create-users, .*\); run "npm run migrate"/,
+      /^payflow-api: database schema is behind: 4 pending migration\(s\) \(1764000000000_create-users, .*\); run "npm run migrate"/,
     );
   });
 
