@@ -3,16 +3,12 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { Fn, type TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import { ChartValuesSchema } from '../lib/chart-values-schema';
-import { DNS_NAME_PATTERN, Input, Rule } from '../lib/inputs';
 import { ModuleStack } from '../lib/module-stack';
-import {
-  APP_NAMESPACE,
-  LOAD_BALANCER_GROUP,
-  LOAD_BALANCER_GROUP_PATTERN,
-} from '../lib/kubernetes-names';
+import { APP_NAMESPACE } from '../lib/kubernetes-names';
 import { PlanReaderSecretsAccess } from '../lib/plan-readers';
 import { connectToCluster } from '../lib/cluster-connection';
 import { type ApiSettings, apiChartValues } from './api-chart-values';
+import { appInputs } from './app-inputs';
 
 /** Names other layers and the runbooks rely on (team contract). */
 export const API_RELEASE = 'payflow';
@@ -70,12 +66,6 @@ export const CHART_VALUES_OF_INPUTS: Readonly<Record<string, readonly string[]>>
   service_account_annotations: ['serviceAccount.annotations'],
 };
 
-const HOSTNAME = `^${DNS_NAME_PATTERN}$`;
-const SECRET_ARN =
-  '^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+$';
-const CPU = '^([0-9]+m|[0-9]+(\\.[0-9]+)?)$';
-const MEMORY = '^[0-9]+(Ki|Mi|Gi)$';
-
 /**
  * The PayFlow API on the cluster: its namespace (Pod Security Standard "restricted"
  * enforced), the `payflow-migrations` release (a Job Terraform waits for) and then the
@@ -93,229 +83,7 @@ export class AppStack extends ModuleStack {
     });
     connectToCluster(this);
 
-    const str = (name: string, description: string, regex?: [string, string], def?: string) =>
-      Input.string(this, name, {
-        description,
-        ...(def === undefined ? {} : { default: def }),
-        ...(regex ? { validation: [Rule.matches(regex[0], regex[1])] } : {}),
-      });
-    const num = (name: string, description: string, def: number, min: number, max: number) =>
-      Input.number(this, name, { description, default: def, validation: [Rule.between(min, max)] });
-
-    const imageRepository = str(
-      'image_repository',
-      'Container image repository of the API (shared module output `ecr_repository_url`).',
-      [
-        '^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+$',
-        'an image repository such as 123456789012.dkr.ecr.eu-west-3.amazonaws.com/payflow-api',
-      ],
-    );
-    const imageTag = str('image_tag', 'Image tag to deploy (the git SHA the pipeline built).', [
-      '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
-      'a container image tag',
-    ]);
-    const logLevel = Input.string(this, 'log_level', {
-      description: 'LOG_LEVEL of the API.',
-      default: 'info',
-      validation: [Rule.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])],
-    });
-    const traceSampleRatio = num(
-      'trace_sample_ratio',
-      'TRACE_SAMPLE_RATIO of the API: share (0 to 1) of new traces recorded. 1 traces every request; production can lower it (0.1 keeps one in ten) to cut the tracing cost.',
-      1,
-      0,
-      1,
-    );
-    // At least 2: the chart's PodDisruptionBudget keeps one pod available, so a single pod
-    // could never be evicted and would block node drains, upgrades and autoscaler scale-down.
-    const minReplicas = num(
-      'min_replicas',
-      'Fewest API pods (HPA minimum). At least 2: the PodDisruptionBudget keeps 1 available, so a single pod would block node drains.',
-      2,
-      2,
-      20,
-    );
-    const maxReplicas = Input.number(this, 'max_replicas', {
-      description: 'Most API pods (HPA maximum, scaling at 70 % CPU).',
-      default: 10,
-      validation: [
-        Rule.between(2, 50),
-        Rule.custom((v) => `${v} >= var.min_replicas`, 'Must be at least min_replicas.'),
-      ],
-    });
-    const cpuRequest = str(
-      'cpu_request',
-      'CPU request of an API pod.',
-      [CPU, 'a CPU quantity such as 100m'],
-      '100m',
-    );
-    const memoryRequest = str(
-      'memory_request',
-      'Memory request of an API pod.',
-      [MEMORY, 'a memory quantity such as 128Mi'],
-      '128Mi',
-    );
-    const cpuLimit = str(
-      'cpu_limit',
-      'CPU limit of an API pod.',
-      [CPU, 'a CPU quantity such as 500m'],
-      '500m',
-    );
-    const memoryLimit = str(
-      'memory_limit',
-      'Memory limit of an API pod.',
-      [MEMORY, 'a memory quantity such as 256Mi'],
-      '256Mi',
-    );
-    const zoneSpread = Input.string(this, 'zone_spread_policy', {
-      description:
-        'DoNotSchedule refuses to stack API pods in one availability zone (production); ScheduleAnyway only prefers spreading.',
-      default: 'ScheduleAnyway',
-      validation: [Rule.oneOf(['DoNotSchedule', 'ScheduleAnyway'])],
-    });
-    // The load balancer's settings: edge outputs (stacks/edge), the same on Grafana's Ingress.
-    const apiHostname = Input.string(this, 'api_hostname', {
-      description:
-        'Public hostname of the API (edge output `api_hostname`), e.g. api.staging.example.com; "" ' +
-        "without a DNS zone: the Ingress answers any name, i.e. the load balancer's own.",
-    });
-    const certificateArn = Input.string(this, 'certificate_arn', {
-      description:
-        'ACM certificate of api_hostname (edge output `certificate_arn`): HTTPS listener, HTTP ' +
-        'redirected to it. "": plain HTTP only (development without a DNS zone).',
-      validation: [
-        Rule.outsideDevelopment(
-          (v) => `${v} != ""`,
-          'Staging and production serve the API over HTTPS only: certificate_arn is required.',
-        ),
-        Rule.custom(
-          (v) => `${v} == "" || var.api_hostname != ""`,
-          'A certificate needs api_hostname, the name it covers.',
-        ),
-      ],
-    });
-    const tlsPolicy = str(
-      'tls_policy',
-      'Security policy of the HTTPS listener (edge output `tls_policy`).',
-      undefined,
-      'ELBSecurityPolicy-TLS13-1-2-2021-06',
-    );
-    const loadBalancerAttributes = str(
-      'load_balancer_attributes',
-      'The load balancer attributes annotation (edge output `load_balancer_attributes`): deletion protection, access logs.',
-    );
-    const webAclArn = str(
-      'web_acl_arn',
-      'AWS WAF web ACL of the load balancer (edge output `web_acl_arn`); "": none.',
-      undefined,
-      '',
-    );
-    const albGroupName = str(
-      'alb_group_name',
-      'ALB group: Ingresses with the same group share one load balancer.',
-      [LOAD_BALANCER_GROUP_PATTERN, 'a lowercase name'],
-      LOAD_BALANCER_GROUP,
-    );
-    const dbAddress = str('db_address', 'PostgreSQL hostname (data module output `db_address`).', [
-      HOSTNAME,
-      'a DNS name',
-    ]);
-    const dbPort = num(
-      'db_port',
-      'PostgreSQL port (data module output `db_port`).',
-      5432,
-      1,
-      65535,
-    );
-    const dbName = str('db_name', 'Database name (data module output `db_name`).', [
-      '^[A-Za-z_][A-Za-z0-9_]{0,62}$',
-      'a PostgreSQL identifier',
-    ]);
-    const dbUsername = str(
-      'db_username',
-      'Master user, for the migrations Job only (data module output `db_username`).',
-      ['^[A-Za-z_][A-Za-z0-9_]{0,62}$', 'a PostgreSQL identifier'],
-    );
-    const dbApiUsername = Input.string(this, 'db_api_username', {
-      description:
-        "The API's own database role (data module output `db_api_username`): the migrations Job creates it, the API logs in as it with IAM tokens.",
-      validation: [
-        Rule.matches('^[a-z_][a-z0-9_]{0,62}$', 'a lowercase PostgreSQL identifier'),
-        Rule.custom(
-          (v) => `${v} != var.db_username`,
-          'Must differ from db_username: the API never uses the master user.',
-        ),
-      ],
-    });
-    const dbSecret = str(
-      'db_master_secret_arn',
-      'Secrets Manager ARN of the RDS master user secret (data module output `db_master_secret_arn`); only the ARN, never the password.',
-      [SECRET_ARN, 'a Secrets Manager secret ARN'],
-    );
-    const redisHost = str(
-      'redis_primary_endpoint',
-      'Redis primary endpoint (data module output `redis_primary_endpoint`).',
-      [HOSTNAME, 'a DNS name'],
-    );
-    const redisPort = num(
-      'redis_port',
-      'Redis port (data module output `redis_port`).',
-      6379,
-      1,
-      65535,
-    );
-    const redisUsername = str(
-      'redis_api_username',
-      "The API's ElastiCache user, IAM authentication (data module output `redis_api_username`).",
-      ['^[a-z][a-z0-9-]{0,39}$', 'an ElastiCache user id'],
-    );
-    const redisReplicationGroupId = str(
-      'redis_replication_group_id',
-      'Replication group the API signs its Redis IAM tokens for (data module output `redis_replication_group_id`).',
-      ['^[a-z][a-z0-9-]{0,39}$', 'an ElastiCache replication group id'],
-    );
-    const awsRegion = str(
-      'aws_region',
-      'Region of the database layer (env.hcl `region`): the IAM tokens of the API are signed for it.',
-      ['^[a-z]{2}(-[a-z]+)+-[0-9]$', 'an AWS region such as eu-west-3'],
-    );
-    const seedDemoUsers = Input.bool(this, 'seed_demo_users', {
-      description:
-        'Insert the six demo users of the SRE brief (GET /users) with the migrations: development only, refused in production.',
-      default: false,
-      validation: [
-        Rule.custom(
-          (v) => `var.environment != "production" || !${v}`,
-          'Demo users never go to production.',
-        ),
-      ],
-    });
-    const secretStore = str(
-      'cluster_secret_store_name',
-      'ClusterSecretStore reading Secrets Manager (platform module output `cluster_secret_store_name`).',
-      ['^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$', 'a Kubernetes object name'],
-    );
-    const monitoringNamespace = str(
-      'monitoring_namespace',
-      'Namespace of Prometheus and Tempo (platform module output `monitoring_namespace`).',
-      ['^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', 'a namespace name'],
-      'monitoring',
-    );
-    const publicSubnetCidrs = Input.stringList(this, 'public_subnet_cidr_blocks', {
-      description:
-        'CIDRs of the public subnets (network module output `public_subnet_cidr_blocks`): the ALB (target type ip) reaches the pods from its addresses there; the only sources admitted on the container port besides Prometheus.',
-      validation: [Rule.lengthBetween(1, 6), Rule.eachCidr()],
-    });
-    const dataSubnetCidrs = Input.stringList(this, 'data_subnet_cidr_blocks', {
-      description:
-        'CIDRs of the data subnets (RDS, ElastiCache): the only egress targets on 5432/6379.',
-      validation: [Rule.lengthBetween(1, 6), Rule.eachCidr()],
-    });
-    const serviceAccountAnnotations = Input.stringMap(this, 'service_account_annotations', {
-      description:
-        'Annotations of the API service account. None needed: its AWS access (IAM tokens for PostgreSQL and Redis) comes through EKS Pod Identity (data module output `api_role_arn`).',
-      default: {},
-    });
+    const inputs = appInputs(this);
 
     const chartSchema = new ChartValuesSchema(API_CHART_SCHEMA);
     for (const [name, paths] of Object.entries(CHART_VALUES_OF_INPUTS)) {
@@ -324,40 +92,40 @@ export class AppStack extends ModuleStack {
 
     const settings: ApiSettings = {
       environment: this.environment.stringValue,
-      imageRepository: imageRepository.stringValue,
-      imageTag: imageTag.stringValue,
-      logLevel: logLevel.stringValue,
-      traceSampleRatio: traceSampleRatio.numberValue,
-      minReplicas: minReplicas.numberValue,
-      maxReplicas: maxReplicas.numberValue,
-      cpuRequest: cpuRequest.stringValue,
-      memoryRequest: memoryRequest.stringValue,
-      cpuLimit: cpuLimit.stringValue,
-      memoryLimit: memoryLimit.stringValue,
-      zoneSpread: zoneSpread.stringValue,
-      apiHostname: apiHostname.stringValue,
-      certificateArn: certificateArn.stringValue,
-      tlsPolicy: tlsPolicy.stringValue,
-      loadBalancerAttributes: loadBalancerAttributes.stringValue,
-      webAclArn: webAclArn.stringValue,
-      albGroupName: albGroupName.stringValue,
-      dbAddress: dbAddress.stringValue,
-      dbPort: dbPort.numberValue,
-      dbName: dbName.stringValue,
-      dbUsername: dbUsername.stringValue,
-      dbApiUsername: dbApiUsername.stringValue,
-      dbMasterSecretArn: dbSecret.stringValue,
-      redisHost: redisHost.stringValue,
-      redisPort: redisPort.numberValue,
-      redisUsername: redisUsername.stringValue,
-      redisReplicationGroupId: redisReplicationGroupId.stringValue,
-      awsRegion: awsRegion.stringValue,
-      seedDemoUsers: seedDemoUsers.booleanValue,
-      clusterSecretStoreName: secretStore.stringValue,
-      monitoringNamespace: monitoringNamespace.stringValue,
-      publicSubnetCidrs: publicSubnetCidrs.listValue,
-      dataSubnetCidrs: dataSubnetCidrs.listValue,
-      serviceAccountAnnotations: serviceAccountAnnotations.value as Record<string, string>,
+      imageRepository: inputs.imageRepository.stringValue,
+      imageTag: inputs.imageTag.stringValue,
+      logLevel: inputs.logLevel.stringValue,
+      traceSampleRatio: inputs.traceSampleRatio.numberValue,
+      minReplicas: inputs.minReplicas.numberValue,
+      maxReplicas: inputs.maxReplicas.numberValue,
+      cpuRequest: inputs.cpuRequest.stringValue,
+      memoryRequest: inputs.memoryRequest.stringValue,
+      cpuLimit: inputs.cpuLimit.stringValue,
+      memoryLimit: inputs.memoryLimit.stringValue,
+      zoneSpread: inputs.zoneSpread.stringValue,
+      apiHostname: inputs.apiHostname.stringValue,
+      certificateArn: inputs.certificateArn.stringValue,
+      tlsPolicy: inputs.tlsPolicy.stringValue,
+      loadBalancerAttributes: inputs.loadBalancerAttributes.stringValue,
+      webAclArn: inputs.webAclArn.stringValue,
+      albGroupName: inputs.albGroupName.stringValue,
+      dbAddress: inputs.dbAddress.stringValue,
+      dbPort: inputs.dbPort.numberValue,
+      dbName: inputs.dbName.stringValue,
+      dbUsername: inputs.dbUsername.stringValue,
+      dbApiUsername: inputs.dbApiUsername.stringValue,
+      dbMasterSecretArn: inputs.dbSecret.stringValue,
+      redisHost: inputs.redisHost.stringValue,
+      redisPort: inputs.redisPort.numberValue,
+      redisUsername: inputs.redisUsername.stringValue,
+      redisReplicationGroupId: inputs.redisReplicationGroupId.stringValue,
+      awsRegion: inputs.awsRegion.stringValue,
+      seedDemoUsers: inputs.seedDemoUsers.booleanValue,
+      clusterSecretStoreName: inputs.secretStore.stringValue,
+      monitoringNamespace: inputs.monitoringNamespace.stringValue,
+      publicSubnetCidrs: inputs.publicSubnetCidrs.listValue,
+      dataSubnetCidrs: inputs.dataSubnetCidrs.listValue,
+      serviceAccountAnnotations: inputs.serviceAccountAnnotations.value as Record<string, string>,
     };
 
     const namespace = new NamespaceV1(this, 'app_namespace', {

@@ -16,7 +16,8 @@ import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { Fn, Op, TerraformCount, Token } from 'cdktf';
 import type { Construct } from 'constructs';
-import { CLOUDWATCH_RETENTION_DAYS, Input, Rule } from '../lib/inputs';
+import { networkInputs } from './network-inputs';
+import { networkOutputs } from './network-outputs';
 import { encryptedLogGroup } from '../lib/encrypted-log-group';
 import { ModuleStack } from '../lib/module-stack';
 import { everyInstance, instance } from '../lib/references';
@@ -58,57 +59,16 @@ export class NetworkStack extends ModuleStack {
         'security group is emptied so nothing can use it by accident.',
     });
 
-    const vpcCidr = Input.string(this, 'vpc_cidr', {
-      description: 'IPv4 range of the VPC, between /16 and /20, e.g. 10.20.0.0/16.',
-      validation: [
-        Rule.cidr(),
-        Rule.custom(
-          (v) =>
-            `try(tonumber(split("/", ${v})[1]) >= 16 && tonumber(split("/", ${v})[1]) <= 20, false)`,
-          'The VPC prefix length must be between /16 and /20.',
-        ),
-      ],
-    });
-    const azs = Input.stringList(this, 'azs', {
-      description:
-        'Availability zones to spread the subnets over (2 or 3), e.g. ["eu-west-3a", "eu-west-3b"]. ' +
-        'Given explicitly so a plan never changes when AWS adds a zone.',
-      validation: [
-        Rule.lengthBetween(2, 3),
-        Rule.distinct(),
-        Rule.eachMatches(
-          '^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$',
-          'an availability zone name such as eu-west-3a',
-        ),
-      ],
-    });
-    const singleNat = Input.bool(this, 'single_nat_gateway', {
-      description:
-        'true: one NAT gateway shared by every zone (cheap, development). false: one per zone, so ' +
-        'losing a zone does not cut the others from the internet (staging, production).',
-      default: false,
-    });
-    const flowLogRetention = Input.number(this, 'flow_log_retention_days', {
-      description: 'Days CloudWatch keeps the VPC flow logs.',
-      default: 90,
-      validation: [Rule.oneOf(CLOUDWATCH_RETENTION_DAYS)],
-    });
-    const interfaceEndpoints = Input.bool(this, 'enable_interface_endpoints', {
-      description:
-        'Create interface endpoints for ECR (api, dkr), STS, Secrets Manager and Systems Manager ' +
-        '(ssm, ssmmessages, ec2messages: the cluster tunnel) in the private subnets: traffic stays ' +
-        'inside AWS and off the NAT (about 7 USD per endpoint, zone and month).',
-      default: true,
-    });
+    const inputs = networkInputs(this);
 
-    const azCount = Token.asNumber(Fn.lengthOf(azs.listValue));
+    const azCount = Token.asNumber(Fn.lengthOf(inputs.azs.listValue));
     const perZone = TerraformCount.of(azCount);
     const clusterName = this.namePrefix; // the cluster stack names its EKS cluster the same way
     const partition = new DataAwsPartition(this, 'current');
     const caller = new DataAwsCallerIdentity(this, 'current_account');
 
     const vpc = new Vpc(this, 'this', {
-      cidrBlock: vpcCidr.stringValue,
+      cidrBlock: inputs.vpcCidr.stringValue,
       enableDnsHostnames: true,
       enableDnsSupport: true,
       tags: { Name: this.namePrefix },
@@ -127,11 +87,11 @@ export class NetworkStack extends ModuleStack {
       tags: { Name: this.namePrefix },
     });
 
-    const tierBlock = Fn.cidrsubnet(vpcCidr.stringValue, 2, 3);
+    const tierBlock = Fn.cidrsubnet(inputs.vpcCidr.stringValue, 2, 3);
     const publicSubnets = new Subnet(this, 'public', {
       count: perZone,
       vpcId: vpc.id,
-      availabilityZone: Fn.element(azs.listValue, perZone.index),
+      availabilityZone: Fn.element(inputs.azs.listValue, perZone.index),
       cidrBlock: Fn.cidrsubnet(tierBlock, 4, perZone.index),
       // Load balancers get public IPs from the controller; instances here never should.
       mapPublicIpOnLaunch: false,
@@ -145,8 +105,8 @@ export class NetworkStack extends ModuleStack {
     const privateSubnets = new Subnet(this, 'private', {
       count: perZone,
       vpcId: vpc.id,
-      availabilityZone: Fn.element(azs.listValue, perZone.index),
-      cidrBlock: Fn.cidrsubnet(vpcCidr.stringValue, 2, perZone.index),
+      availabilityZone: Fn.element(inputs.azs.listValue, perZone.index),
+      cidrBlock: Fn.cidrsubnet(inputs.vpcCidr.stringValue, 2, perZone.index),
       tags: {
         Name: `${this.namePrefix}-private-\${element(var.azs, count.index)}`,
         Tier: 'private',
@@ -157,7 +117,7 @@ export class NetworkStack extends ModuleStack {
     const dataSubnets = new Subnet(this, 'data', {
       count: perZone,
       vpcId: vpc.id,
-      availabilityZone: Fn.element(azs.listValue, perZone.index),
+      availabilityZone: Fn.element(inputs.azs.listValue, perZone.index),
       cidrBlock: Fn.cidrsubnet(tierBlock, 4, Op.add(4, perZone.index)),
       tags: {
         Name: `${this.namePrefix}-data-\${element(var.azs, count.index)}`,
@@ -183,7 +143,7 @@ export class NetworkStack extends ModuleStack {
 
     // ---- NAT: one, or one per zone in the zone's public subnet
     const natCount = TerraformCount.of(
-      Token.asNumber(Fn.conditional(singleNat.booleanValue, 1, azCount)),
+      Token.asNumber(Fn.conditional(inputs.singleNat.booleanValue, 1, azCount)),
     );
     const natIps = new Eip(this, 'nat', {
       count: natCount,
@@ -238,7 +198,7 @@ export class NetworkStack extends ModuleStack {
     });
 
     const whenEndpointsEnabled = TerraformCount.of(
-      Token.asNumber(Fn.conditional(interfaceEndpoints.booleanValue, 1, 0)),
+      Token.asNumber(Fn.conditional(inputs.interfaceEndpoints.booleanValue, 1, 0)),
     );
     const endpointsSg = new SecurityGroup(this, 'interface_endpoints', {
       count: whenEndpointsEnabled,
@@ -282,7 +242,7 @@ export class NetworkStack extends ModuleStack {
       keyDescription: `Encrypts the VPC flow logs of ${this.namePrefix}`,
       aliasName: `alias/${this.namePrefix}-flow-logs`,
       logGroupName,
-      retentionInDays: flowLogRetention.numberValue,
+      retentionInDays: inputs.flowLogRetention.numberValue,
       partition: partition.partition,
       region: this.region.stringValue,
       accountId: caller.accountId,
@@ -332,52 +292,16 @@ export class NetworkStack extends ModuleStack {
       tags: { Name: this.namePrefix },
     });
 
-    // ---- outputs (names are a contract with cluster, data and live/)
-    this.output('vpc_id', { value: vpc.id, description: 'ID of the VPC.' });
-    this.output('vpc_cidr_block', { value: vpc.cidrBlock, description: 'IPv4 range of the VPC.' });
-    this.output('azs', {
-      value: azs.listValue,
-      description: 'Availability zones used, in the same order as every subnet list.',
-    });
-    this.output('public_subnet_ids', {
-      value: everyInstance(publicSubnets, 'id'),
-      description: 'Public subnets (internet-facing load balancers, NAT gateways), one per zone.',
-    });
-    this.output('public_subnet_cidr_blocks', {
-      value: everyInstance(publicSubnets, 'cidr_block'),
-      description:
-        'IPv4 ranges of the public subnets, one per zone: the addresses the ALB connects to pods from (the API network policy admits only them).',
-    });
-    this.output('private_subnet_ids', {
-      value: everyInstance(privateSubnets, 'id'),
-      description: 'Private subnets for EKS nodes and pods (outbound through NAT), one per zone.',
-    });
-    this.output('data_subnet_ids', {
-      value: everyInstance(dataSubnets, 'id'),
-      description: 'Isolated subnets for RDS and ElastiCache (no internet route), one per zone.',
-    });
-    this.output('data_subnet_cidr_blocks', {
-      value: everyInstance(dataSubnets, 'cidr_block'),
-      description:
-        'IPv4 ranges of the isolated data subnets, one per zone (the API network policy allows egress to them).',
-    });
-    this.output('private_route_table_ids', {
-      value: everyInstance(privateRoutes, 'id'),
-      description: 'Route tables of the private subnets, one per zone.',
-    });
-    this.output('nat_public_ips', {
-      value: everyInstance(natIps, 'public_ip'),
-      description: 'Public IPs the workloads leave through (to allow-list PayFlow at partners).',
-    });
-    this.output('interface_endpoints_security_group_id', {
-      value: Fn.join('', everyInstance(endpointsSg, 'id')),
-      description:
-        'Security group of the interface endpoints, "" when enable_interface_endpoints is false: ' +
-        'the cluster lets its tunnel instance reach Systems Manager through it.',
-    });
-    this.output('flow_log_group_name', {
-      value: logGroup.name,
-      description: 'CloudWatch log group holding the VPC flow logs.',
+    networkOutputs(this, {
+      vpc,
+      azs: inputs.azs,
+      publicSubnets,
+      privateSubnets,
+      dataSubnets,
+      privateRoutes,
+      natIps,
+      endpointsSg,
+      logGroup,
     });
   }
 }
