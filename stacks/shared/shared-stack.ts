@@ -8,22 +8,13 @@ import {
   tunnelInstanceDeployStatements,
 } from '../cluster/cluster-access-instance';
 import { Input, Rule } from '../lib/inputs';
-import { AWS_REGION_PATTERN, ModuleStack } from '../lib/module-stack';
+import { ModuleStack } from '../lib/module-stack';
+import { sharedInputs } from './shared-inputs';
 import { RDS_MANAGED_SECRET_PATTERN, dataSecretNames } from '../data/secret-names';
 import { PUBLIC_HOST_PREFIXES } from '../edge/public-hostnames';
 import { ContainerRepository } from './container-repository';
 import { GithubActionsIdentity } from './github-actions-identity';
 import { PermissionsBoundary } from './permissions-boundary';
-
-/**
- * GitHub's documented thumbprints of token.actions.githubusercontent.com (the second
- * was added in 2023). AWS no longer checks them for this provider (it trusts GitHub's
- * certificate authority), but the API still requires at least one.
- */
-export const GITHUB_OIDC_THUMBPRINTS = [
-  '6938fd4d98bab03faadb97b34396831e3780aea1',
-  '1c58a3a8518e8759bf075b76b750d4f2df264fcd',
-];
 
 /** Services the deploy role drives through Terragrunt, limited to the deployment region. */
 export const DEPLOYED_REGIONAL_SERVICES = [
@@ -93,80 +84,7 @@ export class SharedStack extends ModuleStack {
     const region = this.region.stringValue;
     const project = this.project.stringValue;
 
-    const createGithubRoles = Input.bool(this, 'create_github_roles', {
-      description:
-        'Create the GitHub Actions OIDC provider and the plan and deploy roles. false: an account ' +
-        'deployed from laptops only (github_repository may then stay "").',
-      default: true,
-    });
-    const repository = Input.string(this, 'github_repository', {
-      description:
-        'GitHub repository ("owner/name") whose workflows may assume the roles; "" only with create_github_roles = false.',
-      default: '',
-      validation: [
-        Rule.custom(
-          (v) => `${v} == "" || can(regex("^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$", ${v}))`,
-          'Must be a GitHub repository as "owner/name", or "".',
-        ),
-        Rule.custom(
-          (v) => `!var.create_github_roles || ${v} != ""`,
-          'create_github_roles = true needs the repository the roles trust.',
-        ),
-      ],
-    });
-    const deployBranches = Input.stringList(this, 'github_deploy_branches', {
-      description:
-        'Branches whose workflows may assume the deploy role (exact names, no wildcard).',
-      default: ['main'],
-      validation: [
-        Rule.lengthBetween(1, 10),
-        Rule.eachMatches('^[A-Za-z0-9._/-]+$', 'a branch name without wildcards'),
-      ],
-    });
-    const environments = Input.stringList(this, 'github_environments', {
-      description:
-        'GitHub environments whose jobs may assume the deploy role (they hold the approval gates).',
-      default: ['staging', 'production'],
-      validation: [
-        Rule.lengthBetween(1, 10),
-        Rule.eachMatches('^[A-Za-z0-9._-]+$', 'an environment name without wildcards'),
-      ],
-    });
-    const thumbprints = Input.stringList(this, 'github_oidc_thumbprints', {
-      description:
-        'SHA-1 thumbprints of the GitHub OIDC certificate chain (GitHub-documented defaults).',
-      default: GITHUB_OIDC_THUMBPRINTS,
-      validation: [
-        Rule.lengthBetween(1, 5),
-        Rule.eachMatches('^[0-9a-f]{40}$', 'a 40-character hex SHA-1'),
-      ],
-    });
-    const additionalRegions = Input.stringList(this, 'additional_regions', {
-      description:
-        'Regions besides `region` where the deploy role may use KMS and RDS (only those): the ' +
-        "environments' db_backup_replication_region, where the data layer replicates database backups.",
-      default: [],
-      validation: [
-        Rule.eachMatches(AWS_REGION_PATTERN, 'an AWS region name such as eu-west-1'),
-        Rule.distinct(),
-        Rule.custom(
-          (v) => `!contains(${v}, var.region)`,
-          'Must not contain region: the deploy role already works there.',
-        ),
-      ],
-    });
-    const keepCommitImages = Input.number(this, 'ecr_keep_commit_images', {
-      description:
-        'Builds of main (tagged with their commit only) kept in ECR; older ones expire. Releases and images an ' +
-        'environment was deployed with (tags <version>, deployed-<env>-<commit>) never expire.',
-      default: 50,
-      validation: [Rule.between(5, 1000)],
-    });
-    const untaggedExpiry = Input.number(this, 'ecr_untagged_expiry_days', {
-      description: 'Days after which untagged images are deleted.',
-      default: 7,
-      validation: [Rule.between(1, 365)],
-    });
+    const inputs = sharedInputs(this);
 
     const caller = new DataAwsCallerIdentity(this, 'caller');
     const partition = new DataAwsPartition(this, 'partition').partition;
@@ -216,8 +134,8 @@ export class SharedStack extends ModuleStack {
     const registry = new ContainerRepository(this, 'ecr', {
       repositoryName: `${project}/api`,
       kmsAlias: `alias/${project}-ecr`,
-      keepCommitImages: keepCommitImages.numberValue,
-      untaggedExpiryDays: untaggedExpiry.numberValue,
+      keepCommitImages: inputs.keepCommitImages.numberValue,
+      untaggedExpiryDays: inputs.untaggedExpiry.numberValue,
     });
 
     // Account-wide, like the registry: the roles of every environment carry it.
@@ -227,7 +145,7 @@ export class SharedStack extends ModuleStack {
 
     const stateBucketArn = `arn:${partition}:s3:::${stateBucket}`;
     const lockTableArn = `arn:${partition}:dynamodb:*:${account}:table/${lockTable}`;
-    const repo = repository.stringValue;
+    const repo = inputs.repository.stringValue;
 
     // Plan: ReadOnlyAccess reads every resource; on top, what `terragrunt plan` writes: the
     // S3 lockfile next to the state (use_lockfile) and the DynamoDB lock item. No secret value:
@@ -278,7 +196,7 @@ export class SharedStack extends ModuleStack {
           {
             test: 'StringEquals',
             variable: 'aws:RequestedRegion',
-            values: Fn.concat([[region], additionalRegions.listValue]),
+            values: Fn.concat([[region], inputs.additionalRegions.listValue]),
           },
         ],
       },
@@ -453,17 +371,17 @@ export class SharedStack extends ModuleStack {
     const clusterTunnel = clusterTunnelStatements(tunnelScope);
 
     const github = new GithubActionsIdentity(this, 'github', {
-      enabled: createGithubRoles.booleanValue,
+      enabled: inputs.createGithubRoles.booleanValue,
       namePrefix: this.namePrefix,
       partition,
-      thumbprints: thumbprints.listValue,
+      thumbprints: inputs.thumbprints.listValue,
       planSubjects: Fn.concat([
         [`repo:${repo}:ref:*`, `repo:${repo}:pull_request`],
-        Fn.formatlist('repo:%s:environment:%s', [repo, environments.listValue]),
+        Fn.formatlist('repo:%s:environment:%s', [repo, inputs.environments.listValue]),
       ]),
       deploySubjects: Fn.concat([
-        Fn.formatlist('repo:%s:ref:refs/heads/%s', [repo, deployBranches.listValue]),
-        Fn.formatlist('repo:%s:environment:%s', [repo, environments.listValue]),
+        Fn.formatlist('repo:%s:ref:refs/heads/%s', [repo, inputs.deployBranches.listValue]),
+        Fn.formatlist('repo:%s:environment:%s', [repo, inputs.environments.listValue]),
       ]),
       planStatements: [...planStatements, ...clusterTunnel],
       deployStatements: [

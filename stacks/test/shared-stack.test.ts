@@ -10,7 +10,8 @@ import {
   PORT_FORWARDING_DOCUMENT,
 } from '../cluster/cluster-access-instance';
 import { synthesizeStack } from '../lib/module-synthesis';
-import { GITHUB_OIDC_THUMBPRINTS, SharedStack } from '../shared/shared-stack';
+import { GITHUB_OIDC_THUMBPRINTS } from '../shared/shared-inputs';
+import { SharedStack } from '../shared/shared-stack';
 
 interface PolicyStatement {
   sid?: string;
