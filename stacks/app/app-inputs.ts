@@ -1,5 +1,5 @@
 import { DNS_NAME_PATTERN, Input, Rule } from '../lib/inputs';
-import { LOAD_BALANCER_GROUP, LOAD_BALANCER_GROUP_PATTERN } from '../lib/kubernetes-names';
+import { loadBalancerGroupInput } from '../lib/kubernetes-names';
 import type { ModuleStack } from '../lib/module-stack';
 
 const HOSTNAME = `^${DNS_NAME_PATTERN}$`;
@@ -127,11 +127,9 @@ export function appInputs(stack: ModuleStack) {
     undefined,
     '',
   );
-  const albGroupName = str(
-    'alb_group_name',
+  const albGroupName = loadBalancerGroupInput(
+    stack,
     'ALB group: Ingresses with the same group share one load balancer.',
-    [LOAD_BALANCER_GROUP_PATTERN, 'a lowercase name'],
-    LOAD_BALANCER_GROUP,
   );
   const dbAddress = str('db_address', 'PostgreSQL hostname (data module output `db_address`).', [
     HOSTNAME,

@@ -5,7 +5,7 @@ import { Fn, Op, TerraformCount, TerraformIterator, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { Input, Rule, dnsName } from '../lib/inputs';
 import { EKS_CLUSTER_NAME_PATTERN } from '../lib/cluster-connection';
-import { LOAD_BALANCER_GROUP, LOAD_BALANCER_GROUP_PATTERN } from '../lib/kubernetes-names';
+import { loadBalancerGroupInput } from '../lib/kubernetes-names';
 import { ModuleStack } from '../lib/module-stack';
 import { instance } from '../lib/references';
 
@@ -32,11 +32,10 @@ export class DnsStack extends ModuleStack {
         'EKS cluster whose load balancer controller made the load balancer (cluster output `cluster_name`).',
       validation: [Rule.matches(EKS_CLUSTER_NAME_PATTERN, 'an EKS cluster name')],
     });
-    const groupName = Input.string(this, 'alb_group_name', {
-      description: 'Ingress group of the load balancer (platform and app input `alb_group_name`).',
-      default: LOAD_BALANCER_GROUP,
-      validation: [Rule.matches(LOAD_BALANCER_GROUP_PATTERN, 'a lowercase name')],
-    });
+    const groupName = loadBalancerGroupInput(
+      this,
+      'Ingress group of the load balancer (platform and app input `alb_group_name`).',
+    );
     const zoneId = Input.string(this, 'dns_zone_id', {
       description:
         'Route 53 hosted zone of the names (edge output `dns_zone_id`); "" writes no record.',

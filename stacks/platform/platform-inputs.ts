@@ -1,7 +1,7 @@
 import { Input, Rule, dnsName } from '../lib/inputs';
 import type { ModuleStack } from '../lib/module-stack';
 import { offeredKubernetesVersion } from '../cluster/kubernetes-versions';
-import { LOAD_BALANCER_GROUP, LOAD_BALANCER_GROUP_PATTERN } from '../lib/kubernetes-names';
+import { loadBalancerGroupInput } from '../lib/kubernetes-names';
 import { GRAFANA_ALLOWED_CIDRS_MAX, GRAFANA_LOCAL_URL } from './grafana-access';
 
 /** The platform module's own inputs (variables.tf); the cluster connection's are connectToCluster's. */
@@ -71,11 +71,10 @@ export function platformInputs(stack: ModuleStack) {
       ),
     ],
   });
-  const albGroupName = Input.string(stack, 'alb_group_name', {
-    description: 'ALB group shared with the API Ingress (one load balancer for both).',
-    default: LOAD_BALANCER_GROUP,
-    validation: [Rule.matches(LOAD_BALANCER_GROUP_PATTERN, 'a lowercase name')],
-  });
+  const albGroupName = loadBalancerGroupInput(
+    stack,
+    'ALB group shared with the API Ingress (one load balancer for both).',
+  );
 
   // Grafana: private unless asked for, and then behind a sign-in and an address allow-list.
   const grafanaPublic = Input.bool(stack, 'grafana_public', {
