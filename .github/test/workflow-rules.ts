@@ -669,9 +669,9 @@ export const PREINSTALLED_ON_GITHUB_RUNNERS = ['make', 'shellcheck', 'util-linux
  * PostgreSQL is preinstalled but keeps initdb/pg_ctl off PATH, so its bin directory is added.
  */
 export function testJobProvidesCiTools(set: WorkflowSet, ciRun: string): string[] {
-  const packages = [...ciRun.matchAll(/packages\+=\(([^)]+)\)/g)].map(([, name = '']) =>
-    name.trim(),
-  );
+  // .ci/run's `installs=( command:package … )` array.
+  const array = /^installs=\(\n([\s\S]*?)^\)/m.exec(ciRun)?.[1] ?? '';
+  const packages = [...array.matchAll(/^\s*[\w.-]+:([\w.+-]+)/gm)].map(([, name = '']) => name);
   if (packages.length === 0) return ['.ci/run installs no package: did its syntax change?'];
   const lines = (set.get(CI)?.workflow.jobs.test?.steps ?? [])
     .flatMap((step) => (step.run ?? '').split('\n'))

@@ -1,5 +1,7 @@
-// Turns a benchmark run into the console table, the targets verdict and docs/performance.md.
-import type { ProfileSummary } from './cpu-profile';
+// Turns a benchmark run into the console table, the targets verdict, docs/performance.md and the
+// README's targets table. The figures come from the run; the prose that explains them is here.
+import type { ProfileShare, ProfileSummary } from './cpu-profile';
+import type { DatabaseCheck } from './database-checks';
 
 export interface ScenarioResult {
   name: string;
@@ -8,10 +10,14 @@ export interface ScenarioResult {
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencyMaxMs: number;
+  /** CPU time of the server process per request (µs): the figure the machine's load moves least. */
+  cpuMicrosPerRequest: number;
   requests: number;
   errors: number;
   timeouts: number;
   non2xx: number;
+  /** req/s of every round, in order. */
+  roundsRequestsPerSecond: number[];
 }
 
 export interface BenchReport {
@@ -25,18 +31,23 @@ export interface BenchReport {
     postgres: string;
     redis: string;
     expressReference: string;
+    /** The express the reference app loads in its "on express 5" rows (must be the API's). */
+    expressReferenceOnExpress5: string;
     expressApi: string;
-    loadAverageBefore: number;
-    loadAverageAfter: number;
+    /** 1-minute load average: before the run, median and highest of the measurements, after. */
+    loadAverage: { before: number; median: number; max: number; after: number };
   };
   settings: {
     connections: number;
     durationSeconds: number;
     warmupSeconds: number;
-    /** Rounds over all scenarios; each row is its median round. Absent: 1. */
-    rounds?: number;
-    poolMax: number;
+    rounds: number;
+    poolMax: string;
     quick: boolean;
+    /** The chart's production settings the API ran with (LOG_LEVEL, TRACE_SAMPLE_RATIO…). */
+    apiEnvironment: Record<string, string | undefined>;
+    /** The previous build measured in the same rounds, if any. */
+    previousBuild: string | undefined;
   };
   scenarios: ScenarioResult[];
   memory: {
@@ -51,58 +62,63 @@ export interface BenchReport {
   };
   apiExitCode: number | null;
   otlpExports: number;
-  /** The run before the performance work (bench/results/before-optimisation.json), if kept. */
-  before?: { date: string; scenarios: ScenarioResult[] };
   profile: { scenario: string; summary: ProfileSummary }[];
+  /** The database-side variants (bench/database-checks.ts). */
+  database: DatabaseCheck[];
 }
+
+/** Scenario names: the runner creates them, the report finds them by these. */
+export const names = {
+  bare: 'baseline: bare node:http',
+  referenceHealth4: 'baseline: reference GET /health (express 4)',
+  referenceHealth: 'baseline: reference GET /health on express 5',
+  rawInsert: 'baseline: raw pg INSERT',
+  rawSelect: 'baseline: raw pg SELECT by id',
+  health: 'API GET /health',
+  ready: 'API GET /ready',
+  post: 'API POST /api/v1/payments (new key)',
+  replay: 'API POST /api/v1/payments (replay)',
+  get: 'API GET /api/v1/payments/:id',
+  mixed: 'API mixed: 80 % GET, 15 % POST, 5 % retry',
+  postUntraced: 'variant: API POST (new key) without OpenTelemetry',
+  getUntraced: 'variant: API GET by id without OpenTelemetry',
+  previous: (name: string) => `previous build: ${name}`,
+} as const;
+
+const previousPrefix = names.previous('');
 
 /** Which baseline each scenario is compared with (the ratio column). */
 const baselineOf: Record<string, string> = {
-  'baseline: reference GET /health': 'baseline: bare node:http',
-  'baseline: reference POST /api/v1/payments': 'baseline: bare node:http',
-  'baseline: reference GET /health on express 5': 'baseline: reference GET /health',
-  'baseline: reference POST on express 5': 'baseline: reference POST /api/v1/payments',
-  'baseline: raw pg INSERT': 'baseline: reference POST /api/v1/payments',
-  'API GET /health': 'baseline: reference GET /health',
-  'API GET /ready': 'baseline: reference GET /health',
-  'API POST /api/v1/payments (new key)': 'baseline: reference POST /api/v1/payments',
-  'API POST /api/v1/payments (replay)': 'baseline: reference POST /api/v1/payments',
-  'API GET /api/v1/payments/:id': 'baseline: raw pg SELECT by id',
-  'variant: API GET /health without request logs (LOG_LEVEL=warn)': 'API GET /health',
-  'variant: API POST (new key) without request logs (LOG_LEVEL=warn)':
-    'API POST /api/v1/payments (new key)',
-  'variant: API GET /health without tracing': 'API GET /health',
-  'variant: API POST (new key) without tracing': 'API POST /api/v1/payments (new key)',
-  'compare: API GET /health, other build': 'baseline: reference GET /health',
-  'compare: API POST (new key), other build': 'baseline: reference POST /api/v1/payments',
-  'variant: API POST (new key) with 10 % trace sampling': 'API POST /api/v1/payments (new key)',
-  'variant: API GET /api/v1/payments/:id with 10 % trace sampling': 'API GET /api/v1/payments/:id',
+  [names.referenceHealth4]: names.bare,
+  [names.referenceHealth]: names.referenceHealth4,
+  [names.health]: names.referenceHealth,
+  [names.ready]: names.referenceHealth,
+  [names.post]: names.rawInsert,
+  [names.replay]: names.rawInsert,
+  [names.get]: names.rawSelect,
+  [names.postUntraced]: names.rawInsert,
+  [names.getUntraced]: names.rawSelect,
 };
 
 const shortName: Record<string, string> = {
-  'baseline: bare node:http': 'bare node:http',
-  'baseline: reference GET /health': 'reference /health',
-  'baseline: reference POST /api/v1/payments': 'reference POST',
-  'baseline: raw pg INSERT': 'raw pg INSERT',
-  'baseline: raw pg SELECT by id': 'raw pg SELECT',
-  'API GET /health': 'API /health',
-  'API POST /api/v1/payments (new key)': 'API POST',
-  'API GET /api/v1/payments/:id': 'API GET by id',
+  [names.bare]: 'bare node:http',
+  [names.referenceHealth4]: 'reference on express 4',
+  [names.referenceHealth]: 'reference on express 5',
+  [names.rawInsert]: 'raw INSERT',
+  [names.rawSelect]: 'raw SELECT',
 };
 
-export interface TargetVerdict {
-  target: string;
-  measured: string;
-  met: boolean;
+function find(scenarios: ScenarioResult[], name: string): ScenarioResult | undefined {
+  return scenarios.find((s) => s.name === name);
 }
 
-function find(report: BenchReport, name: string): ScenarioResult | undefined {
-  return report.scenarios.find((s) => s.name === name);
+function baselineName(name: string): string | undefined {
+  return baselineOf[name.startsWith(previousPrefix) ? name.slice(previousPrefix.length) : name];
 }
 
-export function ratio(report: BenchReport, scenario: ScenarioResult): number | undefined {
-  const baselineName = baselineOf[scenario.name];
-  const baseline = baselineName ? find(report, baselineName) : undefined;
+export function ratio(scenarios: ScenarioResult[], scenario: ScenarioResult): number | undefined {
+  const name = baselineName(scenario.name);
+  const baseline = name ? find(scenarios, name) : undefined;
   if (!baseline || baseline.requestsPerSecond === 0) return undefined;
   return scenario.requestsPerSecond / baseline.requestsPerSecond;
 }
@@ -110,32 +126,70 @@ export function ratio(report: BenchReport, scenario: ScenarioResult): number | u
 const percent = (value: number | undefined) =>
   value === undefined ? '–' : `${Math.round(value * 100)} %`;
 
+const signedPercent = (now: number, then: number) =>
+  then === 0 ? '–' : `${now >= then ? '+' : ''}${Math.round((100 * (now - then)) / then)} %`;
+
+type TargetId = 'post' | 'replay' | 'get' | 'health' | 'p99' | 'errors' | 'memory';
+
+export interface TargetVerdict {
+  id: TargetId;
+  target: string;
+  measured: string;
+  met: boolean;
+  /** The scenario whose profile explains a miss. */
+  scenario?: string;
+}
+
+/** The API's own scenarios (not the previous build's, not the attribution variants). */
+function apiRows(scenarios: ScenarioResult[]): ScenarioResult[] {
+  return scenarios.filter((s) => s.name.startsWith('API'));
+}
+
 export function verdicts(report: BenchReport): TargetVerdict[] {
-  const health = find(report, 'API GET /health');
-  const post = find(report, 'API POST /api/v1/payments (new key)');
-  const api = report.scenarios.filter((s) => s.name.startsWith('API'));
-  const worstP99 = api.reduce((worst, s) => (s.latencyP99Ms > worst.latencyP99Ms ? s : worst));
-  const failing = report.scenarios.filter((s) => s.errors + s.timeouts + s.non2xx > 0);
-  const healthRatio = health ? ratio(report, health) : undefined;
-  const postRatio = post ? ratio(report, post) : undefined;
+  const all = report.scenarios;
+  const ratioTarget = (
+    id: TargetId,
+    scenario: string,
+    baseline: string,
+    threshold: number,
+    label: string,
+  ): TargetVerdict => {
+    const row = find(all, scenario);
+    const base = find(all, baseline);
+    const value = row ? ratio(all, row) : undefined;
+    return {
+      id,
+      target: `${label} ≥ ${Math.round(threshold * 100)} % of the ${shortName[baseline] ?? baseline} (req/s)`,
+      measured:
+        value === undefined || !row || !base
+          ? 'not measured'
+          : `${percent(value)} (${row.requestsPerSecond} / ${base.requestsPerSecond})`,
+      met: value !== undefined && value >= threshold,
+      scenario,
+    };
+  };
+  const api = apiRows(all);
+  const worst = api.reduce<ScenarioResult | undefined>(
+    (w, s) => (!w || s.latencyP99Ms > w.latencyP99Ms ? s : w),
+    undefined,
+  );
+  const failing = all.filter((s) => s.errors + s.timeouts + s.non2xx > 0);
+  const m = report.memory;
   return [
+    ratioTarget('post', names.post, names.rawInsert, 0.5, 'POST, new key,'),
+    ratioTarget('replay', names.replay, names.rawInsert, 0.7, 'POST, replay,'),
+    ratioTarget('get', names.get, names.rawSelect, 0.5, 'GET by id'),
+    ratioTarget('health', names.health, names.referenceHealth, 0.8, '/health'),
     {
-      target: 'API /health ≥ 90 % of the reference /health (req/s)',
-      measured: percent(healthRatio),
-      met: healthRatio !== undefined && healthRatio >= 0.9,
-    },
-    {
-      target: 'API POST ≥ 60 % of the reference in-memory POST (req/s)',
-      measured: percent(postRatio),
-      met: postRatio !== undefined && postRatio >= 0.6,
-    },
-    {
+      id: 'p99',
       target: `P99 < 50 ms at ${report.settings.connections} connections (every API scenario)`,
-      measured: `worst ${worstP99.latencyP99Ms} ms (${worstP99.name.replace('API ', '')})`,
-      met: api.every((s) => s.latencyP99Ms < 50),
+      measured: worst ? `worst ${worst.latencyP99Ms} ms (${worst.name.replace('API ', '')})` : '–',
+      met: api.length > 0 && api.every((s) => s.latencyP99Ms < 50),
+      scenario: worst?.name,
     },
     {
-      target: 'zero errors, timeouts and non-2xx (every scenario)',
+      id: 'errors',
+      target: 'zero errors, timeouts and non-2xx (every scenario, every round)',
       measured:
         failing.length === 0
           ? '0'
@@ -143,33 +197,34 @@ export function verdicts(report: BenchReport): TargetVerdict[] {
       met: failing.length === 0,
     },
     {
-      target: `RSS after ${report.memory.requests} requests within 20 % of RSS after ${report.memory.firstSliceRequests}`,
-      measured: `${report.memory.rssAfterFirstSliceMiB} → ${report.memory.rssAfterAllMiB} MiB (${report.memory.growthPercent >= 0 ? '+' : ''}${report.memory.growthPercent} %)`,
-      met: Math.abs(report.memory.growthPercent) <= 20 && report.memory.errors === 0,
+      id: 'memory',
+      target: `RSS after ${m.requests} POSTs within 20 % of RSS after ${m.firstSliceRequests}`,
+      measured: `${m.rssAfterFirstSliceMiB} → ${m.rssAfterAllMiB} MiB (${m.growthPercent >= 0 ? '+' : ''}${m.growthPercent} %)`,
+      met: Math.abs(m.growthPercent) <= 20 && m.errors === 0,
     },
   ];
 }
 
-function rows(report: BenchReport): string[][] {
-  return report.scenarios.map((s) => {
-    const baselineName = baselineOf[s.name];
+const header = ['scenario', 'req/s', 'P50 ms', 'P99 ms', 'CPU µs/req', 'errors/non-2xx', 'ratio'];
+
+function rows(scenarios: ScenarioResult[]): string[][] {
+  return scenarios.map((s) => {
+    const base = baselineName(s.name);
     return [
       s.name,
       String(s.requestsPerSecond),
       String(s.latencyP50Ms),
       String(s.latencyP99Ms),
+      String(s.cpuMicrosPerRequest),
       `${s.errors + s.timeouts}/${s.non2xx}`,
-      baselineName
-        ? `${percent(ratio(report, s))} of ${shortName[baselineName] ?? baselineName}`
-        : '–',
+      base ? `${percent(ratio(scenarios, s))} of ${shortName[base] ?? base}` : '–',
     ];
   });
 }
 
-const header = ['scenario', 'req/s', 'P50 ms', 'P99 ms', 'errors/non-2xx', 'ratio to baseline'];
-
-export function renderTable(report: BenchReport): string {
-  const table = [header, ...rows(report)];
+/** The console table; with a whole report, the targets verdict under it. */
+export function renderTable(report: Pick<BenchReport, 'scenarios'> | BenchReport): string {
+  const table = [header, ...rows(report.scenarios)];
   const widths = header.map((_, column) =>
     Math.max(...table.map((row) => (row[column] ?? '').length)),
   );
@@ -179,14 +234,13 @@ export function renderTable(report: BenchReport): string {
         column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
       )
       .join('  ');
-  const out = [
-    line(header),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...table.slice(1).map(line),
-  ];
-  out.push('');
-  for (const verdict of verdicts(report)) {
-    out.push(`${verdict.met ? 'MET   ' : 'MISSED'}  ${verdict.target}: ${verdict.measured}`);
+  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  ')];
+  out.push(...table.slice(1).map(line));
+  if ('memory' in report) {
+    out.push('');
+    for (const verdict of verdicts(report)) {
+      out.push(`${verdict.met ? 'MET   ' : 'MISSED'}  ${verdict.target}: ${verdict.measured}`);
+    }
   }
   return out.join('\n');
 }
@@ -200,291 +254,365 @@ function markdownTable(head: string[], body: string[][]): string {
   ].join('\n');
 }
 
-function rps(report: BenchReport, name: string): number {
-  return find(report, name)?.requestsPerSecond ?? 0;
+/** The README's table: each target, its measured value and verdict, and the load it ran under. */
+export function renderReadmeTargets(report: BenchReport): string {
+  const load = report.machine.loadAverage;
+  return `Last measured ${report.date.slice(0, 16).replace('T', ' ')} UTC (${report.machine.cpus} shared cores, load average ${load.median} median / ${load.max} highest, ${report.settings.connections} connections; the chart's production settings: metrics, JSON request logs, tracing at its ratio${report.settings.quick ? '; quick mode: short runs, one round' : ''}):
+
+${markdownTable(
+  ['target', 'measured', ''],
+  verdicts(report).map((v) => [v.target, v.measured, v.met ? 'met' : 'missed']),
+)}`;
 }
 
-function share(part: number, whole: number): string {
-  return whole === 0 ? '–' : `${Math.round((100 * part) / whole)} %`;
-}
-
-/** Before → after for the API rows, when the run before the performance work was kept. */
+/** Same-run before/after: each API scenario against the previous build's, measured beside it. */
 function beforeAfter(report: BenchReport): string {
-  const before = report.before;
-  if (!before) return '';
-  const beforeReport = { ...report, scenarios: before.scenarios };
-  const body = report.scenarios
-    .filter((s) => s.name.startsWith('API') || s.name.startsWith('baseline: reference'))
-    .flatMap((s) => {
-      const old = before.scenarios.find((o) => o.name === s.name);
-      if (!old) return [];
-      const oldRatio = ratio(beforeReport, old);
-      const newRatio = ratio(report, s);
-      return [
-        [
-          s.name,
-          `${old.requestsPerSecond} → ${s.requestsPerSecond}`,
-          `${old.latencyP99Ms} → ${s.latencyP99Ms}`,
-          oldRatio === undefined ? '–' : `${percent(oldRatio)} → ${percent(newRatio)}`,
-        ],
-      ];
-    });
-  const sameRun = (
-    [
-      ['API GET /health', 'compare: API GET /health, other build'],
-      ['API POST /api/v1/payments (new key)', 'compare: API POST (new key), other build'],
-    ] as const
-  ).flatMap(([current, other]) => {
-    const now = find(report, current);
-    const then = find(report, other);
-    if (!now || !then) return [];
+  const all = report.scenarios;
+  const body = apiRows(all).flatMap((now) => {
+    const then = find(all, names.previous(now.name));
+    if (!then) return [];
     return [
       [
-        current,
-        `${then.requestsPerSecond} → ${now.requestsPerSecond} (${now.requestsPerSecond >= then.requestsPerSecond ? '+' : ''}${Math.round((100 * (now.requestsPerSecond - then.requestsPerSecond)) / (then.requestsPerSecond || 1))} %)`,
+        now.name,
+        `${then.requestsPerSecond} → ${now.requestsPerSecond} (${signedPercent(now.requestsPerSecond, then.requestsPerSecond)})`,
+        `${then.cpuMicrosPerRequest} → ${now.cpuMicrosPerRequest} (${signedPercent(now.cpuMicrosPerRequest, then.cpuMicrosPerRequest)})`,
         `${then.latencyP99Ms} → ${now.latencyP99Ms}`,
-        `${percent(ratio(report, then))} → ${percent(ratio(report, now))}`,
+        `${percent(ratio(all, then))} → ${percent(ratio(all, now))}`,
+        `${then.roundsRequestsPerSecond.join(', ')} / ${now.roundsRequestsPerSecond.join(', ')}`,
       ],
     ];
   });
-  const sameRunTable =
-    sameRun.length === 0
-      ? ''
-      : `**In this run** (\`BENCH_COMPARE_WITH\`): the build before the changes, measured in the same
-rounds as this one, so the machine's load weighs on both alike. This is the comparison to trust;
-even so, the rounds of one build can differ by 20 % or more here: small differences mean nothing.
+  if (body.length === 0) {
+    return 'Not measured in this run (`BENCH_BEFORE_REF=none`).';
+  }
+  return `The previous build, ${report.settings.previousBuild ?? ''}, and this one ran side by side in
+this run: same machine, same database, same settings, each scenario of one build measured right
+after (or, every other round, right before) the same scenario of the other, ${report.settings.rounds} round(s), each
+row the median round. CPU µs per request is the API process's own CPU time (from
+\`/proc/<pid>/schedstat\`) divided by the requests it answered: unlike req/s it hardly moves with
+the other work on the machine, so it is the column to trust for the change itself.
 
-${markdownTable(['scenario', 'req/s before → after', 'P99 ms before → after', 'ratio to baseline before → after'], sameRun)}
-
-`;
-  return `## Before and after the performance work
-
-${sameRunTable}**Across runs**: the full run of ${before.date.slice(0, 16).replace('T', ' ')} UTC, before the changes
-(kept in \`app/bench/results/before-optimisation.json\`), against this one. The machine's load
-differed (that run was noisier), so the absolute req/s overstate the change; the ratio column
-(each row to its baseline measured in its own run) is fairer.
-
-${markdownTable(['scenario', 'req/s before → after', 'P99 ms before → after', 'ratio to baseline before → after'], body)}
-
-`;
+${markdownTable(
+  [
+    'scenario',
+    'req/s before → after',
+    'CPU µs/request before → after',
+    'P99 ms before → after',
+    'ratio to baseline before → after',
+    'req/s per round (before / after)',
+  ],
+  body,
+)}`;
 }
 
-/** The reading of the figures, from the figures: framework, tracing, logging, database, queueing. */
-function analysis(report: BenchReport): string {
-  const refHealth = rps(report, 'baseline: reference GET /health');
-  const refHealth5 = rps(report, 'baseline: reference GET /health on express 5');
-  const refPost = rps(report, 'baseline: reference POST /api/v1/payments');
-  const refPost5 = rps(report, 'baseline: reference POST on express 5');
-  const rawInsert = rps(report, 'baseline: raw pg INSERT');
-  const health = rps(report, 'API GET /health');
-  const post = rps(report, 'API POST /api/v1/payments (new key)');
-  const replay = rps(report, 'API POST /api/v1/payments (replay)');
-  const healthQuiet = rps(report, 'variant: API GET /health without request logs (LOG_LEVEL=warn)');
-  const postQuiet = rps(
-    report,
-    'variant: API POST (new key) without request logs (LOG_LEVEL=warn)',
+function shares(list: ProfileShare[], count: number): string {
+  return list
+    .slice(0, count)
+    .map((s) => `${s.name} ${s.percent} %`)
+    .join(', ');
+}
+
+function frames(list: ProfileShare[], count: number): string {
+  return list
+    .slice(0, count)
+    .map((s) => `\`${s.name}\` ${s.percent} %`)
+    .join(', ');
+}
+
+/**
+ * Why each target still misses, when it does: hand-written from the profiles of the runs made
+ * while optimizing (see "What changed"); the figures around it come from this run.
+ */
+const whyItRemains: Record<TargetId, string> = {
+  post: `The new payment's own work is one PostgreSQL statement; what remains on the API's side is
+tracing every request (the chart's production ratio is 1): the request's span and a pg span per
+payment, each built, batched, turned into OTLP JSON and sent. The variant row
+without OpenTelemetry shows what that costs here. Lowering \`traceSampleRatio\` in the production
+values is the lever; it is an operations decision (how many traces Tempo keeps), not made here.`,
+  replay: `A replay costs a PostgreSQL statement (the claim that finds the key taken) plus a Redis
+GET, both traced at the production ratio: more client work than the raw insert it is compared
+with.`,
+  get: `The read is one prepared SELECT; the rest is the HTTP server span and the pg span of
+every traced request, and Express 5's routing and response.`,
+  health: `Every request pays what the reference app does not have: the request observer (metrics,
+a JSON log line with a trace id), the security headers, and the context of a span that records
+nothing, so that the probe's log line still carries a trace id.`,
+  p99: `autocannon keeps ${'${connections}'} requests in flight, so the mean latency is connections ÷
+throughput (Little's law); on 2 shared cores, with PostgreSQL, Redis and the load generator on the
+same cores, the tail follows the throughput.`,
+  errors: 'See the rows with errors above.',
+  memory: 'See the memory figures above.',
+};
+
+function gaps(report: BenchReport): string {
+  const missed = verdicts(report).filter((v) => !v.met);
+  if (missed.length === 0) return 'Every target is met in this run.';
+  return missed
+    .map((v) => {
+      const profiled = report.profile.find((p) => p.scenario === v.scenario);
+      const evidence = profiled
+        ? `The profile of "${profiled.scenario}" (${profiled.summary.samples} samples of the measured seconds) charges the time to ${shares(profiled.summary.byCallerConcern, 6)}; the top self-time frames are ${frames(profiled.summary.topFunctions, 6)}. `
+        : '';
+      const why = whyItRemains[v.id].replace('${connections}', String(report.settings.connections));
+      return `**${v.target}** — ${v.measured}. ${evidence}${why.replace(/\n/g, ' ')}`;
+    })
+    .join('\n\n');
+}
+
+/** µs of the row's CPU time per request that the profile charges to `concern` (≈: share × CPU). */
+function concernMicros(report: BenchReport, scenario: string, concern: string): number | undefined {
+  const row = find(report.scenarios, scenario);
+  const summary = report.profile.find((p) => p.scenario === scenario)?.summary;
+  if (!row || !summary) return undefined;
+  const share = summary.byCallerConcern.find((c) => c.name === concern)?.percent ?? 0;
+  return Math.round((share * row.cpuMicrosPerRequest) / 100);
+}
+
+function profileSection(report: BenchReport, scenario: string, summary: ProfileSummary): string {
+  const previous = report.profile.find((p) => p.scenario === names.previous(scenario))?.summary;
+  const concernNames = [
+    ...new Set(
+      [...summary.byCallerConcern, ...(previous?.byCallerConcern ?? [])].map((c) => c.name),
+    ),
+  ];
+  const shareIn = (list: ProfileShare[] | undefined, name: string) =>
+    list === undefined ? '–' : `${list.find((c) => c.name === name)?.percent ?? 0} %`;
+  const micros = (name: string, of: string) => {
+    const value = concernMicros(report, of, name);
+    return value === undefined ? '–' : `≈ ${value}`;
+  };
+  const concerns = markdownTable(
+    [
+      'charged to (the innermost library or API frame)',
+      'share before',
+      'share now',
+      'CPU µs/request before',
+      'now',
+    ],
+    concernNames.map((name) => [
+      name,
+      shareIn(previous?.byCallerConcern, name),
+      shareIn(summary.byCallerConcern, name),
+      micros(name, names.previous(scenario)),
+      micros(name, scenario),
+    ]),
   );
-  const healthUntraced = rps(report, 'variant: API GET /health without tracing');
-  const postUntraced = rps(report, 'variant: API POST (new key) without tracing');
-  const postSampled = rps(report, 'variant: API POST (new key) with 10 % trace sampling');
-  const connections = report.settings.connections;
-  const meanLatency = (throughput: number) =>
-    throughput === 0 ? 0 : Math.round((1000 * connections) / throughput);
-  const gain = (variant: number, base: number) =>
-    base === 0
-      ? '–'
-      : `${variant >= base ? '+' : ''}${Math.round((100 * (variant - base)) / base)} %`;
-  return `### What changed (all features stay on by default: metrics, tracing of every request, one JSON log line per request)
+  return (
+    `### ${scenario} (${summary.samples} samples now${previous ? `, ${previous.samples} before` : ''})\n\n` +
+    `${concerns}\n\n` +
+    markdownTable(
+      ['function now (self time)', 'share'],
+      summary.topFunctions.map((p) => [`\`${p.name}\``, `${p.percent} %`]),
+    )
+  );
+}
 
-- **Tracing.** Spans go through a \`BatchSpanProcessor\` (queue of 8192 spans, batches of 512,
-  every second) for both exporters, never one export per span. The Express instrumentation is
-  gone: it wrapped every middleware and router layer; the HTTP server span now gets its name and
-  \`http.route\` (\`POST /api/v1/payments\`) from the request observer once Express has routed
-  the request. No \`pg-pool.connect\` span per query (\`ignoreConnectSpans\`), no SQL values on
-  spans (\`enhancedDatabaseReporting\` off). Probe and scrape paths (/health, /liveness, /ready,
-  /readiness, /metrics) are not traced, as is common practice: they still count in the metrics
-  and get their log line. New setting \`TRACE_SAMPLE_RATIO\` (0…1, default 1 = every request
-  traced): a parent-based trace-id-ratio sampler, so a deployment can record one trace in ten
-  (0.1) and an incoming sampled \`traceparent\` is always honoured. Unsampled requests still
-  carry a trace id in their log line.
-- **Logging.** pino writes to stdout asynchronously (\`pino.destination({ sync: false })\`):
-  a request never waits for its line to reach the pipe, lines written meanwhile go out together,
-  and pino flushes synchronously on process exit (graceful shutdown ends with \`process.exit\`),
-  which \`app/test/telemetry.test.ts\` checks with 20 000 lines. The trace ids come from the
-  logger's mixin only (they were computed twice).
-- **Metrics.** The request observer keeps the prom-client children of each
-  (method, route, status) series instead of hashing a label object twice per request.
-- **POST path.** The Redis write of the stored answer after the commit is no longer awaited:
-  the PostgreSQL row is the answer of record, and a lost cache write only means a replay reads
-  PostgreSQL (or gets 409 until the in-flight claim expires). Idempotency guarantees and their
-  tests are unchanged (50 concurrent same-key → one row; 409 in flight; 422 other body; Redis
-  down or flushed never duplicates). The SQL statements are named (prepared once per pooled
-  connection, then only bound and executed: less PostgreSQL CPU on a machine it shares).
-  Payment ids come from \`randomUUID\` (cached entropy) instead of a \`randomBytes\` call each.
-- **Pool size.** Tried 4, 6 and 10 connections for the POST on these 2 cores: within the noise
-  in throughput, P99 best at 10; the default (10) stays.
+function profiles(report: BenchReport): string {
+  if (report.profile.length === 0) {
+    return 'Not profiled in this run (`BENCH_PROFILE=1` profiles the API with `node --cpu-prof`).';
+  }
+  const sections = report.profile
+    .filter((p) => !p.scenario.startsWith(previousPrefix))
+    .map(({ scenario, summary }) => profileSection(report, scenario, summary));
+  return `Each profiled API scenario again, on a fresh API process started with \`node --cpu-prof\`,
+this build and the previous one: only the samples of the measured seconds count (not start-up,
+not the warm-up). "Charged to" gives each sample to the innermost frame of a library or of the
+API's code on its stack, so that a \`setHeader\` counts for helmet and a socket write for pg;
+garbage collection and V8's native code (the socket system calls among them) stay on their own.
+The CPU µs columns multiply that share by the row's CPU µs/request above (which also counts the
+process's other threads: an estimate, for comparing the two builds). The \`.cpuprofile\` files are
+written to \`app/bench/results/profiles/\` (not committed: several MB each, meaningful with their
+run only); open one in Chrome DevTools or speedscope for the flame graph.
 
-### What still limits each target
+${sections.join('\n\n')}`;
+}
 
-- **/health ≥ 90 % of the reference** (${share(health, refHealth)}): the same reference app on the
-  API's express 5 runs at ${share(refHealth5, refHealth)} of its express 4 speed: the framework's major
-  version alone takes that much of the margin. The rest is what the API adds to every request:
-  helmet's dozen headers, the metrics, the request log line (without it ${gain(healthQuiet, health)} req/s)
-  and the OpenTelemetry hooks, which run even on this untraced path (the HTTP instrumentation
-  still binds the request and response to a context; without tracing ${gain(healthUntraced, health)} req/s).
-  With every feature kept on, 90 % is out of reach on Express 5 and Node.js 20.
-- **POST ≥ 60 % of the in-memory reference** (${share(post, refPost)}; ${share(postSampled, refPost)} with 10 % sampling):
-  the reference keeps nothing, and on express 5 it runs at ${share(refPost5, refPost)} of itself. The
-  ceiling of the database path alone, the same INSERT through node:http with the same pool, is
-  ${share(rawInsert, refPost)} of the reference${
-    rawInsert < 0.6 * refPost
-      ? ': no persisted POST can meet the 60 % target on this machine, where PostgreSQL shares the cores with the API, Redis, the OTLP sink and the load generator'
-      : ' (PostgreSQL shares the cores with the API, Redis, the OTLP sink and the load generator): the database alone would allow the target; what the API does around the INSERT does not'
-  }. The API reaches ${share(post, rawInsert)} of that ceiling (${share(postSampled, rawInsert)} at 10 %
-  sampling). What it adds: a Redis round trip to claim the key, Express 5 with helmet and the
-  JSON body parser, validation, the metrics and log line (without the log line
-  ${gain(postQuiet, post)}), and above all tracing: without it ${gain(postUntraced, post)}, at 10 % sampling
-  ${gain(postSampled, post)}. Sampling only saves the recording and export of spans; OpenTelemetry's
-  context propagation (AsyncLocalStorage, which on Node.js 20 hooks every promise) and the HTTP,
-  pg and Redis wrappers run for every request whether or not it is sampled. Even untraced the
-  POST stays at ${share(postUntraced, refPost)} of the reference. Replays, answered from Redis without
-  PostgreSQL, run at ${replay} req/s.
-- **P99 < 50 ms at ${connections} connections.** autocannon keeps ${connections} requests in flight, so the
-  mean latency is ${connections} ÷ throughput (Little's law): ${meanLatency(post)} ms for the POST at ${post} req/s.
-  A P99 under 50 ms for the POST needs well over ${Math.round((1000 * connections) / 50)} req/s on one
-  instance (the untraced POST, at ${postUntraced} req/s, has a P99 of ${find(report, 'variant: API POST (new key) without tracing')?.latencyP99Ms ?? '–'} ms); in production the answer is
-  fewer connections per instance (more replicas) and PostgreSQL on its own machine.
-- **Memory.** RSS goes from ${report.memory.rssAtStartMiB} MiB at start to ${report.memory.rssAfterFirstSliceMiB} MiB after the
-  first ${report.memory.firstSliceRequests} requests (V8 grows its heap to the load; with ${report.machine.memoryGiB} GiB and no
-  container limit it has no reason to be frugal), then ${report.memory.growthPercent >= 0 ? '+' : ''}${report.memory.growthPercent} % over
-  the next ${report.memory.requests - report.memory.firstSliceRequests}.
-- **Noise.** A shared machine (load average ${report.machine.loadAverageBefore} before,
-  ${report.machine.loadAverageAfter} after): single runs of the same build differed by up to about 30 % on
-  some rows, hence the rounds and medians. Ratios within one run are the figures to trust.
-- **Next steps, not taken here:** Node.js 24, whose AsyncLocalStorage no longer hooks every
-  promise (part of what tracing costs even when a request is not sampled); the OTLP protobuf exporter
-  instead of JSON (\`serializeRequest\` is the largest tracing item in the POST profile); for
-  their owners: the Redis client's per-command timeout
-  (\`commandOptions.timeout\` in \`src/redis/client.ts\`) creates an \`AbortSignal.timeout\` per
-  command (about 2 % of the POST profile); \`/ready\` runs \`SELECT 1\` and \`PING\` on every
-  probe (caching the result for a second would make it nearly free).`;
+/** The database-side variants, each on a fresh database (bench/database-checks.ts). */
+function databaseSection(report: BenchReport): string {
+  if (report.database.length === 0) return 'Not measured in this run (`BENCH_DATABASE_CHECKS=0`).';
+  return `The API's own statements (its \`PaymentRepository\`), without HTTP, ${report.settings.connections} at a
+time, on a database holding 20 000 payments and keys: as shipped, then with one thing changed.
+WAL bytes per statement is what the insert maintains (tables, indexes, foreign key) and does not
+move with the machine's load; statements/s does.
+
+${markdownTable(
+  ['variant', 'operation', 'statements/s', 'PostgreSQL CPU µs/statement', 'WAL bytes/statement'],
+  report.database.map((d) => [
+    d.variant,
+    d.operation,
+    String(d.statementsPerSecond),
+    d.postgresCpuMicros === undefined ? '–' : String(d.postgresCpuMicros),
+    String(d.walBytes),
+  ]),
+)}`;
 }
 
 export function renderMarkdown(report: BenchReport): string {
   const m = report.machine;
   const s = report.settings;
+  const load = m.loadAverage;
   const verdictRows = verdicts(report).map((v) => [v.target, v.measured, v.met ? 'met' : 'missed']);
-  const profile = report.profile
-    .map(
-      ({ scenario, summary }) =>
-        `#### ${scenario} (${summary.samples} samples)\n\n` +
-        markdownTable(
-          ['what the time pays for', 'self time'],
-          summary.byConcern.map((p) => [p.name, `${p.percent} %`]),
-        ) +
-        '\n\n' +
-        markdownTable(
-          ['package', 'self time'],
-          summary.byPackage.map((p) => [p.name, `${p.percent} %`]),
-        ) +
-        '\n\n' +
-        markdownTable(
-          ['function (file:line)', 'self time'],
-          summary.topFunctions.map((p) => [`\`${p.name}\``, `${p.percent} %`]),
-        ),
-    )
-    .join('\n\n');
-  return `<!-- Generated by \`make bench\` (app/bench/run.ts) on ${report.date}: do not edit by hand. -->
+  const env = Object.entries(s.apiEnvironment)
+    .map(([name, value]) => `\`${name}=${value ?? ''}\``)
+    .join(', ');
+  return `<!-- Generated by \`make bench\` (app/bench/run.ts, app/bench/report.ts) on ${report.date}: do not edit by hand. -->
 
 # Performance of the PayFlow API
 
 Measured by \`make bench\` (inside \`app/\`: \`npm run bench\`) on ${report.date.slice(0, 10)}. The raw
-figures are in \`app/bench/results/latest.json\`; [reliability.md](reliability.md) covers the fault runs.
+figures are in \`app/bench/results/latest.json\`; [reliability.md](reliability.md) covers the fault
+runs.
 
-## The machine
+## Targets
+
+${markdownTable(['target', 'measured', 'verdict'], verdictRows)}
+
+Load average (1 min) during the run: ${load.before} before, ${load.median} median and ${load.max} highest
+over the measurements, ${load.after} after, on ${m.cpus} cores.${
+    load.median > 1.5
+      ? ' **The machine was busy**: the req/s figures and the ratios are noisy (each ratio compares two rows measured at different moments); the CPU µs/request column and the same-run before/after are the more reliable figures.'
+      : ''
+  }
+
+## Results
+
+${markdownTable(header, rows(report.scenarios))}
+
+\`CPU µs/req\`: CPU time of the server process per answered request. \`errors/non-2xx\`: connection
+errors plus timeouts / responses outside 2xx, all rounds.
+
+## Before and after (same run)
+
+${beforeAfter(report)}
+
+## What each remaining gap is made of
+
+${gaps(report)}
+
+## The database side
+
+${databaseSection(report)}
+
+## How each figure is measured
 
 | | |
 | --- | --- |
 | CPU | ${m.cpus} cores (${m.cpuModel}), **shared** by the API, PostgreSQL, Redis, the OTLP sink and the load generator (autocannon) |
 | memory | ${m.memoryGiB} GiB |
 | system | ${m.platform} |
-| Node.js | ${m.node} |
+| Node.js | ${m.node} for every server |
 | PostgreSQL / Redis | ${m.postgres} / ${m.redis}, on loopback |
-| Express | reference app ${m.expressReference} (its package.json asks for ^4.18.2), API ${m.expressApi} |
-| load average (1 min) | ${m.loadAverageBefore} before, ${m.loadAverageAfter} after |
-| load | ${s.connections} connections, ${s.warmupSeconds} s warm-up then ${s.durationSeconds} s per scenario${(s.rounds ?? 1) > 1 ? `, ${s.rounds} rounds over all scenarios: each row is its median round (errors: all rounds)` : ''}${s.quick ? ' (quick mode)' : ''} |
+| Express | API ${m.expressApi}; reference app ${m.expressReferenceOnExpress5} in the "on express 5" row, ${m.expressReference} as its package.json asks |
+| load | ${s.connections} connections, ${s.warmupSeconds} s warm-up then ${s.durationSeconds} s per scenario, ${s.rounds} round(s) over all scenarios: each row is its median round${s.quick ? ' (quick mode)' : ''} |
+| pool | PostgreSQL pool of ${s.poolMax} (PG_POOL_MAX), for the API and the raw baseline |
 
-With only ${m.cpus} cores, the load generator takes up to one of them: every server here is measured
-with about one core for itself, PostgreSQL and Redis included. Absolute numbers are therefore
-low and mostly useful as ratios measured in the same run.
-
-## Results
-
-${markdownTable(header, rows(report))}
-
-\`errors/non-2xx\`: connection errors plus timeouts / responses outside 2xx.
-
-## Targets
-
-${markdownTable(['target', 'measured', 'verdict'], verdictRows)}
-
-## How each figure is measured
-
-- **bare node:http**: \`app/bench/baselines/bare-http.ts\`, the ceiling of Node.js here.
-- **reference app**: the brief's \`app.js\` copied as is (\`app/bench/reference/app.js\`), on
-  express ${m.expressReference}; its POST validates the amount and keeps nothing.
-- **reference app on express 5**: the same file run without the express 4 preload, on the
-  API's express ${m.expressApi}: the difference with the rows above is the framework's major version.
+- **the API**: \`node dist/server.js\` after \`npm run build\`, \`NODE_ENV=production\` and the
+  chart's production values (\`app/chart/values-production.yaml\`): ${env}. Metrics recorded, one
+  JSON log line per request (to /dev/null: the cost of producing it is paid), spans exported over
+  OTLP/HTTP to a local sink (\`app/bench/otlp-sink.ts\`, ${report.otlpExports} exports received) as
+  they would be to Tempo, Redis as the replay cache. Its own database (\`payflow_bench_*\`,
+  migrated, dropped afterwards) and Redis key prefix.
+- **new key**: a fresh \`Idempotency-Key\` per POST: one PostgreSQL statement claims the key and
+  inserts the payment; the answer is copied to Redis afterwards, not awaited. **replay**: 100 keys
+  used beforehand, cycled: the claim finds the key taken and Redis answers. **mixed**: of every
+  20 requests, 16 read one of 900 payments, 3 create one, 1 retries one of the last 500 new keys.
 - **raw pg**: \`app/bench/baselines/raw-pg.ts\`, a bare node:http server running the API's own
-  \`PaymentRepository\` (the same INSERT … ON CONFLICT statement and SELECT) on a pg pool of
-  ${s.poolMax}, like the API. Driven by autocannon through HTTP so that its figure includes the same
-  HTTP and JSON costs as the others and only the API's own work differs.
-- **the API**: \`node dist/server.js\` after \`npm run build\`, \`NODE_ENV=production\`,
-  \`APP_ENV=production\`, \`LOG_LEVEL=info\` (one JSON line per request, written to /dev/null: the
-  cost of producing it is paid), every request traced (\`TRACE_SAMPLE_RATIO\` unset, i.e. 1;
-  the two "10 % trace sampling" rows set it to 0.1) and exported over OTLP/HTTP to a local sink
-  (\`app/bench/otlp-sink.ts\`, ${report.otlpExports} exports received) as they would be to Tempo,
-  Prometheus metrics recorded, pg pool of ${s.poolMax}, Redis for idempotency. Its own database
-  (\`payflow_bench_*\`, migrated, dropped afterwards) and Redis key prefix.
-- **new key**: every POST carries a fresh \`Idempotency-Key\` (autocannon \`setupRequest\`):
-  Redis SET NX, one INSERT statement, Redis SET of the response (sent, not awaited before
-  answering). **replay**: 100 keys used
-  beforehand, cycled: answered from Redis without touching PostgreSQL.
+  \`PaymentRepository\` (the same statements) on a pool built by the API's own
+  \`createPostgresPool\`: what the database path allows through Node.js, without Express,
+  validation, Redis, logging, metrics or tracing.
+- **reference app**: the brief's \`app.js\` as given (\`app/bench/reference/app.js\`): on the
+  API's express 5 for the /health target, so that the framework's major version is not counted
+  against the API; on express 4 for information.
+- **bare node:http**: \`app/bench/baselines/bare-http.ts\`, the ceiling of Node.js here.
+- **without OpenTelemetry**: \`app/bench/variants/api-untraced.ts\`, the same service without the
+  tracing SDK: what tracing every request costs.
 - **memory**: a fresh API process, ${report.memory.requests} POSTs with new keys
-  (${report.memory.requestsPerSecond} req/s); RSS read from \`/proc/<pid>/status\` at start
+  (${report.memory.requestsPerSecond} req/s); RSS from \`/proc/<pid>/status\` at start
   (${report.memory.rssAtStartMiB} MiB), after ${report.memory.firstSliceRequests} requests
   (${report.memory.rssAfterFirstSliceMiB} MiB) and after all of them (${report.memory.rssAfterAllMiB} MiB).
-- The API exited with code ${report.apiExitCode} on SIGTERM after the run.
+  The API exited with code ${report.apiExitCode} on SIGTERM after the run.
 
-${beforeAfter(report)}## What limits the API, and what changed
-
-${analysis(report)}
+${changes(report)}
 
 ## Where the time goes (CPU profiles)
 
-${
-  profile === ''
-    ? 'Not profiled in this run (`BENCH_PROFILE=1` profiles the API with `node --cpu-prof`).'
-    : `The API under load, profiled with \`node --cpu-prof\` (self time). The run writes the \`.cpuprofile\` files
-to \`app/bench/results/profiles/\` on the machine that ran it (not committed: several MB each, and
-only meaningful with that run); open one in Chrome DevTools or speedscope for a flame graph.
-
-${profile}`
-}
+${profiles(report)}
 
 ## Run it yourself
 
 \`\`\`bash
 export DATABASE_URL=postgres://payflow:local-only-postgres@127.0.0.1:5432/payflow
 export REDIS_URL=redis://:local-only-redis@127.0.0.1:6379
-make bench                      # about 12 minutes; rewrites this file
-cd app && BENCH_QUICK=1 npm run bench   # about 1 minute, writes app/bench/results/quick.json only
+make bench                      # about 15 minutes; rewrites this file and the README's targets
+cd app && BENCH_QUICK=1 npm run bench   # about 7 minutes, writes app/bench/results/quick.json only
+cd app && BENCH_ONLY='API POST' BENCH_PROFILE=1 BENCH_QUICK=1 npm run bench   # one path, profiled
 \`\`\`
 
-You should see one line per scenario (\`… req/s, P99 … ms\`), then the table above and one
-\`MET\`/\`MISSED\` line per target. Settings: \`BENCH_CONNECTIONS\`, \`BENCH_DURATION_SECONDS\`,
-\`BENCH_WARMUP_SECONDS\`, \`BENCH_ROUNDS\`, \`BENCH_ONLY\`, \`BENCH_MEMORY_REQUESTS\`, \`BENCH_PROFILE=0|1\`, \`PG_POOL_MAX\`. Run it on a
-quiet machine (\`uptime\` load average below 1.5): anything else running skews the figures;
-\`BENCH_WAIT_FOR_QUIET=1\` makes the run wait (up to 10 minutes) until the load average is below 1.5.
+You should see one line per scenario and round (\`… req/s, P99 … ms, … µs CPU/request, load …\`),
+then the table above and one \`MET\`/\`MISSED\` line per target. The first run also builds the
+previous build (\`git archive\` of ${s.previousBuild ?? 'BENCH_BEFORE_REF'} into the temporary
+directory, \`npm ci\`, \`npm run build\`; about a minute, kept for later runs). Settings:
+\`BENCH_CONNECTIONS\`, \`BENCH_DURATION_SECONDS\`, \`BENCH_WARMUP_SECONDS\`, \`BENCH_ROUNDS\`,
+\`BENCH_ONLY\`, \`BENCH_MEMORY_REQUESTS\`, \`BENCH_PROFILE=0|1\`, \`BENCH_BEFORE_REF=<commit>|none\`,
+\`BENCH_COMPARE_WITH=<built app directory>\`, \`PG_POOL_MAX\`. Run it on a quiet machine (\`uptime\`
+load average below 1.5); \`BENCH_WAIT_FOR_QUIET=1\` waits up to 10 minutes for one.
 `;
+}
+
+interface Change {
+  what: string;
+  /** The profile concern the change takes work away from, and the scenario that shows it. */
+  concern: string;
+  scenario: string;
+}
+
+/** The per-request work of issue 16 (hand-written); the evidence columns come from this run. */
+const changeList: Change[] = [
+  {
+    what: 'Security headers computed once at start-up and set as constants (helmet rebuilt the same CSP and header values on every request); only the headers a JSON API needs',
+    concern: 'security headers (helmet)',
+    scenario: names.health,
+  },
+  {
+    what: "JSON answers written directly (`sendJson`): Express's `res.json` parsed and rebuilt the Content-Type, read three settings and checked freshness on every answer",
+    concern: 'Express 5 and its parsers',
+    scenario: names.health,
+  },
+  {
+    what: "The request's span started by the request observer instead of OpenTelemetry's HTTP instrumentation (which wrapped the request and response and computed a dozen attributes per request); still at the configured sampling ratio, still continuing a caller's `traceparent`; the Redis copy of an answer, written after the answer left, no longer traced",
+    concern: 'tracing (OpenTelemetry)',
+    scenario: names.post,
+  },
+  {
+    what: 'The request log line written by a child logger without the redaction paths (its fields are fixed, none a secret), the trace and span ids passed in rather than looked up by the mixin',
+    concern: 'logging (pino)',
+    scenario: names.get,
+  },
+  {
+    what: 'No client-side Redis command timeout (node-redis armed an `AbortSignal.timeout` per command); every caller already bounds its wait with `withDeadline`',
+    concern: 'Redis client',
+    scenario: names.replay,
+  },
+];
+
+function changes(report: BenchReport): string {
+  const micros = (scenario: string, concern: string) => concernMicros(report, scenario, concern);
+  const body = changeList.map((c) => {
+    const before = micros(names.previous(c.scenario), c.concern);
+    const now = micros(c.scenario, c.concern);
+    return [
+      c.what,
+      `${c.concern}, ${c.scenario.replace('API ', '')}`,
+      before === undefined || now === undefined
+        ? 'not profiled in this run'
+        : `≈ ${before} → ${now}`,
+    ];
+  });
+  return `## What changed, and what each change bought
+
+Each change of the per-request work, the share of the CPU profile it takes work away from, and
+that share in µs of CPU per request in the previous build's profile and in this one's (same run;
+see the profiles below). A new payment already cost one PostgreSQL statement in the previous build.
+
+${markdownTable(['change', 'profile concern, scenario', 'CPU µs/request before → now'], body)}`;
 }

@@ -12,7 +12,11 @@ export interface LocalPostgres {
   /** A local-only password (the server listens on 127.0.0.1 only): not a secret. */
   password: string;
   database: string;
+  /** The owner's URL: the migrations. */
   url: string;
+  /** The API's own role (POSTGRES_API_ROLE's default), with its local-only password. */
+  apiPassword: string;
+  apiUrl: string;
 }
 
 export type LocalPostgresMessage =
@@ -33,5 +37,7 @@ export function localPostgres(env: NodeJS.ProcessEnv): LocalPostgres {
     password,
     database,
     url: `postgres://postgres:${password}@127.0.0.1:${port}/${database}`,
+    apiPassword: 'local-only-postgres-api',
+    apiUrl: `postgres://payflow_api:local-only-postgres-api@127.0.0.1:${port}/${database}`,
   };
 }

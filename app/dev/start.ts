@@ -5,7 +5,7 @@
 // up: without it the API runs on PostgreSQL alone. Ctrl-C stops the API, then the embedded server.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { loadLogSettings, loadPostgresConfig } from '../src/config';
+import { loadLogSettings, loadMigrationSettings, loadPostgresConfig } from '../src/config';
 import { runMigrations } from '../src/postgres/migrations';
 import { createLogger } from '../src/telemetry/logger';
 import { localPostgres, type LocalPostgresMessage } from './local-postgres';
@@ -54,15 +54,25 @@ async function startEmbeddedPostgres(env: NodeJS.ProcessEnv): Promise<ChildProce
 async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env, HOST: process.env.HOST || '127.0.0.1' };
   let postgres: ChildProcess | undefined;
+  // The migrations log in as the owner; with the embedded server, the API as its own role, as in
+  // the cluster (the migrations give it a local-only password here).
+  const migrationEnv: NodeJS.ProcessEnv = { ...env };
   if (!env.DATABASE_URL && !env.POSTGRES_CONFIGURATION && !env.PGHOST) {
     postgres = await startEmbeddedPostgres(env);
-    env.DATABASE_URL = localPostgres(env).url;
+    const local = localPostgres(env);
+    migrationEnv.DATABASE_URL = local.url;
+    migrationEnv.POSTGRES_API_PASSWORD ||= local.apiPassword;
+    env.DATABASE_URL = local.apiUrl;
   }
   const postgresExited = postgres ? exited(postgres) : Promise.resolve(null);
   if (!env.REDIS_URL) say('no REDIS_URL: the API runs on PostgreSQL alone');
 
   try {
-    await runMigrations(loadPostgresConfig(env), createLogger(loadLogSettings(env)));
+    await runMigrations(
+      loadPostgresConfig(migrationEnv),
+      loadMigrationSettings(migrationEnv),
+      createLogger(loadLogSettings(migrationEnv)),
+    );
   } catch (error) {
     postgres?.kill('SIGTERM');
     await postgresExited;

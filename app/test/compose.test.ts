@@ -242,12 +242,14 @@ describe('local stack (docker-compose.yml, .env.example)', function () {
   describe("the API's own database role", function () {
     it('the migrations log in as the owner and create payflow_api; the API logs in as payflow_api', function () {
       const migrate = environmentOf(compose, 'migrate');
-      expect(String(migrate.DATABASE_URL)).to.match(/^postgres:\/\/\$\{POSTGRES_USER:\?/);
+      expect(String(migrate.DATABASE_URL)).to.match(/^postgres:\/\/\$\{POSTGRES_USER:-payflow\}:/);
       expect(migrate.POSTGRES_API_ROLE).to.equal('payflow_api');
-      expect(String(migrate.POSTGRES_API_PASSWORD)).to.match(/^\$\{POSTGRES_API_PASSWORD:\?/);
+      expect(String(migrate.POSTGRES_API_PASSWORD)).to.equal(
+        '${POSTGRES_API_PASSWORD:-local-only-postgres-api}',
+      );
       expect(migrate.APP_ENV).to.equal('development'); // seeds the demo users: curl /users
       expect(String(environmentOf(compose, 'api').DATABASE_URL)).to.match(
-        /^postgres:\/\/payflow_api:\$\{POSTGRES_API_PASSWORD:\?[^}]*\}@postgres:5432\//,
+        /^postgres:\/\/payflow_api:\$\{POSTGRES_API_PASSWORD:-local-only-postgres-api\}@postgres:5432\//,
       );
     });
   });

@@ -201,7 +201,10 @@ describe('operations', function () {
       const { databaseUrl, redisUrl } = sharedServers();
       admin = new Client({ connectionString: databaseUrl });
       await admin.connect();
-      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD ${admin.escapeLiteral(firstPassword)}`);
+      // CREATEROLE: the migrations create and manage the API's role (RDS's master user has it).
+      await admin.query(
+        `CREATE ROLE ${role} LOGIN CREATEROLE PASSWORD ${admin.escapeLiteral(firstPassword)}`,
+      );
       database = await createTestDatabase('rotation');
       // The role owns its database (and PostgreSQL 15's public schema with it): it migrates it.
       await admin.query(`ALTER DATABASE ${database.name} OWNER TO ${role}`);

@@ -105,7 +105,10 @@ export function missingFromTranslation(readme: string, french: string): string[]
   const commands = fencedLines(readme, ['bash'])
     .map((line) => line.replace(/\s+#.*$/, '').trim())
     .filter((line) => /^(make|curl|bash|git|docker|npm|npx)\b/.test(line));
-  const prose = readme.replace(/```[\s\S]*?```/g, '');
+  // The targets table between the bench's markers is rewritten by every make bench: not translated.
+  const prose = readme
+    .replace(/```[\s\S]*?```/g, '')
+    .replace(/<!-- make bench: targets -->[\s\S]*?<!-- make bench: end -->/g, '');
   const figures = [...prose.matchAll(/\b\d+(?:[.,]\d+)? ?(?:s|min|MiB|MB|GB|USD)\b/g)].map(
     (m) => m[0],
   );

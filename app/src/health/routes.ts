@@ -1,4 +1,5 @@
 import type { Express, RequestHandler } from 'express';
+import { sendJson } from '../http/json-response';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import type { ReadinessProbe } from './readiness';
 
@@ -10,11 +11,11 @@ export function registerHealthRoutes(
   // Liveness: the process answers. Never checks dependencies (a database outage must not
   // make Kubernetes restart every pod).
   const live: RequestHandler = (_req, res) => {
-    res.json({ status: 'healthy', timestamp: new Date().toISOString(), version });
+    sendJson(res, 200, { status: 'healthy', timestamp: new Date().toISOString(), version });
   };
   const ready: RequestHandler = async (_req, res) => {
     const report = await readiness.check();
-    res.status(report.ready ? 200 : 503).json(report.body);
+    sendJson(res, report.ready ? 200 : 503, report.body);
   };
   for (const path of ['/health', '/liveness'])
     app

@@ -2,6 +2,8 @@
 // (PaymentRepository); this cache is read only once PostgreSQL has said a key is taken, to
 // answer the replay without a second PostgreSQL query, and written without waiting, after the
 // commit. Every Redis failure here is a cache miss: PostgreSQL answers instead.
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import { withDeadline } from '../deadline';
 import type { RedisClient } from '../redis/client';
 import type { Logger } from '../telemetry/logger';
@@ -78,12 +80,15 @@ export class IdempotencyReplayCache {
     if (!this.redis.isReady || expiresAt.getTime() <= Date.now()) return;
     const { requestHash, status, body } = answer;
     const record: CachedRecord = { state: 'completed', requestHash, status, body };
-    withDeadline(
+    // Untraced: the write runs after the answer has left, outside the request's span, and says
+    // nothing a reader of the trace needs (a failure is logged, with the trace id).
+    const write = context.with(suppressTracing(context.active()), () =>
       this.redis.set(this.redisKey(key), JSON.stringify(record), {
         expiration: { type: 'PXAT', value: expiresAt.getTime() },
       }),
-      this.settings.replyTimeoutMillis,
-      'no reply',
-    ).catch((error: unknown) => this.degrade('remember', error));
+    );
+    withDeadline(write, this.settings.replyTimeoutMillis, 'no reply').catch((error: unknown) =>
+      this.degrade('remember', error),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import { BadRequestError, NotFoundError, ValidationError } from '../errors';
+import { sendJson } from '../http/json-response';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import { createPaymentSchema, describeValidationIssues } from './schema';
 import { decodeCursor, type PaymentService } from './service';
@@ -90,8 +91,9 @@ export function registerPaymentRoutes(
         );
       }
       const result = await payments.create(parsed.data, idempotencyKey);
-      if (result.replayed) res.set('Idempotent-Replayed', 'true');
-      res.status(result.status).location(`/api/v1/payments/${result.body.id}`).json(result.body);
+      if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      res.setHeader('Location', `/api/v1/payments/${result.body.id}`);
+      sendJson(res, result.status, result.body);
     })
     .get(async (req, res) => {
       const limit = readLimit(req.query.limit);
@@ -102,7 +104,7 @@ export function registerPaymentRoutes(
         if (!cursor)
           throw new BadRequestError('invalid_query', 'cursor is not a valid page cursor');
       }
-      res.json(await payments.list(limit, cursor));
+      sendJson(res, 200, await payments.list(limit, cursor));
     })
     .all(methodNotAllowed(['GET', 'POST']));
 
@@ -111,7 +113,7 @@ export function registerPaymentRoutes(
     .get(async (req, res) => {
       const id = String(req.params.id);
       if (!paymentIdPattern.test(id)) throw new NotFoundError(`Payment ${id} not found`);
-      res.json(await payments.get(id));
+      sendJson(res, 200, await payments.get(id));
     })
     .all(methodNotAllowed(['GET']));
 }

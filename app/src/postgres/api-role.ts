@@ -48,9 +48,22 @@ export async function applyApiRole(
       `DO $$ BEGIN CREATE ROLE ${role} LOGIN;
          EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
     );
-    // NOSUPERUSER etc. also undo anything granted by hand since the last run.
+    // Also undoes attributes granted by hand since the last run. Only a superuser may name
+    // SUPERUSER, REPLICATION or BYPASSRLS, even to turn them off, and RDS's master user is not
+    // one: they are named only when set (which took a superuser, who can undo it).
+    const granted = await client.query<
+      Record<'rolsuper' | 'rolreplication' | 'rolbypassrls', boolean>
+    >('SELECT rolsuper, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = $1', [
+      settings.role,
+    ]);
+    const { rolsuper, rolreplication, rolbypassrls } = granted.rows[0] ?? {};
+    const revoked = [
+      rolsuper ? 'NOSUPERUSER' : '',
+      rolreplication ? 'NOREPLICATION' : '',
+      rolbypassrls ? 'NOBYPASSRLS' : '',
+    ].join(' ');
     await client.query(
-      `ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${
+      `ALTER ROLE ${role} LOGIN NOCREATEDB NOCREATEROLE ${revoked} PASSWORD ${
         settings.password === undefined ? 'NULL' : client.escapeLiteral(settings.password)
       }`,
     );

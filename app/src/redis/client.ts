@@ -21,7 +21,9 @@ export function createRedisClient(config: RedisConfig, logger: Logger) {
     // Commands issued while disconnected fail at once instead of waiting in a queue and
     // running long after the caller gave up (an idempotency claim must never run late).
     disableOfflineQueue: true,
-    commandOptions: { timeout: config.commandTimeoutMillis },
+    // No client-side command timeout: node-redis arms an AbortSignal.timeout per command (a
+    // timer and, when it fires, an exception object, even after the reply came). The callers
+    // bound their own wait for a reply (withDeadline, REDIS_COMMAND_TIMEOUT_MS).
     socket: {
       connectTimeout: config.connectTimeoutMillis,
       // Keep retrying for ever, backing off to 2 s: the API serves without Redis and picks

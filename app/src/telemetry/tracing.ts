@@ -1,10 +1,10 @@
-// OpenTelemetry tracing. Must start before pg, redis and http are first required: the
-// instrumentations patch those modules through require hooks (CommonJS).
+// OpenTelemetry tracing. Must start before pg and redis are first required: the
+// instrumentations patch those modules through require hooks (CommonJS). Each request's own
+// span is started by the request observer (src/http/request-observer.ts).
 import { SpanKind } from '@opentelemetry/api';
 import { ExportResultCode, hrTimeToMilliseconds, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { RedisInstrumentation } from '@opentelemetry/instrumentation-redis';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -34,12 +34,6 @@ export interface TracingSettings {
 export interface Tracing {
   shutdown(): Promise<void>;
 }
-
-// Kubernetes probes and Prometheus scrapes arrive every few seconds per pod and say nothing
-// about the payments flow: no span for them (common practice; they still count in the
-// metrics, and their log line carries the ids of a span context that records nothing, see
-// log-context.ts).
-const untracedPaths = new Set(['/health', '/liveness', '/ready', '/readiness', '/metrics']);
 
 /**
  * Without an OTLP endpoint, spans are written to stdout as one JSON line each (through the
@@ -99,15 +93,6 @@ export function startTracing(settings: TracingSettings, logger: Logger): Tracing
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      // The HTTP server span is the request's span. Its name and http.route come from the
-      // route template, which src/http/request-observer.ts hands over once Express has routed
-      // the request. No Express instrumentation: it wraps every middleware and router layer
-      // and cost about a fifth of the API's throughput, for spans that said nothing the HTTP
-      // span does not.
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) =>
-          untracedPaths.has((request.url ?? '').split('?', 1)[0] ?? ''),
-      }),
       // One span per query; no span for taking a pooled connection, and no SQL parameter
       // values on the spans (enhancedDatabaseReporting off: they would carry payment data).
       new PgInstrumentation({

@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import { sendJson } from '../http/json-response';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import type { UserRepository } from './repository';
 
@@ -11,7 +12,9 @@ export function registerUserRoutes(app: Express, users: UserRepository): void {
     .route('/users')
     .get(async (_req, res) => {
       const list = await users.list();
-      res.json(
+      sendJson(
+        res,
+        200,
         list.map((user) => ({
           ID: user.id,
           Created_at: user.createdAt.toISOString(),

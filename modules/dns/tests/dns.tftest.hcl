@@ -7,8 +7,9 @@ mock_provider "aws" {
 }
 
 variables {
-  region       = "eu-west-3"
-  cluster_name = "payflow-test"
+  region              = "eu-west-3"
+  cluster_name        = "payflow-test"
+  allowed_account_ids = ["123456789012"]
 }
 
 run "development_without_a_zone" {

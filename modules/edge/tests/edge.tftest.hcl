@@ -6,7 +6,8 @@ mock_provider "aws" {
 }
 
 variables {
-  region = "eu-west-3"
+  region              = "eu-west-3"
+  allowed_account_ids = ["123456789012"]
 }
 
 run "development_without_a_zone" {
