@@ -371,6 +371,12 @@ catch (e) { process.stdout.write(String(e.message)); }`;
   }
 }
 
+/** Runs a rule over texts and expects no problem, each reported with its file. */
+function expectNoProblem(texts: Text[], rule: (text: Text) => string[]): void {
+  const problems = texts.flatMap((t) => rule(t).map((p) => `${t.path}: ${p}`));
+  expect(problems, problems.join('\n')).to.deep.equal([]);
+}
+
 describe('documentation claims', function () {
   const paths = trackedPaths();
   const docs = handWrittenMarkdown(paths);
@@ -390,25 +396,16 @@ describe('documentation claims', function () {
 
   it("claims only mise.toml's versions of the pinned tools", function () {
     const pins = misePins(read('mise.toml'));
-    const problems = [...docs, ...comments].flatMap((d) =>
-      versionClaimsOffPin(d.text, pins).map((p) => `${d.path}: ${p}`),
-    );
-    expect(problems, problems.join('\n')).to.deep.equal([]);
+    expectNoProblem([...docs, ...comments], (d) => versionClaimsOffPin(d.text, pins));
   });
 
   it('names only files that exist', function () {
-    const problems = [
-      ...docs.flatMap((d) => missingFiles(d, paths, true).map((f) => `${d.path}: ${f}`)),
-      ...comments.flatMap((d) => missingFiles(d, paths, false).map((f) => `${d.path}: ${f}`)),
-    ];
-    expect(problems, problems.join('\n')).to.deep.equal([]);
+    expectNoProblem(docs, (d) => missingFiles(d, paths, true));
+    expectNoProblem(comments, (d) => missingFiles(d, paths, false));
   });
 
   it('finds each setting in the file the text puts it in', function () {
-    const problems = docs.flatMap((d) =>
-      settingsNotInNamedFile(d.text, readRepoFile).map((p) => `${d.path}: ${p}`),
-    );
-    expect(problems, problems.join('\n')).to.deep.equal([]);
+    expectNoProblem(docs, (d) => settingsNotInNamedFile(d.text, readRepoFile));
   });
 
   it("claims a drop-in replacement only of the Go API, which starts with the SRE brief's settings alone", function () {
@@ -416,25 +413,16 @@ describe('documentation claims', function () {
     let startError: string | undefined | null = null; // loaded once, only if a doc claims it
     const start = () =>
       startError === null ? (startError = briefSettingsStartError()) : startError;
-    const problems = docs.flatMap((d) =>
-      unbackedDropInClaims(d.text, start).map((p) => `${d.path}: ${p}`),
-    );
-    expect(problems, problems.join('\n')).to.deep.equal([]);
+    expectNoProblem(docs, (d) => unbackedDropInClaims(d.text, start));
     expect(start(), "the API refuses the SRE brief's settings alone").to.equal(undefined);
   });
 
   it('decodes every Kubernetes Secret value it shows how to read', function () {
-    const problems = docs.flatMap((d) =>
-      secretReadsNotDecoded(d.text).map((l) => `${d.path}: ${l}`),
-    );
-    expect(problems, problems.join('\n')).to.deep.equal([]);
+    expectNoProblem(docs, (d) => secretReadsNotDecoded(d.text));
   });
 
   it("dates Terragrunt's command removals as its release notes do", function () {
-    const problems = [...docs, ...comments].flatMap((d) =>
-      wrongRemovalClaims(d.text).map((p) => `${d.path}: ${p}`),
-    );
-    expect(problems, problems.join('\n')).to.deep.equal([]);
+    expectNoProblem([...docs, ...comments], (d) => wrongRemovalClaims(d.text));
   });
 
   it('never says a deploy works without Node.js while make deploy needs it', function () {
@@ -442,17 +430,11 @@ describe('documentation claims', function () {
       read('live/environment.sh'),
     );
     expect(deployNeedsNode, 'the preflight still requires npm for deploy').to.equal(true);
-    const problems = [...docs, ...comments].flatMap((d) =>
-      nodeFreeDeployClaims(d.text, deployNeedsNode).map((p) => `${d.path}: ${p}`),
-    );
-    expect(problems, problems.join('\n')).to.deep.equal([]);
+    expectNoProblem([...docs, ...comments], (d) => nodeFreeDeployClaims(d.text, deployNeedsNode));
   });
 
   it('says "what CI runs" only of what a workflow runs', function () {
-    const problems = docs.flatMap((d) =>
-      ciRunsClaimsOffWorkflows(d.text, workflows).map((p) => `${d.path}: ${p}`),
-    );
-    expect(problems, problems.join('\n')).to.deep.equal([]);
+    expectNoProblem(docs, (d) => ciRunsClaimsOffWorkflows(d.text, workflows));
   });
 
   describe('each rule catches the text it was written against', function () {
