@@ -32,7 +32,7 @@
 #   PAYFLOW_TODAY         the date (YYYY-MM-DD) the Kubernetes support warning counts from
 #                         (default: today, UTC)
 #
-# Terragrunt >= 0.90 spells "run --all" (older releases: "run-all", removed in 0.90) and
+# Terragrunt spells "every unit" "run --all" (the older "run-all" is deprecated, not removed) and
 # bootstraps the state bucket only when asked (--backend-bootstrap, required since 0.87). Since
 # 0.95, run --all leaves dependencies outside the folder (live/shared/global) out of the run:
 # SKIP_SHARED relies on it, and the preflight requires mise.toml's 0.99.

@@ -1,4 +1,4 @@
-# Development: fast and cheap (docs: DESIGN.md, "Environments"). Data only: the wiring that turns
+# Development: fast and cheap (docs/architecture.md, "Environments"). Data only: the wiring that turns
 # these values into module inputs is in live/_units/<layer>.hcl, shared by every environment.
 locals {
   environment = "development"

@@ -1,4 +1,4 @@
-# Production: highly available, most secure (docs: DESIGN.md, "Environments"). The contract test
+# Production: highly available, most secure (docs/architecture.md, "Environments"). The contract test
 # (stacks/test/live-contract.test.ts) fails when these values break the production rules:
 # 3 AZs with a NAT gateway each, Multi-AZ RDS with deletion protection and longer backups, Redis
 # failover over at least 2 replicas, longer log retention than development.

@@ -1,4 +1,4 @@
-# Staging: iso-production, smaller (docs: DESIGN.md, "Environments"). Same shape as production
+# Staging: iso-production, smaller (docs/architecture.md, "Environments"). Same shape as production
 # (3 AZs, NAT per AZ, Multi-AZ database, Redis failover) so a change is rehearsed on the real
 # topology; smaller instances and shorter retention keep the bill down.
 locals {
