@@ -16,7 +16,8 @@
 #   PAYFLOW_TODAY         the date (YYYY-MM-DD) the Kubernetes support warning counts from
 #
 # Terragrunt 0.95 or newer (mise.toml pins 0.99): "run --all" leaves dependencies outside the
-# folder (live/shared/global) out of the run, which SKIP_SHARED relies on.
+# folder (live/shared/global) out of the run, which SKIP_SHARED relies on; the state bucket is
+# bootstrapped only when asked (--backend-bootstrap).
 set -euo pipefail
 
 # Builtins only up to the preflight, so that it can report missing tools on a bare PATH.

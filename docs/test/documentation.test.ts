@@ -117,10 +117,18 @@ function readFromDisk(path: string): string | undefined {
   return statSync(path).isDirectory() ? '' : readFileSync(path, 'utf8');
 }
 
-/** Text of every code span and code block, where readers find the commands to type. */
+/**
+ * Text of every code span and code block, where readers find the commands to type; `text`
+ * blocks are what a command prints ("make test needs PostgreSQL and Redis:"), not commands.
+ */
 function codeOf(text: string): string[] {
   return flatten(markdown.parse(text, {}))
-    .filter((t) => t.type === 'code_inline' || t.type === 'fence' || t.type === 'code_block')
+    .filter(
+      (t) =>
+        t.type === 'code_inline' ||
+        t.type === 'code_block' ||
+        (t.type === 'fence' && t.info.trim() !== 'text'),
+    )
     .map((t) => t.content);
 }
 
@@ -350,6 +358,8 @@ describe('documentation', function () {
         text: 'Run `make test` then:\n\n```bash\nmake up\nmake deploy ENV=production\n```\n',
       };
       expect(unknownMakeTargets(doc, targets)).to.deep.equal(['deploy']);
+      const output = { path: here, text: '```text\nmake test needs PostgreSQL and Redis:\n```\n' };
+      expect(unknownMakeTargets(output, targets), 'what a command prints').to.deep.equal([]);
     });
 
     it('reports an unknown npm script', function () {

@@ -1,4 +1,5 @@
-# Development: fast and cheap. Data only: live/_units/<layer>.hcl turns it into module inputs.
+# Development: fast and cheap (docs/architecture.md, "Environments"). Data only:
+# live/_units/<layer>.hcl turns it into module inputs.
 locals {
   environment = "development"
 
@@ -86,7 +87,7 @@ locals {
     snapshot_retention_days    = 0
   }
 
-  # REPLACE: the people told by e-mail when a data-layer CloudWatch alarm (RDS free storage or
+  # Optional: the people told by e-mail when a data-layer CloudWatch alarm (RDS free storage or
   # CPU, Redis CPU or memory) fires and recovers, e.g. ["oncall@your-company.example"]. Each
   # address first gets "AWS Notification - Subscription Confirmation" (no-reply@sns.amazonaws.com)
   # and receives nothing until its "Confirm subscription" link is clicked: live/README.md,

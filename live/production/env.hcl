@@ -1,5 +1,6 @@
-# Production: highly available, most secure. The modules' variable validations and the contract
-# test (stacks/test/live-contract.test.ts) refuse values that break the production rules.
+# Production: highly available, most secure (docs/architecture.md, "Environments"). The modules'
+# variable validations and the contract test (stacks/test/live-contract.test.ts) refuse values
+# that break the production rules.
 locals {
   environment = "production"
 

@@ -1,5 +1,5 @@
-# Staging: the shape of production, so a change is rehearsed on the real topology; smaller
-# instances and shorter retention keep the bill down.
+# Staging: the shape of production (docs/architecture.md, "Environments"), so a change is
+# rehearsed on the real topology; smaller instances and shorter retention keep the bill down.
 locals {
   environment = "staging"
 

@@ -146,9 +146,9 @@ run "production" {
     condition = alltrue([
       one([for s in data.aws_iam_policy_document.github_plan_permissions.statement : toset(s.resources) if s.sid == "WriteTheLockfileOnly"]) == toset(["arn:aws:s3:::payflow-tfstate-111122223333-*/*.tflock"]),
       one([for s in data.aws_iam_policy_document.github_plan_permissions.statement : toset(s.resources) if s.sid == "LockTable"]) == toset(["arn:aws:dynamodb:*:111122223333:table/payflow-tflock-111122223333-*"]),
-      one([for s in data.aws_iam_policy_document.github_plan_permissions.statement : toset(s.resources) if s.sid == "RefreshTheRedisAuthSecret"]) == toset(["arn:aws:secretsmanager:eu-west-3:111122223333:secret:payflow-*/redis/auth-token-*"]),
+      length([for s in data.aws_iam_policy_document.github_plan_permissions.statement : s if contains(s.actions, "secretsmanager:GetSecretValue")]) == 0,
     ])
-    error_message = "The plan role writes only the state lockfile and the lock table, and reads only the Redis AUTH secret."
+    error_message = "The plan role writes only the state lockfile and the lock table, and reads no secret value."
   }
   assert {
     condition = alltrue([
