@@ -15,9 +15,8 @@
 #   TF_PLUGIN_CACHE_DIR   where providers are cached (default ~/.terraform.d/plugin-cache)
 #   PAYFLOW_TODAY         the date (YYYY-MM-DD) the Kubernetes support warning counts from
 #
-# Terragrunt 0.95 or newer (mise.toml pins 0.99): "run --all" leaves dependencies outside the
-# folder (live/shared/global) out of the run, which SKIP_SHARED relies on; the state bucket is
-# bootstrapped only when asked (--backend-bootstrap).
+# Since 0.95, Terragrunt's "run --all" leaves dependencies outside the folder (live/shared/global)
+# out of the run: SKIP_SHARED relies on it, and the preflight requires mise.toml's 0.99.
 set -euo pipefail
 
 # Builtins only up to the preflight, so that it can report missing tools on a bare PATH.

@@ -1,8 +1,6 @@
 // Keeps the documentation honest: links and anchors resolve, the commands it tells a reader to run
-// exist, every alert's runbook exists, every Mermaid diagram parses, and the repository paths that
-// code comments and HCL name exist.
+// exist, every alert's runbook exists, and every Mermaid diagram parses.
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import MarkdownIt from 'markdown-it';
@@ -28,21 +26,19 @@ interface MarkdownDocument {
   text: string;
 }
 
-function findFiles(dir: string): string[] {
+function findMarkdown(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = join(dir, name);
-    if (statSync(full).isDirectory()) return skippedDirs.has(name) ? [] : findFiles(full);
-    return [full];
+    if (statSync(full).isDirectory()) return skippedDirs.has(name) ? [] : findMarkdown(full);
+    return name.endsWith('.md') ? [full] : [];
   });
 }
 
 function loadDocuments(): MarkdownDocument[] {
   return (
-    findFiles(repoRoot)
+    findMarkdown(repoRoot)
       // modules/<name>/copied holds synthesis's copies: checked where they come from.
-      .filter(
-        (path) => path.endsWith('.md') && !/[/\\]modules[/\\][^/\\]+[/\\]copied[/\\]/.test(path),
-      )
+      .filter((path) => !/[/\\]modules[/\\][^/\\]+[/\\]copied[/\\]/.test(path))
       .map((path) => ({ path, text: readFileSync(path, 'utf8') }))
   );
 }
@@ -97,19 +93,6 @@ export function brokenLinks(
     }
   }
   return broken;
-}
-
-function isIgnoredByGit(path: string): boolean {
-  try {
-    // The trailing slash lets a folder pattern (app/dist/) match a folder that is not there.
-    execFileSync('git', ['check-ignore', '--no-index', path, `${path}/`], {
-      cwd: repoRoot,
-      stdio: 'ignore',
-    });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function readFromDisk(path: string): string | undefined {
@@ -189,56 +172,6 @@ function mermaidBlocks(text: string): string[] {
     .map((t) => t.content);
 }
 
-/** The text a reader takes as prose: comments of code, and the whole of an HCL file. */
-export function commentsOf(path: string, text: string): string {
-  if (path.endsWith('.hcl')) return text;
-  const comment = /\.(ts|mjs|cjs)$/.test(path)
-    ? /(?:^|\s)\/\/(.*)$|\/\*([\s\S]*?)\*\//gm
-    : /(?:^|\s)#(.*)$/gm;
-  return [...text.matchAll(comment)].map((m) => m[1] ?? m[2] ?? '').join('\n');
-}
-
-/**
- * Repository paths named in `text` (a file's comments) that match none of `files`: a word that
- * starts with a top-level folder (`live/shared/account.hcl`), or a capitalised Markdown name
- * (`DESIGN.md`). Placeholders (`<env>`, `${name}`, `*`, `{a,b}`) match any file name part.
- */
-export function missingPaths(text: string, files: string[]): string[] {
-  const folders = files.flatMap((file) =>
-    file
-      .split('/')
-      .slice(0, -1)
-      .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
-  );
-  const paths = [...new Set([...files, ...folders])];
-  const topLevel = new Set(folders.filter((folder) => !folder.includes('/')));
-  const prose = text.replace(
-    /\$\{(?:get_repo_root\(\)|dirname\(find_in_parent_folders\("root\.hcl"\)\))\}\/\/?/g,
-    '',
-  );
-  const missing: string[] = [];
-  for (const word of prose.split(/[\s`'"()[\];]+/)) {
-    const token = word.replace(/[.:,;!?]+$/, '').replace(/\/$/, '');
-    const [first] = token.split('/');
-    const isPath =
-      (token.includes('/') && topLevel.has(first ?? '')) || /^[A-Z][\w-]*\.md$/.test(token);
-    if (!isPath) continue;
-    const pattern = new RegExp(
-      `^${token
-        .split(/(<[^>]*>|\$\{[^}]*\}|\*+|\{[^}]*\})/)
-        .map((part, i) => {
-          if (i % 2 === 0) return part.replace(/[.+?^$|()\\]/g, '\\$&');
-          if (part.startsWith('{') && part.includes(','))
-            return `(?:${part.slice(1, -1).split(',').join('|')})`;
-          return '[^/]+';
-        })
-        .join('')}$`,
-    );
-    if (!paths.some((path) => pattern.test(path))) missing.push(token);
-  }
-  return missing;
-}
-
 type MermaidApi = { initialize(config: object): void; parse(text: string): Promise<unknown> };
 let mermaidApi: Promise<MermaidApi> | undefined;
 function loadMermaid(): Promise<MermaidApi> {
@@ -289,22 +222,6 @@ describe('documentation', function () {
     }
     const missing = documents.flatMap((doc) =>
       unknownNpmScripts(doc, scripts).map((s) => `${rel(doc.path)}: npm run ${s}`),
-    );
-    expect(missing, missing.join('\n')).to.deep.equal([]);
-  });
-
-  it('names in comments and HCL only repository paths that exist', function () {
-    const files = findFiles(repoRoot).map(rel);
-    const scanned = files.filter(
-      (f) =>
-        (/\.(ts|mjs|cjs|sh|hcl|ya?ml)$/.test(f) || f === 'Makefile' || f === '.ci/run') &&
-        f !== 'docs/test/documentation.test.ts', // its examples are broken on purpose
-    );
-    const missing = scanned.flatMap((file) =>
-      missingPaths(commentsOf(file, readFileSync(join(repoRoot, file), 'utf8')), files)
-        // Build output (app/dist, node_modules) is named on purpose and exists only after a build.
-        .filter((path) => !isIgnoredByGit(path))
-        .map((path) => `${file}: ${path}`),
     );
     expect(missing, missing.join('\n')).to.deep.equal([]);
   });
@@ -369,32 +286,6 @@ describe('documentation', function () {
           new Set(['synth']),
         ),
       ).to.deep.equal(['nope']);
-    });
-
-    it('reports a path in a comment or HCL that matches no file, accepts patterns', function () {
-      const files = [
-        'live/production/env.hcl',
-        'modules/app/main.tf.json',
-        'modules/app/README.md',
-        'docs/adr/013-no-secret-values-in-state.md',
-      ];
-      const ts = [
-        '// live/<env>/env.hcl, modules/app/{main.tf.json,README.md} and docs/adr/013-*.',
-        "const url = 'https://example.test/live/x'; // see live/staging/env.hcl (docs: DESIGN.md)",
-        '/* modules/ap/main.tf.json */',
-      ].join('\n');
-      expect(missingPaths(commentsOf('x.ts', ts), files)).to.deep.equal([
-        'live/staging/env.hcl',
-        'DESIGN.md',
-        'modules/ap/main.tf.json',
-      ]);
-      const hcl = 'source = "${get_repo_root()}//modules/app"\n# live/shared/terragrunt.hcl\n';
-      expect(missingPaths(commentsOf('u.hcl', hcl), files)).to.deep.equal([
-        'live/shared/terragrunt.hcl',
-      ]);
-      expect(
-        missingPaths(commentsOf('run.sh', 'echo live/nope # live/production\n'), files),
-      ).to.deep.equal([]);
     });
 
     it('reports an alert without a runbook page', function () {
