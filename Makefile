@@ -94,7 +94,7 @@ format: install ## Rewrite files with prettier
 	npx prettier --write .
 
 .PHONY: test
-test: ## Everything CI checks: lint, API, image, infrastructure, monitoring, workflows, docs
+test: ## CI's offline checks: lint, API, image, infrastructure, monitoring, workflows, docs
 	@$(require_test_services)
 	@$(MAKE) --no-print-directory install
 	@rm -rf $(REPORTS) && mkdir -p $(REPORTS); \

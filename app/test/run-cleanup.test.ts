@@ -1,7 +1,7 @@
 // The suite's Redis hygiene: every key prefix it hands out lies under the run's prefix, and the
 // end-of-run hook (deleteRunKeys, a root after() hook of support/servers.ts) deletes it whole.
 import { expect } from 'chai';
-import { createClient } from '@redis/client';
+import { createClient } from 'redis';
 import {
   deleteRunKeys,
   runKeyPrefix,

@@ -20,6 +20,12 @@ export interface TerraformJson {
   [key: string]: unknown;
 }
 
+// The shared layer is one unit for the whole account, not one per environment.
+const unitConfig = (name: string): string =>
+  name === 'shared'
+    ? 'live/shared/global/terragrunt.hcl'
+    : `live/<environment>/${name}/terragrunt.hcl`;
+
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 const code = (text: string): string => '`' + text.replace(/`/g, "'") + '`';
 
@@ -43,9 +49,7 @@ export function renderModuleReadme(
     purpose,
     '',
     `The Terraform code is \`main.tf.json\`, synthesized from the CDKTF stack in [\`stacks/${name}/\`](../../stacks/${name}/). ` +
-      'It has no backend block: Terragrunt (`live/<environment>/' +
-      name +
-      '/terragrunt.hcl`) generates the backend and passes the inputs below.',
+      `It has no backend block: Terragrunt (\`${unitConfig(name)}\`) generates the backend and passes the inputs below.`,
     '',
     'Generated (edit the source, then `npm run synth`): `main.tf.json`, this README' +
       (copies.length
