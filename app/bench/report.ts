@@ -48,14 +48,22 @@ export interface BenchReport {
     apiEnvironment: Record<string, string | undefined>;
     /** The previous build measured in the same rounds, if any. */
     previousBuild: string | undefined;
+    /** The production settings of the previous build's own chart (absent in older results). */
+    previousApiEnvironment?: Record<string, string | undefined>;
   };
   scenarios: ScenarioResult[];
   memory: {
     requests: number;
-    firstSliceRequests: number;
+    /** The first requests, before any RSS is sampled. */
+    warmupRequests: number;
     rssAtStartMiB: number;
-    rssAfterFirstSliceMiB: number;
-    rssAfterAllMiB: number;
+    sampleEveryMillis: number;
+    samples: number;
+    /** Samples in each of the start and end windows. */
+    windowSamples: number;
+    rssStartMedianMiB: number;
+    rssEndMedianMiB: number;
+    /** End window's median over the start window's. */
     growthPercent: number;
     requestsPerSecond: number;
     errors: number;
@@ -198,8 +206,8 @@ export function verdicts(report: BenchReport): TargetVerdict[] {
     },
     {
       id: 'memory',
-      target: `RSS after ${m.requests} POSTs within 20 % of RSS after ${m.firstSliceRequests}`,
-      measured: `${m.rssAfterFirstSliceMiB} → ${m.rssAfterAllMiB} MiB (${m.growthPercent >= 0 ? '+' : ''}${m.growthPercent} %)`,
+      target: `RSS at the end of ${m.requests} POSTs within 20 % of RSS at its start (medians, after ${m.warmupRequests} warm-up requests)`,
+      measured: `${m.rssStartMedianMiB} → ${m.rssEndMedianMiB} MiB (${m.growthPercent >= 0 ? '+' : ''}${m.growthPercent} %)`,
       met: Math.abs(m.growthPercent) <= 20 && m.errors === 0,
     },
   ];
@@ -286,7 +294,9 @@ function beforeAfter(report: BenchReport): string {
     return 'Not measured in this run (`BENCH_BEFORE_REF=none`).';
   }
   return `The previous build, ${report.settings.previousBuild ?? ''}, and this one ran side by side in
-this run: same machine, same database, same settings, each scenario of one build measured right
+this run: same machine, same database, each build with the production values its own chart ships
+(previous: ${environmentList(report.settings.previousApiEnvironment ?? report.settings.apiEnvironment)};
+this one: ${environmentList(report.settings.apiEnvironment)}), each scenario of one build measured right
 after (or, every other round, right before) the same scenario of the other, ${report.settings.rounds} round(s), each
 row the median round. CPU µs per request is the API process's own CPU time (from
 \`/proc/<pid>/schedstat\`) divided by the requests it answered: unlike req/s it hardly moves with
@@ -324,16 +334,20 @@ function frames(list: ProfileShare[], count: number): string {
  * while optimizing (see "What changed"); the figures around it come from this run.
  */
 const whyItRemains: Record<TargetId, string> = {
-  post: `The new payment's own work is one PostgreSQL statement; what remains on the API's side is
-tracing every request (the chart's production ratio is 1): the request's span and a pg span per
-payment, each built, batched, turned into OTLP JSON and sent. The variant row
-without OpenTelemetry shows what that costs here. Lowering \`traceSampleRatio\` in the production
-values is the lever; it is an operations decision (how many traces Tempo keeps), not made here.`,
+  post: `The new payment's own work is one PostgreSQL statement, the one the raw INSERT makes. On
+top of it the API runs Express 5's routing and JSON body parsing, the validation, the security
+headers and the request observer (a metric sample, a JSON log line), none of which the baseline
+has; \`writev\` is the system call that sends each response. Tracing runs at the production ratio
+(\`TRACE_SAMPLE_RATIO=${'${ratio}'}\`): a request left out of the sample carries only the ids of
+a span that records nothing, a sampled one records its server span and its pg span and exports
+them. The variant row
+without OpenTelemetry shows what tracing still costs here.`,
   replay: `A replay costs a PostgreSQL statement (the claim that finds the key taken) plus a Redis
-GET, both traced at the production ratio: more client work than the raw insert it is compared
-with.`,
-  get: `The read is one prepared SELECT; the rest is the HTTP server span and the pg span of
-every traced request, and Express 5's routing and response.`,
+GET: two round trips where the raw INSERT it is compared with makes one, with the same Express
+routing, validation and request observer as a new payment.`,
+  get: `The read is one prepared SELECT, as in the raw baseline; the rest is Express 5's routing,
+the JSON response and its socket write, the request observer, and for the sampled requests
+(\`TRACE_SAMPLE_RATIO=${'${ratio}'}\`) the server and pg spans.`,
   health: `Every request pays what the reference app does not have: the request observer (metrics,
 a JSON log line with a trace id), the security headers, and the context of a span that records
 nothing, so that the probe's log line still carries a trace id.`,
@@ -341,7 +355,10 @@ nothing, so that the probe's log line still carries a trace id.`,
 throughput (Little's law); on 2 shared cores, with PostgreSQL, Redis and the load generator on the
 same cores, the tail follows the throughput.`,
   errors: 'See the rows with errors above.',
-  memory: 'See the memory figures above.',
+  memory: `The two figures are medians of RSS readings at the start and at the end of the run,
+after the warm-up. A leak keeps growing with more requests; V8 settling its heap (it grows the
+heap before collecting more often) stops. A run with a larger \`BENCH_MEMORY_REQUESTS\` tells
+the two apart.`,
 };
 
 function gaps(report: BenchReport): string {
@@ -353,7 +370,9 @@ function gaps(report: BenchReport): string {
       const evidence = profiled
         ? `The profile of "${profiled.scenario}" (${profiled.summary.samples} samples of the measured seconds) charges the time to ${shares(profiled.summary.byCallerConcern, 6)}; the top self-time frames are ${frames(profiled.summary.topFunctions, 6)}. `
         : '';
-      const why = whyItRemains[v.id].replace('${connections}', String(report.settings.connections));
+      const why = whyItRemains[v.id]
+        .replace('${connections}', String(report.settings.connections))
+        .replace('${ratio}', report.settings.apiEnvironment.TRACE_SAMPLE_RATIO ?? '1');
       return `**${v.target}** — ${v.measured}. ${evidence}${why.replace(/\n/g, ' ')}`;
     })
     .join('\n\n');
@@ -447,14 +466,19 @@ ${markdownTable(
 )}`;
 }
 
+/** `NAME=value` pairs, as the report lists the API's settings. */
+function environmentList(environment: Record<string, string | undefined>): string {
+  return Object.entries(environment)
+    .map(([name, value]) => `\`${name}=${value ?? ''}\``)
+    .join(', ');
+}
+
 export function renderMarkdown(report: BenchReport): string {
   const m = report.machine;
   const s = report.settings;
   const load = m.loadAverage;
   const verdictRows = verdicts(report).map((v) => [v.target, v.measured, v.met ? 'met' : 'missed']);
-  const env = Object.entries(s.apiEnvironment)
-    .map(([name, value]) => `\`${name}=${value ?? ''}\``)
-    .join(', ');
+  const env = environmentList(s.apiEnvironment);
   return `<!-- Generated by \`make bench\` (app/bench/run.ts, app/bench/report.ts) on ${report.date}: do not edit by hand. -->
 
 # Performance of the PayFlow API
@@ -526,10 +550,14 @@ ${databaseSection(report)}
 - **bare node:http**: \`app/bench/baselines/bare-http.ts\`, the ceiling of Node.js here.
 - **without OpenTelemetry**: \`app/bench/variants/api-untraced.ts\`, the same service without the
   tracing SDK: what tracing every request costs.
-- **memory**: a fresh API process, ${report.memory.requests} POSTs with new keys
-  (${report.memory.requestsPerSecond} req/s); RSS from \`/proc/<pid>/status\` at start
-  (${report.memory.rssAtStartMiB} MiB), after ${report.memory.firstSliceRequests} requests
-  (${report.memory.rssAfterFirstSliceMiB} MiB) and after all of them (${report.memory.rssAfterAllMiB} MiB).
+- **memory**: a fresh API process (${report.memory.rssAtStartMiB} MiB RSS once ready),
+  ${report.memory.requests} POSTs with new keys (${report.memory.requestsPerSecond} req/s). The
+  first ${report.memory.warmupRequests} warm it up (pools, compiled code, caches); over the rest,
+  RSS is read from \`/proc/<pid>/status\` every ${report.memory.sampleEveryMillis} ms
+  (${report.memory.samples} readings). The growth compares the median of the last
+  ${report.memory.windowSamples} readings (${report.memory.rssEndMedianMiB} MiB) with the median of
+  the first ${report.memory.windowSamples} (${report.memory.rssStartMedianMiB} MiB): a single
+  reading lands wherever the garbage collector happens to be, a median over a window does not.
   The API exited with code ${report.apiExitCode} on SIGTERM after the run.
 
 ${changes(report)}
@@ -577,6 +605,11 @@ const changeList: Change[] = [
     what: "JSON answers written directly (`sendJson`): Express's `res.json` parsed and rebuilt the Content-Type, read three settings and checked freshness on every answer",
     concern: 'Express 5 and its parsers',
     scenario: names.health,
+  },
+  {
+    what: "Production's trace sampling ratio from 1 to 0.1 (`live/production/env.hcl`, hence `app/chart/values-production.yaml`, which the bench runs with): one new trace in ten recorded and exported; the others keep their trace id in every log line",
+    concern: 'tracing (OpenTelemetry)',
+    scenario: names.get,
   },
   {
     what: "The request's span started by the request observer instead of OpenTelemetry's HTTP instrumentation (which wrapped the request and response and computed a dozen attributes per request); still at the configured sampling ratio, still continuing a caller's `traceparent`; the Redis copy of an answer, written after the answer left, no longer traced",

@@ -11,11 +11,12 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { createClient } from 'redis';
 import { request } from 'undici';
-import { parse as parseYaml } from 'yaml';
 import { freePort } from '../chaos/network';
 import { apiArguments, appRoot, ServerProcess } from '../chaos/server-process';
 import { summarizeCpuProfile, type ProfileWindow } from './cpu-profile';
 import { createDatabase, databaseChecks, dropDatabase, migrateDatabase } from './database-checks';
+import { productionSettings } from './production-settings';
+import { median, rssGrowth } from './samples';
 import {
   names,
   renderMarkdown,
@@ -77,6 +78,13 @@ const settings = {
   databaseChecks: process.env.BENCH_DATABASE_CHECKS !== '0',
 };
 
+/**
+ * How long a server may take to answer its ready path. tsx compiles the baselines on start and
+ * the API connects to PostgreSQL and Redis: on a slow or busy machine a server could miss the
+ * 30 s default, failing the whole run before anything was measured.
+ */
+const serverStartMillis = 120_000;
+
 const paymentBody = JSON.stringify({ amount: 12.34, currency: 'EUR', description: 'bench' });
 const jsonHeaders = { 'content-type': 'application/json' };
 
@@ -89,27 +97,6 @@ interface Scenario {
   requests: Request[];
   /** A CPU profile of this scenario goes into the report. */
   profile?: boolean;
-}
-
-/**
- * What the chart ships for production (chart/values-production.yaml): the API in the bench
- * runs with the same log level, trace sampling ratio and readiness setting.
- */
-function productionSettings(): NodeJS.ProcessEnv {
-  const values = parseYaml(
-    readFileSync(join(appRoot, 'chart', 'values-production.yaml'), 'utf8'),
-  ) as {
-    environment: string;
-    logLevel: string;
-    traceSampleRatio: number;
-    readinessRequiresRedis: boolean;
-  };
-  return {
-    APP_ENV: values.environment,
-    LOG_LEVEL: values.logLevel,
-    TRACE_SAMPLE_RATIO: String(values.traceSampleRatio),
-    READINESS_REQUIRES_REDIS: String(values.readinessRequiresRedis),
-  };
 }
 
 /**
@@ -338,10 +325,8 @@ function mib(bytes: number): number {
   return Math.round((10 * bytes) / 2 ** 20) / 10;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
-}
+/** How often the memory run reads the API's RSS. */
+const rssSampleMillis = 250;
 
 async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL;
@@ -387,6 +372,7 @@ async function main(): Promise<void> {
         env: { NODE_ENV: 'production', ...env },
         port: await freePort(),
         readyPath,
+        startTimeoutMillis: serverStartMillis,
       });
       servers.push(server);
       return server;
@@ -409,8 +395,19 @@ async function main(): Promise<void> {
       IDEMPOTENCY_TTL_SECONDS: '3600',
       ...poolMax,
     };
-    // The previous build: its own Redis keys, the same database.
-    const beforeEnv = { ...apiEnv, REDIS_KEY_PREFIX: `${keyPrefix}previous:` };
+    // The previous build: its own Redis keys, the same database, and the production values its
+    // own commit ships (a change of those values, e.g. the trace sampling ratio, is part of what
+    // the before/after measures).
+    const previousValuesFile = previous && join(previous.appDir, 'chart', 'values-production.yaml');
+    const beforeProduction =
+      previousValuesFile && existsSync(previousValuesFile)
+        ? productionSettings(previousValuesFile)
+        : production;
+    const beforeEnv = {
+      ...apiEnv,
+      ...beforeProduction,
+      REDIS_KEY_PREFIX: `${keyPrefix}previous:`,
+    };
     const bare = await start(['--require', 'tsx/cjs', 'bench/baselines/bare-http.ts']);
     const reference = await start([
       '--require',
@@ -633,10 +630,11 @@ async function main(): Promise<void> {
     await stop(apiUntraced);
     if (before) await stop(before);
 
-    // Memory: a fresh API process, RSS after 10 % of the requests and after all of them.
+    // Memory: a fresh API process, 10 % of the requests as warm-up (pools, JIT, caches), then
+    // the rest with RSS sampled throughout.
     console.log(`memory: ${settings.memoryRequests} POSTs with new keys on a fresh API process…`);
     api = await start(apiArguments('dist'), apiEnv, '/ready');
-    const firstSlice = Math.round(settings.memoryRequests / 10);
+    const warmupRequests = Math.round(settings.memoryRequests / 10);
     const rssAtStart = api.rssBytes();
     const memoryRun = async (amount: number) =>
       autocannon({
@@ -646,11 +644,14 @@ async function main(): Promise<void> {
         timeout: 10,
         requests: [uniqueKeyPost('/api/v1/payments')],
       });
-    const first = await memoryRun(firstSlice);
-    const rssFirst = api.rssBytes();
-    const rest = await memoryRun(settings.memoryRequests - firstSlice);
-    const rssAll = api.rssBytes();
+    const warmup = await memoryRun(warmupRequests);
+    const rssSamples: number[] = [];
+    const sampler = setInterval(() => rssSamples.push(api.rssBytes()), rssSampleMillis);
+    const measured = await memoryRun(settings.memoryRequests - warmupRequests).finally(() =>
+      clearInterval(sampler),
+    );
     await stop(api);
+    const rss = rssGrowth(rssSamples);
 
     const profile: BenchReport['profile'] = [];
     if (settings.profile) {
@@ -707,19 +708,25 @@ async function main(): Promise<void> {
         quick: settings.quick,
         apiEnvironment: production,
         previousBuild: previous?.label,
+        previousApiEnvironment: previous ? beforeProduction : undefined,
       },
       scenarios: results,
       memory: {
         requests: settings.memoryRequests,
-        firstSliceRequests: firstSlice,
+        warmupRequests,
         rssAtStartMiB: mib(rssAtStart),
-        rssAfterFirstSliceMiB: mib(rssFirst),
-        rssAfterAllMiB: mib(rssAll),
-        growthPercent: Math.round((1000 * (rssAll - rssFirst)) / rssFirst) / 10,
+        sampleEveryMillis: rssSampleMillis,
+        samples: rssSamples.length,
+        windowSamples: rss.windowSamples,
+        rssStartMedianMiB: mib(rss.startMedian),
+        rssEndMedianMiB: mib(rss.endMedian),
+        growthPercent:
+          Math.round((1000 * (rss.endMedian - rss.startMedian)) / rss.startMedian) / 10,
         requestsPerSecond: Math.round(
-          (first.requests.total + rest.requests.total) / (first.duration + rest.duration || 1),
+          (warmup.requests.total + measured.requests.total) /
+            (warmup.duration + measured.duration || 1),
         ),
-        errors: first.errors + rest.errors + first.non2xx + rest.non2xx,
+        errors: warmup.errors + measured.errors + warmup.non2xx + measured.non2xx,
       },
       apiExitCode: apiExit.code,
       otlpExports: sinkStats.exports,

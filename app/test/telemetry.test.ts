@@ -79,24 +79,30 @@ describe('telemetry', function () {
       );
     });
 
-    it('at 0 exports no span, yet still logs every request with a trace id', async function () {
-      let exportedSpans = 0;
+    it('at 0 exports no span of a new trace, yet still logs every request with a trace id', async function () {
+      const exportedTraces: string[] = [];
       const receiver = http.createServer((req, res) => {
         let text = '';
         req.setEncoding('utf8');
         req.on('data', (chunk: string) => (text += chunk));
         req.on('end', () => {
+          // OTLP/HTTP JSON: trace ids as hex strings.
           const body = JSON.parse(text) as {
-            resourceSpans?: Array<{ scopeSpans: Array<{ spans: unknown[] }> }>;
+            resourceSpans?: Array<{ scopeSpans: Array<{ spans: Array<{ traceId: string }> }> }>;
           };
           for (const resource of body.resourceSpans ?? []) {
-            for (const scope of resource.scopeSpans) exportedSpans += scope.spans.length;
+            for (const scope of resource.scopeSpans) {
+              for (const span of scope.spans) exportedTraces.push(span.traceId);
+            }
           }
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         });
       });
       receiver.listen(0, '127.0.0.1');
       await once(receiver, 'listening');
+      // Two callers' traces: one they sampled, one they did not (W3C traceparent flags 01, 00).
+      const sampledTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const unsampledTrace = '0af7651916cd43dd8448eb211c80319c';
       try {
         const port = await freePort();
         const server = spawnEntryPoint('server', {
@@ -117,15 +123,28 @@ describe('telemetry', function () {
         });
         expect(created.status).to.equal(201);
         expect((await fetch(`http://127.0.0.1:${port}/users`)).status).to.equal(200);
+        const traced = (trace: string, flags: string) =>
+          fetch(`http://127.0.0.1:${port}/users`, {
+            headers: { traceparent: `00-${trace}-00f067aa0ba902b7-${flags}` },
+          });
+        expect((await traced(sampledTrace, '01')).status).to.equal(200);
+        expect((await traced(unsampledTrace, '00')).status).to.equal(200);
         server.child.kill('SIGTERM'); // shutdown flushes the span processor
         expect(await server.exit).to.equal(0);
 
-        expect(exportedSpans).to.equal(0);
+        // Parent-based: only the trace the caller sampled is recorded, whatever the ratio.
+        expect(exportedTraces).to.include(sampledTrace);
+        expect(new Set(exportedTraces)).to.deep.equal(new Set([sampledTrace]));
         const lines = jsonLines(server.stdout);
         expect(lines.find((l) => l.msg === 'tracing started')?.sample_ratio).to.equal(0);
         const requests = lines.filter((l) => l.msg === 'request completed');
         expect(requests.map((l) => l.route)).to.include.members(['/api/v1/payments', '/users']);
-        for (const line of requests) expect(line.trace_id).to.match(/^[0-9a-f]{32}$/);
+        for (const line of requests) {
+          expect(line.trace_id).to.match(/^[0-9a-f]{32}$/);
+          expect(line.span_id).to.match(/^[0-9a-f]{16}$/);
+        }
+        // A request left out of the sample still logs under its caller's trace.
+        expect(requests.map((l) => l.trace_id)).to.include.members([sampledTrace, unsampledTrace]);
       } finally {
         receiver.close();
       }

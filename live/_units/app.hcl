@@ -105,6 +105,7 @@ inputs = {
   min_replicas       = local.env.app.min_replicas
   max_replicas       = local.env.app.max_replicas
   log_level          = local.env.app.log_level
+  trace_sample_ratio = local.env.app.trace_sample_ratio
   seed_demo_users    = local.env.app.seed_demo_users
   zone_spread_policy = local.env.app.zone_spread_policy
   cpu_request        = local.env.app.cpu_request

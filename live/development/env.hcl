@@ -119,6 +119,7 @@ locals {
     min_replicas       = 2
     max_replicas       = 4
     log_level          = "debug"
+    trace_sample_ratio = 1    # every request traced (app/chart/README.md, "Trace sampling")
     seed_demo_users    = true # the six users of the SRE brief, for `curl /users`
     zone_spread_policy = "ScheduleAnyway"
     cpu_request        = "100m" # the HPA's 70 % target is 70 % of this

@@ -124,6 +124,7 @@ locals {
     min_replicas       = 3
     max_replicas       = 10
     log_level          = "info"
+    trace_sample_ratio = 0.1   # one new trace in ten (app/chart/README.md, "Trace sampling")
     seed_demo_users    = false # never: the app module refuses true
     zone_spread_policy = "DoNotSchedule"
     cpu_request        = "250m" # the HPA's 70 % target is 70 % of this

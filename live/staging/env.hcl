@@ -120,6 +120,7 @@ locals {
     min_replicas       = 2
     max_replicas       = 6
     log_level          = "info"
+    trace_sample_ratio = 1     # every request traced (app/chart/README.md, "Trace sampling")
     seed_demo_users    = false # no demo data
     zone_spread_policy = "ScheduleAnyway"
     cpu_request        = "100m" # the HPA's 70 % target is 70 % of this

@@ -38,7 +38,7 @@ export function appInputs(stack: ModuleStack) {
     }),
     traceSampleRatio: num(
       'trace_sample_ratio',
-      'TRACE_SAMPLE_RATIO of the API: share (0 to 1) of new traces recorded. 1 traces every request; production can lower it (0.1 keeps one in ten) to cut the tracing cost.',
+      "TRACE_SAMPLE_RATIO of the API: share (0 to 1) of new traces recorded (parent-based: a caller's sampled traceparent is always traced). 1 traces every request; 0.1, production's value, keeps one in ten and cuts what tracing costs every request. Log lines carry a trace id either way.",
       1,
       0,
       1,

@@ -224,6 +224,7 @@ describe('app module (stacks/app)', () => {
           'min_replicas',
           'max_replicas',
           'log_level',
+          'trace_sample_ratio',
           'zone_spread_policy',
           'cpu_request',
           'memory_request',
@@ -351,6 +352,25 @@ describe('app module (stacks/app)', () => {
       };
       expect(api.autoscaling).to.include({ minReplicas: 3, maxReplicas: 10 });
       expect(api.topologySpread.zoneWhenUnsatisfiable).to.equal('DoNotSchedule');
+    });
+
+    it('production records one new trace in ten; development and staging every request', () => {
+      const ratios = Object.fromEntries(
+        ENVIRONMENTS.map((environment) => {
+          const result = evaluateModuleExpressions(
+            'app',
+            tf,
+            expressions,
+            exampleAppInputs(tree, environment as Environment),
+          );
+          expect(result.status, result.stderr).to.equal(0);
+          const api = parse(result.values.api as string) as { traceSampleRatio: number };
+          return [environment, api.traceSampleRatio];
+        }),
+      );
+      // Below 1: tracing every request is paid by every payment (app/chart/README.md, "Trace
+      // sampling"). app/bench runs the API with values-production.yaml, kept equal to this above.
+      expect(ratios).to.deep.equal({ development: 1, staging: 1, production: 0.1 });
     });
 
     const rejected: [string, Record<string, unknown>][] = [

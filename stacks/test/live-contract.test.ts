@@ -306,10 +306,12 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       );
     });
 
-    it('the app sizing (replicas, CPU and memory) comes from every env.hcl', function () {
+    it('the app sizing (replicas, CPU and memory) and telemetry settings come from every env.hcl', function () {
       for (const name of [
         'min_replicas',
         'max_replicas',
+        'log_level',
+        'trace_sample_ratio',
         'cpu_request',
         'memory_request',
         'cpu_limit',

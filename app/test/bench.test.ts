@@ -1,0 +1,52 @@
+// What make bench measures must be what production runs, and its memory verdict must not hang on
+// one RSS reading.
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { productionSettings, productionValuesFile } from '../bench/production-settings';
+import { rssGrowth } from '../bench/samples';
+
+describe('make bench', function () {
+  it("runs the API with the chart's production values, whose trace sampling ratio is below 1", function () {
+    const values = parse(readFileSync(productionValuesFile, 'utf8')) as {
+      logLevel: string;
+      traceSampleRatio: number;
+    };
+    const environment = productionSettings();
+    expect(environment).to.include({
+      APP_ENV: 'production',
+      LOG_LEVEL: values.logLevel,
+      TRACE_SAMPLE_RATIO: String(values.traceSampleRatio),
+    });
+    // Production keeps a sample of the traces (app/chart/README.md, "Trace sampling").
+    expect(Number(environment.TRACE_SAMPLE_RATIO)).to.be.above(0).and.below(1);
+  });
+
+  describe('RSS growth', function () {
+    const mib = 2 ** 20;
+
+    it('compares the medians of the first and last tenths, not two single readings', function () {
+      // A garbage-collector sawtooth around a flat 150 MiB: the last reading is a peak, the first
+      // after the warm-up a trough. Two single readings would say +20 %.
+      const samples = Array.from({ length: 100 }, (_, i) => (150 + ((i % 3) - 1) * 15) * mib);
+      samples[0] = 135 * mib;
+      samples[99] = 165 * mib;
+      const growth = rssGrowth(samples);
+      expect(growth.windowSamples).to.equal(10);
+      expect(growth.startMedian).to.equal(150 * mib);
+      expect(growth.endMedian).to.equal(150 * mib);
+    });
+
+    it('still sees a steady growth (a leak)', function () {
+      const samples = Array.from({ length: 50 }, (_, i) => (100 + i) * mib);
+      const growth = rssGrowth(samples);
+      expect(growth.windowSamples).to.equal(5);
+      expect(growth.startMedian).to.equal(102 * mib);
+      expect(growth.endMedian).to.equal(147 * mib);
+    });
+
+    it('refuses a run too short for two windows of 3 readings', function () {
+      expect(() => rssGrowth([1, 2, 3, 4, 5])).to.throw(/5 RSS samples: too short a memory run/);
+    });
+  });
+});
