@@ -11,10 +11,11 @@ import {
   PrivateRedis,
   createTestDatabase,
   deleteRedisKeys,
+  hangGuardMillis,
   proxied,
-  waitFor,
   type TcpProxy,
   type TestDatabase,
+  waitFor,
 } from './support/servers';
 import {
   idempotencyModes,
@@ -399,7 +400,11 @@ function apiSuite(mode: IdempotencyMode): void {
         const pending = [post({ amount: 8 }, key), post({ amount: 8 }, key)].map((call) =>
           call.then((response) => response),
         );
-        await waitFor(async () => (await waitingOnLocks()) >= 2, 10000, 'both requests to wait');
+        await waitFor(
+          async () => (await waitingOnLocks()) >= 2,
+          hangGuardMillis,
+          'both requests to wait',
+        );
         return pending;
       };
       const rowsForKey = async (key: string) =>
@@ -608,7 +613,11 @@ function apiSuite(mode: IdempotencyMode): void {
         response.status === 201 &&
         response.headers['idempotent-replayed'] !== 'true'
       ) {
-        await waitFor(async () => (await redisCalls('set')) > setsBefore, 5000, 'the cache write');
+        await waitFor(
+          async () => (await redisCalls('set')) > setsBefore,
+          hangGuardMillis,
+          'the cache write',
+        );
       }
       return {
         status: response.status,
@@ -690,7 +699,7 @@ function apiSuite(mode: IdempotencyMode): void {
         const record = await withRedis(async (client) => {
           await waitFor(
             async () => (await client.exists(cacheKey('key-cached'))) === 1,
-            5000,
+            hangGuardMillis,
             'the copy',
           );
           return {

@@ -5,10 +5,11 @@ import { Pool } from 'pg';
 import { IdempotencyKeyPurger, type PurgeSettings } from '../src/payments/idempotency-purge';
 import {
   createTestDatabase,
+  hangGuardMillis,
   sharedServers,
   sleep,
-  waitFor,
   type TestDatabase,
+  waitFor,
 } from './support/servers';
 import { asApiRole, capturingLogger, migrate, startInProcess } from './support/service';
 
@@ -114,11 +115,11 @@ describe('idempotency key purge', function () {
     await pool.query('ALTER TABLE idempotency_keys RENAME TO idempotency_keys_away');
     try {
       subject.start();
-      await waitFor(() => counted.failures >= 2, 5000, 'two failed runs');
+      await waitFor(() => counted.failures >= 2, hangGuardMillis, 'two failed runs');
     } finally {
       await pool.query('ALTER TABLE idempotency_keys_away RENAME TO idempotency_keys');
     }
-    await waitFor(() => counted.purged.includes(3), 5000, 'a run after the failures');
+    await waitFor(() => counted.purged.includes(3), hangGuardMillis, 'a run after the failures');
     await subject.stop();
     const failure = captured.lines.find((line) => String(line.msg).includes('purge failed'));
     expect(failure).to.include({ level: 'warn' });
@@ -131,7 +132,7 @@ describe('idempotency key purge', function () {
     await seed('tick', 4, '-1 second');
     const { purger: subject, counted } = purger({ intervalMillis: 40, batchSize: 100 });
     subject.start();
-    await waitFor(() => counted.purged.length >= 3, 5000, 'three timed runs');
+    await waitFor(() => counted.purged.length >= 3, hangGuardMillis, 'three timed runs');
     expect(counted.purged[0]).to.equal(4);
     await subject.stop();
     expect(subject.active).to.equal(false);
@@ -161,7 +162,11 @@ describe('idempotency key purge', function () {
     });
     try {
       expect(running.service.purger.active).to.equal(true);
-      await waitFor(async () => (await count('idempotency_keys')) === 0, 10000, 'the purge');
+      await waitFor(
+        async () => (await count('idempotency_keys')) === 0,
+        hangGuardMillis,
+        'the purge',
+      );
       const metrics = await running.service.metrics.registry.getSingleMetricAsString(
         'idempotency_keys_purged_total',
       );

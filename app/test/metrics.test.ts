@@ -17,6 +17,7 @@ import {
   waitUntilListening,
   type SpawnedProcess,
   type TestDatabase,
+  hangGuardMillis,
 } from './support/servers';
 import { migrate } from './support/service';
 
@@ -229,7 +230,7 @@ describe('metrics exposition', function () {
           jsonLines(server?.stdout ?? []).some(
             (l) => l.msg === 'span' && l.trace_id === sampledTrace,
           ),
-        10000,
+        hangGuardMillis,
         'the span of the sampled request',
       );
     });

@@ -14,17 +14,18 @@ import { ConfigError, loadConfig, loadPostgresConfig } from '../src/config';
 import {
   PrivateRedis,
   TcpProxy,
-  proxied,
   createTestDatabase,
   freePort,
+  hangGuardMillis,
+  proxied,
   sharedServers,
   spawnEntryPoint,
   testKeyPrefix,
+  type SpawnedProcess,
+  type TestDatabase,
   uniqueName,
   waitFor,
   waitUntilListening,
-  type SpawnedProcess,
-  type TestDatabase,
 } from './support/servers';
 import { migrate, startInProcess, type InProcessService } from './support/service';
 
@@ -253,7 +254,7 @@ describe('operations', function () {
       await waitFor(
         async () =>
           /password authentication failed/.test((await ready()).body.reasons?.postgres ?? ''),
-        10000,
+        hangGuardMillis,
         'readiness to report the refused password',
       );
       expect((await ready()).status).to.equal(503);
@@ -262,11 +263,19 @@ describe('operations', function () {
     it('once the file holds the new password, new connections succeed without a restart', async function () {
       const pid = api?.child.pid;
       replaceFile(passwordPath, `${rotatedPassword}\n`);
-      await waitFor(async () => (await ready()).status === 200, 10000, 'readiness to recover');
+      await waitFor(
+        async () => (await ready()).status === 200,
+        hangGuardMillis,
+        'readiness to recover',
+      );
       expect((await createPayment()).status).to.equal(201);
       // Force brand-new connections once more: they, too, use the rotated password.
       await terminateRoleConnections();
-      await waitFor(async () => (await createPayment()).status === 201, 10000, 'a new connection');
+      await waitFor(
+        async () => (await createPayment()).status === 201,
+        hangGuardMillis,
+        'a new connection',
+      );
       const connected = await admin.query(
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND application_name = 'payflow-api'",
         [role],
@@ -329,7 +338,7 @@ describe('operations', function () {
           async () =>
             (await ready(strict)).status === 503 &&
             String((await ready(tolerant)).body.checks?.redis ?? '').startsWith('degraded'),
-          15000,
+          hangGuardMillis,
           'both API instances to report Redis down on /ready',
         );
       });
@@ -389,10 +398,18 @@ describe('operations', function () {
       it('Redis back: both recover to 200 with redis ok and dependency_up 1, without a restart', async function () {
         await redis.startAgain();
         for (const running of [strict, tolerant]) {
-          await waitFor(async () => (await ready(running)).status === 200, 10000, 'readiness');
+          await waitFor(
+            async () => (await ready(running)).status === 200,
+            hangGuardMillis,
+            'readiness',
+          );
           const response = await ready(running).expect(200);
           expect(response.body.checks).to.deep.equal({ postgres: 'ok', redis: 'ok' });
-          await waitFor(async () => (await redisUp(running)) === '1', 5000, 'dependency_up 1');
+          await waitFor(
+            async () => (await redisUp(running)) === '1',
+            hangGuardMillis,
+            'dependency_up 1',
+          );
         }
       });
     });

@@ -16,13 +16,14 @@ import { negotiateSsl, sslNotSupportedMessage } from '../src/postgres/ssl';
 import {
   createTestDatabase,
   freePort,
+  hangGuardMillis,
   sharedServers,
   spawnEntryPoint,
-  waitFor,
-  waitUntilListening,
+  testKeyPrefix,
   type SpawnedProcess,
   type TestDatabase,
-  testKeyPrefix,
+  waitFor,
+  waitUntilListening,
 } from './support/servers';
 import { capturingLogger, fakeAwsCredentials, testMigrationSettings } from './support/service';
 
@@ -268,7 +269,7 @@ describe('PostgreSQL ssl_mode', function () {
       await client.connect();
       await client.query('SELECT pg_reload_conf()');
       await client.end();
-      await waitFor(() => check(admin).catch(() => false), 10000, 'the server to reload');
+      await waitFor(() => check(admin).catch(() => false), hangGuardMillis, 'the server to reload');
     };
     const adminConnection = (config: PostgresConfig) => ({
       host: config.host,

@@ -25,6 +25,7 @@ import {
   waitUntilListening,
   type SpawnedProcess,
   type TestDatabase,
+  hangGuardMillis,
 } from './support/servers';
 import { migrate } from './support/service';
 
@@ -294,7 +295,7 @@ describe('the API process', function () {
     server.child.kill('SIGTERM');
     await waitFor(
       () => server.stdout.some((l) => l.includes('shutdown started')),
-      5000,
+      hangGuardMillis,
       'shutdown to start',
     );
     const ready = await call(port, 'GET', '/readiness');

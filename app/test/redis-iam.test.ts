@@ -7,7 +7,7 @@ import { PrivateRedis } from '../chaos/private-redis';
 import type { RedisConfig } from '../src/config';
 import { createRedisClient, type RedisClient } from '../src/redis/client';
 import { elastiCacheIamCredentials } from '../src/redis/iam-token';
-import { waitFor } from './support/servers';
+import { hangGuardMillis, waitFor } from './support/servers';
 import { capturingLogger, fakeAwsCredentials } from './support/service';
 
 describe('Redis with IAM authentication (REDIS_AUTH=iam)', function () {
@@ -85,8 +85,12 @@ describe('Redis with IAM authentication (REDIS_AUTH=iam)', function () {
 
       // The server drops the connection (ElastiCache does after 12 hours): a new one, a new AUTH.
       await admin.sendCommand(['CLIENT', 'KILL', 'USER', user]);
-      await waitFor(async () => (await authentications()) === before + 2, 10000, 'a reconnection');
-      await waitFor(() => client.isReady, 10000, 'the client to be ready again');
+      await waitFor(
+        async () => (await authentications()) === before + 2,
+        hangGuardMillis,
+        'a reconnection',
+      );
+      await waitFor(() => client.isReady, hangGuardMillis, 'the client to be ready again');
       expect(await connectionsOf(user)).to.equal(1);
       expect(await client.get('payflow:iam-test')).to.equal('1');
       // Outside its key prefix, the user's rights stop.

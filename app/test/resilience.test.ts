@@ -6,11 +6,12 @@ import request from 'supertest';
 import {
   PrivateRedis,
   TcpProxy,
-  proxied,
   createTestDatabase,
+  hangGuardMillis,
+  proxied,
   sharedServers,
-  waitFor,
   type TestDatabase,
+  waitFor,
 } from './support/servers';
 import {
   idempotencyModes,
@@ -69,7 +70,7 @@ describe('resilience: PostgreSQL and Redis outages', function () {
     before(async function () {
       await post({ amount: 1 }, 'before-outage').expect(201);
       await redis.kill();
-      await waitFor(() => !redisOf(running).isReady, 5000, 'the client to notice');
+      await waitFor(() => !redisOf(running).isReady, hangGuardMillis, 'the client to notice');
     });
 
     it('readiness reports redis failed (503) while liveness stays 200', async function () {
@@ -107,7 +108,11 @@ describe('resilience: PostgreSQL and Redis outages', function () {
 
     it('recovers when Redis comes back, without restarting the API', async function () {
       await redis.startAgain(); // a fresh, empty Redis: as if flushed
-      await waitFor(async () => (await ready()).status === 200, 10000, 'readiness to recover');
+      await waitFor(
+        async () => (await ready()).status === 200,
+        hangGuardMillis,
+        'readiness to recover',
+      );
       const response = await ready().expect(200);
       expect(response.body.checks).to.deep.equal({ postgres: 'ok', redis: 'ok' });
       const retry = await post({ amount: 5 }, 'during-outage').expect(201);
@@ -128,14 +133,18 @@ describe('resilience: PostgreSQL and Redis outages', function () {
     let patient: InProcessService;
 
     before(async function () {
-      await waitFor(async () => (await ready()).status === 200, 10000, 'Redis to be ready');
+      await waitFor(
+        async () => (await ready()).status === 200,
+        hangGuardMillis,
+        'Redis to be ready',
+      );
       second = await startInProcess(database.url, redis.url, { REDIS_COMMAND_TIMEOUT_MS: '200' });
       patient = await startInProcess(database.url, redis.url, {
         REDIS_COMMAND_TIMEOUT_MS: '60000',
       });
       await waitFor(
         () => redisOf(second).isReady && redisOf(patient).isReady,
-        5000,
+        hangGuardMillis,
         'the other instances',
       );
       redis.freeze();
@@ -183,7 +192,11 @@ describe('resilience: PostgreSQL and Redis outages', function () {
       const response = await ready().expect(503);
       expect(response.body.checks.redis).to.equal('failed');
       redis.thaw();
-      await waitFor(async () => (await ready()).status === 200, 10000, 'readiness to recover');
+      await waitFor(
+        async () => (await ready()).status === 200,
+        hangGuardMillis,
+        'readiness to recover',
+      );
     });
   });
 
@@ -232,7 +245,7 @@ describe('resilience: PostgreSQL and Redis outages', function () {
         await proxy.restore();
         await waitFor(
           async () => (await ready(target)).status === 200,
-          10000,
+          hangGuardMillis,
           'readiness to recover',
         );
         await post({ amount: 9 }, `pg-down-${mode.name}`, target).expect(201);
@@ -261,18 +274,22 @@ describe('resilience: PostgreSQL and Redis outages', function () {
       redisProxy = redisViaProxy.proxy;
       viaProxy = await startInProcess(database.url, redisViaProxy.url);
       const app = viaProxy.service.app;
-      await waitFor(async () => (await request(app).get('/ready')).status === 200, 5000, 'ready');
+      await waitFor(
+        async () => (await request(app).get('/ready')).status === 200,
+        hangGuardMillis,
+        'ready',
+      );
 
       redisProxy.resetConnections(2);
       // No isReady poll here: the faulty client was "ready" again within milliseconds.
       await waitFor(
         () => viaProxy.lines.some((line) => line.msg === 'redis connection error'),
-        5000,
+        hangGuardMillis,
         'the client to notice',
       );
       await waitFor(
         async () => (await request(app).get('/ready')).status === 200,
-        10000,
+        hangGuardMillis,
         'readiness after the failed handshakes',
       );
       expect(await redisOf(viaProxy).ping()).to.equal('PONG');
@@ -309,7 +326,7 @@ describe('resilience: PostgreSQL and Redis outages', function () {
       await lateRedis.startAgain();
       await waitFor(
         async () => (await request(app).get('/ready')).status === 200,
-        10000,
+        hangGuardMillis,
         'redis connection',
       );
       const replay = await request(app)

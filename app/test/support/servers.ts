@@ -16,6 +16,13 @@ export { PrivateRedis } from '../../chaos/private-redis';
 
 export const appRoot = join(__dirname, '..', '..');
 
+/**
+ * How long a test waits for something to happen before calling it hung: a bound on waiting, never
+ * a claim about speed (a loaded machine once took more than 5 s to reconnect). Tests assert what
+ * happens; how fast is for make bench and make chaos.
+ */
+export const hangGuardMillis = 20_000;
+
 export function sharedServers(): { databaseUrl: string; redisUrl: string } {
   const databaseUrl = process.env.DATABASE_URL;
   const redisUrl = process.env.REDIS_URL;
