@@ -8,7 +8,7 @@
 // module synthesizes a type this table has no row for.
 
 import { AMAZON_LINUX_PARAMETER } from '../cluster/cluster-access-instance';
-import { hclQuoted } from '../lib/hcl-template';
+import { hclQuoted } from './hcl-template';
 
 /** One resource instance of a module, as Terraform templates (`${var.x}`) of the module. */
 export interface ResourceInstance {
