@@ -513,7 +513,7 @@ preflight() {
     "make $action does not use it (Terraform installs the Helm releases); docs/runbooks/rollback.md does, to roll the API back by hand" \
     helm version --short
   check_cluster_access_tools "$action"
-  if one_of "$action" plan deploy && ! command -v npm >/dev/null 2>&1; then
+  if [[ "$action" == plan || "$action" == deploy ]] && ! command -v npm >/dev/null 2>&1; then
     problem "npm is not installed: it comes with Node.js >= 20.19 (https://nodejs.org)"
   fi
   if [[ "$action" == deploy ]]; then
@@ -639,7 +639,7 @@ check_cluster_access_tools() {
   if [[ "$1" != deploy ]] && ! command -v curl >/dev/null 2>&1; then
     problem "curl is not installed: it checks that the tunnel to the Kubernetes API answers"
   fi
-  if one_of "$1" destroy tunnel && ! command -v node >/dev/null 2>&1; then
+  if [[ "$1" == destroy || "$1" == tunnel ]] && ! command -v node >/dev/null 2>&1; then
     problem "node is not installed: it picks a free local port for the tunnel (https://nodejs.org)"
   fi
 }
