@@ -63,12 +63,30 @@ usage() {
   exit 2
 }
 
-check_environment() {
-  local candidate
-  for candidate in "${environments[@]}"; do
-    [[ "$1" == "$candidate" ]] && return 0
+# value allowed...: whether value is one of the allowed words.
+one_of() {
+  local value="$1" allowed
+  shift
+  for allowed in "$@"; do [[ "$value" == "$allowed" ]] && return 0; done
+  return 1
+}
+
+# attempts what command...: runs command (output discarded) until it succeeds, at most attempts
+# times, 15 s apart, saying what before each wait. A failure is one more attempt, not set -e's end.
+retry_every_15s() {
+  local attempts="$1" what="$2" attempt
+  shift 2
+  for ((attempt = 1; ; attempt++)); do
+    "$@" >/dev/null && return 0
+    ((attempt < attempts)) || return 1
+    printf '  %s (attempt %d/%d), retrying in 15 s\n' "$what" "$attempt" "$attempts"
+    sleep 15
   done
-  die "unknown environment '$1': use one of ${environments[*]} (e.g. make deploy ENV=development)"
+}
+
+check_environment() {
+  one_of "$1" "${environments[@]}" ||
+    die "unknown environment '$1': use one of ${environments[*]} (e.g. make deploy ENV=development)"
 }
 
 # The version mise.toml pins for a tool: its `name = "x.y.z"` line in the flat [tools] table.
@@ -237,14 +255,15 @@ check_github_repository() {
   fi
 }
 
+# What a switch may be set to: unset or one of the off words is off.
+readonly switch_on_words=(1 true yes) switch_off_words=('' 0 false no)
+
 # 1, true or yes: on; unset, empty, 0, false or no: off; anything else stops the run.
 switch_on() {
   local name="$1" value="${!1:-}"
-  case "$value" in
-    1 | true | yes) return 0 ;;
-    '' | 0 | false | no) return 1 ;;
-    *) die "$name=$value is neither on nor off: use $name=true (or 1), or leave it unset" ;;
-  esac
+  one_of "$value" "${switch_on_words[@]}" && return 0
+  one_of "$value" "${switch_off_words[@]}" && return 1
+  die "$name=$value is neither on nor off: use $name=true (or 1), or leave it unset"
 }
 
 # Whether deploy applies live/shared/global (the default) or only reads its outputs.
@@ -604,11 +623,7 @@ cluster_tunnel_dir=""
 cluster_tunnel_kubeconfig=""
 
 # layer: whether its Terraform providers talk to the Kubernetes API (through the tunnel).
-talks_to_kubernetes() {
-  local layer
-  for layer in "${kubernetes_layers[@]}"; do [[ "$1" == "$layer" ]] && return 0; done
-  return 1
-}
+talks_to_kubernetes() { one_of "$1" "${kubernetes_layers[@]}"; }
 
 # environment: the id of the cluster layer's tunnel instance; empty before that layer is applied.
 tunnel_instance() {
@@ -617,7 +632,7 @@ tunnel_instance() {
 
 # action: the tools the tunnel needs, for the actions that open it.
 check_cluster_access_tools() {
-  case "$1" in plan | deploy | destroy | tunnel) ;; *) return 0 ;; esac
+  one_of "$1" plan deploy destroy tunnel || return 0
   if ! command -v session-manager-plugin >/dev/null 2>&1; then
     problem "session-manager-plugin is not installed: make $1 reaches the private Kubernetes API through an SSM tunnel; install it: $session_manager_plugin_install"
   fi
@@ -818,7 +833,7 @@ load_balancers_of() {
 # the Ingresses' annotation: so it is turned off there, on every Ingress, and awaited on the load
 # balancers, before anything is destroyed.
 lift_load_balancer_deletion_protection() {
-  local cluster_name="$1" arn attempt state
+  local cluster_name="$1" arn
   local -a arns=()
   read -r -a arns <<<"$(load_balancers_of "$cluster_name" | tr '\n' ' ')"
   ((${#arns[@]})) || return 0
@@ -826,27 +841,29 @@ lift_load_balancer_deletion_protection() {
     --overwrite alb.ingress.kubernetes.io/load-balancer-attributes=deletion_protection.enabled=false ||
     die "could not lift the deletion protection of the load balancers of $cluster_name; nothing was destroyed: fix the cause, then run make destroy again"
   for arn in "${arns[@]}"; do
-    for attempt in $(seq 1 20); do
-      state="$(aws elbv2 describe-load-balancer-attributes --load-balancer-arn "$arn" \
-        --query "Attributes[?Key=='deletion_protection.enabled'].Value" --output text)"
-      [[ "$state" == false ]] && break
-      ((attempt < 20)) || die "the controller did not lift the deletion protection of $arn within 5 minutes; nothing was destroyed: see its logs (kubectl -n kube-system logs deployment/aws-load-balancer-controller), then run make destroy again"
-      printf '  waiting for the controller to lift the deletion protection of %s (attempt %d/20)\n' "$arn" "$attempt"
-      sleep 15
-    done
+    retry_every_15s 20 "the controller has not lifted the deletion protection of $arn yet" \
+      deletion_protection_lifted "$arn" ||
+      die "the controller did not lift the deletion protection of $arn within 5 minutes; nothing was destroyed: see its logs (kubectl -n kube-system logs deployment/aws-load-balancer-controller), then run make destroy again"
   done
 }
 
-# Load balancers created by the AWS Load Balancer Controller for this cluster's Ingresses.
+# arn: whether the load balancer's deletion protection is off.
+deletion_protection_lifted() {
+  [[ "$(aws elbv2 describe-load-balancer-attributes --load-balancer-arn "$1" \
+    --query "Attributes[?Key=='deletion_protection.enabled'].Value" --output text)" == false ]]
+}
+
+# Load balancers of this cluster's Ingresses: the tagging API may list one a while after its
+# deletion, ELB's waiter (15 s x 40) does not; one at a time, or the first gone would end it.
 wait_for_load_balancers() {
-  local cluster_name="$1" remaining attempt
-  for attempt in $(seq 1 40); do
-    remaining="$(load_balancers_of "$cluster_name")"
-    [[ -z "$remaining" ]] && return 0
-    printf '  waiting for the controller to delete %s (attempt %d/40)\n' "$remaining" "$attempt"
-    sleep 15
+  local cluster_name="$1" arn
+  local -a arns=()
+  read -r -a arns <<<"$(load_balancers_of "$cluster_name" | tr '\n' ' ')"
+  for arn in "${arns[@]}"; do
+    printf '  waiting for the controller to delete %s\n' "$arn"
+    aws elbv2 wait load-balancers-deleted --load-balancer-arns "$arn" ||
+      die "the load balancer $arn of $cluster_name still exists after 10 minutes; delete it in the EC2 console, then run make destroy again"
   done
-  die "load balancers of $cluster_name still exist after 10 minutes; delete them in the EC2 console, then run make destroy again"
 }
 
 # What in live/<environment>/env.hcl keeps the data layer from being destroyed, one per line.
@@ -866,19 +883,15 @@ data_protections() {
 # a security group left in the VPC stops the network layer's destroy. Run after the cluster
 # layer: its security groups refer to them until then.
 delete_load_balancer_security_groups() {
-  local cluster="$1" groups group attempt
+  local cluster="$1" groups group
   groups="$(aws ec2 describe-security-groups \
     --filters "Name=tag:elbv2.k8s.aws/cluster,Values=$cluster" \
     --query 'SecurityGroups[].GroupId' --output text)"
   for group in $groups; do
     [[ "$group" == sg-* ]] || continue
     # An ENI of a load balancer being deleted can hold the group for a few minutes.
-    for attempt in $(seq 1 20); do
-      aws ec2 delete-security-group --group-id "$group" >/dev/null && break
-      ((attempt < 20)) || die "could not delete the security group $group of the load balancer controller of $cluster; delete it in the EC2 console (VPC, Security groups), then run make destroy again"
-      printf '  %s is still in use (attempt %d/20), retrying in 15 s\n' "$group" "$attempt"
-      sleep 15
-    done
+    retry_every_15s 20 "$group is still in use" aws ec2 delete-security-group --group-id "$group" ||
+      die "could not delete the security group $group of the load balancer controller of $cluster; delete it in the EC2 console (VPC, Security groups), then run make destroy again"
     printf '  deleted the security group %s\n' "$group"
   done
 }
@@ -931,10 +944,8 @@ deploy() {
   preflight "$environment" deploy
   use_plugin_cache
   # A deploy always puts the data layer's protection back (live/_units/data.hcl reads DECOMMISSION).
-  case "${DECOMMISSION:-}" in
-    '' | 0 | false | no) ;;
-    *) printf 'warning: DECOMMISSION=%s ignored: make deploy keeps the data layer protected; make destroy lifts the protection itself\n' "$DECOMMISSION" >&2 ;;
-  esac
+  one_of "${DECOMMISSION:-}" "${switch_off_words[@]}" ||
+    printf 'warning: DECOMMISSION=%s ignored: make deploy keeps the data layer protected; make destroy lifts the protection itself\n' "$DECOMMISSION" >&2
   unset DECOMMISSION
   synth
   if applies_shared; then
@@ -1030,7 +1041,7 @@ run again with DECOMMISSION=true: the data and edge layers are first applied wit
   cluster_name="${cluster_name:-$project-$environment}"
   for ((index = ${#layers[@]} - 1; index >= 0; index--)); do
     # dns and app are gone already (above).
-    [[ "${layers[index]}" != dns && "${layers[index]}" != app ]] || continue
+    ! one_of "${layers[index]}" dns app || continue
     # No Kubernetes left to talk to: the session goes before its instance (cluster layer) does.
     talks_to_kubernetes "${layers[index]}" || close_cluster_tunnel
     if [[ "${layers[index]}" == network ]]; then

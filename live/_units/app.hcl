@@ -1,6 +1,7 @@
 # The app layer of every environment (modules/app: the payflow-migrations Job, then the payflow
-# API release from app/chart). live/<env>/app/terragrunt.hcl includes this file, and
-# _cluster-dependency.hcl for the cluster connection (dependency "cluster" and its inputs).
+# API release from app/chart). live/<env>/app/terragrunt.hcl includes this file,
+# _cluster-dependency.hcl for the cluster connection (dependency "cluster" and its inputs) and
+# _edge-dependency.hcl for the load balancer's settings (dependency "edge" and its inputs).
 locals {
   env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
 }
@@ -45,20 +46,6 @@ dependency "platform" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
 
-# The load balancer's settings: the same on the API's and Grafana's Ingresses (one load balancer).
-dependency "edge" {
-  config_path = "${get_terragrunt_dir()}/../edge"
-  mock_outputs = {
-    api_hostname             = ""
-    grafana_hostname         = ""
-    certificate_arn          = ""
-    tls_policy               = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-    load_balancer_attributes = "deletion_protection.enabled=false,access_logs.s3.enabled=false"
-    web_acl_arn              = ""
-  }
-  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
-}
-
 # Account-wide: applied by make deploy before the environment (live/README.md).
 dependency "shared" {
   config_path = "${get_repo_root()}/live/shared/global"
@@ -73,12 +60,6 @@ inputs = {
   # CI passes the commit SHA it built and pushed; make deploy builds and pushes the current
   # commit when unset. By hand, the default is that same full SHA: never a moving "latest".
   image_tag = get_env("IMAGE_TAG", trimspace(run_cmd("--terragrunt-quiet", "git", "rev-parse", "HEAD")))
-
-  api_hostname             = dependency.edge.outputs.api_hostname
-  certificate_arn          = dependency.edge.outputs.certificate_arn
-  tls_policy               = dependency.edge.outputs.tls_policy
-  load_balancer_attributes = dependency.edge.outputs.load_balancer_attributes
-  web_acl_arn              = dependency.edge.outputs.web_acl_arn
 
   # The API logs in to both with IAM tokens (Pod Identity role of the data layer): no password.
   aws_region                 = local.env.region

@@ -1,8 +1,9 @@
 # The platform layer of every environment (modules/platform: load balancer controller, External
 # Secrets, metrics-server, autoscaler, Prometheus/Grafana, Loki, Tempo, log shipper, blackbox
-# exporter). live/<env>/platform/terragrunt.hcl includes this file, and _cluster-dependency.hcl
-# for the cluster connection (dependency "cluster" and its inputs). The controllers' AWS roles
-# are bound by Pod Identity in the cluster and data layers, so none is passed here.
+# exporter). live/<env>/platform/terragrunt.hcl includes this file, _cluster-dependency.hcl
+# for the cluster connection (dependency "cluster" and its inputs) and _edge-dependency.hcl for
+# the load balancer's settings (dependency "edge" and its inputs). The controllers' AWS roles are
+# bound by Pod Identity in the cluster and data layers, so none is passed here.
 locals {
   env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
 }
@@ -30,20 +31,6 @@ dependency "data" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
 
-# The load balancer's settings: the same on the API's and Grafana's Ingresses (one load balancer).
-dependency "edge" {
-  config_path = "${get_terragrunt_dir()}/../edge"
-  mock_outputs = {
-    api_hostname             = ""
-    grafana_hostname         = ""
-    certificate_arn          = ""
-    tls_policy               = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-    load_balancer_attributes = "deletion_protection.enabled=false,access_logs.s3.enabled=false"
-    web_acl_arn              = ""
-  }
-  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
-}
-
 inputs = {
   # dependency "cluster" and the connection inputs come from _cluster-dependency.hcl.
   cluster_version   = dependency.cluster.outputs.cluster_version
@@ -54,12 +41,8 @@ inputs = {
   # operator, never by Terraform: live/README.md, "Alert notifications in Slack".
   alerting_secret_name = dependency.data.outputs.alerting_secret_name
 
-  api_hostname             = dependency.edge.outputs.api_hostname
-  grafana_hostname         = dependency.edge.outputs.grafana_hostname
-  certificate_arn          = dependency.edge.outputs.certificate_arn
-  tls_policy               = dependency.edge.outputs.tls_policy
-  load_balancer_attributes = dependency.edge.outputs.load_balancer_attributes
-  web_acl_arn              = dependency.edge.outputs.web_acl_arn
+  # dependency "edge" and the load balancer's inputs come from _edge-dependency.hcl.
+  grafana_hostname = dependency.edge.outputs.grafana_hostname
 
   # Private unless env.hcl says otherwise: then behind Cognito, for the allow-list only.
   grafana_public                = local.env.grafana.public

@@ -3,21 +3,21 @@ import { DataAwsEksAddonVersion } from '@cdktf/provider-aws/lib/data-aws-eks-add
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { EksAddon, type EksAddonConfig } from '@cdktf/provider-aws/lib/eks-addon';
 import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
-import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
-import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { Fn, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { encryptedLogGroup } from '../lib/encrypted-log-group';
 import { ModuleStack } from '../lib/module-stack';
 import { PodIdentityRole } from '../lib/pod-identity-role';
-import { ClusterAccessInstance, EC2_INSTANCE_ROLE_TRUST } from './cluster-access-instance';
-import { clusterAutoscalerPolicy, loadBalancerControllerPolicy } from './controller-policies';
+import { ClusterAccessInstance } from './cluster-access-instance';
+import { clusterAutoscalerPolicy } from './cluster-autoscaler-policy';
+import { loadBalancerControllerPolicy } from './load-balancer-controller-policy';
 import { clusterAccessEntries } from './cluster-access-entries';
 import { clusterInputs } from './cluster-inputs';
 import { clusterOutputs } from './cluster-outputs';
+import { managedNodeGroup } from './managed-node-group';
 
 export const CONTROL_PLANE_LOG_TYPES = [
   'api',
@@ -152,52 +152,7 @@ export class ClusterStack extends ModuleStack {
       grantDeployerAdmin: inputs.grantDeployerAdmin,
     });
 
-    // ---- nodes
-    const nodeRole = new IamRole(this, 'node_role', {
-      name: `${clusterName}-eks-node`,
-      description: 'Instance role of the EKS managed nodes',
-      assumeRolePolicy: EC2_INSTANCE_ROLE_TRUST,
-    });
-    const nodePolicies = [
-      'AmazonEKSWorkerNodePolicy',
-      'AmazonEKS_CNI_Policy',
-      'AmazonEC2ContainerRegistryReadOnly',
-    ].map(
-      (policy) =>
-        new IamRolePolicyAttachment(this, `node_role_${policy}`, {
-          role: nodeRole.name,
-          policyArn: managedPolicy(policy),
-        }),
-    );
-
-    const launchTemplate = new LaunchTemplate(this, 'nodes', {
-      name: `${clusterName}-nodes`,
-      description: 'EKS nodes: IMDSv2 only, encrypted gp3 root volume',
-      updateDefaultVersion: true,
-      metadataOptions: {
-        httpEndpoint: 'enabled',
-        httpTokens: 'required',
-        httpPutResponseHopLimit: inputs.hopLimit.numberValue,
-        instanceMetadataTags: 'disabled',
-      },
-      blockDeviceMappings: [
-        {
-          deviceName: '/dev/xvda',
-          ebs: {
-            volumeSize: inputs.diskSize.numberValue,
-            volumeType: 'gp3',
-            encrypted: 'true',
-            deleteOnTermination: 'true',
-          },
-        },
-      ],
-      monitoring: { enabled: true },
-      tagSpecifications: [
-        { resourceType: 'instance', tags: { Name: `${clusterName}-node` } },
-        { resourceType: 'volume', tags: { Name: `${clusterName}-node` } },
-      ],
-    });
-
+    // ---- core add-ons
     const addon = (
       name: (typeof CORE_ADDONS)[number],
       options: Pick<
@@ -232,28 +187,13 @@ export class ClusterStack extends ModuleStack {
     ];
     const podIdentityAgent = addon('eks-pod-identity-agent');
 
-    const nodeGroup = new EksNodeGroup(this, 'workers', {
-      clusterName: cluster.name,
-      nodeGroupName: `${clusterName}-workers`,
-      nodeRoleArn: nodeRole.arn,
-      subnetIds: inputs.privateSubnetIds.listValue,
-      version: inputs.clusterVersion.stringValue,
-      amiType: 'AL2023_x86_64_STANDARD',
-      capacityType: inputs.capacityType.stringValue,
-      instanceTypes: inputs.instanceTypes.listValue,
-      scalingConfig: {
-        minSize: inputs.minSize.numberValue,
-        desiredSize: inputs.desiredSize.numberValue,
-        maxSize: inputs.maxSize.numberValue,
-      },
-      updateConfig: { maxUnavailablePercentage: 33 },
-      launchTemplate: {
-        id: launchTemplate.id,
-        version: Token.asString(launchTemplate.latestVersion),
-      },
-      labels: { 'payflow.io/capacity-type': inputs.capacityType.stringValue },
-      lifecycle: { ignoreChanges: ['scaling_config[0].desired_size'] },
-      dependsOn: [...nodePolicies, ...earlyAddons, podIdentityAgent],
+    // ---- nodes
+    const { nodeRole, nodeGroup } = managedNodeGroup(this, {
+      cluster,
+      clusterName,
+      inputs,
+      managedPolicy,
+      addonsFirst: [...earlyAddons, podIdentityAgent],
     });
 
     // ---- the way in: an SSM port-forwarding tunnel to the private API endpoint

@@ -2,9 +2,6 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
 import { Eip } from '@cdktf/provider-aws/lib/eip';
-import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
 import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
 import { Route } from '@cdktf/provider-aws/lib/route';
@@ -18,7 +15,7 @@ import { Fn, Op, TerraformCount, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { networkInputs } from './network-inputs';
 import { networkOutputs } from './network-outputs';
-import { encryptedLogGroup } from '../lib/encrypted-log-group';
+import { vpcFlowLogs } from './vpc-flow-logs';
 import { ModuleStack } from '../lib/module-stack';
 import { everyInstance, instance } from '../lib/references';
 
@@ -235,61 +232,13 @@ export class NetworkStack extends ModuleStack {
       });
     }
 
-    // ---- flow logs: KMS-encrypted log group, role that may only write to it
-    const logGroupName = `/aws/vpc/${this.namePrefix}/flow-logs`;
-    const { logGroup } = encryptedLogGroup(this, {
-      ids: { key: 'flow_logs', alias: 'flow_logs_alias', logGroup: 'flow_logs_group' },
-      keyDescription: `Encrypts the VPC flow logs of ${this.namePrefix}`,
-      aliasName: `alias/${this.namePrefix}-flow-logs`,
-      logGroupName,
+    const logGroup = vpcFlowLogs(this, {
+      vpcId: vpc.id,
+      namePrefix: this.namePrefix,
       retentionInDays: inputs.flowLogRetention.numberValue,
       partition: partition.partition,
       region: this.region.stringValue,
       accountId: caller.accountId,
-    });
-    const flowLogsRole = new IamRole(this, 'flow_logs_role', {
-      name: `${this.namePrefix}-vpc-flow-logs`,
-      description: 'Lets VPC Flow Logs write to the flow log group of this VPC, nothing else',
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            // Confused-deputy guard: only flow logs of this account may use the role.
-            Condition: { StringEquals: { 'aws:SourceAccount': caller.accountId } },
-          },
-        ],
-      }),
-    });
-    new IamRolePolicy(this, 'flow_logs_write', {
-      name: 'write-flow-logs',
-      role: flowLogsRole.id,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Action: [
-              'logs:CreateLogStream',
-              'logs:PutLogEvents',
-              'logs:DescribeLogGroups',
-              'logs:DescribeLogStreams',
-            ],
-            Resource: [logGroup.arn, `${logGroup.arn}:*`],
-          },
-        ],
-      }),
-    });
-    new FlowLog(this, 'flow_log', {
-      vpcId: vpc.id,
-      trafficType: 'ALL',
-      logDestinationType: 'cloud-watch-logs',
-      logDestination: logGroup.arn,
-      iamRoleArn: flowLogsRole.arn,
-      maxAggregationInterval: 60,
-      tags: { Name: this.namePrefix },
     });
 
     networkOutputs(this, {

@@ -1,32 +1,19 @@
-import { join } from 'node:path';
-import { Release, type ReleaseConfig } from '@cdktf/provider-helm/lib/release';
 import { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-class-v1';
-import { Fn, Op, Token, ref, type ITerraformDependable, type TerraformVariable } from 'cdktf';
+import { Release } from '@cdktf/provider-helm/lib/release';
+import { Fn, ref, type ITerraformDependable, type TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
-import { stringify } from 'yaml';
 import { ChartValuesSchema } from '../lib/chart-values-schema';
 import { ModuleStack } from '../lib/module-stack';
 import { APP_NAMESPACE, CLUSTER_SECRET_STORE, MONITORING_NAMESPACE } from '../lib/kubernetes-names';
 import { PlanReaderRoles, PlanReaderSecretsAccess } from '../lib/plan-readers';
 import { connectToCluster } from '../lib/cluster-connection';
-import { PINNED_CHARTS, type PinnedChart } from './pinned-charts';
-import { clusterAlertmanagerConfig, readSharedAlertmanagerConfig } from './alertmanager-config';
-import { GRAFANA_LOCAL_URL, publicGrafanaAnnotations } from './grafana-access';
+import { PINNED_CHARTS } from './pinned-charts';
+import { pinnedReleaseInstaller } from './pinned-release';
+import { observabilityReleases } from './observability-releases';
 import { grafanaDashboards } from './grafana-dashboards';
 import { platformInputs } from './platform-inputs';
 import { platformOutputs } from './platform-outputs';
-
-/**
- * Service accounts whose AWS role is granted through an EKS Pod Identity association created
- * in the module that owns the resources (cluster or data). The names here must match them.
- */
-export const POD_IDENTITY_SERVICE_ACCOUNTS = {
-  awsLoadBalancerController: { namespace: 'kube-system', name: 'aws-load-balancer-controller' },
-  clusterAutoscaler: { namespace: 'kube-system', name: 'cluster-autoscaler' },
-  externalSecrets: { namespace: 'external-secrets', name: 'external-secrets' },
-  loki: { namespace: MONITORING_NAMESPACE, name: 'loki' },
-  tempo: { namespace: MONITORING_NAMESPACE, name: 'tempo' },
-} as const;
+import { POD_IDENTITY_SERVICE_ACCOUNTS } from './pod-identity-service-accounts';
 
 /**
  * Hand-written local chart kept inside the module folder (like modules/<m>/tests: synth never
@@ -46,12 +33,6 @@ export const REPOSITORY_FILES = {
   alertingRules: 'monitoring/alerts/alerting-rules.yaml',
   dashboards: 'monitoring/dashboards',
 } as const;
-
-const REPOSITORY_ROOT = join(__dirname, '..', '..');
-
-/** A string Terraform takes as it is: its template sequences ${ and %{ escaped. */
-const terraformLiteral = (text: string): string =>
-  text.replace(/\$\{/g, '$$${').replace(/%\{/g, '%%{');
 
 /**
  * The cluster's shared services, installed with Helm: ingress (AWS Load Balancer Controller),
@@ -95,31 +76,9 @@ export class PlatformStack extends ModuleStack {
       reclaimPolicy: 'Delete',
     });
 
-    const release = (
-      id: string,
-      pinned: PinnedChart,
-      namespace: string,
-      dynamicValues: object,
-      { extraValues = [], ...options }: Partial<ReleaseConfig> & { extraValues?: string[] } = {},
-    ): Release =>
-      new Release(this, id, {
-        name: pinned.chart,
-        repository: pinned.repository,
-        chart: pinned.chart,
-        version: pinned.version,
-        namespace,
-        createNamespace: namespace !== 'kube-system',
-        values: [
-          Fn.file(fromRepo(REPOSITORY_FILES.staticValues, `${pinned.chart}.yaml`)),
-          Fn.yamlencode(dynamicValues),
-          ...extraValues,
-        ],
-        wait: true,
-        timeout: 900,
-        maxHistory: 10,
-        cleanupOnFail: true,
-        ...options,
-      });
+    const release = pinnedReleaseInstaller(this, (chart) =>
+      fromRepo(REPOSITORY_FILES.staticValues, `${chart}.yaml`),
+    );
 
     // First: its webhooks validate the Services and Ingresses the other releases create, and
     // on destroy it must outlive every Ingress (or their ALBs would block the VPC deletion).
@@ -158,137 +117,14 @@ export class PlatformStack extends ModuleStack {
       afterController(),
     );
 
-    const grafanaAnnotations = publicGrafanaAnnotations({
-      groupName: inputs.albGroupName.stringValue,
-      certificateArn: inputs.certificateArn.stringValue,
-      tlsPolicy: inputs.tlsPolicy.stringValue,
-      loadBalancerAttributes: inputs.loadBalancerAttributes.stringValue,
-      webAclArn: inputs.webAclArn.stringValue,
-      allowedCidrs: inputs.grafanaAllowedCidrs.listValue,
-      cognitoUserPoolArn: inputs.cognitoUserPoolArn.stringValue,
-      cognitoClientId: inputs.cognitoClientId.stringValue,
-      cognitoDomain: inputs.cognitoDomain.stringValue,
+    const kubePrometheusStack = observabilityReleases({
+      release,
+      inputs,
+      region: region.stringValue,
+      environment: this.environment.stringValue,
+      afterController,
+      storageClass,
     });
-    const grafanaUrl = Fn.conditional(
-      inputs.grafanaPublic.booleanValue,
-      Fn.format('https://%s', [inputs.grafanaHostname.stringValue]),
-      GRAFANA_LOCAL_URL,
-    );
-    const alertmanagerConfig = clusterAlertmanagerConfig(
-      readSharedAlertmanagerConfig(REPOSITORY_ROOT),
-    );
-    const kubePrometheusStack = release(
-      'kube_prometheus_stack',
-      PINNED_CHARTS.kubePrometheusStack,
-      MONITORING_NAMESPACE,
-      {
-        prometheus: {
-          prometheusSpec: {
-            retention: `${inputs.prometheusRetentionDays.stringValue}d`,
-            replicas: inputs.prometheusReplicas.numberValue,
-            externalLabels: { environment: this.environment.stringValue },
-            storageSpec: {
-              volumeClaimTemplate: {
-                spec: {
-                  resources: {
-                    requests: { storage: `${inputs.prometheusStorageGib.stringValue}Gi` },
-                  },
-                },
-              },
-            },
-          },
-        },
-        alertmanager: {
-          alertmanagerSpec: { replicas: inputs.alertmanagerReplicas.numberValue },
-        },
-        grafana: {
-          ingress: {
-            enabled: inputs.grafanaPublic.booleanValue,
-            hosts: [inputs.grafanaHostname.stringValue],
-            annotations: grafanaAnnotations,
-          },
-          // The address users open it on: links and redirects are built from it.
-          'grafana.ini': { server: { root_url: grafanaUrl } },
-        },
-      },
-      {
-        ...afterController(storageClass),
-        // alertmanager.config, derived at synth time from the local stack's file (its webhook
-        // files substituted); the drift test fails until a change to that file is synthesized.
-        // A literal YAML document, not yamlencode(): CDKTF does not escape the double quotes of
-        // the matchers inside a function call.
-        extraValues: [
-          terraformLiteral(stringify({ alertmanager: { config: alertmanagerConfig } })),
-        ],
-      },
-    );
-
-    const loki = release(
-      'loki',
-      PINNED_CHARTS.loki,
-      POD_IDENTITY_SERVICE_ACCOUNTS.loki.namespace,
-      {
-        loki: {
-          storage: {
-            bucketNames: {
-              chunks: inputs.lokiBucket.stringValue,
-              ruler: inputs.lokiBucket.stringValue,
-            },
-            s3: { region: region.stringValue },
-          },
-          limits_config: {
-            retention_period: `${Token.asString(Op.mul(inputs.lokiRetentionDays.numberValue, 24))}h`,
-          },
-        },
-        singleBinary: { replicas: inputs.lokiReplicas.numberValue },
-      },
-      afterController(kubePrometheusStack),
-    );
-
-    release(
-      'tempo',
-      PINNED_CHARTS.tempo,
-      POD_IDENTITY_SERVICE_ACCOUNTS.tempo.namespace,
-      {
-        tempo: {
-          retention: `${Token.asString(Op.mul(inputs.tempoRetentionDays.numberValue, 24))}h`,
-          storage: {
-            trace: {
-              s3: {
-                bucket: inputs.tempoBucket.stringValue,
-                region: region.stringValue,
-                endpoint: `s3.${region.stringValue}.amazonaws.com`,
-              },
-            },
-          },
-        },
-      },
-      afterController(kubePrometheusStack),
-    );
-
-    release('alloy', PINNED_CHARTS.alloy, MONITORING_NAMESPACE, {}, afterController(loki));
-
-    release(
-      'blackbox_exporter',
-      PINNED_CHARTS.blackboxExporter,
-      MONITORING_NAMESPACE,
-      {
-        // Without a DNS name there is no certificate to watch: no probe.
-        serviceMonitor: {
-          targets: Fn.conditional(
-            Op.gte(Fn.lengthOf(inputs.apiHostname.stringValue), 1),
-            [
-              {
-                name: 'payflow-api',
-                url: Fn.format('https://%s/health', [inputs.apiHostname.stringValue]),
-              },
-            ],
-            [],
-          ),
-        },
-      },
-      afterController(kubePrometheusStack),
-    );
 
     // Custom resources whose CRDs the releases above install: applied after them, through a
     // local chart, because kubernetes_manifest would need the CRDs at plan time.

@@ -2,6 +2,29 @@ import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { Construct } from 'constructs';
 
 /**
+ * IAM actions on a role that change what it may do: the deploy role may call them only with
+ * `iam:PermissionsBoundary` = the project's boundary (the role carries it, or gets it).
+ */
+export const BOUNDED_ROLE_ACTIONS = [
+  'iam:AttachRolePolicy',
+  'iam:CreateRole',
+  'iam:DeleteRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:PutRolePolicy',
+];
+
+/** What would change the boundary policy itself: denied to the deploy role. */
+export const BOUNDARY_POLICY_WRITES = [
+  'iam:CreatePolicyVersion',
+  'iam:DeletePolicy',
+  'iam:DeletePolicyVersion',
+  'iam:SetDefaultPolicyVersion',
+  'iam:TagPolicy',
+  'iam:UntagPolicy',
+];
+
+/**
  * Everything a role of the environment modules may ever be allowed to do, whatever policies it
  * holds: the union of what their roles need (the EKS control plane and nodes through their AWS
  * managed policies, the load balancer controller, the autoscaler, the EBS CSI driver,

@@ -1,7 +1,7 @@
 import { isWildcardOnlyAction, runSimulation } from '@cloud-copilot/iam-simulate';
 import { App, Testing } from 'cdktf';
 import { expect } from 'chai';
-import { loadBalancerControllerPolicy } from '../cluster/controller-policies';
+import { loadBalancerControllerPolicy } from '../cluster/load-balancer-controller-policy';
 import {
   CONTROL_PLANE_LOG_TYPES,
   CORE_ADDONS,

@@ -1,5 +1,5 @@
 // "The deploy role can deploy" (issue 13) and "cannot escalate" (issue 15): every IAM call of
-// stacks/shared/deploy-role-calls.ts, for every resource the modules of live/<env>/ create in
+// stacks/test/deploy-role-calls.ts, for every resource the modules of live/<env>/ create in
 // every environment, on the exact ARN that resource gets there, is allowed by the GitHub deploy
 // role's synthesized policy (modules/shared), evaluated by @cloud-copilot/iam-simulate (a real
 // IAM policy evaluator: actions and ARNs validated against the Service Authorization Reference,
@@ -17,7 +17,7 @@ import {
   type ResourceInstance,
   type ResourceTypeCalls,
   callsOf,
-} from '../shared/deploy-role-calls';
+} from './deploy-role-calls';
 import {
   type Hcl,
   type LiveTree,
@@ -403,7 +403,7 @@ function backendRequests(tree: LiveTree, dir: string, region: string, account: s
   ].map((r) => ({ ...r, where: `${dir}: state (root.hcl)`, context }));
 }
 
-describe('the GitHub deploy role can deploy (stacks/shared/deploy-role-calls.ts)', function () {
+describe('the GitHub deploy role can deploy (stacks/test/deploy-role-calls.ts)', function () {
   this.timeout(600_000);
   let tree: LiveTree;
   const evaluated = new Map<string, Evaluated>();

@@ -156,10 +156,17 @@ const spec: ContractSpec = {
   environments: ['development', 'staging', 'production'],
   layers: ['network', 'cluster', 'data', 'edge', 'platform', 'app', 'dns'],
   accountUnits: ['shared/global'],
-  // The Kubernetes layers share their cluster connection (dependency "cluster" + inputs).
+  // The Kubernetes layers share their cluster connection and load balancer settings
+  // (dependency "cluster", dependency "edge" and their inputs).
   layerIncludes: {
-    platform: { cluster: 'live/_units/_cluster-dependency.hcl' },
-    app: { cluster: 'live/_units/_cluster-dependency.hcl' },
+    platform: {
+      cluster: 'live/_units/_cluster-dependency.hcl',
+      edge: 'live/_units/_edge-dependency.hcl',
+    },
+    app: {
+      cluster: 'live/_units/_cluster-dependency.hcl',
+      edge: 'live/_units/_edge-dependency.hcl',
+    },
   },
   productionRules,
   // The GitHub deploy role (modules/shared) uses KMS and RDS only in region + additional_regions.
@@ -225,23 +232,42 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       expect(unitDirs(tree)).to.include('live/shared/global');
     });
 
-    it('the platform and app layers take their cluster connection from one shared file', function () {
-      for (const environment of spec.environments) {
-        for (const layer of ['platform', 'app']) {
-          const unit = resolveUnit(tree, `live/${environment}/${layer}`);
-          expect(unit.dependencies.get('cluster')?.target).to.equal(`live/${environment}/cluster`);
-          for (const input of [
-            'cluster_name',
-            'cluster_endpoint',
-            'cluster_certificate_authority_data',
-          ]) {
-            expect(unit.inputs.get(input), `${layer} ${input}`).to.deep.include({
-              from: 'live/_units/_cluster-dependency.hcl',
-            });
+    for (const shared of [
+      {
+        what: 'cluster connection',
+        dependency: 'cluster',
+        from: 'live/_units/_cluster-dependency.hcl',
+        inputs: ['cluster_name', 'cluster_endpoint', 'cluster_certificate_authority_data'],
+      },
+      {
+        what: 'load balancer settings',
+        dependency: 'edge',
+        from: 'live/_units/_edge-dependency.hcl',
+        inputs: [
+          'api_hostname',
+          'certificate_arn',
+          'tls_policy',
+          'load_balancer_attributes',
+          'web_acl_arn',
+        ],
+      },
+    ]) {
+      it(`the platform and app layers take their ${shared.what} from one shared file`, function () {
+        for (const environment of spec.environments) {
+          for (const layer of ['platform', 'app']) {
+            const unit = resolveUnit(tree, `live/${environment}/${layer}`);
+            expect(unit.dependencies.get(shared.dependency)?.target).to.equal(
+              `live/${environment}/${shared.dependency}`,
+            );
+            for (const input of shared.inputs) {
+              expect(unit.inputs.get(input), `${layer} ${input}`).to.deep.include({
+                from: shared.from,
+              });
+            }
           }
         }
-      }
-    });
+      });
+    }
 
     it('units are tiny: an environment unit only includes (root.hcl, its layer file, shared wiring)', function () {
       for (const dir of unitDirs(tree).filter((d) => !d.startsWith('live/shared/'))) {
@@ -422,6 +448,26 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
             /live\/production\/app: does not include live\/_units\/_cluster-dependency.hcl as include "cluster"/,
           mutate: (t) => {
             delete (file(t, 'live/production/app/terragrunt.hcl').include as Hcl).cluster;
+          },
+        },
+        {
+          rule: 'every environment has every layer',
+          what: 'a Kubernetes layer without the shared load balancer settings',
+          expect:
+            /live\/staging\/platform: does not include live\/_units\/_edge-dependency.hcl as include "edge"/,
+          mutate: (t) => {
+            delete (file(t, 'live/staging/platform/terragrunt.hcl').include as Hcl).edge;
+          },
+        },
+        {
+          rule: 'every dependency output exists and is mocked',
+          what: 'the shared load balancer settings without the mock a layer reads',
+          expect:
+            /live\/development\/platform: dependency.edge.outputs.grafana_hostname: no mock output/,
+          mutate: (t) => {
+            delete (
+              block(t, 'live/_units/_edge-dependency.hcl', 'dependency', 'edge').mock_outputs as Hcl
+            ).grafana_hostname;
           },
         },
         {

@@ -115,6 +115,9 @@ function sandbox(accountId?: string, sharedAccountId = accountId): string {
  * are available once the cluster layer is destroyed. `ssm start-session` models the SSM tunnel:
  * open (tunnel-open) until the script ends it, or refused (tunnel-refused). ECR holds the tags
  * image-<tag>; batch-get-image of a missing one prints None, as the real CLI's --query does.
+ * The load balancer also outlives its Ingresses with load-balancer-stuck; the tagging API still
+ * lists it once deleted with tagging-stale (it is eventually consistent, ELB's waiter is not).
+ * describe-load-balancer-attributes is throttled once with attributes-throttled-once.
  */
 const fakeAws = `[ "$1" = --version ] && { echo "aws-cli/2.27.50 Python/3.13"; exit 0; }
 state="\${FAKE_STATE:-/nonexistent}"
@@ -176,10 +179,18 @@ case "$1 $2" in
     [ -e "$state/no-hosted-zone" ] && { printf 'other.org.\\tFalse\\n'; exit 0; }
     printf 'example.org.\\tFalse\\n' ;;
   "elbv2 describe-load-balancer-attributes")
+    [ -e "$state/attributes-throttled-once" ] && {
+      rm -f "$state/attributes-throttled-once"
+      echo "An error occurred (Throttling) when calling the DescribeLoadBalancerAttributes operation: Rate exceeded" >&2; exit 254
+    }
     # Deletion protection is on until the controller read the annotation kubectl changed.
     if [ -e "$state/protection-lifted" ]; then echo false; else echo true; fi ;;
+  "elbv2 wait")
+    if compgen -G "$state/ingress-*" >/dev/null || [ -e "$state/load-balancer-stuck" ]; then
+      echo "Waiter LoadBalancersDeleted failed: Max attempts exceeded" >&2; exit 255
+    fi ;;
   "resourcegroupstaggingapi get-resources")
-    if compgen -G "$state/ingress-*" >/dev/null; then
+    if compgen -G "$state/ingress-*" >/dev/null || [ -e "$state/load-balancer-stuck" ] || [ -e "$state/tagging-stale" ]; then
       echo "arn:aws:elasticloadbalancing:eu-west-3:111111111111:loadbalancer/app/k8s-payflow-0123456789/0123456789abcdef"
     else
       echo None
@@ -880,6 +891,7 @@ function cloud(cleanup: string[], environment = 'development'): Cloud {
     'shared-applied',
     'session-sleep.pid',
     'protection-lifted',
+    'tagging-stale',
   ]);
   return {
     root,
@@ -923,7 +935,7 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     const c = cloud(cleanup);
     const result = runScript(c, ['destroy', 'development'], {}, 'development\n');
     const log = c.log();
-    expect(result.stderr, result.stdout).not.to.include('still exist after 10 minutes');
+    expect(result.stderr, result.stdout).not.to.include('still exists after 10 minutes');
     expect(result.status, result.stderr).to.equal(0);
     const app = indexOf(log, /^terragrunt live\/development\/app run --all .* destroy /);
     const ingresses = indexOf(log, /^kubectl delete ingress --all --all-namespaces --wait=true/);
@@ -1009,6 +1021,48 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     });
     expect(network.status).to.equal(1);
     expect(network.stderr).to.include('DependencyViolation');
+  });
+
+  it('destroy asks ELB whether the load balancer is gone, not the tagging API that still lists it', function () {
+    const c = cloud(cleanup);
+    writeFileSync(join(c.state, 'tagging-stale'), '');
+    const result = runScript(c, ['destroy', 'development'], {}, 'development\n');
+    expect(result.status, result.stderr).to.equal(0);
+    const log = c.log();
+    const waited = indexOf(
+      log,
+      /^aws elbv2 wait load-balancers-deleted --load-balancer-arns arn:aws:elasticloadbalancing:eu-west-3:111111111111:loadbalancer\/app\/k8s-payflow-0123456789\/0123456789abcdef$/,
+    );
+    expect(waited, log.join('\n')).to.be.greaterThan(
+      indexOf(log, /^kubectl delete ingress --all --all-namespaces/),
+    );
+    expect(waited).to.be.lessThan(
+      indexOf(log, /^terragrunt live\/development\/platform run --all/),
+    );
+    expect(indexOf(log, /^sleep/), 'no polling of its own').to.equal(-1);
+  });
+
+  it('destroy stops, before destroying the platform, when the load balancer outlives the wait', function () {
+    const c = cloud(cleanup);
+    writeFileSync(join(c.state, 'load-balancer-stuck'), '');
+    const result = runScript(c, ['destroy', 'development'], {}, 'development\n');
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include(
+      'the load balancer arn:aws:elasticloadbalancing:eu-west-3:111111111111:loadbalancer/app/k8s-payflow-0123456789/0123456789abcdef of payflow-development still exists after 10 minutes; delete it in the EC2 console',
+    );
+    expect(indexOf(c.log(), /^terragrunt live\/development\/platform run --all/)).to.equal(-1);
+  });
+
+  it('destroy retries an AWS error while it waits for the deletion protection to go', function () {
+    const c = cloud(cleanup, 'staging');
+    writeFileSync(join(c.state, 'attributes-throttled-once'), '');
+    const result = runScript(c, ['destroy', 'staging'], { DECOMMISSION: 'true' }, 'staging\n');
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.include(
+      'the controller has not lifted the deletion protection of arn:aws:elasticloadbalancing:eu-west-3:111111111111:loadbalancer/app/k8s-payflow-0123456789/0123456789abcdef yet (attempt 1/20), retrying in 15 s',
+    );
+    expect(c.log()).to.include('sleep 15');
+    expect(c.left()).to.deep.equal(['vol-0production']);
   });
 
   it('destroy stops, before destroying the platform, when the Ingresses cannot be deleted', function () {

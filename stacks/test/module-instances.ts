@@ -3,10 +3,10 @@
 // the inputs of its live unit. References between resources are replaced by what the referenced
 // attribute is made of (its name as the module writes it, or the ARN a table row builds), and
 // `count` / `for_each` are expanded, so the values are exactly the module's, environment by
-// environment. Used by deploy-role.test.ts; stacks/shared/deploy-role-calls.ts says how each
+// environment. Used by deploy-role.test.ts; stacks/test/deploy-role-calls.ts says how each
 // resource type's ARN and calls are built.
-import type { ResourceInstance, ResourceTypeCalls } from '../shared/deploy-role-calls';
-import { hclQuoted, interpolationEnd } from '../lib/hcl-template';
+import type { ResourceInstance, ResourceTypeCalls } from './deploy-role-calls';
+import { hclQuoted, interpolationEnd } from './hcl-template';
 import { evaluateModuleExpressions } from './platform-terraform-evaluation';
 
 type Block = Record<string, unknown>;
@@ -64,7 +64,7 @@ export class ModuleInstances {
     const written = this.body(type, name)[attribute];
     if (typeof written === 'string') return this.resolve(written, new Set([...seen, key]));
     throw new Error(
-      `${this.name}: ${key} is referenced, but neither written in the module nor derived by a row of stacks/shared/deploy-role-calls.ts`,
+      `${this.name}: ${key} is referenced, but neither written in the module nor derived by a row of stacks/test/deploy-role-calls.ts`,
     );
   }
 

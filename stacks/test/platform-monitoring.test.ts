@@ -14,7 +14,8 @@ import {
   clusterAlertmanagerConfig,
   readSharedAlertmanagerConfig,
 } from '../platform/alertmanager-config';
-import { POD_IDENTITY_SERVICE_ACCOUNTS, REPOSITORY_FILES } from '../platform/platform-stack';
+import { REPOSITORY_FILES } from '../platform/platform-stack';
+import { POD_IDENTITY_SERVICE_ACCOUNTS } from '../platform/pod-identity-service-accounts';
 import {
   CHART_DUPLICATES,
   alertmanagerDivergence,

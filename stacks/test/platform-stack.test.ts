@@ -10,11 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import {
-  POD_IDENTITY_SERVICE_ACCOUNTS,
   PLATFORM_RESOURCES_CHART,
   PlatformStack,
   REPOSITORY_FILES,
 } from '../platform/platform-stack';
+import { POD_IDENTITY_SERVICE_ACCOUNTS } from '../platform/pod-identity-service-accounts';
 import type { Environment } from '../lib/module-stack';
 import { examplePlatformInputs, withPublicGrafana } from '../platform/example-inputs';
 import { GRAFANA_LOCAL_URL, GRAFANA_SERVICE } from '../platform/grafana-access';

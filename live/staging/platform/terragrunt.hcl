@@ -11,3 +11,7 @@ include "layer" {
 include "cluster" {
   path = "${dirname(find_in_parent_folders("root.hcl"))}/live/_units/_cluster-dependency.hcl"
 }
+
+include "edge" {
+  path = "${dirname(find_in_parent_folders("root.hcl"))}/live/_units/_edge-dependency.hcl"
+}

@@ -1,6 +1,6 @@
 // Terraform templates as the synthesized JSON holds them ("api.${var.zone}"), written into HCL
 // expressions: by the module-instance evaluation of the tests, and by the deploy-role table's
-// attributes that AWS computes (stacks/shared/deploy-role-calls.ts).
+// attributes that AWS computes (deploy-role-calls.ts).
 
 /** An HCL string literal holding a template: literal parts escaped, interpolations kept. */
 export function hclQuoted(template: string): string {

@@ -1,13 +1,14 @@
-// What the GitHub deploy role's policy (shared-stack.ts) must allow: for every AWS resource type
-// (and data source) that the modules it applies synthesize, the IAM actions Terraform's AWS
-// provider calls to create, read, update, delete and tag one, and the ARN each call acts on.
+// What the GitHub deploy role's policy (github-role-policies.ts) must allow: for every AWS
+// resource type (and data source) that the modules it applies synthesize, the IAM actions
+// Terraform's AWS provider calls to create, read, update, delete and tag one, and the ARN each
+// call acts on.
 // Sources: the provider's resource code and the AWS Service Authorization Reference.
 // stacks/test/deploy-role.test.ts evaluates every call against the synthesized policy with a real
 // IAM policy evaluator, on the ARNs each module creates in each environment, and fails when a
 // module synthesizes a type this table has no row for.
 
 import { AMAZON_LINUX_PARAMETER } from '../cluster/cluster-access-instance';
-import { hclQuoted } from '../lib/hcl-template';
+import { hclQuoted } from './hcl-template';
 
 /** One resource instance of a module, as Terraform templates (`${var.x}`) of the module. */
 export interface ResourceInstance {
@@ -136,7 +137,7 @@ const hostedZone = (zoneId: string) => `arn:aws:route53:::hostedzone/${zoneId}`;
 /**
  * A change of a record set, with the request context Route 53 gives IAM: the record's name
  * (normalized: lowercase, no final dot) and type. The deploy role may only change the public
- * names and their certificate's validation records (shared-stack.ts).
+ * names and their certificate's validation records (github-role-policies.ts).
  */
 const recordChange = (action: 'CREATE' | 'UPSERT' | 'DELETE'): CallSpec => ({
   action: 'route53:ChangeResourceRecordSets',

@@ -1,6 +1,7 @@
 import type { PolicyDocument } from '../lib/pod-identity-role';
 
-export interface ScopeOfPolicies {
+/** Where the controller acts: this account and region, this cluster and its VPC. */
+export interface LoadBalancerControllerScope {
   readonly partition: string;
   readonly region: string;
   readonly accountId: string;
@@ -16,7 +17,7 @@ export interface ScopeOfPolicies {
  *   must name this cluster, so the controller of another cluster cannot touch these resources.
  * Read-only Describe/Get calls keep `Resource: "*"`: those APIs do not support resource scoping.
  */
-export function loadBalancerControllerPolicy(scope: ScopeOfPolicies): PolicyDocument {
+export function loadBalancerControllerPolicy(scope: LoadBalancerControllerScope): PolicyDocument {
   const { partition, region, accountId, clusterName, vpcId } = scope;
   const ec2 = `arn:${partition}:ec2:${region}:${accountId}`;
   const elb = `arn:${partition}:elasticloadbalancing:${region}:${accountId}`;
@@ -278,54 +279,6 @@ export function loadBalancerControllerPolicy(scope: ScopeOfPolicies): PolicyDocu
           `${elb}:listener-rule/net/*/*/*`,
           `${elb}:listener-rule/app/*/*/*`,
         ],
-      },
-    ],
-  };
-}
-
-/**
- * Cluster Autoscaler (auto-discovery of managed node groups): it may only change the size of
- * Auto Scaling groups tagged for this cluster (EKS tags managed node group ASGs with
- * `k8s.io/cluster-autoscaler/<cluster>`); everything else is read-only.
- */
-export function clusterAutoscalerPolicy(scope: ScopeOfPolicies): PolicyDocument {
-  const { partition, region, accountId, clusterName } = scope;
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'ScaleOnlyThisClustersNodeGroups',
-        Effect: 'Allow',
-        Action: [
-          'autoscaling:SetDesiredCapacity',
-          'autoscaling:TerminateInstanceInAutoScalingGroup',
-        ],
-        Resource: `arn:${partition}:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
-        Condition: {
-          StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: 'owned' },
-        },
-      },
-      {
-        Sid: 'DiscoverNodeGroups',
-        Effect: 'Allow',
-        Action: [
-          'autoscaling:DescribeAutoScalingGroups',
-          'autoscaling:DescribeAutoScalingInstances',
-          'autoscaling:DescribeLaunchConfigurations',
-          'autoscaling:DescribeScalingActivities',
-          'autoscaling:DescribeTags',
-          'ec2:DescribeImages',
-          'ec2:DescribeInstanceTypes',
-          'ec2:DescribeLaunchTemplateVersions',
-          'ec2:GetInstanceTypesFromInstanceRequirements',
-        ],
-        Resource: '*',
-      },
-      {
-        Sid: 'DescribeThisClustersNodeGroups',
-        Effect: 'Allow',
-        Action: ['eks:DescribeNodegroup'],
-        Resource: `arn:${partition}:eks:${region}:${accountId}:nodegroup/${clusterName}/*/*`,
       },
     ],
   };
