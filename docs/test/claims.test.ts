@@ -119,7 +119,11 @@ export function missingFromTranslation(readme: string, french: string): string[]
   const figures = [...prose.matchAll(/\b\d+(?:[.,]\d+)? ?(?:s|min|MiB|MB|GB|USD)\b/g)].map(
     (m) => m[0],
   );
-  const normalized = french.replace(/(\d),(\d)/g, '$1.$2');
+  // French writes 1,5 for 1.5 and Mo, Go for MB, GB.
+  const normalized = french
+    .replace(/(\d),(\d)/g, '$1.$2')
+    .replace(/(\d ?)Mo\b/g, '$1MB')
+    .replace(/(\d ?)Go\b/g, '$1GB');
   // A <placeholder> may be translated: it matches anything between angle brackets.
   const inFrench = (command: string) =>
     new RegExp(
