@@ -279,17 +279,24 @@ describe('app module (stacks/app)', () => {
       migrations: (releases.payflow_migrations?.values as string[])[0],
     };
 
+    /** The api and migrations values Terraform computes from an environment's example inputs. */
+    const helmValues = (environment: string) => {
+      const result = evaluateModuleExpressions(
+        'app',
+        tf,
+        expressions,
+        exampleAppInputs(tree, environment as Environment),
+      );
+      expect(result.status, result.stderr).to.equal(0);
+      return {
+        api: parse(result.values.api as string) as Block,
+        migrations: parse(result.values.migrations as string) as Block,
+      };
+    };
+
     for (const environment of ENVIRONMENTS) {
       it(`${environment}: valid for values.schema.json and equal to app/chart/values-${environment}.yaml`, async () => {
-        const result = evaluateModuleExpressions(
-          'app',
-          tf,
-          expressions,
-          exampleAppInputs(tree, environment as Environment),
-        );
-        expect(result.status, result.stderr).to.equal(0);
-        const api = parse(result.values.api as string) as Block;
-        const migrations = parse(result.values.migrations as string) as Block;
+        const { api, migrations } = helmValues(environment);
         expect(validate(api), JSON.stringify(validate.errors)).to.equal(true);
         expect(validate(migrations), JSON.stringify(validate.errors)).to.equal(true);
         expect(migrations.mode).to.equal('migrations');
@@ -356,17 +363,10 @@ describe('app module (stacks/app)', () => {
 
     it('production records one new trace in ten; development and staging every request', () => {
       const ratios = Object.fromEntries(
-        ENVIRONMENTS.map((environment) => {
-          const result = evaluateModuleExpressions(
-            'app',
-            tf,
-            expressions,
-            exampleAppInputs(tree, environment as Environment),
-          );
-          expect(result.status, result.stderr).to.equal(0);
-          const api = parse(result.values.api as string) as { traceSampleRatio: number };
-          return [environment, api.traceSampleRatio];
-        }),
+        ENVIRONMENTS.map((environment) => [
+          environment,
+          helmValues(environment).api.traceSampleRatio,
+        ]),
       );
       // Below 1: tracing every request is paid by every payment (app/chart/README.md, "Trace
       // sampling"). app/bench runs the API with values-production.yaml, kept equal to this above.
