@@ -1041,7 +1041,7 @@ run again with DECOMMISSION=true: the data and edge layers are first applied wit
   cluster_name="${cluster_name:-$project-$environment}"
   for ((index = ${#layers[@]} - 1; index >= 0; index--)); do
     # dns and app are gone already (above).
-    ! one_of "${layers[index]}" dns app || continue
+    one_of "${layers[index]}" dns app && continue
     # No Kubernetes left to talk to: the session goes before its instance (cluster layer) does.
     talks_to_kubernetes "${layers[index]}" || close_cluster_tunnel
     if [[ "${layers[index]}" == network ]]; then
