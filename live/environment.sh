@@ -1,22 +1,12 @@
 #!/usr/bin/env bash
-# Operates one environment of the Terragrunt live tree for the Makefile's plan, deploy, destroy,
-# outputs, kubeconfig, tunnel and grafana targets (live/README.md walks through each):
-#   live/environment.sh <preflight|plan|deploy|destroy|outputs|kubeconfig|tunnel|grafana> <env>
-# It only sequences: the environment's data comes from live/environment-settings.ts (an HCL
-# parser), and each module's variable validations check what it accepts at plan time.
-#
-# Switches (environment variables):
-#   SKIP_SHARED=1         deploy reads live/shared/global's outputs instead of applying it (CI: the
-#                         deploy role may not manage its own IAM roles)
-#   DECOMMISSION=true     destroy an environment whose data is protected: the data layer is
-#                         applied with decommission = true first (live/_units/data.hcl)
-#   CONFIRM_PRODUCTION_DESTROY=yes   destroy production
-#   GRAFANA_PORT          the local port make grafana opens Grafana on (default 3000)
-#   TF_PLUGIN_CACHE_DIR   where providers are cached (default ~/.terraform.d/plugin-cache)
-#   PAYFLOW_TODAY         the date (YYYY-MM-DD) the Kubernetes support warning counts from
-#
-# Since 0.95, Terragrunt's "run --all" leaves dependencies outside the folder (live/shared/global)
-# out of the run: SKIP_SHARED relies on it, and the preflight requires mise.toml's 0.99.
+# The Makefile's plan, deploy, destroy, outputs, kubeconfig, tunnel and grafana targets on one
+# environment of the Terragrunt live tree (live/README.md walks through each). It only sequences:
+# settings come from live/environment-settings.ts, and the modules' validations check them.
+# Switches: SKIP_SHARED=1 (deploy only reads live/shared/global: CI's deploy role may not manage
+# its own IAM roles), DECOMMISSION=true (destroy protected data), CONFIRM_PRODUCTION_DESTROY=yes,
+# GRAFANA_PORT (default 3000), TF_PLUGIN_CACHE_DIR, PAYFLOW_TODAY (YYYY-MM-DD, for the Kubernetes
+# support warning). Since 0.95, Terragrunt's "run --all" leaves dependencies outside the folder
+# (live/shared/global) out of the run: SKIP_SHARED relies on it (the preflight requires 0.99).
 set -euo pipefail
 
 # Builtins only up to the preflight, so that it can report missing tools on a bare PATH.
@@ -29,10 +19,8 @@ readonly live_dir repo_root
 # stacks/test/names-in-bash.test.ts keeps these copies equal to them.
 readonly environments=(development staging production)
 readonly app_namespace=payflow
-# Dependency order, the one Terragrunt derives from the dependency blocks (checked by
-# stacks/test/live-contract.test.ts): deploy applies one layer at a time in it, outputs prints the
-# layers in it, destroy walks it backwards one layer at a time, so that what AWS leaves can be
-# deleted between two layers.
+# Dependency order (Terragrunt's, checked by stacks/test/live-contract.test.ts): deploy and outputs
+# go through it one layer at a time, destroy backwards, deleting what AWS leaves between two layers.
 readonly layers=(network cluster data edge platform app dns)
 # The layers whose Terraform providers talk to the Kubernetes API: through the SSM tunnel.
 readonly kubernetes_layers=(platform app)
@@ -58,7 +46,6 @@ usage() {
   printf '%s\n' \
     'usage: live/environment.sh <preflight|plan|deploy|destroy|outputs|kubeconfig|grafana> <environment>' \
     '       live/environment.sh tunnel <environment> [command...]' \
-    '       live/environment.sh grafana <environment>' \
     '       environments: development, staging, production (e.g. make deploy ENV=development)' >&2
   exit 2
 }
@@ -84,11 +71,6 @@ retry_every_15s() {
   done
 }
 
-check_environment() {
-  one_of "$1" "${environments[@]}" ||
-    die "unknown environment '$1': use one of ${environments[*]} (e.g. make deploy ENV=development)"
-}
-
 # The version mise.toml pins for a tool: its `name = "x.y.z"` line in the flat [tools] table.
 mise_pin() {
   local name="$1" line pattern
@@ -112,8 +94,6 @@ declare -A settings=()
 settings_problem=""
 load_settings() {
   local environment="$1" output line
-  settings=()
-  settings_problem=""
   if ! command -v node >/dev/null 2>&1; then
     settings_problem="node is not installed: Node.js >= 20.19 reads live/$environment/env.hcl and synthesizes modules/ (https://nodejs.org)"
   elif [[ ! -d "$repo_root/node_modules/tsx" || ! -d "$repo_root/node_modules/@cdktf/hcl2json" ]]; then
@@ -153,14 +133,14 @@ warning() { warnings+=("$*"); }
 check_tool() {
   local tool="$1" pin_name="$2" need="$3" pinned output found report=problem
   shift 3
-  [[ "$need" == required ]] || report=warning
   pinned="$(mise_pin "$pin_name")"
+  if [[ "$need" == required ]]; then
+    need="run 'mise install' in the repository, or see live/README.md, 'Prerequisites'"
+  else
+    report=warning
+  fi
   if ! command -v "$tool" >/dev/null 2>&1; then
-    if [[ "$need" == required ]]; then
-      problem "$tool is not installed (mise.toml pins $pin_name ${pinned:-?}): run 'mise install' in the repository, or see live/README.md, 'Prerequisites'"
-    else
-      warning "$tool is not installed (mise.toml pins $pin_name ${pinned:-?}): $need"
-    fi
+    "$report" "$tool is not installed (mise.toml pins $pin_name ${pinned:-?}): $need"
     return 0
   fi
   output="$("$@" 2>&1 || true)"
@@ -181,8 +161,6 @@ check_tool() {
 # prefix file label hint: the account_id (optional: the caller's account when absent) and region
 # of env.hcl or account.hcl, left in scope_account and scope_region (empty when absent or
 # unusable, so that later checks stay quiet).
-scope_account=""
-scope_region=""
 check_scope() {
   local prefix="$1" file="$2" label="$3" hint="$4"
   scope_account="${settings[$prefix.account_id]-}"
@@ -191,12 +169,11 @@ check_scope() {
     problem "$label is missing: it holds region and environment (live/README.md, 'What is in this folder')"
     return 0
   fi
-  if [[ -z "${settings[$prefix.account_id]+set}" ]]; then
-    : # no pin: the account of the credentials (root.hcl: get_aws_account_id())
-  elif [[ "$scope_account" == "$placeholder_account_id" ]]; then
+  # No account_id at all is fine: root.hcl then takes the account of the credentials.
+  if [[ "$scope_account" == "$placeholder_account_id" ]]; then
     problem "$label still has the placeholder account_id $placeholder_account_id: $hint"
     scope_account=""
-  elif [[ ! "$scope_account" =~ ^[0-9]{12}$ ]]; then
+  elif [[ -n "${settings[$prefix.account_id]+set}" && ! "$scope_account" =~ ^[0-9]{12}$ ]]; then
     problem "$label has account_id '$scope_account', not a 12-digit AWS account id: $hint"
     scope_account=""
   fi
@@ -217,7 +194,6 @@ valid_bucket_name() {
 }
 
 # label account region: the state bucket root.hcl names for one scope (printed), or a problem.
-state_bucket=""
 check_state_bucket() {
   local label="$1" account="$2" region="$3" project template
   state_bucket=""
@@ -282,10 +258,8 @@ check_docker() {
 
 # environment action account shared_account: who the AWS credentials are. Leaves the account
 # in caller_account and the principal's ARN in caller_arn (empty without credentials).
-caller_account=""
-caller_arn=""
 check_caller() {
-  local environment="$1" action="$2" account="$3" shared_account="$4" identity
+  local environment="$1" action="$2" account="$3" shared_account="$4" identity who=""
   caller_account=""
   caller_arn=""
   command -v aws >/dev/null 2>&1 || return 0
@@ -309,16 +283,14 @@ check_caller() {
   # (modules/cluster, grant_deployer_admin): the platform and app layers need it. EKS can grant
   # only roles and users, and never the read-only viewers.
   case "$caller_arn" in
-    arn:*:iam::*:root)
-      problem "you are signed in as the root user of account $caller_account, which EKS cannot make a cluster administrator: sign in with a role (aws configure sso) or an IAM user's access keys"
-      ;;
-    arn:*:sts::*:federated-user/*)
-      problem "you are signed in as a federated user ($caller_arn), which EKS cannot make a cluster administrator: sign in with a role (aws configure sso) or an IAM user's access keys"
-      ;;
+    arn:*:iam::*:root) who="the root user of account $caller_account" ;;
+    arn:*:sts::*:federated-user/*) who="a federated user ($caller_arn)" ;;
     arn:*:sts::*:assumed-role/*-github-plan/*)
       problem "you are signed in with the read-only GitHub plan role ($caller_arn), which never administers a cluster: deploy with the deploy role or your own"
       ;;
   esac
+  [[ -z "$who" ]] ||
+    problem "you are signed in as $who, which EKS cannot make a cluster administrator: sign in with a role (aws configure sso) or an IAM user's access keys"
 }
 
 # code: the value of an EC2 quota in the region; the AWS default when the account has none of
@@ -430,44 +402,9 @@ check_leftover_log_group() {
   fi
 }
 
-# environment action: what the files say (env.hcl, account.hcl, root.hcl), from settings. Leaves
-# the pinned accounts and the regions in files_account, files_region, files_shared_account and
-# files_shared_region, and exports the environment's region as AWS_REGION.
-files_account=""
-files_region=""
-files_shared_account=""
-files_shared_region=""
-check_files() {
-  local environment="$1" action="$2"
-  check_scope env "$live_dir/$environment/env.hcl" "live/$environment/env.hcl" \
-    "set your 12-digit AWS account id (aws sts get-caller-identity --query Account --output text), or delete the line to deploy to the account of your credentials"
-  files_account="$scope_account"
-  files_region="$scope_region"
-  check_kubernetes_support "live/$environment/env.hcl"
-  if [[ -n "$files_region" ]]; then
-    if [[ -n "${AWS_REGION:-}" && "$AWS_REGION" != "$files_region" ]]; then
-      warning "AWS_REGION=$AWS_REGION differs from live/$environment/env.hcl; using $files_region for this run"
-    fi
-    export AWS_REGION="$files_region" AWS_DEFAULT_REGION="$files_region"
-  fi
-  # Every environment reads live/shared/global's outputs (the cluster's and the app's dependency
-  # "shared"), from the state bucket of the account and region of account.hcl.
-  check_scope account "$live_dir/shared/account.hcl" "live/shared/account.hcl" \
-    "set the 12-digit id of the account holding the ECR repository and the GitHub roles, or delete the line to use the account of your credentials"
-  files_shared_account="$scope_account"
-  files_shared_region="$scope_region"
-
-  [[ "$action" == deploy ]] || return 0
-  if applies_shared; then
-    check_github_repository
-  fi
-  check_public_address "$environment"
-}
-
 # environment: the public address of env.hcl (dns.zone), left in public_zone. Staging
 # and production serve the API over HTTPS only; development without a zone ends on plain HTTP
 # (a warning). The zone itself is looked up once the AWS credentials are known (check_hosted_zone).
-public_zone=""
 check_public_address() {
   local environment="$1"
   public_zone="${settings[env.dns.zone]-}"
@@ -524,23 +461,36 @@ preflight() {
   fi
   if [[ -n "$settings_problem" ]]; then
     problem "$settings_problem"
+    check_caller "$environment" "$action" "" ""
   else
-    check_files "$environment" "$action"
-    account_id="$files_account" region="$files_region"
-    shared_account="$files_shared_account" shared_region="$files_shared_region"
-  fi
+    # What env.hcl, account.hcl and root.hcl say; AWS_REGION becomes the environment's region.
+    check_scope env "$live_dir/$environment/env.hcl" "live/$environment/env.hcl" \
+      "set your 12-digit AWS account id (aws sts get-caller-identity --query Account --output text), or delete the line to deploy to the account of your credentials"
+    account_id="$scope_account" region="$scope_region"
+    check_kubernetes_support "live/$environment/env.hcl"
+    if [[ -n "$region" ]]; then
+      if [[ -n "${AWS_REGION:-}" && "$AWS_REGION" != "$region" ]]; then
+        warning "AWS_REGION=$AWS_REGION differs from live/$environment/env.hcl; using $region for this run"
+      fi
+      export AWS_REGION="$region" AWS_DEFAULT_REGION="$region"
+    fi
+    # Every environment reads live/shared/global's outputs, from the state bucket of the account
+    # and region of account.hcl.
+    check_scope account "$live_dir/shared/account.hcl" "live/shared/account.hcl" \
+      "set the 12-digit id of the account holding the ECR repository and the GitHub roles, or delete the line to use the account of your credentials"
+    shared_account="$scope_account" shared_region="$scope_region"
+    if [[ "$action" == deploy ]]; then
+      if applies_shared; then check_github_repository; fi
+      check_public_address "$environment"
+    fi
 
-  check_caller "$environment" "$action" "$account_id" "$shared_account"
-  # No account_id pinned: root.hcl takes the account of the credentials (get_aws_account_id()).
-  if [[ -z "$settings_problem" && -z "${settings[env.account_id]+set}" && -n "$caller_account" ]]; then
-    account_id="$caller_account"
-    account_source=" (your credentials'; env.hcl pins none)"
-  fi
-  if [[ -z "$settings_problem" && -z "${settings[account.account_id]+set}" ]]; then
-    shared_account="$caller_account"
-  fi
+    check_caller "$environment" "$action" "$account_id" "$shared_account"
+    # No account_id pinned: root.hcl takes the account of the credentials (get_aws_account_id()).
+    if [[ -z "${settings[env.account_id]+set}" && -n "$caller_account" ]]; then
+      account_id="$caller_account" account_source=" (your credentials'; env.hcl pins none)"
+    fi
+    [[ -n "${settings[account.account_id]+set}" ]] || shared_account="$caller_account"
 
-  if [[ -z "$settings_problem" ]]; then
     check_state_bucket "live/$environment" "$account_id" "$region"
     bucket_summary="$state_bucket"
     check_state_bucket "live/shared" "$shared_account" "$shared_region"
@@ -611,19 +561,14 @@ check_kubernetes_support() {
 }
 
 # ------------------------------------------------------------------------------ cluster tunnel
-# The Kubernetes API of every environment is private (docs/adr/012-cluster-access-through-ssm.md).
-# plan, deploy, destroy and tunnel reach it through a Systems Manager port-forwarding session to
-# the cluster layer's tunnel instance: a free local port forwards to the API endpoint, the
-# platform and app units get its address (PAYFLOW_CLUSTER_TUNNEL_URL, live/_units/
-# _cluster-dependency.hcl), kubectl a kubeconfig naming it; the session ends with the script.
+# The Kubernetes API is private (docs/adr/012-cluster-access-through-ssm.md): a Systems Manager
+# session to the cluster layer's tunnel instance forwards a local port to it, for the platform and
+# app units (PAYFLOW_CLUSTER_TUNNEL_URL) and kubectl; the session ends with the script.
 readonly session_manager_plugin_install="https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html"
 readonly port_forwarding_document="AWS-StartPortForwardingSessionToRemoteHost"
 cluster_tunnel_pid=""
 cluster_tunnel_dir=""
 cluster_tunnel_kubeconfig=""
-
-# layer: whether its Terraform providers talk to the Kubernetes API (through the tunnel).
-talks_to_kubernetes() { one_of "$1" "${kubernetes_layers[@]}"; }
 
 # environment: the id of the cluster layer's tunnel instance; empty before that layer is applied.
 tunnel_instance() {
@@ -642,11 +587,6 @@ check_cluster_access_tools() {
   if [[ "$1" == destroy || "$1" == tunnel ]] && ! command -v node >/dev/null 2>&1; then
     problem "node is not installed: it picks a free local port for the tunnel (https://nodejs.org)"
   fi
-}
-
-# A TCP port of 127.0.0.1 that nothing listens on (the operating system picks it).
-free_local_port() {
-  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { process.stdout.write(String(s.address().port)); s.close(); });'
 }
 
 # environment [kubeconfig]: opens the tunnel once per run, waits until the API answers through
@@ -670,7 +610,8 @@ open_cluster_tunnel() {
   say "opening an SSM tunnel to the Kubernetes API of $environment through $instance" >&2
   aws ec2 wait instance-status-ok --instance-ids "$instance" ||
     die "the tunnel instance $instance of $environment is not running: apply live/$environment/cluster again"
-  port="$(free_local_port)"
+  # A free port of 127.0.0.1, picked by the operating system.
+  port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { process.stdout.write(String(s.address().port)); s.close(); });')"
   # Its own process group (set -m), so that closing it also stops the plugin the CLI started.
   set -m
   aws ssm start-session --target "$instance" --document-name "$port_forwarding_document" \
@@ -709,11 +650,9 @@ close_cluster_tunnel() {
 }
 
 # ------------------------------------------------------------------------------ helpers
-# Terraform keeps each provider once in this cache and links it into every unit's .terraform/
-# (Terraform >= 1.4 does so only for a unit whose .terraform.lock.hcl lists the provider: commit
-# those files, live/README.md). The cache is not safe for concurrent inits; here they never
-# overlap, since each environment's units form one chain (network <- cluster <- data <- platform
-# <- app, checked by stacks/test/live-contract.test.ts) that run --all walks one unit at a time.
+# Terraform keeps each provider once in this cache, for the units whose committed
+# .terraform.lock.hcl lists it. The cache is not safe for concurrent inits: here none overlap, as
+# each environment's units form one chain (stacks/test/live-contract.test.ts).
 use_plugin_cache() {
   export TF_PLUGIN_CACHE_DIR="${TF_PLUGIN_CACHE_DIR:-${HOME:?HOME is not set: export TF_PLUGIN_CACHE_DIR=<a directory>}/.terraform.d/plugin-cache}"
   mkdir -p "$TF_PLUGIN_CACHE_DIR"
@@ -728,31 +667,22 @@ synth() {
 }
 
 # dir args...: terragrunt on every unit under dir, in dependency order (reverse for destroy).
-run_all() {
-  local dir="$1"
-  shift
-  (cd "$dir" && terragrunt run --all --non-interactive --backend-bootstrap "$@")
-}
+run_all() { (cd "$1" && shift && terragrunt run --all --non-interactive --backend-bootstrap "$@"); }
 
 # unit output-name: one raw output of an applied unit.
-unit_output() {
-  (cd "$1" && terragrunt output -raw "$2")
-}
+unit_output() { (cd "$1" && terragrunt output -raw "$2"); }
 
 # Builds app/ and pushes it to the ECR repository of live/shared unless the tag is there already
 # (the repository's tags are immutable). Prints the tag: the full commit SHA, as CI tags its
 # images and as live/_units/app.hcl defaults to, so an image CI pushed is reused here.
 push_image() {
-  local repository_url="$1" tag registry
+  local repository_url="$1" tag
   tag="$(git -C "$repo_root" rev-parse HEAD)"
-  if aws ecr describe-images --repository-name "${repository_url#*/}" --image-ids "imageTag=$tag" >/dev/null 2>&1; then
-    printf '%s\n' "$tag"
-    return 0
+  if ! aws ecr describe-images --repository-name "${repository_url#*/}" --image-ids "imageTag=$tag" >/dev/null 2>&1; then
+    aws ecr get-login-password | docker login --username AWS --password-stdin "${repository_url%%/*}" >&2
+    docker build --platform linux/amd64 -t "$repository_url:$tag" "$repo_root/app" >&2
+    docker push "$repository_url:$tag" >&2
   fi
-  registry="${repository_url%%/*}"
-  aws ecr get-login-password | docker login --username AWS --password-stdin "$registry" >&2
-  docker build --platform linux/amd64 -t "$repository_url:$tag" "$repo_root/app" >&2
-  docker push "$repository_url:$tag" >&2
   printf '%s\n' "$tag"
 }
 
@@ -804,19 +734,6 @@ report_public_address() {
     "$api" "$grafana" "$load_balancer"
 }
 
-# The API's and Grafana's Ingresses share one ALB (Ingress group "payflow": alb_group_name of the
-# platform module and the app chart), which the AWS Load Balancer Controller deletes when the
-# group's last Ingress goes, and only while it runs. Destroying the platform layer would remove
-# the controller together with Grafana's Ingress and leave the ALB holding the public subnets, so
-# every Ingress still in the cluster is deleted here first, and kubectl waits for the controller.
-delete_ingresses() {
-  local cluster_name="$1"
-  if ! KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl delete ingress --all --all-namespaces \
-    --wait=true --timeout=10m; then
-    die "could not delete the Ingresses of $cluster_name; nothing after the app layer was destroyed: fix the cause, then run make destroy again"
-  fi
-}
-
 # cluster_name: the load balancers the AWS Load Balancer Controller made for this cluster's
 # Ingresses, by ARN (empty when none).
 load_balancers_of() {
@@ -833,14 +750,13 @@ load_balancers_of() {
 # the Ingresses' annotation: so it is turned off there, on every Ingress, and awaited on the load
 # balancers, before anything is destroyed.
 lift_load_balancer_deletion_protection() {
-  local cluster_name="$1" arn
-  local -a arns=()
-  read -r -a arns <<<"$(load_balancers_of "$cluster_name" | tr '\n' ' ')"
-  ((${#arns[@]})) || return 0
+  local cluster_name="$1" arns arn
+  arns="$(load_balancers_of "$cluster_name")"
+  [[ -n "$arns" ]] || return 0
   KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl annotate ingress --all --all-namespaces \
     --overwrite alb.ingress.kubernetes.io/load-balancer-attributes=deletion_protection.enabled=false ||
     die "could not lift the deletion protection of the load balancers of $cluster_name; nothing was destroyed: fix the cause, then run make destroy again"
-  for arn in "${arns[@]}"; do
+  for arn in $arns; do
     retry_every_15s 20 "the controller has not lifted the deletion protection of $arn yet" \
       deletion_protection_lifted "$arn" ||
       die "the controller did not lift the deletion protection of $arn within 5 minutes; nothing was destroyed: see its logs (kubectl -n kube-system logs deployment/aws-load-balancer-controller), then run make destroy again"
@@ -851,19 +767,6 @@ lift_load_balancer_deletion_protection() {
 deletion_protection_lifted() {
   [[ "$(aws elbv2 describe-load-balancer-attributes --load-balancer-arn "$1" \
     --query "Attributes[?Key=='deletion_protection.enabled'].Value" --output text)" == false ]]
-}
-
-# Load balancers of this cluster's Ingresses: the tagging API may list one a while after its
-# deletion, ELB's waiter (15 s x 40) does not; one at a time, or the first gone would end it.
-wait_for_load_balancers() {
-  local cluster_name="$1" arn
-  local -a arns=()
-  read -r -a arns <<<"$(load_balancers_of "$cluster_name" | tr '\n' ' ')"
-  for arn in "${arns[@]}"; do
-    printf '  waiting for the controller to delete %s\n' "$arn"
-    aws elbv2 wait load-balancers-deleted --load-balancer-arns "$arn" ||
-      die "the load balancer $arn of $cluster_name still exists after 10 minutes; delete it in the EC2 console, then run make destroy again"
-  done
 }
 
 # What in live/<environment>/env.hcl keeps the data layer from being destroyed, one per line.
@@ -940,7 +843,7 @@ plan() {
 }
 
 deploy() {
-  local environment="$1" repository_url=""
+  local environment="$1" repository_url layer
   preflight "$environment" deploy
   use_plugin_cache
   # A deploy always puts the data layer's protection back (live/_units/data.hcl reads DECOMMISSION).
@@ -953,12 +856,10 @@ deploy() {
     run_all "$live_dir/shared/global" apply
   else
     say "account-wide resources (live/shared/global): SKIP_SHARED=1, reading its outputs only"
-    if ! repository_url="$(unit_output "$live_dir/shared/global" ecr_repository_url)" ||
-      [[ -z "$repository_url" ]]; then
-      die "live/shared/global has no output ecr_repository_url: with SKIP_SHARED=1 it is only read, so apply it once with administrator credentials (make deploy ENV=$environment without SKIP_SHARED); nothing was deployed"
-    fi
   fi
-  [[ -n "$repository_url" ]] || repository_url="$(unit_output "$live_dir/shared/global" ecr_repository_url)"
+  repository_url="$(unit_output "$live_dir/shared/global" ecr_repository_url)" || true
+  [[ -n "$repository_url" ]] ||
+    die "live/shared/global has no output ecr_repository_url: with SKIP_SHARED=1 it is only read, so apply it once with administrator credentials (make deploy ENV=$environment without SKIP_SHARED); nothing was deployed"
   if [[ -z "${IMAGE_TAG:-}" ]]; then
     say "building the API image and pushing it to $repository_url"
     IMAGE_TAG="$(push_image "$repository_url")"
@@ -971,9 +872,8 @@ deploy() {
     die "could not tag image $IMAGE_TAG of $repository_url: is that tag in the repository? No layer of live/$environment was applied"
   # One layer at a time, in dependency order: the tunnel to the Kubernetes API opens once the
   # cluster layer (and its tunnel instance) exists, before the first layer that needs it.
-  local layer
   for layer in "${layers[@]}"; do
-    if talks_to_kubernetes "$layer"; then open_cluster_tunnel "$environment"; fi
+    if one_of "$layer" "${kubernetes_layers[@]}"; then open_cluster_tunnel "$environment"; fi
     say "terragrunt apply of live/$environment/$layer (image $IMAGE_TAG)"
     run_all "$live_dir/$environment/$layer" apply
   done
@@ -981,26 +881,21 @@ deploy() {
 }
 
 destroy() {
-  local environment="$1" answer cluster_name protections decommission="" project index
+  local environment="$1" answer cluster_name protections project index arn
   if [[ "$environment" == production && "${CONFIRM_PRODUCTION_DESTROY:-}" != yes ]]; then
     die "refusing to destroy production: run again with CONFIRM_PRODUCTION_DESTROY=yes DECOMMISSION=true (live/README.md, 'Destroying an environment')"
   fi
   [[ -z "$settings_problem" ]] || die "$settings_problem; nothing was destroyed"
   protections="$(data_protections)"
   # live/_units/data.hcl passes decommission = true to the data module when DECOMMISSION is "true".
-  if switch_on DECOMMISSION; then
-    decommission=yes
-    export DECOMMISSION=true
-  else
-    unset DECOMMISSION
-  fi
-  if [[ -z "$decommission" && -n "$protections" ]]; then
+  if switch_on DECOMMISSION; then export DECOMMISSION=true; else unset DECOMMISSION; fi
+  if [[ -z "${DECOMMISSION:-}" && -n "$protections" ]]; then
     die "refusing to destroy $environment: live/$environment/env.hcl keeps its data:
   ${protections//$'\n'/$'\n'  }
 run again with DECOMMISSION=true: the data and edge layers are first applied with decommission = true (RDS deletion protection off, the Loki/Tempo and access-log buckets emptied by the destroy; the final RDS snapshot is still taken), then everything is destroyed (live/README.md, 'Destroying an environment')"
   fi
   printf 'This destroys every layer of %s (%s) and its data.\n' "$environment" "${layers[*]}"
-  if [[ -n "$decommission" ]]; then
+  if [[ -n "${DECOMMISSION:-}" ]]; then
     printf 'DECOMMISSION=true: the database loses its deletion protection and the Loki/Tempo and access-log buckets are emptied.\n'
   fi
   printf 'Type the environment name (%s) to confirm: ' "$environment"
@@ -1011,16 +906,15 @@ run again with DECOMMISSION=true: the data and edge layers are first applied wit
 
   # An apply, not a destroy, changes deletion_protection and force_destroy: terraform destroy
   # acts on the values in the state. Done first, so that nothing is destroyed when it fails.
-  if [[ -n "$decommission" ]]; then
+  if [[ -n "${DECOMMISSION:-}" ]]; then
     say "decommissioning live/$environment/data (decommission = true): RDS deletion protection off, Loki/Tempo buckets force-destroyable"
     run_all "$live_dir/$environment/data" apply
     say "decommissioning live/$environment/edge (decommission = true): access-log bucket force-destroyable"
     run_all "$live_dir/$environment/edge" apply
   fi
 
-  # Reverse dependency order, one layer at a time, with the load balancers removed while their
-  # controller (platform layer) still runs: they hold the public subnets, and the network layer
-  # could not go. What AWS leaves behind is deleted before the network layer, whose VPC it holds.
+  # Reverse dependency order, one layer at a time. What AWS leaves behind is deleted before the
+  # network layer, whose VPC it holds.
   project="${settings[root.project]}"
   cluster_name="$(unit_output "$live_dir/$environment/cluster" cluster_name 2>/dev/null || true)"
   # The dns, app and platform layers are destroyed through the tunnel, closed before the cluster
@@ -1033,17 +927,26 @@ run again with DECOMMISSION=true: the data and edge layers are first applied wit
   run_all "$live_dir/$environment/dns" destroy
   say "destroying live/$environment/app (the API and its Ingress)"
   run_all "$live_dir/$environment/app" destroy
+  # The load balancer holds the public subnets. Grafana's Ingress shares it with the API's (Ingress
+  # group "payflow"), and the controller deletes it with the group's last Ingress, only while it
+  # runs: so before the platform layer. ELB's waiter (15 s x 40) takes one ARN at a time (the
+  # first gone would end it); the tagging API may still list one a while after its deletion.
   if [[ -n "$cluster_name" ]]; then
     say "deleting the Ingresses left in $cluster_name (Grafana's shares the API's load balancer) while the load balancer controller still runs"
-    delete_ingresses "$cluster_name"
-    wait_for_load_balancers "$cluster_name"
+    KUBECONFIG="$cluster_tunnel_kubeconfig" kubectl delete ingress --all --all-namespaces --wait=true --timeout=10m ||
+      die "could not delete the Ingresses of $cluster_name; nothing after the app layer was destroyed: fix the cause, then run make destroy again"
+    for arn in $(load_balancers_of "$cluster_name"); do
+      printf '  waiting for the controller to delete %s\n' "$arn"
+      aws elbv2 wait load-balancers-deleted --load-balancer-arns "$arn" ||
+        die "the load balancer $arn of $cluster_name still exists after 10 minutes; delete it in the EC2 console, then run make destroy again"
+    done
   fi
   cluster_name="${cluster_name:-$project-$environment}"
   for ((index = ${#layers[@]} - 1; index >= 0; index--)); do
     # dns and app are gone already (above).
     one_of "${layers[index]}" dns app && continue
     # No Kubernetes left to talk to: the session goes before its instance (cluster layer) does.
-    talks_to_kubernetes "${layers[index]}" || close_cluster_tunnel
+    one_of "${layers[index]}" "${kubernetes_layers[@]}" || close_cluster_tunnel
     if [[ "${layers[index]}" == network ]]; then
       say "deleting what AWS left of $cluster_name: load balancer security groups, monitoring volumes, control-plane log group"
       delete_load_balancer_security_groups "$cluster_name"
@@ -1121,7 +1024,8 @@ grafana() {
 main() {
   (($# >= 2)) || usage
   local action="$1" environment="$2"
-  check_environment "$environment"
+  one_of "$environment" "${environments[@]}" ||
+    die "unknown environment '$environment': use one of ${environments[*]} (e.g. make deploy ENV=development)"
   case "$action" in
     tunnel) ;;
     preflight | plan | deploy | destroy | outputs | kubeconfig | grafana) (($# == 2)) || usage ;;
