@@ -6,18 +6,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 
-/** The files read, by the prefix of their keys. */
-export function settingsFiles(environment: string): Record<'env' | 'account' | 'root', string> {
-  if (!/^[a-z][a-z0-9-]*$/.test(environment)) {
-    throw new Error(`'${environment}' is not an environment name`);
-  }
-  return {
-    env: `live/${environment}/env.hcl`,
-    account: 'live/shared/account.hcl',
-    root: 'root.hcl',
-  };
-}
-
 const isWord = (item: unknown): boolean =>
   (typeof item === 'string' && /^\S+$/.test(item)) ||
   typeof item === 'number' ||
@@ -35,37 +23,32 @@ function flatten(key: string, value: unknown, into: Map<string, string>): void {
   }
 }
 
-/** The locals of one HCL file (every `locals` block), keyed `<prefix>.<path>`. */
-export async function fileSettings(
-  prefix: string,
-  path: string,
-  text: string,
-): Promise<Map<string, string>> {
-  let parsed: { locals?: Record<string, unknown>[] };
-  try {
-    parsed = (await parse(path, text)) as typeof parsed;
-  } catch (error) {
-    throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const settings = new Map<string, string>();
-  for (const block of parsed.locals ?? []) {
-    for (const [name, value] of Object.entries(block))
-      flatten(`${prefix}.${name}`, value, settings);
-  }
-  return settings;
-}
-
-/** Every setting of an environment, as live/environment.sh reads them. */
+/** Every setting of an environment (the `locals` of each file), as environment.sh reads them. */
 export async function readSettings(
   repoRoot: string,
   environment: string,
 ): Promise<Map<string, string>> {
+  if (!/^[a-z][a-z0-9-]*$/.test(environment)) {
+    throw new Error(`'${environment}' is not an environment name`);
+  }
+  const files = {
+    env: `live/${environment}/env.hcl`,
+    account: 'live/shared/account.hcl',
+    root: 'root.hcl',
+  };
   const settings = new Map<string, string>();
-  for (const [prefix, path] of Object.entries(settingsFiles(environment))) {
+  for (const [prefix, path] of Object.entries(files)) {
     const file = join(repoRoot, path);
     if (!existsSync(file)) continue;
-    for (const [key, value] of await fileSettings(prefix, path, readFileSync(file, 'utf8'))) {
-      settings.set(key, value);
+    let parsed: { locals?: Record<string, unknown>[] };
+    try {
+      parsed = (await parse(path, readFileSync(file, 'utf8'))) as typeof parsed;
+    } catch (error) {
+      throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    for (const block of parsed.locals ?? []) {
+      for (const [name, value] of Object.entries(block))
+        flatten(`${prefix}.${name}`, value, settings);
     }
   }
   return settings;

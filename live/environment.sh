@@ -231,9 +231,7 @@ check_github_repository() {
   fi
 }
 
-# What a switch may be set to: unset or one of the off words is off.
 readonly switch_on_words=(1 true yes) switch_off_words=('' 0 false no)
-
 # 1, true or yes: on; unset, empty, 0, false or no: off; anything else stops the run.
 switch_on() {
   local name="$1" value="${!1:-}"
