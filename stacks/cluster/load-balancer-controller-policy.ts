@@ -21,6 +21,14 @@ export function loadBalancerControllerPolicy(scope: LoadBalancerControllerScope)
   const { partition, region, accountId, clusterName, vpcId } = scope;
   const ec2 = `arn:${partition}:ec2:${region}:${accountId}`;
   const elb = `arn:${partition}:elasticloadbalancing:${region}:${accountId}`;
+  const targetGroups = `${elb}:targetgroup/*/*`;
+  const loadBalancers = [`${elb}:loadbalancer/net/*/*`, `${elb}:loadbalancer/app/*/*`];
+  const listenersAndRules = [
+    `${elb}:listener/net/*/*/*`,
+    `${elb}:listener/app/*/*/*`,
+    `${elb}:listener-rule/net/*/*/*`,
+    `${elb}:listener-rule/app/*/*/*`,
+  ];
   const ownedByThisCluster = { 'aws:ResourceTag/elbv2.k8s.aws/cluster': clusterName };
   const taggedForThisCluster = { 'aws:RequestTag/elbv2.k8s.aws/cluster': clusterName };
   return {
@@ -161,7 +169,7 @@ export function loadBalancerControllerPolicy(scope: LoadBalancerControllerScope)
           'elasticloadbalancing:CreateLoadBalancer',
           'elasticloadbalancing:CreateTargetGroup',
         ],
-        Resource: [`${elb}:loadbalancer/*`, `${elb}:targetgroup/*/*`],
+        Resource: [`${elb}:loadbalancer/*`, targetGroups],
         Condition: { StringEquals: taggedForThisCluster },
       },
       {
@@ -173,24 +181,13 @@ export function loadBalancerControllerPolicy(scope: LoadBalancerControllerScope)
           'elasticloadbalancing:CreateRule',
           'elasticloadbalancing:DeleteRule',
         ],
-        Resource: [
-          `${elb}:loadbalancer/net/*/*`,
-          `${elb}:loadbalancer/app/*/*`,
-          `${elb}:listener/net/*/*/*`,
-          `${elb}:listener/app/*/*/*`,
-          `${elb}:listener-rule/net/*/*/*`,
-          `${elb}:listener-rule/app/*/*/*`,
-        ],
+        Resource: [...loadBalancers, ...listenersAndRules],
       },
       {
         Sid: 'RetagOwnLoadBalancers',
         Effect: 'Allow',
         Action: ['elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags'],
-        Resource: [
-          `${elb}:targetgroup/*/*`,
-          `${elb}:loadbalancer/net/*/*`,
-          `${elb}:loadbalancer/app/*/*`,
-        ],
+        Resource: [targetGroups, ...loadBalancers],
         Condition: {
           Null: { 'aws:RequestTag/elbv2.k8s.aws/cluster': 'true' },
           StringEquals: ownedByThisCluster,
@@ -200,12 +197,7 @@ export function loadBalancerControllerPolicy(scope: LoadBalancerControllerScope)
         Sid: 'TagListenersAndRules',
         Effect: 'Allow',
         Action: ['elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags'],
-        Resource: [
-          `${elb}:listener/net/*/*/*`,
-          `${elb}:listener/app/*/*/*`,
-          `${elb}:listener-rule/net/*/*/*`,
-          `${elb}:listener-rule/app/*/*/*`,
-        ],
+        Resource: listenersAndRules,
       },
       {
         Sid: 'ManageOwnLoadBalancers',
@@ -223,22 +215,14 @@ export function loadBalancerControllerPolicy(scope: LoadBalancerControllerScope)
           'elasticloadbalancing:ModifyCapacityReservation',
           'elasticloadbalancing:ModifyIpPools',
         ],
-        Resource: [
-          `${elb}:targetgroup/*/*`,
-          `${elb}:loadbalancer/net/*/*`,
-          `${elb}:loadbalancer/app/*/*`,
-        ],
+        Resource: [targetGroups, ...loadBalancers],
         Condition: { StringEquals: ownedByThisCluster },
       },
       {
         Sid: 'TagLoadBalancersAtCreation',
         Effect: 'Allow',
         Action: ['elasticloadbalancing:AddTags'],
-        Resource: [
-          `${elb}:targetgroup/*/*`,
-          `${elb}:loadbalancer/net/*/*`,
-          `${elb}:loadbalancer/app/*/*`,
-        ],
+        Resource: [targetGroups, ...loadBalancers],
         Condition: {
           StringEquals: {
             'elasticloadbalancing:CreateAction': ['CreateTargetGroup', 'CreateLoadBalancer'],
@@ -250,7 +234,7 @@ export function loadBalancerControllerPolicy(scope: LoadBalancerControllerScope)
         Sid: 'RegisterTargets',
         Effect: 'Allow',
         Action: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
-        Resource: `${elb}:targetgroup/*/*`,
+        Resource: targetGroups,
       },
       {
         // AWS WAF checks that whoever associates a web ACL with a load balancer may also call
@@ -272,13 +256,7 @@ export function loadBalancerControllerPolicy(scope: LoadBalancerControllerScope)
           'elasticloadbalancing:ModifyRule',
           'elasticloadbalancing:SetRulePriorities',
         ],
-        Resource: [
-          `${elb}:loadbalancer/app/*/*`,
-          `${elb}:listener/net/*/*/*`,
-          `${elb}:listener/app/*/*/*`,
-          `${elb}:listener-rule/net/*/*/*`,
-          `${elb}:listener-rule/app/*/*/*`,
-        ],
+        Resource: [`${elb}:loadbalancer/app/*/*`, ...listenersAndRules],
       },
     ],
   };
