@@ -849,15 +849,17 @@ deploy() {
     printf 'warning: DECOMMISSION=%s ignored: make deploy keeps the data layer protected; make destroy lifts the protection itself\n' "$DECOMMISSION" >&2
   unset DECOMMISSION
   synth
+  local no_repository_url
   if applies_shared; then
     say "account-wide resources (live/shared/global): ECR repository and, with a github_repository, the GitHub OIDC provider and roles"
     run_all "$live_dir/shared/global" apply
+    no_repository_url="live/shared/global was applied but its output ecr_repository_url could not be read (terragrunt's error is above); no layer of live/$environment was applied"
   else
     say "account-wide resources (live/shared/global): SKIP_SHARED=1, reading its outputs only"
+    no_repository_url="live/shared/global has no output ecr_repository_url: with SKIP_SHARED=1 it is only read, so apply it once with administrator credentials (make deploy ENV=$environment without SKIP_SHARED); nothing was deployed"
   fi
   repository_url="$(unit_output "$live_dir/shared/global" ecr_repository_url)" || true
-  [[ -n "$repository_url" ]] ||
-    die "live/shared/global has no output ecr_repository_url: with SKIP_SHARED=1 it is only read, so apply it once with administrator credentials (make deploy ENV=$environment without SKIP_SHARED); nothing was deployed"
+  [[ -n "$repository_url" ]] || die "$no_repository_url"
   if [[ -z "${IMAGE_TAG:-}" ]]; then
     say "building the API image and pushing it to $repository_url"
     IMAGE_TAG="$(push_image "$repository_url")"

@@ -793,7 +793,7 @@ case "$*" in
   "output -raw ecr_repository_url")
     [ -e "$FAKE_STATE/shared-applied" ] || { echo "Error: Output \\"ecr_repository_url\\" not found" >&2; exit 1; }
     echo "111111111111.dkr.ecr.eu-west-3.amazonaws.com/payflow/api" ;;
-  *"run --all"*apply*) [ "$unit" = live/shared/global ] && : >"$FAKE_STATE/shared-applied" ;;
+  *"run --all"*apply*) [ "$unit" = live/shared/global ] && { [ -e "$FAKE_STATE/shared-output-lost" ] || : >"$FAKE_STATE/shared-applied"; } ;;
   *"run --all"*destroy*)
     case "$unit" in
       */app) rm -f "$FAKE_STATE/ingress-api" ;;
@@ -1223,6 +1223,18 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
       'live/shared/global has no output ecr_repository_url: with SKIP_SHARED=1 it is only read',
     );
     expect(indexOf(c.log(), / run --all /)).to.equal(-1);
+  });
+
+  it('deploy stops when live/shared/global was applied but its output cannot be read', function () {
+    const c = cloud(cleanup);
+    writeFileSync(join(c.state, 'shared-output-lost'), '');
+    const result = runScript(c, ['deploy', 'development']);
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include(
+      'live/shared/global was applied but its output ecr_repository_url could not be read',
+    );
+    expect(result.stderr).not.to.include('SKIP_SHARED=1');
+    expect(indexOf(c.log(), /^terragrunt live\/development\//)).to.equal(-1);
   });
 
   it('deploy never carries DECOMMISSION into Terragrunt: the data layer stays protected', function () {
