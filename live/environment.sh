@@ -869,8 +869,8 @@ wait_for_load_balancers() {
 # What in live/<environment>/env.hcl keeps the data layer from being destroyed, one per line.
 # A missing key counts as protected: the data module's defaults are production's.
 data_protections() {
-  [[ "${settings[env.database.deletion_protection]-}" == false ]] ||
-    printf '%s\n' "database.deletion_protection = true (RDS refuses to be deleted)"
+  [[ "${settings[env.database.db_deletion_protection]-}" == false ]] ||
+    printf '%s\n' "database.db_deletion_protection = true (RDS refuses to be deleted)"
   [[ "${settings[env.retention.buckets_force_destroy]-}" == true ]] ||
     printf '%s\n' "retention.buckets_force_destroy = false (the versioned Loki/Tempo and access-log buckets are not emptied, S3 refuses to delete them)"
 }
