@@ -30,7 +30,7 @@ readonly live_dir repo_root
 readonly environments=(development staging production)
 readonly app_namespace=payflow
 # Dependency order, the one Terragrunt derives from the dependency blocks (checked by
-# stacks/test/live-contract.test.ts): deploy applies one layer at a time in it, outputs prints the
+# live/test/live-contract.test.ts): deploy applies one layer at a time in it, outputs prints the
 # layers in it, destroy walks it backwards one layer at a time, so that what AWS leaves can be
 # deleted between two layers.
 readonly layers=(network cluster data edge platform app dns)
@@ -713,7 +713,7 @@ close_cluster_tunnel() {
 # (Terraform >= 1.4 does so only for a unit whose .terraform.lock.hcl lists the provider: commit
 # those files, live/README.md). The cache is not safe for concurrent inits; here they never
 # overlap, since each environment's units form one chain (network <- cluster <- data <- platform
-# <- app, checked by stacks/test/live-contract.test.ts) that run --all walks one unit at a time.
+# <- app, checked by live/test/live-contract.test.ts) that run --all walks one unit at a time.
 use_plugin_cache() {
   export TF_PLUGIN_CACHE_DIR="${TF_PLUGIN_CACHE_DIR:-${HOME:?HOME is not set: export TF_PLUGIN_CACHE_DIR=<a directory>}/.terraform.d/plugin-cache}"
   mkdir -p "$TF_PLUGIN_CACHE_DIR"

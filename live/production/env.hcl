@@ -1,5 +1,5 @@
 # Production: highly available, most secure (docs/architecture.md, "Environments"). The modules'
-# variable validations and the contract test (stacks/test/live-contract.test.ts) refuse values
+# variable validations and the contract test (live/test/live-contract.test.ts) refuse values
 # that break the production rules.
 locals {
   environment = "production"

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { readSettings } from '../../live/environment-settings';
+import { readSettings } from '../environment-settings';
 import {
   type ContractSpec,
   type Hcl,

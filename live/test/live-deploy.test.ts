@@ -22,9 +22,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { readSettings } from '../../live/environment-settings';
-import { KUBERNETES_VERSIONS, KUBERNETES_VERSIONS_FILE } from '../cluster/kubernetes-versions';
-import { GRAFANA_LOCAL_URL, GRAFANA_SERVICE } from '../platform/grafana-access';
+import { readSettings } from '../environment-settings';
+import {
+  KUBERNETES_VERSIONS,
+  KUBERNETES_VERSIONS_FILE,
+} from '../../stacks/cluster/kubernetes-versions';
+import { GRAFANA_LOCAL_URL, GRAFANA_SERVICE } from '../../stacks/platform/grafana-access';
 
 const repoRoot = join(__dirname, '..', '..');
 const script = join(repoRoot, 'live', 'environment.sh');
