@@ -41,7 +41,7 @@ locals {
 
   # One bucket per account and region, created and hardened by Terragrunt on first use
   # (--backend-bootstrap). The skip_* options are spelled out as false so that a reader and
-  # the contract test (stacks/test/live-contract.test.ts) see the hardening, not a default.
+  # the contract test (live/test/live-contract.test.ts) see the hardening, not a default.
   state_bucket_config = {
     bucket         = "${local.project}-tfstate-${local.account_id}-${local.region}"
     key            = "${path_relative_to_include()}/terraform.tfstate"

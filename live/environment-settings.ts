@@ -1,6 +1,6 @@
 // What live/environment.sh knows of an environment's data, read with an HCL parser rather than
 // regular expressions: the locals of live/<env>/env.hcl, live/shared/account.hcl and root.hcl,
-// one `env.database.deletion_protection=true` line each (lists of words joined by spaces, other
+// one `env.database.db_deletion_protection=true` line each (lists of words joined by spaces, other
 // values as JSON), so that bash reads them with one `read`.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

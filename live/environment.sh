@@ -19,7 +19,7 @@ readonly live_dir repo_root
 # stacks/test/names-in-bash.test.ts keeps these copies equal to them.
 readonly environments=(development staging production)
 readonly app_namespace=payflow
-# Dependency order (Terragrunt's, checked by stacks/test/live-contract.test.ts): deploy and outputs
+# Dependency order (Terragrunt's, checked by live/test/live-contract.test.ts): deploy and outputs
 # go through it one layer at a time, destroy backwards, deleting what AWS leaves between two layers.
 readonly layers=(network cluster data edge platform app dns)
 # The layers whose Terraform providers talk to the Kubernetes API: through the SSM tunnel.
@@ -650,7 +650,7 @@ close_cluster_tunnel() {
 # ------------------------------------------------------------------------------ helpers
 # Terraform keeps each provider once in this cache, for the units whose committed
 # .terraform.lock.hcl lists it. The cache is not safe for concurrent inits: here none overlap, as
-# each environment's units form one chain (stacks/test/live-contract.test.ts).
+# each environment's units form one chain (live/test/live-contract.test.ts).
 use_plugin_cache() {
   export TF_PLUGIN_CACHE_DIR="${TF_PLUGIN_CACHE_DIR:-${HOME:?HOME is not set: export TF_PLUGIN_CACHE_DIR=<a directory>}/.terraform.d/plugin-cache}"
   mkdir -p "$TF_PLUGIN_CACHE_DIR"
@@ -770,8 +770,8 @@ deletion_protection_lifted() {
 # What in live/<environment>/env.hcl keeps the data layer from being destroyed, one per line.
 # A missing key counts as protected: the data module's defaults are production's.
 data_protections() {
-  [[ "${settings[env.database.deletion_protection]-}" == false ]] ||
-    printf '%s\n' "database.deletion_protection = true (RDS refuses to be deleted)"
+  [[ "${settings[env.database.db_deletion_protection]-}" == false ]] ||
+    printf '%s\n' "database.db_deletion_protection = true (RDS refuses to be deleted)"
   [[ "${settings[env.retention.buckets_force_destroy]-}" == true ]] ||
     printf '%s\n' "retention.buckets_force_destroy = false (the versioned Loki/Tempo and access-log buckets are not emptied, S3 refuses to delete them)"
 }

@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chartRenders } from '../../stacks/test/chart-renders';
-import { loadLiveTree } from '../../stacks/test/live-contract';
+import { loadLiveTree } from '../../live/test/live-contract';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { examplePlatformInputs, withPublicGrafana } from '../../stacks/platform/example-inputs';
 import { PINNED_CHARTS } from '../../stacks/platform/pinned-charts';
 import { clusterKubernetesVersion } from '../../stacks/test/chart-renders';
-import { loadLiveTree } from '../../stacks/test/live-contract';
+import { loadLiveTree } from '../../live/test/live-contract';
 import {
   evaluateModuleExpressions,
   type ModuleJson,

@@ -55,7 +55,9 @@ dependency "shared" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
 
-inputs = {
+# env.hcl's app section is named after this module's inputs: passed whole, then the rest.
+# app/chart/values-<env>.yaml is evaluated from these same inputs (stacks/app/example-inputs.ts).
+inputs = merge(local.env.app, {
   image_repository = dependency.shared.outputs.ecr_repository_url
   # CI passes the commit SHA it built and pushed; make deploy builds and pushes the current
   # commit when unset. By hand, the default is that same full SHA: never a moving "latest".
@@ -82,15 +84,4 @@ inputs = {
   public_subnet_cidr_blocks = dependency.network.outputs.public_subnet_cidr_blocks
   data_subnet_cidr_blocks   = dependency.network.outputs.data_subnet_cidr_blocks
 
-  # app/chart/values-<env>.yaml is evaluated from these same inputs (stacks/app/example-inputs.ts).
-  min_replicas       = local.env.app.min_replicas
-  max_replicas       = local.env.app.max_replicas
-  log_level          = local.env.app.log_level
-  trace_sample_ratio = local.env.app.trace_sample_ratio
-  seed_demo_users    = local.env.app.seed_demo_users
-  zone_spread_policy = local.env.app.zone_spread_policy
-  cpu_request        = local.env.app.cpu_request
-  memory_request     = local.env.app.memory_request
-  cpu_limit          = local.env.app.cpu_limit
-  memory_limit       = local.env.app.memory_limit
-}
+})

@@ -15,17 +15,13 @@ dependencies {
   paths = ["${get_terragrunt_dir()}/../data"]
 }
 
-inputs = {
-  dns_zone            = local.env.dns.zone
-  dns_subdomain       = local.env.dns.subdomain
-  tls_policy          = local.env.load_balancer.tls_policy
-  deletion_protection = local.env.load_balancer.deletion_protection
-  access_log_days     = local.env.load_balancer.access_log_days
-  waf                 = local.env.load_balancer.waf
-  waf_rate_limit      = local.env.load_balancer.waf_rate_limit
+# env.hcl's load_balancer section is named after this module's inputs: passed whole, then the rest.
+inputs = merge(local.env.load_balancer, {
+  dns_zone      = local.env.dns.zone
+  dns_subdomain = local.env.dns.subdomain
 
   buckets_force_destroy = local.env.retention.buckets_force_destroy
   # Teardown switch (DECOMMISSION=true, make destroy): the access-log bucket is deleted with its
   # logs in every environment, production included. Anything but "true" is false.
   decommission = get_env("DECOMMISSION", "false") == "true"
-}
+})

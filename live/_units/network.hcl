@@ -18,11 +18,8 @@ dependency "shared" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
 
-inputs = {
-  permissions_boundary_arn   = dependency.shared.outputs.permissions_boundary_arn
-  vpc_cidr                   = local.env.network.vpc_cidr
-  azs                        = local.env.network.azs
-  single_nat_gateway         = local.env.network.single_nat_gateway
-  enable_interface_endpoints = local.env.network.interface_endpoints
-  flow_log_retention_days    = local.env.retention.log_days
-}
+# env.hcl's network section is named after this module's inputs: passed whole, then the rest.
+inputs = merge(local.env.network, {
+  permissions_boundary_arn = dependency.shared.outputs.permissions_boundary_arn
+  flow_log_retention_days  = local.env.retention.log_days
+})

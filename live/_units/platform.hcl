@@ -31,7 +31,8 @@ dependency "data" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
 
-inputs = {
+# env.hcl's monitoring section is named after this module's inputs: passed whole, then the rest.
+inputs = merge(local.env.monitoring, {
   # dependency "cluster" and the connection inputs come from _cluster-dependency.hcl.
   cluster_version   = dependency.cluster.outputs.cluster_version
   vpc_id            = dependency.network.outputs.vpc_id
@@ -54,8 +55,4 @@ inputs = {
   prometheus_retention_days = local.env.retention.prometheus_days
   loki_retention_days       = local.env.retention.loki_days
   tempo_retention_days      = local.env.retention.tempo_days
-  prometheus_replicas       = local.env.monitoring.prometheus_replicas
-  prometheus_storage_gib    = local.env.monitoring.prometheus_storage_gib
-  alertmanager_replicas     = local.env.monitoring.alertmanager_replicas
-  loki_replicas             = local.env.monitoring.loki_replicas
-}
+})

@@ -1,5 +1,6 @@
 # Development: fast and cheap (docs/architecture.md, "Environments"). Data only:
-# live/_units/<layer>.hcl turns it into module inputs.
+# live/_units/<layer>.hcl turns it into module inputs. The keys of network, database, redis,
+# alarms, load_balancer, monitoring and app are the inputs of the module they feed, passed as they are.
 locals {
   environment = "development"
 
@@ -42,10 +43,10 @@ locals {
   }
 
   network = {
-    azs                 = ["eu-west-3a", "eu-west-3b"]
-    vpc_cidr            = "10.10.0.0/16"
-    single_nat_gateway  = true  # one shared NAT gateway: cheap, not zone-redundant
-    interface_endpoints = false # ECR/STS/Secrets Manager through the NAT gateway instead
+    azs                        = ["eu-west-3a", "eu-west-3b"]
+    vpc_cidr                   = "10.10.0.0/16"
+    single_nat_gateway         = true  # one shared NAT gateway: cheap, not zone-redundant
+    enable_interface_endpoints = false # ECR/STS/Secrets Manager through the NAT gateway instead
   }
 
   cluster = {
@@ -69,22 +70,22 @@ locals {
   }
 
   database = {
-    instance_class                    = "db.t4g.micro"
-    allocated_storage_gb              = 20
-    multi_az                          = false
-    deletion_protection               = false
-    skip_final_snapshot               = true
-    backup_retention_days             = 1
-    backup_replication_region         = "" # no copy in a second region: development is rebuilt, not recovered
-    backup_replication_retention_days = 7
+    db_instance_class                    = "db.t4g.micro"
+    db_allocated_storage_gb              = 20
+    db_multi_az                          = false
+    db_deletion_protection               = false
+    db_skip_final_snapshot               = true
+    db_backup_retention_days             = 1
+    db_backup_replication_region         = "" # no copy in a second region: development is rebuilt, not recovered
+    db_backup_replication_retention_days = 7
   }
 
   redis = {
-    node_type                  = "cache.t4g.micro"
-    replicas                   = 0
-    automatic_failover_enabled = false
-    multi_az_enabled           = false
-    snapshot_retention_days    = 0
+    redis_node_type               = "cache.t4g.micro"
+    redis_replica_count           = 0
+    redis_automatic_failover      = false
+    redis_multi_az                = false
+    redis_snapshot_retention_days = 0
   }
 
   # Optional: the people told by e-mail when a data-layer CloudWatch alarm (RDS free storage or
@@ -93,7 +94,7 @@ locals {
   # and receives nothing until its "Confirm subscription" link is clicked: live/README.md,
   # "Alarm e-mails". Empty: the alarms notify the environment's topic, which nobody reads.
   alarms = {
-    email_addresses = []
+    alarm_email_addresses = []
   }
 
   retention = {

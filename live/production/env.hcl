@@ -1,5 +1,5 @@
 # Production: highly available, most secure (docs/architecture.md, "Environments"). The modules'
-# variable validations and the contract test (stacks/test/live-contract.test.ts) refuse values
+# variable validations and the contract test (live/test/live-contract.test.ts) refuse values
 # that break the production rules.
 locals {
   environment = "production"
@@ -44,10 +44,10 @@ locals {
   }
 
   network = {
-    azs                 = ["eu-west-3a", "eu-west-3b", "eu-west-3c"]
-    vpc_cidr            = "10.30.0.0/16"
-    single_nat_gateway  = false # one per AZ: an AZ outage takes down only that AZ's egress
-    interface_endpoints = true
+    azs                        = ["eu-west-3a", "eu-west-3b", "eu-west-3c"]
+    vpc_cidr                   = "10.30.0.0/16"
+    single_nat_gateway         = false # one per AZ: an AZ outage takes down only that AZ's egress
+    enable_interface_endpoints = true
   }
 
   cluster = {
@@ -71,25 +71,25 @@ locals {
   }
 
   database = {
-    instance_class        = "db.m6g.large"
-    allocated_storage_gb  = 50
-    multi_az              = true
-    deletion_protection   = true
-    skip_final_snapshot   = false
-    backup_retention_days = 30 # point-in-time recovery over the last 30 days
+    db_instance_class        = "db.m6g.large"
+    db_allocated_storage_gb  = 50
+    db_multi_az              = true
+    db_deletion_protection   = true
+    db_skip_final_snapshot   = false
+    db_backup_retention_days = 30 # point-in-time recovery over the last 30 days
     # Every RDS automated backup (daily snapshot + transaction logs every 5 minutes) is copied to
     # Ireland, so that a point-in-time restore works there when Paris is lost
     # (docs/runbooks/disaster-recovery.md, "Losing the region").
-    backup_replication_region         = "eu-west-1"
-    backup_replication_retention_days = 7
+    db_backup_replication_region         = "eu-west-1"
+    db_backup_replication_retention_days = 7
   }
 
   redis = {
-    node_type                  = "cache.m6g.large"
-    replicas                   = 2
-    automatic_failover_enabled = true
-    multi_az_enabled           = true
-    snapshot_retention_days    = 7
+    redis_node_type               = "cache.m6g.large"
+    redis_replica_count           = 2
+    redis_automatic_failover      = true
+    redis_multi_az                = true
+    redis_snapshot_retention_days = 7
   }
 
   # REPLACE: the people told by e-mail when a data-layer CloudWatch alarm (RDS free storage or
@@ -98,7 +98,7 @@ locals {
   # and receives nothing until its "Confirm subscription" link is clicked: live/README.md,
   # "Alarm e-mails". Empty: the alarms notify the environment's topic, which nobody reads.
   alarms = {
-    email_addresses = []
+    alarm_email_addresses = []
   }
 
   retention = {

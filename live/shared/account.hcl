@@ -17,9 +17,9 @@ locals {
   github_environments    = ["staging", "production"]
 
   # Regions besides `region` where the GitHub deploy role may use KMS and RDS (nothing else): every
-  # environment's database.backup_replication_region, where the data layer copies the RDS backups
+  # environment's database.db_backup_replication_region, where the data layer copies the RDS backups
   # (production: eu-west-1, live/production/env.hcl). The contract test
-  # (stacks/test/live-contract.test.ts) fails when an environment replicates to a region not listed
+  # (live/test/live-contract.test.ts) fails when an environment replicates to a region not listed
   # here; apply live/shared before that environment.
   additional_regions = ["eu-west-1"]
 }

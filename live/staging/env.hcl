@@ -43,10 +43,10 @@ locals {
   }
 
   network = {
-    azs                 = ["eu-west-3a", "eu-west-3b", "eu-west-3c"]
-    vpc_cidr            = "10.20.0.0/16"
-    single_nat_gateway  = false # one NAT gateway per AZ
-    interface_endpoints = true
+    azs                        = ["eu-west-3a", "eu-west-3b", "eu-west-3c"]
+    vpc_cidr                   = "10.20.0.0/16"
+    single_nat_gateway         = false # one NAT gateway per AZ
+    enable_interface_endpoints = true
   }
 
   cluster = {
@@ -70,22 +70,22 @@ locals {
   }
 
   database = {
-    instance_class                    = "db.t4g.small"
-    allocated_storage_gb              = 20
-    multi_az                          = true
-    deletion_protection               = false
-    skip_final_snapshot               = false
-    backup_retention_days             = 7
-    backup_replication_region         = "" # "eu-west-1" for a DR game day (docs/runbooks/disaster-recovery.md)
-    backup_replication_retention_days = 7
+    db_instance_class                    = "db.t4g.small"
+    db_allocated_storage_gb              = 20
+    db_multi_az                          = true
+    db_deletion_protection               = false
+    db_skip_final_snapshot               = false
+    db_backup_retention_days             = 7
+    db_backup_replication_region         = "" # "eu-west-1" for a DR game day (docs/runbooks/disaster-recovery.md)
+    db_backup_replication_retention_days = 7
   }
 
   redis = {
-    node_type                  = "cache.t4g.small"
-    replicas                   = 1
-    automatic_failover_enabled = true
-    multi_az_enabled           = true
-    snapshot_retention_days    = 1
+    redis_node_type               = "cache.t4g.small"
+    redis_replica_count           = 1
+    redis_automatic_failover      = true
+    redis_multi_az                = true
+    redis_snapshot_retention_days = 1
   }
 
   # REPLACE: the people told by e-mail when a data-layer CloudWatch alarm (RDS free storage or
@@ -94,7 +94,7 @@ locals {
   # and receives nothing until its "Confirm subscription" link is clicked: live/README.md,
   # "Alarm e-mails". Empty: the alarms notify the environment's topic, which nobody reads.
   alarms = {
-    email_addresses = []
+    alarm_email_addresses = []
   }
 
   retention = {

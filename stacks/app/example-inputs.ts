@@ -6,7 +6,7 @@ import {
   Unresolved,
   localsOf,
   resolveUnit,
-} from '../test/live-contract';
+} from '../../live/test/live-contract';
 
 /**
  * Inputs of the app module for each environment: exactly what live/<env>/app/terragrunt.hcl

@@ -1,5 +1,5 @@
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { App, Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { renderModuleReadme, type TerraformJson } from './module-readme';
@@ -62,6 +62,12 @@ export function synthesizeModules(
 }
 
 /**
+ * What a copied folder holds for the repository only: its tests (app/chart/test), and the
+ * .helmignore that keeps them out of helm package. The module reads neither.
+ */
+const NOT_COPIED: ReadonlySet<string> = new Set(['test', '.helmignore']);
+
+/**
  * Write modules/<name>/{main.tf.json,README.md} and copied/ afresh (so a file deleted from the
  * repository leaves the module too); the hand-written files (tests/, charts/) are left alone.
  */
@@ -73,7 +79,10 @@ export function writeModules(artifacts: readonly ModuleArtifacts[], outDir: stri
     writeFileSync(join(dir, 'README.md'), module.readme);
     rmSync(join(dir, MODULE_COPIES_DIR), { recursive: true, force: true });
     for (const path of module.copies) {
-      cpSync(join(REPOSITORY_ROOT, path), join(dir, MODULE_COPIES_DIR, path), { recursive: true });
+      cpSync(join(REPOSITORY_ROOT, path), join(dir, MODULE_COPIES_DIR, path), {
+        recursive: true,
+        filter: (source) => !NOT_COPIED.has(basename(source)),
+      });
     }
   }
 }

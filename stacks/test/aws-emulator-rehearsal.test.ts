@@ -28,7 +28,7 @@ import {
   type Hcl,
   loadLiveTree,
   resolveUnit,
-} from './live-contract';
+} from '../../live/test/live-contract';
 import { terraform, terraformEnvironment } from './terraform-cli';
 
 const repoRoot = join(__dirname, '..', '..');

@@ -15,7 +15,7 @@ import {
 } from '../platform/platform-stack';
 import { localChartReleases, readModule } from './chart-renders';
 import { requireTerraform } from './kubernetes-module';
-import { type LiveTree, loadLiveTree } from './live-contract';
+import { type LiveTree, loadLiveTree } from '../../live/test/live-contract';
 import { evaluateModuleExpressions } from './platform-terraform-evaluation';
 
 const repoRoot = resolve(__dirname, '..', '..');

@@ -8,7 +8,7 @@ import { join, relative, resolve } from 'node:path';
 import { exampleAppInputs } from '../app/example-inputs';
 import { ENVIRONMENTS, type Environment } from '../lib/module-stack';
 import { examplePlatformInputs } from '../platform/example-inputs';
-import { type Hcl, type LiveTree, localsOf } from './live-contract';
+import { type Hcl, type LiveTree, localsOf } from '../../live/test/live-contract';
 import { evaluateModuleExpressions, type ModuleJson } from './platform-terraform-evaluation';
 
 const REPOSITORY_ROOT = resolve(__dirname, '..', '..');

@@ -27,7 +27,7 @@ import {
   loadLiveTree,
   localsOf,
   resolveUnit,
-} from './live-contract';
+} from '../../live/test/live-contract';
 import { type ModuleJson, ModuleInstances, evaluateExpressions } from './module-instances';
 import { PROJECT_ROLE_BOUNDARY_ACTIONS } from '../shared/permissions-boundary';
 import { ENVIRONMENTS } from '../lib/module-stack';

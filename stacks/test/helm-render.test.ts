@@ -17,7 +17,7 @@ import {
   kubernetesObjectProblems,
 } from './kubernetes-object-validation';
 import { requireTerraform } from './kubernetes-module';
-import { type LiveTree, loadLiveTree } from './live-contract';
+import { type LiveTree, loadLiveTree } from '../../live/test/live-contract';
 import { exampleAppInputs } from '../app/example-inputs';
 import { examplePlatformInputs, withPublicGrafana } from '../platform/example-inputs';
 import { evaluateModuleExpressions } from './platform-terraform-evaluation';

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import { KUBERNETES_VERSIONS, parseKubernetesVersions } from '../cluster/kubernetes-versions';
 import { ENVIRONMENTS } from '../lib/module-stack';
-import { type Hcl, type LiveTree, loadLiveTree, localsOf } from './live-contract';
+import { type Hcl, type LiveTree, loadLiveTree, localsOf } from '../../live/test/live-contract';
 
 const repoRoot = join(__dirname, '..', '..');
 const minor = (version: string): number => Number(version.split('.')[1]);

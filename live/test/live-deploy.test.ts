@@ -22,9 +22,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { readSettings } from '../../live/environment-settings';
-import { KUBERNETES_VERSIONS, KUBERNETES_VERSIONS_FILE } from '../cluster/kubernetes-versions';
-import { GRAFANA_LOCAL_URL, GRAFANA_SERVICE } from '../platform/grafana-access';
+import { readSettings } from '../environment-settings';
+import {
+  KUBERNETES_VERSIONS,
+  KUBERNETES_VERSIONS_FILE,
+} from '../../stacks/cluster/kubernetes-versions';
+import { GRAFANA_LOCAL_URL, GRAFANA_SERVICE } from '../../stacks/platform/grafana-access';
 
 const repoRoot = join(__dirname, '..', '..');
 const script = join(repoRoot, 'live', 'environment.sh');
@@ -1092,7 +1095,7 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
       'production\n',
     );
     expect(production.status).to.equal(1);
-    expect(production.stderr).to.include('database.deletion_protection = true');
+    expect(production.stderr).to.include('database.db_deletion_protection = true');
     expect(production.stderr).to.include('retention.buckets_force_destroy = false');
     expect(c.log()).to.deep.equal([]);
 
@@ -1130,7 +1133,7 @@ describe('one-line deploy: the sequences (stand-ins for terragrunt, aws and kube
     const result = runScript(c, ['destroy', 'development'], {}, 'development\n');
     expect(result.status, result.stdout).to.equal(1);
     expect(result.stderr).to.include('refusing to destroy development');
-    expect(result.stderr).to.include('database.deletion_protection = true');
+    expect(result.stderr).to.include('database.db_deletion_protection = true');
     expect(c.log(), 'nothing ran').to.deep.equal([]);
   });
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { readSettings } from '../../live/environment-settings';
+import { readSettings } from '../environment-settings';
 import {
   type ContractSpec,
   type Hcl,
@@ -16,6 +16,7 @@ import {
   cloneTree,
   firstBlock,
   labelledBlocks,
+  MERGED_SECTIONS,
   loadLiveTree,
   localsOf,
   resolveUnit,
@@ -333,20 +334,45 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
     });
 
     it('the app sizing (replicas, CPU and memory) and telemetry settings come from every env.hcl', function () {
-      for (const name of [
-        'min_replicas',
-        'max_replicas',
-        'log_level',
-        'trace_sample_ratio',
-        'cpu_request',
-        'memory_request',
-        'cpu_limit',
-        'memory_limit',
-      ]) {
-        expect(inputs(tree, 'live/_units/app.hcl')[name], name).to.equal(
-          `\${local.env.app.${name}}`,
-        );
+      for (const environment of spec.environments) {
+        const app = resolveUnit(tree, `live/${environment}/app`).inputs;
+        const env = locals(tree, `live/${environment}/env.hcl`).app as Hcl;
+        for (const name of [
+          'min_replicas',
+          'max_replicas',
+          'log_level',
+          'trace_sample_ratio',
+          'cpu_request',
+          'memory_request',
+          'cpu_limit',
+          'memory_limit',
+        ]) {
+          expect(app.get(name), `${environment} ${name}`).to.deep.equal({
+            value: env[name],
+            from: 'live/_units/app.hcl (local.env.app)',
+          });
+        }
       }
+    });
+
+    it('env.hcl sections named after module inputs are passed whole, with merge()', function () {
+      const merged = (layer: string): unknown =>
+        file(tree, `live/_units/${layer}.hcl`)[MERGED_SECTIONS];
+      expect(merged('network')).to.deep.equal(['${local.env.network}']);
+      expect(merged('data')).to.deep.equal([
+        '${local.env.database}',
+        '${local.env.redis}',
+        '${local.env.alarms}',
+      ]);
+      expect(merged('edge')).to.deep.equal(['${local.env.load_balancer}']);
+      expect(merged('platform')).to.deep.equal(['${local.env.monitoring}']);
+      expect(merged('app')).to.deep.equal(['${local.env.app}']);
+      const data = resolveUnit(tree, 'live/production/data').inputs;
+      expect(data.get('redis_replica_count')).to.deep.equal({
+        value: 2,
+        from: 'live/_units/data.hcl (local.env.redis)',
+      });
+      expect(data.get('vpc_id')?.from).to.equal('live/_units/data.hcl');
     });
 
     it('every environment runs at least 2 API pods (a single pod and its PDB block node drains)', function () {
@@ -527,11 +553,60 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
           },
         },
         {
+          rule: 'every input is a module variable',
+          what: 'a misspelt key in an env.hcl section passed whole',
+          expect:
+            /input "redis_replicas_count" \(live\/_units\/data.hcl \(local.env.redis\)\) is not a variable of modules\/data/,
+          mutate: (t) => {
+            const redis = locals(t, 'live/staging/env.hcl').redis as Hcl;
+            redis.redis_replicas_count = redis.redis_replica_count;
+            delete redis.redis_replica_count;
+          },
+        },
+        {
+          rule: 'every input is a module variable',
+          what: 'an env.hcl section key that is no input of the module',
+          expect:
+            /live\/development\/network: input "flow_log_days" \(live\/_units\/network.hcl \(local.env.network\)\) is not a variable of modules\/network/,
+          mutate: (t) => {
+            (locals(t, 'live/development/env.hcl').network as Hcl).flow_log_days = 7;
+          },
+        },
+        {
+          rule: 'every required variable is given',
+          what: 'a required variable left out of an env.hcl section passed whole',
+          expect:
+            /live\/production\/network: required variable "vpc_cidr" of modules\/network is not given/,
+          mutate: (t) => {
+            delete (locals(t, 'live/production/env.hcl').network as Hcl).vpc_cidr;
+          },
+        },
+        {
+          rule: 'every merged section is an object',
+          what: 'a misspelt section name in merge()',
+          expect:
+            /live\/staging\/data: inputs \(live\/_units\/data.hcl\): local.env.databse is not an object/,
+          mutate: (t) => {
+            (file(t, 'live/_units/data.hcl')[MERGED_SECTIONS] as string[])[0] =
+              '${local.env.databse}';
+          },
+        },
+        {
+          rule: 'every merged section is an object',
+          what: 'inputs in a form the checker does not read key by key',
+          expect:
+            /live\/production\/network: inputs \(live\/_units\/network.hcl\): merge\(\{ vpc_cidr = "10.0.0.0\/16" \}, local.env.network\) is not an object/,
+          mutate: (t) => {
+            file(t, 'live/_units/network.hcl').inputs =
+              '${merge({ vpc_cidr = "10.0.0.0/16" }, local.env.network)}';
+          },
+        },
+        {
           rule: 'every required variable is given',
           what: 'a required variable left out',
-          expect: /required variable "vpc_cidr" of modules\/network is not given/,
+          expect: /required variable "permissions_boundary_arn" of modules\/network is not given/,
           mutate: (t) => {
-            delete inputs(t, 'live/_units/network.hcl').vpc_cidr;
+            delete inputs(t, 'live/_units/network.hcl').permissions_boundary_arn;
           },
         },
         {
@@ -615,7 +690,7 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
           expect:
             /live\/production\/data: db_backup_replication_region = "eu-central-1" is not in live\/shared\/global's additional_regions/,
           mutate: (t) => {
-            (locals(t, 'live/production/env.hcl').database as Hcl).backup_replication_region =
+            (locals(t, 'live/production/env.hcl').database as Hcl).db_backup_replication_region =
               'eu-central-1';
           },
         },
@@ -694,20 +769,17 @@ describe('Terragrunt live tree (live/, root.hcl) against modules/', function () 
       ['azs', (env) => ((env.network as Hcl).azs = ['eu-west-3a', 'eu-west-3b'])],
       ['single_nat_gateway', (env) => ((env.network as Hcl).single_nat_gateway = true)],
       ['flow_log_retention_days', (env) => ((env.retention as Hcl).log_days = 7)],
-      ['db_multi_az', (env) => ((env.database as Hcl).multi_az = false)],
-      ['db_deletion_protection', (env) => ((env.database as Hcl).deletion_protection = false)],
-      ['db_skip_final_snapshot', (env) => ((env.database as Hcl).skip_final_snapshot = true)],
-      ['db_backup_retention_days', (env) => ((env.database as Hcl).backup_retention_days = 1)],
+      ['db_multi_az', (env) => ((env.database as Hcl).db_multi_az = false)],
+      ['db_deletion_protection', (env) => ((env.database as Hcl).db_deletion_protection = false)],
+      ['db_skip_final_snapshot', (env) => ((env.database as Hcl).db_skip_final_snapshot = true)],
+      ['db_backup_retention_days', (env) => ((env.database as Hcl).db_backup_retention_days = 1)],
       [
         'db_backup_replication_region',
-        (env) => ((env.database as Hcl).backup_replication_region = ''),
+        (env) => ((env.database as Hcl).db_backup_replication_region = ''),
       ],
-      [
-        'redis_automatic_failover',
-        (env) => ((env.redis as Hcl).automatic_failover_enabled = false),
-      ],
-      ['redis_multi_az', (env) => ((env.redis as Hcl).multi_az_enabled = false)],
-      ['redis_replica_count', (env) => ((env.redis as Hcl).replicas = 1)],
+      ['redis_automatic_failover', (env) => ((env.redis as Hcl).redis_automatic_failover = false)],
+      ['redis_multi_az', (env) => ((env.redis as Hcl).redis_multi_az = false)],
+      ['redis_replica_count', (env) => ((env.redis as Hcl).redis_replica_count = 1)],
       ['log_retention_days', (env) => ((env.retention as Hcl).log_days = 7)],
       ['loki_retention_days', (env) => ((env.retention as Hcl).loki_days = 7)],
       ['zone_spread_policy', (env) => ((env.app as Hcl).zone_spread_policy = 'ScheduleAnyway')],
@@ -857,6 +929,57 @@ describe('live-contract engine on its own fixture', function () {
     expect(unit.inputs.get('label')?.value).to.equal('b-prod');
     expect(unit.references.map((r) => `${r.dependency}.${r.output}`)).to.deep.equal(['a.id']);
     expect(unit.dependencies.get('a')?.target).to.equal('live/prod/a');
+  });
+
+  it('reads inputs = merge(local.env.<section>, ..., { ... }) key by key, the literal last', async function () {
+    const sources = new Map(fixture);
+    sources.set(
+      'live/_units/b.hcl',
+      (sources.get('live/_units/b.hcl') ?? '').replace(
+        /inputs = \{[\s\S]*\}$/,
+        'inputs = merge(local.env.sizes, {\n  a_id = dependency.a.outputs.id\n  label = "b-${local.env.name}"\n})\n',
+      ),
+    );
+    for (const [environment, replicas] of [
+      ['dev', 1],
+      ['prod', 3],
+    ] as const) {
+      sources.set(
+        `live/${environment}/env.hcl`,
+        `locals {\n  name = "${environment}"\n  sizes = {\n    replicas = ${replicas}\n    label = "from env.hcl"\n  }\n}\n`,
+      );
+    }
+    const merged = await buildLiveTree(sources, moduleJson);
+    const unit = resolveUnit(merged, 'live/prod/b');
+    expect(unit.inputs.get('replicas')).to.deep.equal({
+      value: 3,
+      from: 'live/_units/b.hcl (local.env.sizes)',
+    });
+    // merge() gives the last argument the last word.
+    expect(unit.inputs.get('label')).to.deep.equal({ value: 'b-prod', from: 'live/_units/b.hcl' });
+    expect(unit.references.map((r) => `${r.dependency}.${r.output}`)).to.deep.equal(['a.id']);
+    expect(describeViolations(generic(checkContract(merged, fixtureSpec)))).to.equal('');
+
+    // A key of the section that is no variable, and a section that does not exist.
+    sources.set('live/dev/env.hcl', 'locals {\n  name = "dev"\n  sizes = { replica = 1 }\n}\n');
+    expect(
+      describeViolations(checkContract(await buildLiveTree(sources, moduleJson), fixtureSpec)),
+    ).to.match(/input "replica" \(live\/_units\/b.hcl \(local.env.sizes\)\) is not a variable/);
+    sources.set('live/dev/env.hcl', 'locals {\n  name = "dev"\n}\n');
+    expect(
+      describeViolations(checkContract(await buildLiveTree(sources, moduleJson), fixtureSpec)),
+    ).to.match(/live\/dev\/b: inputs \(live\/_units\/b.hcl\): local.env.sizes is not an object/);
+    // Any other expression is not read key by key, and said so.
+    sources.set(
+      'live/_units/b.hcl',
+      (sources.get('live/_units/b.hcl') ?? '').replace(
+        /inputs = [\s\S]*$/,
+        'inputs = local.env.sizes\n',
+      ),
+    );
+    expect(
+      describeViolations(checkContract(await buildLiveTree(sources, moduleJson), fixtureSpec)),
+    ).to.match(/inputs \(live\/_units\/b.hcl\): local.env.sizes is not an object/);
   });
 
   it('names each broken contract', async function () {

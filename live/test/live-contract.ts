@@ -12,7 +12,8 @@
 // Anything else evaluates to an Unresolved marker, which no rule ever treats as satisfied.
 // Merging follows Terragrunt's shallow include: each file's expressions see only that file's
 // locals; inputs merge key by key (root, then the layer file and the unit's other includes in
-// their order, then the unit); dependency blocks merge by name; the last terraform block wins.
+// their order, then the unit); inputs = merge(local.env.<section>, ..., { ... }) spreads each
+// section's keys, then the literal's; dependency blocks merge by name; the last terraform block wins.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
@@ -105,10 +106,36 @@ export async function buildLiveTree(
   moduleJson: ReadonlyMap<string, Hcl>,
 ): Promise<LiveTree> {
   const files = new Map<string, Hcl>();
-  for (const [path, text] of sources) files.set(path, (await parse(path, text)) as Hcl);
+  for (const [path, text] of sources) files.set(path, await parseUnitFile(path, text));
   const modules = new Map<string, ModuleSchema>();
   for (const [name, json] of moduleJson) modules.set(name, moduleSchema(json));
   return { files, modules };
+}
+
+/**
+ * Where a parsed file keeps the sections of `inputs = merge(local.env.a, local.env.b, { ... })`:
+ * their expressions ("${local.env.a}"), in order, while `inputs` keeps the literal object, whose
+ * keys come last and win as merge() does. A key no HCL attribute can have, so no clash.
+ */
+export const MERGED_SECTIONS = 'merge() sections of inputs';
+
+/**
+ * hcl2json keeps `inputs = merge(...)` as one expression string. The literal object in it is
+ * parsed again as HCL, so that its keys are checked one by one like those of `inputs = { ... }`;
+ * any other form of inputs stays a string, which resolveUnit reports as not understood.
+ */
+async function parseUnitFile(path: string, text: string): Promise<Hcl> {
+  const file = (await parse(path, text)) as Hcl;
+  const merged =
+    typeof file.inputs === 'string' ? /^\$\{merge\(([\s\S]*)\)\}$/.exec(file.inputs) : null;
+  const args = merged?.[1] !== undefined && balanced(merged[1]) ? splitArguments(merged[1]) : [];
+  const literal = args.at(-1);
+  if (literal?.startsWith('{')) {
+    const parsed = (await parse(path, `inputs = ${literal}\n`)) as Hcl;
+    file.inputs = parsed.inputs;
+    file[MERGED_SECTIONS] = args.slice(0, -1).map((section) => `\${${section}}`);
+  }
+  return file;
 }
 
 /** root.hcl, every .hcl under live/ and every modules/<m>/main.tf.json of a checkout. */
@@ -393,6 +420,15 @@ export interface ResolvedUnit {
   readonly dependencies: ReadonlyMap<string, Dependency>;
   /** Evaluated inputs, and which file set each one. */
   readonly inputs: ReadonlyMap<string, { readonly value: unknown; readonly from: string }>;
+  /**
+   * The sections merged into inputs (local.env.<section> in merge(...)) and any inputs
+   * expression not understood, evaluated: each must be an object for its keys to be checked.
+   */
+  readonly sections: readonly {
+    readonly expression: string;
+    readonly from: string;
+    readonly value: unknown;
+  }[];
   readonly references: readonly DependencyOutput[];
 }
 
@@ -422,6 +458,7 @@ export function resolveUnit(tree: LiveTree, dir: string): ResolvedUnit {
   let source: unknown;
   const dependencies = new Map<string, Dependency>();
   const inputs = new Map<string, { value: unknown; from: string }>();
+  const sections: { expression: string; from: string; value: unknown }[] = [];
   for (const { path, file } of chain) {
     const scope: Scope = { unitDir: dir, locals: localsOf(file), tree, exposed };
     const terraform = firstBlock(file, 'terraform');
@@ -458,6 +495,18 @@ export function resolveUnit(tree: LiveTree, dir: string): ResolvedUnit {
         allowedCommands: evaluate(block.mock_outputs_allowed_terraform_commands, scope),
       });
     }
+    if (typeof file.inputs === 'string') {
+      sections.push({ expression: file.inputs, from: path, value: new Unresolved(file.inputs) });
+      continue;
+    }
+    for (const expression of (file[MERGED_SECTIONS] ?? []) as string[]) {
+      const value = evaluate(expression, scope);
+      sections.push({ expression, from: path, value });
+      if (!isSection(value)) continue;
+      for (const [key, item] of Object.entries(value)) {
+        inputs.set(key, { value: item, from: `${path} (${expression.slice(2, -1)})` });
+      }
+    }
     for (const [key, value] of Object.entries((file.inputs ?? {}) as Hcl)) {
       inputs.set(key, { value: evaluate(value, scope), from: path });
     }
@@ -471,7 +520,27 @@ export function resolveUnit(tree: LiveTree, dir: string): ResolvedUnit {
       (match) => new DependencyOutput(match[1] ?? '', match[2] ?? ''),
     ),
   );
-  return { dir, includes, source, module: moduleMatch?.[1], dependencies, inputs, references };
+  return {
+    dir,
+    includes,
+    source,
+    module: moduleMatch?.[1],
+    dependencies,
+    inputs,
+    sections,
+    references,
+  };
+}
+
+/** A plain object of evaluated values: what merge() can spread into inputs. */
+function isSection(value: unknown): value is Hcl {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    !(value instanceof Unresolved) &&
+    !(value instanceof DependencyOutput)
+  );
 }
 
 // ------------------------------------------------------------------------------------ rules
@@ -566,6 +635,24 @@ export const rules: Readonly<Record<string, Rule>> = {
             ];
       });
     }),
+
+  /**
+   * inputs = merge(local.env.<section>, ..., { ... }): each section must be an object of
+   * env.hcl, else none of its keys reaches the module (and no other rule sees them).
+   */
+  'every merged section is an object': (tree, spec) =>
+    allUnits(tree, spec).flatMap((unit) =>
+      unit.sections
+        .filter(({ value }) => !isSection(value))
+        .map(({ expression, from }) =>
+          violation(
+            'sections',
+            unit.dir,
+            `inputs (${from}): ${expression.slice(2, -1)} is not an object of evaluated values ` +
+              '(inputs must be { ... } or merge(local.env.<section>, ..., { ... }))',
+          ),
+        ),
+    ),
 
   'every required variable is given': (tree, spec) =>
     allUnits(tree, spec).flatMap((unit) => {

@@ -1,17 +1,17 @@
 // The API's Helm chart (app/chart), checked offline: values against values.schema.json (and
 // bad values rejected), the README documents every value, and the templates carry the probes,
 // the restricted Pod Security settings and the resources the issue asks for. A real helm renders
-// and validates the chart in helm-render.test.ts.
+// and validates the chart in stacks/test/helm-render.test.ts.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { ENVIRONMENTS } from '../lib/module-stack';
+import { ENVIRONMENTS } from '../../../stacks/lib/module-stack';
 
 type Values = Record<string, unknown>;
 
-const chartDir = join(__dirname, '..', '..', 'app', 'chart');
+const chartDir = join(__dirname, '..');
 const templatesDir = join(chartDir, 'templates');
 const read = (path: string) => readFileSync(path, 'utf8');
 const schema = JSON.parse(read(join(chartDir, 'values.schema.json'))) as object;
