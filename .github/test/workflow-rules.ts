@@ -440,6 +440,26 @@ export function timeoutsEverywhere(set: WorkflowSet, maximumMinutes = 120): stri
   return violations;
 }
 
+/**
+ * No hand-written retry loop around curl in a run step: `curl --retry N --retry-delay S
+ * --retry-all-errors` retries every failure the loop did, in one line.
+ */
+export function noCurlRetryLoops(set: WorkflowSet): string[] {
+  const loop = /\b(?:for|while|until)\b[^]*?\bdo\b([^]*?)\bdone\b/g;
+  return jobsOf(set).flatMap(({ file, id, job }) =>
+    (job.steps ?? [])
+      .filter((step) =>
+        [...(step.run ?? '').matchAll(loop)].some(
+          ([, body]) => /\bcurl\b/.test(body ?? '') && /\bsleep\b/.test(body ?? ''),
+        ),
+      )
+      .map(
+        (step) =>
+          `${file}: job "${id}", step "${step.name ?? step.id}" retries curl in a loop: use curl --retry-all-errors`,
+      ),
+  );
+}
+
 /** Deploys queue per environment and are never cancelled halfway through an apply. */
 export function deployConcurrency(set: WorkflowSet): string[] {
   const violations: string[] = [];

@@ -39,6 +39,7 @@ import {
   stagesInOrder,
   testJobProvidesCiTools,
   timeoutsEverywhere,
+  noCurlRetryLoops,
   type WorkflowSet,
 } from './workflow-rules';
 
@@ -370,6 +371,22 @@ const RULES: Rule[] = [
               ['jobs', 'slack', 'steps', 0, 'env', 'SLACK_WEBHOOK_URL'],
               'https://hooks.slack.com/services/T0/B0/x',
             ),
+          ),
+      ],
+    ],
+  },
+  {
+    name: 'no hand-written retry loop around curl',
+    check: noCurlRetryLoops,
+    mutations: [
+      [
+        'the smoke test polls /ready in a for loop',
+        (s) =>
+          replaced(
+            s,
+            DEPLOY,
+            'curl -fsS --max-time 5 --retry 30 --retry-delay 10 --retry-all-errors "$api_url/ready" ||',
+            'for attempt in $(seq 1 30); do curl -fsS --max-time 5 "$api_url/ready" && exit 0; sleep 10; done ||',
           ),
       ],
     ],
