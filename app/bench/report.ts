@@ -626,6 +626,31 @@ const changeList: Change[] = [
     concern: 'Redis client',
     scenario: names.replay,
   },
+  {
+    what: 'Fewer router layers per request: the request observer and the security headers are one middleware, and the payment routes come before the probes, /metrics and /users (a GET by id matched its path against 9 layers, now 3)',
+    concern: 'Express 5 and its parsers',
+    scenario: names.get,
+  },
+  {
+    what: "No propagator extraction for a request that carries none of the propagator's headers (`traceparent`, `tracestate`, `baggage`): it starts from the empty context the extraction would have returned",
+    concern: 'tracing (OpenTelemetry)',
+    scenario: names.health,
+  },
+  {
+    what: "The process logger's mixin returns nothing to merge for a line that names its own trace (the request line): no active-span lookup, no copy of the line's fields into a merged object",
+    concern: 'logging (pino)',
+    scenario: names.get,
+  },
+  {
+    what: '`express.json` no longer matches the Content-Type again after `requireJson` has (`type: () => true`)',
+    concern: 'Express 5 and its parsers',
+    scenario: names.post,
+  },
+  {
+    what: 'NODE_OPTIONS=--max-semi-space-size=16 (chart default `nodeOptions`): the young generation V8 picks on a large host, where this bench runs (so no change here), instead of the 1 MB semi-spaces Node.js 20 sizes under a 512 MiB pod limit; measured in a 512 MiB cgroup: 16 to 19 % less CPU per new payment, +32 MiB RSS (app/chart/README.md)',
+    concern: 'V8: garbage collection',
+    scenario: names.post,
+  },
 ];
 
 function changes(report: BenchReport): string {

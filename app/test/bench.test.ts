@@ -2,6 +2,7 @@
 // one RSS reading.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { productionSettings, productionValuesFile } from '../bench/production-settings';
 import { rssGrowth } from '../bench/samples';
@@ -20,6 +21,16 @@ describe('make bench', function () {
     });
     // Production keeps a sample of the traces (app/chart/README.md, "Trace sampling").
     expect(Number(environment.TRACE_SAMPLE_RATIO)).to.be.above(0).and.below(1);
+  });
+
+  it("passes on the chart's NODE_OPTIONS, a default of values.yaml the production file does not override", function () {
+    const defaults = parse(
+      readFileSync(join(dirname(productionValuesFile), 'values.yaml'), 'utf8'),
+    ) as {
+      nodeOptions: string;
+    };
+    expect(defaults.nodeOptions).to.include('--max-semi-space-size=');
+    expect(productionSettings().NODE_OPTIONS).to.equal(defaults.nodeOptions);
   });
 
   describe('RSS growth', function () {

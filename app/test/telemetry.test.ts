@@ -1,6 +1,8 @@
 // Telemetry settings that trade detail for speed: trace sampling and the asynchronous log
 // destination. Both must keep what they promise (no lost log line, every request logged with
 // its trace id whether or not its trace is recorded).
+import { context, propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,6 +21,7 @@ import {
   type TestDatabase,
 } from './support/servers';
 import { migrate } from './support/service';
+import { createLogger } from '../src/telemetry/logger';
 
 describe('telemetry', function () {
   describe('asynchronous log destination', function () {
@@ -44,6 +47,40 @@ describe('telemetry', function () {
       const lines = jsonLines(text.split('\n').filter((line) => line !== ''));
       expect(lines).to.have.length(20000);
       expect(lines[19999]?.i).to.equal(19999);
+    });
+  });
+
+  describe('log lines and the active span', function () {
+    it("carry the active span's ids, or the ids the line names itself (the request line)", async function () {
+      // A registered provider brings the context manager that makes a span active.
+      const provider = new NodeTracerProvider();
+      provider.register();
+      try {
+        const written: string[] = [];
+        const logger = createLogger(
+          { level: 'info', appVersion: 't', appEnv: 'test' },
+          { write: (line: string) => void written.push(line) },
+        );
+        const active = trace.wrapSpanContext({
+          traceId: 'a'.repeat(32),
+          spanId: 'b'.repeat(16),
+          traceFlags: TraceFlags.SAMPLED,
+        });
+        context.with(trace.setSpan(ROOT_CONTEXT, active), () => {
+          logger.info('inside a span');
+          logger.info({ trace_id: 'c'.repeat(32), span_id: 'd'.repeat(16), route: '/x' }, 'own');
+        });
+        logger.info('outside');
+        const [inside, own, outside] = jsonLines(written);
+        expect(inside).to.include({ trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) });
+        expect(own).to.include({ trace_id: 'c'.repeat(32), span_id: 'd'.repeat(16), route: '/x' });
+        expect(outside).to.not.have.property('trace_id');
+      } finally {
+        await provider.shutdown();
+        trace.disable();
+        context.disable();
+        propagation.disable();
+      }
     });
   });
 

@@ -426,6 +426,15 @@ describe('API Helm chart (app/chart)', () => {
       }
     });
 
+    it('NODE_OPTIONS comes from nodeOptions (a 16 MB young generation by default)', () => {
+      expect(template('configmap.yaml')).to.match(
+        /\{\{- with \.Values\.nodeOptions \}\}\n\s+NODE_OPTIONS: \{\{ \. \| quote \}\}/,
+      );
+      expect(defaults.nodeOptions).to.equal('--max-semi-space-size=16');
+      expect(validate({ ...clone(defaults), nodeOptions: '' })).to.equal(true);
+      expect(validate({ ...clone(defaults), nodeOptions: 16 })).to.equal(false);
+    });
+
     it('no values file holds a secret value', () => {
       const files = readdirSync(chartDir).filter((f) => /^values.*\.yaml$/.test(f));
       expect(files).to.have.length(4);

@@ -43,6 +43,18 @@ interface SeriesChildren {
 }
 
 /**
+ * The caller's trace context (and baggage), read by the registered propagator. Most requests
+ * carry none of the headers it reads: they skip the extraction, which costs a context and a
+ * header walk for nothing.
+ */
+function callerContext(req: Request): Context {
+  for (const header of propagation.fields()) {
+    if (req.headers[header] !== undefined) return propagation.extract(ROOT_CONTEXT, req.headers);
+  }
+  return ROOT_CONTEXT;
+}
+
+/**
  * The request's span, started here rather than by OpenTelemetry's HTTP instrumentation, which
  * computed a dozen attributes and wrapped the request and the response of every request. A
  * request arriving with a `traceparent` continues the caller's trace; the tracer provider's
@@ -50,7 +62,7 @@ interface SeriesChildren {
  * alone), or on an untraced path, the request gets a span context that records nothing.
  */
 function startRequestSpan(tracer: Tracer, req: Request): { span: Span; active: Context } {
-  const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+  const parent = callerContext(req);
   if (!untracedPaths.has(req.path)) {
     const span = tracer.startSpan(
       req.method,

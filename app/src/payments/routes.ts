@@ -77,7 +77,8 @@ export function registerPaymentRoutes(
   payments: PaymentService,
   bodyLimit: string,
 ): void {
-  const jsonBody = express.json({ limit: bodyLimit, strict: false });
+  // requireJson has already matched the Content-Type: the parser need not match it again.
+  const jsonBody = express.json({ limit: bodyLimit, strict: false, type: () => true });
 
   app
     .route('/api/v1/payments')

@@ -21,6 +21,9 @@ export function stdoutDestination(): pino.DestinationStream {
   return pino.destination({ dest: 1, sync: false });
 }
 
+/** What the mixin returns for a line that carries its own trace ids: nothing to merge. */
+const ownIds = Object.freeze({});
+
 export function createLogger(
   settings: LoggerSettings,
   destination: pino.DestinationStream = stdoutDestination(),
@@ -31,12 +34,17 @@ export function createLogger(
       base: { service: 'payflow-api', version: settings.appVersion, env: settings.appEnv },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      mixin() {
+      // A line that names its trace already (the request line, a span line) keeps its own ids:
+      // no context lookup, and no copy of its fields into a merged object.
+      mixin(fields) {
+        if ((fields as { trace_id?: unknown }).trace_id !== undefined) return ownIds;
         const span = trace.getSpan(context.active());
         if (!span) return {};
         const { traceId, spanId } = span.spanContext();
         return { trace_id: traceId, span_id: spanId };
       },
+      mixinMergeStrategy: (fields, mixed) =>
+        mixed === ownIds ? fields : Object.assign(mixed, fields),
       // Defence in depth: nothing that looks like a credential reaches the logs even if a
       // caller passes a whole object by mistake.
       redact: {
