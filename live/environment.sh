@@ -535,7 +535,7 @@ epoch_of() { date -u -d "$1" +%s 2>/dev/null || date -u -j -f %Y-%m-%d "$1" +%s;
 # problem when the dated table (stacks/cluster/kubernetes-versions.tsv) does not list it.
 check_kubernetes_support() {
   local label="$1" pinned today version standard="" extended="" row listed=() days
-  pinned="${settings[env.cluster.kubernetes_version]-}"
+  pinned="${settings[env.cluster.cluster_version]-}"
   [[ -n "$pinned" && -f "$kubernetes_versions_file" ]] || return 0
   while IFS=$'\t' read -r version row; do
     [[ -n "$version" && "$version" != \#* ]] || continue
@@ -543,7 +543,7 @@ check_kubernetes_support() {
     [[ "$version" == "$pinned" ]] && IFS=$'\t' read -r standard extended <<<"$row"
   done <"$kubernetes_versions_file"
   if [[ -z "$standard" ]]; then
-    problem "$label pins Kubernetes $pinned, which EKS does not offer (stacks/cluster/kubernetes-versions.tsv lists ${listed[*]}): set cluster.kubernetes_version to one of them"
+    problem "$label pins Kubernetes $pinned, which EKS does not offer (stacks/cluster/kubernetes-versions.tsv lists ${listed[*]}): set cluster.cluster_version to one of them"
     return 0
   fi
   # date counts the days; without it (a bare PATH) the missing tools are what gets reported.
@@ -552,9 +552,9 @@ check_kubernetes_support() {
   [[ "$today" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] || die "PAYFLOW_TODAY=$today is not a date such as 2026-12-03"
   days=$((($(epoch_of "$standard") - $(epoch_of "$today")) / 86400))
   if ((days < 0)); then
-    warning "Kubernetes $pinned ($label) left EKS standard support on $standard: EKS upgrades the control plane by itself (extended support ends $extended); raise cluster.kubernetes_version by one minor version"
+    warning "Kubernetes $pinned ($label) left EKS standard support on $standard: EKS upgrades the control plane by itself (extended support ends $extended); raise cluster.cluster_version by one minor version"
   elif ((days <= kubernetes_support_warning_days)); then
-    warning "Kubernetes $pinned ($label) leaves EKS standard support on $standard, in $days days: raise cluster.kubernetes_version by one minor version (stacks/cluster/kubernetes-versions.tsv)"
+    warning "Kubernetes $pinned ($label) leaves EKS standard support on $standard, in $days days: raise cluster.cluster_version by one minor version (stacks/cluster/kubernetes-versions.tsv)"
   fi
 }
 

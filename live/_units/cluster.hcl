@@ -32,7 +32,7 @@ dependency "shared" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
 
-inputs = {
+inputs = merge(local.env.cluster, {
   vpc_id             = dependency.network.outputs.vpc_id
   private_subnet_ids = dependency.network.outputs.private_subnet_ids
   # The role or user applying this unit is made an administrator by the module itself
@@ -45,14 +45,5 @@ inputs = {
   # The tunnel instance reaches Systems Manager through these endpoints, or the NAT when "".
   interface_endpoints_security_group_id = dependency.network.outputs.interface_endpoints_security_group_id
 
-  cluster_version            = local.env.cluster.kubernetes_version
-  endpoint_public_access     = local.env.cluster.endpoint_public_access
-  public_access_cidrs        = local.env.cluster.public_access_cidrs
-  node_instance_types        = local.env.cluster.node_instance_types
-  node_capacity_type         = local.env.cluster.node_capacity_type
-  node_min_size              = local.env.cluster.node_min_size
-  node_desired_size          = local.env.cluster.node_desired_size
-  node_max_size              = local.env.cluster.node_max_size
-  node_disk_size_gb          = local.env.cluster.node_disk_size_gb
   cluster_log_retention_days = local.env.retention.log_days
-}
+})

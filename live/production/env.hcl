@@ -51,7 +51,7 @@ locals {
   }
 
   cluster = {
-    kubernetes_version = "1.36"
+    cluster_version = "1.36"
     # The Kubernetes API stays private: make deploy, CI and `make tunnel` reach it through an SSM
     # tunnel with AWS credentials alone (docs/adr/012-cluster-access-through-ssm.md). true adds a
     # public endpoint open only to public_access_cidrs (x.x.x.x/32; 0.0.0.0/0 is refused).

@@ -454,7 +454,7 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     const pin = (version: string) =>
       writeFileSync(
         join(root, 'live', 'development', 'env.hcl'),
-        `locals {\n  environment = "development"\n  account_id  = "111111111111"\n  region      = "eu-west-3"\n  cluster = {\n    kubernetes_version = "${version}"\n  }\n}\n`,
+        `locals {\n  environment = "development"\n  account_id  = "111111111111"\n  region      = "eu-west-3"\n  cluster = {\n    cluster_version = "${version}"\n  }\n}\n`,
       );
     /** The day `offset` days after the end of standard support, as YYYY-MM-DD. */
     const day = (offset: number) =>
@@ -476,11 +476,11 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     expect(early.status).to.equal(0);
     const soon = preflightOn(day(-60));
     expect(supportLines(soon)).to.deep.equal([
-      `warning: Kubernetes ${newest.version} (live/development/env.hcl) leaves EKS standard support on ${newest.standardSupportEnd}, in 60 days: raise cluster.kubernetes_version by one minor version (stacks/cluster/kubernetes-versions.tsv)`,
+      `warning: Kubernetes ${newest.version} (live/development/env.hcl) leaves EKS standard support on ${newest.standardSupportEnd}, in 60 days: raise cluster.cluster_version by one minor version (stacks/cluster/kubernetes-versions.tsv)`,
     ]);
     expect(soon.status, 'a warning, not a problem').to.equal(0);
     expect(supportLines(preflightOn(day(1)))).to.deep.equal([
-      `warning: Kubernetes ${newest.version} (live/development/env.hcl) left EKS standard support on ${newest.standardSupportEnd}: EKS upgrades the control plane by itself (extended support ends ${newest.extendedSupportEnd}); raise cluster.kubernetes_version by one minor version`,
+      `warning: Kubernetes ${newest.version} (live/development/env.hcl) left EKS standard support on ${newest.standardSupportEnd}: EKS upgrades the control plane by itself (extended support ends ${newest.extendedSupportEnd}); raise cluster.cluster_version by one minor version`,
     ]);
 
     expect(preflightOn('next week').stderr).to.include(

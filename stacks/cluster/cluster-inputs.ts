@@ -26,7 +26,7 @@ export function clusterInputs(stack: ModuleStack) {
     }),
     clusterVersion: Input.string(stack, 'cluster_version', {
       description:
-        'Kubernetes minor version of the control plane and the nodes (env.hcl: cluster.kubernetes_version). ' +
+        'Kubernetes minor version of the control plane and the nodes (env.hcl: cluster.cluster_version). ' +
         'EKS upgrades one minor version at a time: raise it by one, apply, then again.',
       validation: [offeredKubernetesVersion()],
     }),

@@ -93,12 +93,12 @@ export function localChartReleases(): LocalChartRelease[] {
   });
 }
 
-/** `1.33` from live/<env>/env.hcl (cluster.kubernetes_version), as `1.33.0`. */
+/** `1.33` from live/<env>/env.hcl (cluster.cluster_version), as `1.33.0`. */
 export function clusterKubernetesVersion(tree: LiveTree, environment: Environment): string {
   const env = localsOf(tree.files.get(`live/${environment}/env.hcl`));
-  const version = (env.cluster as Hcl | undefined)?.kubernetes_version;
+  const version = (env.cluster as Hcl | undefined)?.cluster_version;
   if (typeof version !== 'string' || !/^1\.[0-9]+$/.test(version))
-    throw new Error(`live/${environment}/env.hcl: cluster.kubernetes_version is not 1.<minor>`);
+    throw new Error(`live/${environment}/env.hcl: cluster.cluster_version is not 1.<minor>`);
   return `${version}.0`;
 }
 

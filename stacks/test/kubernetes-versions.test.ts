@@ -20,7 +20,7 @@ describe('Kubernetes version (stacks/cluster/kubernetes-versions.tsv)', function
     pins = Object.fromEntries(
       ENVIRONMENTS.map((environment) => {
         const cluster = localsOf(tree.files.get(`live/${environment}/env.hcl`)).cluster as Hcl;
-        return [environment, String(cluster.kubernetes_version)];
+        return [environment, String(cluster.cluster_version)];
       }),
     );
   });
@@ -44,7 +44,7 @@ describe('Kubernetes version (stacks/cluster/kubernetes-versions.tsv)', function
     );
   });
 
-  it('every environment pins a version of the table (env.hcl cluster.kubernetes_version)', function () {
+  it('every environment pins a version of the table (env.hcl cluster.cluster_version)', function () {
     const offered = KUBERNETES_VERSIONS.map((v) => v.version);
     for (const [environment, version] of Object.entries(pins)) {
       expect(offered, environment).to.include(version);
