@@ -19,7 +19,7 @@ readonly live_dir repo_root
 # stacks/test/names-in-bash.test.ts keeps these copies equal to them.
 readonly environments=(development staging production)
 readonly app_namespace=payflow
-# Dependency order (Terragrunt's, checked by live/test/live-contract.test.ts): deploy and outputs
+# Dependency order (Terragrunt's, checked by live/test/live-deploy.test.ts): deploy and outputs
 # go through it one layer at a time, destroy backwards, deleting what AWS leaves between two layers.
 readonly layers=(network cluster data edge platform app dns)
 # The layers whose Terraform providers talk to the Kubernetes API: through the SSM tunnel.
@@ -46,7 +46,7 @@ usage() {
   printf '%s\n' \
     'usage: live/environment.sh <preflight|plan|deploy|destroy|outputs|kubeconfig|grafana> <environment>' \
     '       live/environment.sh tunnel <environment> [command...]' \
-    '       environments: development, staging, production (e.g. make deploy ENV=development)' >&2
+    "       environments: ${environments[*]} (e.g. make deploy ENV=development)" >&2
   exit 2
 }
 
@@ -86,8 +86,8 @@ mise_pin() {
 
 # ------------------------------------------------------------------------------ settings
 # settings[env.<path>], settings[account.<path>], settings[root.<path>]: the locals of
-# live/<env>/env.hcl, live/shared/account.hcl and root.hcl, by their full path (database.
-# deletion_protection is not cluster.deletion_protection), as live/environment-settings.ts
+# live/<env>/env.hcl, live/shared/account.hcl and root.hcl, by their full path
+# (env.database.db_deletion_protection), as live/environment-settings.ts
 # prints them; a list of words is one space-separated value. settings_problem says why they
 # could not be read (then settings is empty).
 declare -A settings=()

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { AWS_REGION_PATTERN, ENVIRONMENTS } from '../../stacks/lib/module-stack';
 import { readSettings } from '../environment-settings';
 import {
   type ContractSpec,
@@ -71,7 +72,7 @@ const productionRules: ProductionRule[] = [
     description: 'RDS backups replicated to a second region',
     layer: 'data',
     variable: 'db_backup_replication_region',
-    holds: (p) => typeof p === 'string' && /^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(p),
+    holds: (p) => typeof p === 'string' && new RegExp(AWS_REGION_PATTERN).test(p),
   },
   {
     description: 'Redis automatic failover',
@@ -154,7 +155,7 @@ const productionRules: ProductionRule[] = [
 ];
 
 const spec: ContractSpec = {
-  environments: ['development', 'staging', 'production'],
+  environments: [...ENVIRONMENTS],
   layers: ['network', 'cluster', 'data', 'edge', 'platform', 'app', 'dns'],
   accountUnits: ['shared/global'],
   // The Kubernetes layers share their cluster connection and load balancer settings

@@ -1,19 +1,7 @@
 // Contract between the Terragrunt live tree (root.hcl, live/**) and the synthesized modules
-// (modules/<m>/main.tf.json). Used by live-contract.test.ts; no Terragrunt binary needed.
-//
-// How HCL is read: @cdktf/hcl2json turns each file into JSON, keeping every expression as a
-// "${...}" string. A small evaluator below gives those strings a meaning for the handful of
-// Terragrunt forms the live tree uses, and nothing else:
-//   literals, local.<path>, dependency.<x>.outputs.<y> (kept as a reference),
-//   find_in_parent_folders("f"), read_terragrunt_config(...) (the parsed file: .locals.<path>),
-//   get_repo_root(), get_terragrunt_dir(), dirname(...), path_relative_to_include(),
-//   get_env("NAME", "default") (its default), try(a, b) (the first that evaluates),
-//   and "text ${expr} text" templates of those.
-// Anything else evaluates to an Unresolved marker, which no rule ever treats as satisfied.
-// Merging follows Terragrunt's shallow include: each file's expressions see only that file's
-// locals; inputs merge key by key (root, then the layer file and the unit's other includes in
-// their order, then the unit); inputs = merge(local.env.<section>, ..., { ... }) spreads each
-// section's keys, then the literal's; dependency blocks merge by name; the last terraform block wins.
+// (modules/<m>/main.tf.json), checked without a Terragrunt binary: @cdktf/hcl2json reads each
+// file, and a small evaluator (below) gives a meaning to the few Terragrunt forms the tree uses;
+// anything else is Unresolved, which no rule treats as satisfied.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
@@ -455,6 +443,9 @@ export function resolveUnit(tree: LiveTree, dir: string): ResolvedUnit {
   }
   chain.push({ path: `${dir}/terragrunt.hcl`, file: unitFile });
 
+  // Terragrunt's shallow include: each file sees only its own locals; inputs merge key by key
+  // (root, layer file, other includes, then the unit), sections of merge(local.env.<s>, ...)
+  // first; dependency blocks merge by name; the last terraform block wins.
   let source: unknown;
   const dependencies = new Map<string, Dependency>();
   const inputs = new Map<string, { value: unknown; from: string }>();

@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
+import { ENVIRONMENTS } from '../../stacks/lib/module-stack';
 import { readSettings } from '../environment-settings';
 import {
   KUBERNETES_VERSIONS,
@@ -720,7 +721,7 @@ describe('live/environment-settings.ts: env.hcl through an HCL parser', function
           '  database = {',
           '    deletion_protection = true # "false" in a comment is not a value',
           '  }',
-          '  alarms = { email_addresses = [] }',
+          '  alarms = { alarm_email_addresses = [] }',
           '  notes = ["two words", "x"]',
           '}',
           '',
@@ -730,7 +731,7 @@ describe('live/environment-settings.ts: env.hcl through an HCL parser', function
       expect(settings.get('env.cluster.deletion_protection')).to.equal('false');
       expect(settings.get('env.database.deletion_protection')).to.equal('true');
       expect(settings.get('env.cluster.node_instance_types')).to.equal('t3.large m5.large');
-      expect(settings.get('env.alarms.email_addresses')).to.equal('');
+      expect(settings.get('env.alarms.alarm_email_addresses')).to.equal('');
       // What a space would split is kept whole, as JSON.
       expect(settings.get('env.notes')).to.equal('["two words","x"]');
       expect(settings.has('account.region'), 'no account.hcl here').to.equal(false);
@@ -856,7 +857,7 @@ function cloud(cleanup: string[], environment = 'development'): Cloud {
   const tools = toolDir(cloudTools);
   cleanup.push(root, state, home, tools);
   mkdirSync(join(root, 'live', 'shared', 'global'));
-  for (const name of ['development', 'staging', 'production']) {
+  for (const name of ENVIRONMENTS) {
     for (const layer of ['network', 'cluster', 'data', 'edge', 'platform', 'app', 'dns']) {
       mkdirSync(join(root, 'live', name, layer), { recursive: true });
     }

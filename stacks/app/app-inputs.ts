@@ -1,6 +1,6 @@
 import { DNS_NAME_PATTERN, Input, Rule } from '../lib/inputs';
-import { loadBalancerGroupInput } from '../lib/kubernetes-names';
-import type { ModuleStack } from '../lib/module-stack';
+import { loadBalancerGroupInput, MONITORING_NAMESPACE } from '../lib/kubernetes-names';
+import { AWS_REGION_PATTERN, type ModuleStack } from '../lib/module-stack';
 
 const HOSTNAME = `^${DNS_NAME_PATTERN}$`;
 const SECRET_ARN =
@@ -180,7 +180,7 @@ export function appInputs(stack: ModuleStack) {
     awsRegion: str(
       'aws_region',
       'Region of the database layer (env.hcl `region`): the IAM tokens of the API are signed for it.',
-      ['^[a-z]{2}(-[a-z]+)+-[0-9]$', 'an AWS region such as eu-west-3'],
+      [AWS_REGION_PATTERN, 'an AWS region such as eu-west-3'],
     ),
     seedDemoUsers: Input.bool(stack, 'seed_demo_users', {
       description:
@@ -202,7 +202,7 @@ export function appInputs(stack: ModuleStack) {
       'monitoring_namespace',
       'Namespace of Prometheus and Tempo (platform module output `monitoring_namespace`).',
       ['^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', 'a namespace name'],
-      'monitoring',
+      MONITORING_NAMESPACE,
     ),
     publicSubnetCidrs: Input.stringList(stack, 'public_subnet_cidr_blocks', {
       description:

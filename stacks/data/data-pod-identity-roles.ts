@@ -1,7 +1,7 @@
 import type { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import type { TerraformVariable } from 'cdktf';
 import { API_SERVICE_ACCOUNT } from '../app/app-stack';
-import { APP_NAMESPACE } from '../lib/kubernetes-names';
+import { APP_NAMESPACE, MONITORING_NAMESPACE } from '../lib/kubernetes-names';
 import type { ModuleStack } from '../lib/module-stack';
 import { type PolicyDocument, PodIdentityRole } from '../lib/pod-identity-role';
 import type { PrivateBucket } from '../lib/private-bucket';
@@ -118,7 +118,7 @@ export function dataPodIdentityRoles(
     ...podIdentity,
     roleName: `${stack.namePrefix}-loki`,
     description: 'Loki stores log chunks and indexes in its bucket',
-    namespace: 'monitoring',
+    namespace: MONITORING_NAMESPACE,
     serviceAccount: 'loki',
     policy: bucketAccess(loki),
   });
@@ -126,7 +126,7 @@ export function dataPodIdentityRoles(
     ...podIdentity,
     roleName: `${stack.namePrefix}-tempo`,
     description: 'Tempo stores trace blocks in its bucket',
-    namespace: 'monitoring',
+    namespace: MONITORING_NAMESPACE,
     serviceAccount: 'tempo',
     policy: bucketAccess(tempo),
   });

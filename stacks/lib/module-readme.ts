@@ -51,11 +51,11 @@ export function renderModuleReadme(
     `The Terraform code is \`main.tf.json\`, synthesized from the CDKTF stack in [\`stacks/${name}/\`](../../stacks/${name}/). ` +
       `It has no backend block: Terragrunt (\`${unitConfig(name)}\`) generates the backend and passes the inputs below.`,
     '',
-    'Generated (edit the source, then `npm run synth`): `main.tf.json`, this README' +
+    'Generated (edit the source, then `npm run synth`): `main.tf.json`' +
       (copies.length
-        ? ` and \`copied/\`, copies of the repository files the module reads (${copies.map((c) => `\`${c}\``).join(', ')})`
-        : '') +
-      '. Everything else in this folder (`tests/`, a local chart in `charts/`) is written by hand.',
+        ? `, this README and \`copied/\`, copies of the repository files the module reads (${copies.map((c) => `\`${c}\``).join(', ')})`
+        : ' and this README') +
+      '. Everything else in this folder is written by hand.',
     '',
   ];
 

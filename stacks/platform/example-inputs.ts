@@ -1,3 +1,4 @@
+import { PUBLIC_HOST_PREFIXES } from '../edge/public-hostnames';
 import type { Environment } from '../lib/module-stack';
 
 /**
@@ -21,8 +22,8 @@ export function examplePlatformInputs(environment: Environment): Record<string, 
     vpc_id: 'vpc-0123456789abcdef0',
     loki_bucket_name: `payflow-${environment}-loki`,
     tempo_bucket_name: `payflow-${environment}-tempo`,
-    api_hostname: named ? `api.${domain}` : '',
-    grafana_hostname: named ? `grafana.${domain}` : '',
+    api_hostname: named ? `${PUBLIC_HOST_PREFIXES.api}.${domain}` : '',
+    grafana_hostname: named ? `${PUBLIC_HOST_PREFIXES.grafana}.${domain}` : '',
     certificate_arn: named
       ? 'arn:aws:acm:eu-west-3:123456789012:certificate/00000000-0000-0000-0000-000000000000'
       : '',

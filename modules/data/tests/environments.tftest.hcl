@@ -49,7 +49,7 @@ run "development" {
     log_retention_days            = 7
     loki_retention_days           = 7
     tempo_retention_days          = 3
-    # Example addresses (example.com): live/<env>/env.hcl `alarms.email_addresses`.
+    # Example addresses (example.com): live/<env>/env.hcl `alarms.alarm_email_addresses`.
     alarm_email_addresses = ["oncall@example.com", "dba-team+payflow@example.com"]
   }
 
