@@ -1,8 +1,10 @@
-// Bash and make cannot import the stacks' constants: their copies must stay equal to them.
+// Bash, make and the workflows cannot import the stacks' constants: their copies must equal them.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { parse } from 'yaml';
+import { API_RELEASE } from '../app/app-stack';
 import { APP_NAMESPACE, MONITORING_NAMESPACE } from '../lib/kubernetes-names';
 import { AWS_REGION_PATTERN, ENVIRONMENTS } from '../lib/module-stack';
 import { GRAFANA_SERVICE } from '../platform/grafana-access';
@@ -47,6 +49,14 @@ describe('the names bash and make repeat equal the stacks’ constants', functio
     const constants = environmentScriptConstants(script);
     expect(constants.environments).to.equal('development staging');
     expect(constants.region_pattern).to.equal('^[a-z]+$');
+  });
+
+  it('the deploy workflow’s API release and namespace (its Helm history and rollback)', function () {
+    const workflow = parse(readFileSync(join(root, '.github/workflows/_deploy.yml'), 'utf8')) as {
+      env: Record<string, string>;
+    };
+    expect(workflow.env.API_RELEASE).to.equal(API_RELEASE);
+    expect(workflow.env.APP_NAMESPACE).to.equal(APP_NAMESPACE);
   });
 
   it('the Makefile’s ENVIRONMENTS, and one live/<env>/env.hcl each', function () {
