@@ -21,7 +21,13 @@ import {
   requireTerraform,
   synthesizeKubernetesModule,
 } from './kubernetes-module';
-import { type Hcl, type LiveTree, cloneTree, loadLiveTree, localsOf } from '../../live/test/live-contract';
+import {
+  type Hcl,
+  type LiveTree,
+  cloneTree,
+  loadLiveTree,
+  localsOf,
+} from '../../live/test/live-contract';
 import { evaluateModuleExpressions } from './platform-terraform-evaluation';
 
 const repoRoot = join(__dirname, '..', '..');
