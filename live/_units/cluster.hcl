@@ -32,6 +32,8 @@ dependency "shared" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
 }
 
+# env.hcl's cluster section is named after this module's inputs: passed whole, then the rest
+# (admin_principal_arns below adds the deploy role to the section's list).
 inputs = merge(local.env.cluster, {
   vpc_id             = dependency.network.outputs.vpc_id
   private_subnet_ids = dependency.network.outputs.private_subnet_ids
