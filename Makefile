@@ -16,9 +16,9 @@ help: ## List the targets
 # after two installs. .ci/test/make-prerequisites.test.ts runs them on a bare PATH.
 define require_node
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
-  echo "make $@ needs Node.js 20.19 or newer, with npm: https://nodejs.org ('node --version' shows yours)" >&2; exit 2; }; \
-node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 20 || (major === 20 && minor >= 19) ? 0 : 1)' || { \
-  echo "make $@ needs Node.js 20.19 or newer; this machine has $$(node --version): https://nodejs.org" >&2; exit 2; }
+  echo "make $@ needs Node.js 24.11 or newer, with npm: https://nodejs.org ('node --version' shows yours)" >&2; exit 2; }; \
+node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 24 || (major === 24 && minor >= 11) ? 0 : 1)' || { \
+  echo "make $@ needs Node.js 24.11 or newer; this machine has $$(node --version): https://nodejs.org" >&2; exit 2; }
 endef
 
 # The settings of the local stack: docker-compose.yml's defaults (kept in .env.example, which

@@ -95,7 +95,7 @@ settings_problem=""
 load_settings() {
   local environment="$1" output line
   if ! command -v node >/dev/null 2>&1; then
-    settings_problem="node is not installed: Node.js >= 20.19 reads live/$environment/env.hcl and synthesizes modules/ (https://nodejs.org)"
+    settings_problem="node is not installed: Node.js >= 24.11 reads live/$environment/env.hcl and synthesizes modules/ (https://nodejs.org)"
   elif [[ ! -d "$repo_root/node_modules/tsx" || ! -d "$repo_root/node_modules/@cdktf/hcl2json" ]]; then
     settings_problem="the repository's npm packages are missing (tsx and @cdktf/hcl2json read env.hcl): run 'make install'"
   elif ! output="$(cd "$repo_root" && node --require tsx/cjs live/environment-settings.ts "$environment")"; then
@@ -449,7 +449,7 @@ preflight() {
     helm version --short
   check_cluster_access_tools "$action"
   if [[ "$action" == plan || "$action" == deploy ]] && ! command -v npm >/dev/null 2>&1; then
-    problem "npm is not installed: it comes with Node.js >= 20.19 (https://nodejs.org)"
+    problem "npm is not installed: it comes with Node.js >= 24.11 (https://nodejs.org)"
   fi
   if [[ "$action" == deploy ]]; then
     if ! command -v curl >/dev/null 2>&1; then

@@ -185,7 +185,7 @@ describe('make: prerequisites before any npm ci', function () {
     const result = make(bare, 'install');
     expect(result.status).to.equal(2);
     expect(result.stderr).to.include(
-      'make node_modules/.package-lock.json needs Node.js 20.19 or newer',
+      'make node_modules/.package-lock.json needs Node.js 24.11 or newer',
     );
     expect(result.calls).to.deep.equal([]);
   });

@@ -48,13 +48,14 @@ const appLayersBudgetBytes = 40 * MiB;
 // Budget for what the node layer holds besides the node binary: its C++ runtime libraries
 // (libstdc++ ≈ 2.5 MB, libgcc_s ≈ 0.2 MB). npm alone would blow it.
 const nodeLibrariesBudgetBytes = 5 * MiB;
-// The real runtime base, alpine:3.22 on linux/amd64, cannot be pulled here: published figures.
-// Unpacked as `docker images` shows it (docker-library/repo-info); compressed, between 3.6 and
+// The real runtime base, alpine:3.23 on linux/amd64, cannot be pulled here: published figures.
+// Unpacked as `docker images` shows it, 8.3 MB for 3.22 (docker-library/repo-info), plus 3.23's
+// 1.5 % larger compressed layer (3.67 MB against 3.62), rounded up; compressed, between 3.6 and
 // 3.8 MB depending on the patch release, rounded up.
-const alpineUnpackedBytes = 8.3 * MB;
+const alpineUnpackedBytes = 8.5 * MB;
 const alpineCompressedBytes = 3.8 * MB;
 // The brief's ceiling for a Node.js image (the issue's 100 MB target is out of reach: the node
-// binary alone weighs about 99 MB).
+// binary of Node.js 24 alone weighs about 109 MB once stripped, 127 MB as released).
 const imageCeilingBytes = 150 * MB;
 // Package managers: the node image carries npm, npx, Yarn and corepack (which installs pnpm);
 // the runtime image must carry none.
@@ -494,7 +495,13 @@ describe('container image (app/Dockerfile, built and run with buildah)', functio
     expect(sonames).to.include.members(['libstdc++.so.6', 'libgcc_s.so.1']);
     for (const soname of sonames) expect(soname).to.not.match(/^(ld-|libc\.)/);
 
-    const nodeBinaryBytes = statSync(process.execPath).size; // the node the stand-in carries
+    // The node the stand-in carries, stripped as the Dockerfile does: a node layer that holds the
+    // binary with its symbol tables (18 MB for Node.js 24) exceeds the libraries' budget.
+    const scratch = mkdtempSync(join(tmpdir(), 'payflow-node-stripped-'));
+    const strippedNode = join(scratch, 'node');
+    execFileSync('strip', ['-o', strippedNode, process.execPath]);
+    const nodeBinaryBytes = statSync(strippedNode).size;
+    rmSync(scratch, { recursive: true, force: true });
     const added = image.slice(base.length);
     const estimate = {
       uncompressed: alpineUnpackedBytes + sum(added, 'uncompressed'),
@@ -510,7 +517,7 @@ describe('container image (app/Dockerfile, built and run with buildah)', functio
       appLayers: figures(appLayers),
       addedByDockerfile: figures(added),
       wholeStandInImage: figures(image),
-      onAlpine322Estimate: {
+      onAlpineEstimate: {
         uncompressed: `${inMiB(estimate.uncompressed)} (${(estimate.uncompressed / MB).toFixed(1)} MB)`,
         compressed: `${inMiB(estimate.compressed)} (${(estimate.compressed / MB).toFixed(1)} MB)`,
       },

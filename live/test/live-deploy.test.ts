@@ -278,7 +278,7 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
       'npm is not installed',
       'curl is not installed',
       'docker is not installed',
-      'node is not installed: Node.js >= 20.19 reads live/development/env.hcl',
+      'node is not installed: Node.js >= 24.11 reads live/development/env.hcl',
       'session-manager-plugin is not installed: make deploy reaches the private Kubernetes API through an SSM tunnel; install it: https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html',
     ];
     for (const line of expected) expect(result.stderr).to.include(line);
@@ -675,7 +675,7 @@ describe('one-line deploy: failure paths (make plan/deploy/destroy, live/environ
     const result = run('/bin/bash', [script, 'destroy', 'development'], { PATH: '/nonexistent' });
     expect(result.status).to.equal(1);
     expect(result.stderr).to.include(
-      'node is not installed: Node.js >= 20.19 reads live/development/env.hcl',
+      'node is not installed: Node.js >= 24.11 reads live/development/env.hcl',
     );
     expect(result.stderr).to.include('nothing was destroyed');
   });

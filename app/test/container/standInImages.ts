@@ -2,8 +2,8 @@
 // are replaced by stand-ins assembled from the Node.js that runs the tests, and passed through the
 // Dockerfile's build arguments exactly as a mirror would be:
 // - NODE_IMAGE (node:<version>-alpine): node and npm under /usr/local, a POSIX shell, `env` for
-//   npm scripts' shebangs, `ldd`, `mkdir` and `cp`, CA certificates, root and nobody users, a
-//   sticky /tmp;
+//   npm scripts' shebangs, `ldd`, `mkdir`, `cp` and `strip` (which the real build adds with apk),
+//   CA certificates, root and nobody users, a sticky /tmp;
 // - RUNTIME_BASE_IMAGE (alpine): what Alpine gives node at run time, the C library (here glibc
 //   instead of musl), the root and nobody users and a sticky /tmp. No shell: the Dockerfile runs
 //   nothing in its runtime stage, and the test proves it by building on a base that has none.
@@ -26,7 +26,7 @@ import { buildah, imageExists } from './buildah';
 
 // Bump when a recipe below changes: the images are cached under tags keyed by this and by the
 // Node.js version, so later runs reuse them.
-const RECIPE_REVISION = 2;
+const RECIPE_REVISION = 3;
 
 export const standInNodeImageName = `localhost/payflow-test/node-standin:${process.versions.node}-r${RECIPE_REVISION}`;
 export const standInRuntimeBaseImageName = `localhost/payflow-test/runtime-base-standin:${process.versions.node}-r${RECIPE_REVISION}`;
@@ -44,7 +44,8 @@ const cLibrary = /^(ld-|libc\.|libm\.so\.|libdl\.so\.|libpthread\.so\.|librt\.so
 export async function ensureStandInNodeImage(): Promise<string> {
   return ensureImage(standInNodeImageName, assembleNodeImage, {
     cmd: 'node',
-    description: 'Test stand-in for node:20-alpine, built from the host Node.js',
+    description:
+      'Test stand-in for node:<version>-alpine with binutils, built from the host Node.js',
   });
 }
 
@@ -121,13 +122,12 @@ function assembleNodeImage(rootfs: string): Record<string, string> {
   copyFileSync(process.execPath, put('/usr/local/bin/node'));
   chmodSync(join(rootfs, '/usr/local/bin/node'), 0o755);
 
-  const npmRoot = join(
-    execFileSync('npm', ['root', '--global'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim(),
-    'npm',
+  // The npm on PATH, wherever it is installed: `npm root --global` would name the folder beside
+  // this node, which holds no npm when node is another release than npm's (.ci/run fetches one).
+  const npmCli = realpathSync(
+    execFileSync('bash', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim(),
   );
+  const npmRoot = dirname(dirname(npmCli));
   cpSync(npmRoot, put('/usr/local/lib/node_modules/npm'), {
     recursive: true,
     verbatimSymlinks: true,
@@ -136,10 +136,11 @@ function assembleNodeImage(rootfs: string): Record<string, string> {
   symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', put('/usr/local/bin/npx'));
 
   // npm runs scripts through /bin/sh, package binaries start with `#!/usr/bin/env node`, and the
-  // Dockerfile's node-runtime stage uses mkdir and cp (busybox applets on Alpine).
+  // Dockerfile's node-runtime stage uses mkdir and cp (busybox applets on Alpine), and strip,
+  // which it installs with apk (binutils) where the image lacks it.
   const shell = realpathSync('/bin/sh');
   copyFileSync(shell, put('/bin/sh'));
-  const tools = ['env', 'mkdir', 'cp'].map((tool) => {
+  const tools = ['env', 'mkdir', 'cp', 'strip'].map((tool) => {
     const found = ['/usr/bin', '/bin']
       .map((dir) => join(dir, tool))
       .find((path) => existsSync(path));
