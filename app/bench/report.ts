@@ -27,6 +27,8 @@ export interface BenchReport {
     cpuModel: string;
     memoryGiB: number;
     node: string;
+    /** The Node.js the previous build ran on, when BENCH_BEFORE_NODE named another one. */
+    previousBuildNode?: string;
     platform: string;
     postgres: string;
     redis: string;
@@ -293,6 +295,9 @@ function beforeAfter(report: BenchReport): string {
   if (body.length === 0) {
     return 'Not measured in this run (`BENCH_BEFORE_REF=none`).';
   }
+  const runtimes = report.machine.previousBuildNode
+    ? ` The previous build ran on Node.js ${report.machine.previousBuildNode}, this one on ${report.machine.node}: the change includes the runtime's.`
+    : '';
   return `The previous build, ${report.settings.previousBuild ?? ''}, and this one ran side by side in
 this run: same machine, same database, each build with the production values its own chart ships
 (previous: ${environmentList(report.settings.previousApiEnvironment ?? report.settings.apiEnvironment)};
@@ -300,7 +305,7 @@ this one: ${environmentList(report.settings.apiEnvironment)}), each scenario of 
 after (or, every other round, right before) the same scenario of the other, ${report.settings.rounds} round(s), each
 row the median round. CPU µs per request is the API process's own CPU time (from
 \`/proc/<pid>/schedstat\`) divided by the requests it answered: unlike req/s it hardly moves with
-the other work on the machine, so it is the column to trust for the change itself.
+the other work on the machine, so it is the column to trust for the change itself.${runtimes}
 
 ${markdownTable(
   [
@@ -524,7 +529,7 @@ ${databaseSection(report)}
 | CPU | ${m.cpus} cores (${m.cpuModel}), **shared** by the API, PostgreSQL, Redis, the OTLP sink and the load generator (autocannon) |
 | memory | ${m.memoryGiB} GiB |
 | system | ${m.platform} |
-| Node.js | ${m.node} for every server |
+| Node.js | ${m.node} for every server${m.previousBuildNode ? `, but ${m.previousBuildNode} for the previous build (\`BENCH_BEFORE_NODE\`)` : ''} |
 | PostgreSQL / Redis | ${m.postgres} / ${m.redis}, on loopback |
 | Express | API ${m.expressApi}; reference app ${m.expressReferenceOnExpress5} in the "on express 5" row, ${m.expressReference} as its package.json asks |
 | load | ${s.connections} connections, ${s.warmupSeconds} s warm-up then ${s.durationSeconds} s per scenario, ${s.rounds} round(s) over all scenarios: each row is its median round${s.quick ? ' (quick mode)' : ''} |
@@ -582,7 +587,7 @@ previous build (\`git archive\` of ${s.previousBuild ?? 'BENCH_BEFORE_REF'} into
 directory, \`npm ci\`, \`npm run build\`; about a minute, kept for later runs). Settings:
 \`BENCH_CONNECTIONS\`, \`BENCH_DURATION_SECONDS\`, \`BENCH_WARMUP_SECONDS\`, \`BENCH_ROUNDS\`,
 \`BENCH_ONLY\`, \`BENCH_MEMORY_REQUESTS\`, \`BENCH_PROFILE=0|1\`, \`BENCH_BEFORE_REF=<commit>|none\`,
-\`BENCH_COMPARE_WITH=<built app directory>\`, \`PG_POOL_MAX\`. Run it on a quiet machine (\`uptime\`
+\`BENCH_COMPARE_WITH=<built app directory>\`, \`BENCH_BEFORE_NODE=<node executable>\`, \`PG_POOL_MAX\`. Run it on a quiet machine (\`uptime\`
 load average below 1.5); \`BENCH_WAIT_FOR_QUIET=1\` waits up to 10 minutes for one.
 `;
 }
@@ -647,7 +652,7 @@ const changeList: Change[] = [
     scenario: names.post,
   },
   {
-    what: 'NODE_OPTIONS=--max-semi-space-size=16 (chart default `nodeOptions`): the young generation V8 picks on a large host, where this bench runs (so no change here), instead of the 1 MB semi-spaces Node.js 20 sizes under a 512 MiB pod limit; measured in a 512 MiB cgroup: 16 to 19 % less CPU per new payment, +32 MiB RSS (app/chart/README.md)',
+    what: 'NODE_OPTIONS=--max-semi-space-size=16 (chart default `nodeOptions`): the young generation V8 picks on a large host, where this bench runs (so no change here), instead of the 1 MB semi-spaces Node.js (20 and 24) sizes under a 512 MiB pod limit; measured in a 512 MiB cgroup: 16 to 19 % less CPU per new payment, +32 MiB RSS (app/chart/README.md)',
     concern: 'V8: garbage collection',
     scenario: names.post,
   },

@@ -70,6 +70,11 @@ const settings = {
   compareWith: process.env.BENCH_COMPARE_WITH || undefined,
   previousRef: process.env.BENCH_BEFORE_REF || defaultPreviousRef,
   /**
+   * BENCH_BEFORE_NODE=<node executable>: the previous build runs on that Node.js (the release it
+   * shipped with, say), so that the before/after counts a runtime upgrade too; unset, on this one.
+   */
+  previousNode: process.env.BENCH_BEFORE_NODE || undefined,
+  /**
    * BENCH_RATE=<req/s>: a fixed request rate instead of as many as the server answers. Far below
    * saturation, the CPU µs per request of two builds compare even on a busy machine.
    */
@@ -366,9 +371,11 @@ async function main(): Promise<void> {
       args: string[],
       env: NodeJS.ProcessEnv = {},
       readyPath = '/health',
+      node?: string,
     ): Promise<ServerProcess> => {
       const server = await ServerProcess.start({
         args,
+        node,
         env: { NODE_ENV: 'production', ...env },
         port: await freePort(),
         readyPath,
@@ -429,7 +436,12 @@ async function main(): Promise<void> {
       '/ready',
     );
     const before = previous
-      ? await start([join(previous.appDir, 'dist', 'server.js')], beforeEnv, '/ready')
+      ? await start(
+          [join(previous.appDir, 'dist', 'server.js')],
+          beforeEnv,
+          '/ready',
+          settings.previousNode,
+        )
       : undefined;
 
     const { keys: replayKeys } = await createPayments(api.baseUrl, 100, `bench-replay-${suffix}-`);
@@ -686,6 +698,9 @@ async function main(): Promise<void> {
         cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
         memoryGiB: Math.round(os.totalmem() / 2 ** 30),
         node: process.version,
+        previousBuildNode: settings.previousNode
+          ? execFileSync(settings.previousNode, ['--version'], { encoding: 'utf8' }).trim()
+          : undefined,
         platform: `${os.type()} ${os.release()}`,
         postgres: versions.postgres,
         redis: versions.redis,

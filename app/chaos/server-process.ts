@@ -20,6 +20,8 @@ export interface ServerProcessOptions {
   args: string[];
   env: NodeJS.ProcessEnv;
   port: number;
+  /** The Node.js executable; unset, the one running this process. */
+  node?: string;
   /** Path answered once the server can take traffic. */
   readyPath?: string;
   /** 'discard' sends stdout to /dev/null (the log lines are still written: that cost is real). */
@@ -52,7 +54,7 @@ export class ServerProcess {
 
   static async start(options: ServerProcessOptions): Promise<ServerProcess> {
     const stdout = options.stdout === 'capture' ? 'pipe' : openSync('/dev/null', 'w');
-    const child = spawn(process.execPath, options.args, {
+    const child = spawn(options.node ?? process.execPath, options.args, {
       cwd: appRoot,
       env: {
         PATH: process.env.PATH,

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { productionSettings, productionValuesFile } from '../bench/production-settings';
+import { type BenchReport, renderMarkdown } from '../bench/report';
 import { rssGrowth } from '../bench/samples';
 
 describe('make bench', function () {
@@ -59,5 +60,31 @@ describe('make bench', function () {
     it('refuses a run too short for two windows of 3 readings', function () {
       expect(() => rssGrowth([1, 2, 3, 4, 5])).to.throw(/5 RSS samples: too short a memory run/);
     });
+  });
+});
+
+describe('make bench report: the Node.js of each build', function () {
+  const latest = JSON.parse(
+    readFileSync(join(__dirname, '..', 'bench', 'results', 'latest.json'), 'utf8'),
+  ) as BenchReport;
+
+  it('names the previous build’s Node.js when BENCH_BEFORE_NODE ran it on another one', function () {
+    const report = { ...latest, machine: { ...latest.machine, previousBuildNode: 'v20.20.2' } };
+    const markdown = renderMarkdown(report);
+    expect(markdown).to.include(
+      `| Node.js | ${latest.machine.node} for every server, but v20.20.2 for the previous build`,
+    );
+    expect(markdown).to.include(
+      `The previous build ran on Node.js v20.20.2, this one on ${latest.machine.node}`,
+    );
+  });
+
+  it('says one Node.js ran every server otherwise', function () {
+    const markdown = renderMarkdown({
+      ...latest,
+      machine: { ...latest.machine, previousBuildNode: undefined },
+    });
+    expect(markdown).to.include(`| Node.js | ${latest.machine.node} for every server |`);
+    expect(markdown).not.to.include('The previous build ran on Node.js');
   });
 });
