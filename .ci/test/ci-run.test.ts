@@ -78,7 +78,7 @@ describe('.ci/run on a fresh Debian or Ubuntu machine', function () {
       calls = path.join(scratch, 'calls');
       writeFileSync(calls, '');
       // A fresh machine's basics; no redis-server, buildah, terraform…
-      bin = toolPath(path.join(scratch, 'bin'), [...basics, 'node'], {
+      bin = toolPath(path.join(scratch, 'bin'), [...basics, 'node', 'npm'], {
         'apt-get': `echo "apt-get $*" >> ${calls}`,
         make: `echo "make $*" >> ${calls}`,
       });
@@ -118,6 +118,20 @@ describe('.ci/run on a fresh Debian or Ubuntu machine', function () {
       expect(result.stderr).to.include(
         `!!! TF_PLUGIN_MIRROR=${emptyMirror} holds no registry.terraform.io/hashicorp/aws provider`,
       );
+    });
+
+    it('with another Node.js major, says it fetches the image’s release, and fetches nothing', function () {
+      const release = /^node_release=(\S+)$/m.exec(scriptText)?.[1];
+      const otherNode = toolPath(path.join(scratch, 'bin-node-20'), basics, {
+        node: '[ "$1" = --version ] && echo v20.20.2; [ "$1" = -p ] && echo 20; exit 0',
+        npm: `echo "npm $*" >> ${calls}`,
+      });
+      const result = check({ PATH: otherNode });
+      expect(result.status, result.stderr).to.equal(0);
+      expect(result.stdout).to.include(
+        `Node.js v20.20.2 is not the image's release line: .ci/run fetches Node.js ${release}`,
+      );
+      expect(result.calls).to.equal('');
     });
 
     it('stops with exit 2 when Node.js is missing', function () {
