@@ -671,11 +671,15 @@ function changes(report: BenchReport): string {
         : `≈ ${before} → ${now}`,
     ];
   });
+  const m = report.machine;
+  const runtime = m.previousBuildNode
+    ? ` The runtime moved too: the previous build ran on Node.js ${m.previousBuildNode} (what its image shipped), this one on ${m.node} (\`app/Dockerfile\` \`NODE_IMAGE\`). A newer V8 and HTTP parser lower every concern at once, so each row's before → now includes the runtime's share.`
+    : '';
   return `## What changed, and what each change bought
 
 Each change of the per-request work, the share of the CPU profile it takes work away from, and
 that share in µs of CPU per request in the previous build's profile and in this one's (same run;
-see the profiles below). A new payment already cost one PostgreSQL statement in the previous build.
+see the profiles below). A new payment already cost one PostgreSQL statement in the previous build.${runtime}
 
 ${markdownTable(['change', 'profile concern, scenario', 'CPU µs/request before → now'], body)}`;
 }

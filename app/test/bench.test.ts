@@ -77,6 +77,9 @@ describe('make bench report: the Node.js of each build', function () {
     expect(markdown).to.include(
       `The previous build ran on Node.js v20.20.2, this one on ${latest.machine.node}`,
     );
+    expect(markdown).to.include(
+      'The runtime moved too: the previous build ran on Node.js v20.20.2',
+    );
   });
 
   it('says one Node.js ran every server otherwise', function () {
@@ -86,5 +89,6 @@ describe('make bench report: the Node.js of each build', function () {
     });
     expect(markdown).to.include(`| Node.js | ${latest.machine.node} for every server |`);
     expect(markdown).not.to.include('The previous build ran on Node.js');
+    expect(markdown).not.to.include('The runtime moved too');
   });
 });
