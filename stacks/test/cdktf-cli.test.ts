@@ -1,6 +1,7 @@
 // cdktf.json promises the CDKTF CLI: `npx cdktf synth` (cdktf-cli, a pinned dev dependency, works
 // offline) runs stacks/main.ts, which writes modules/ exactly as `npm run synth` does, and CDKTF's
-// own cdktf.out/ holding the same Terraform.
+// own cdktf.out/ holding the same Terraform. On Node.js 24 it needs package.json's replacement of
+// @cdktf/node-pty-prebuilt-multiarch (stacks/README.md says why).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
