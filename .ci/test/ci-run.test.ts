@@ -129,7 +129,7 @@ describe('.ci/run on a fresh Debian or Ubuntu machine', function () {
       const result = check({ PATH: otherNode });
       expect(result.status, result.stderr).to.equal(0);
       expect(result.stdout).to.include(
-        `Node.js v20.20.2 is not the image's release line: .ci/run fetches Node.js ${release}`,
+        `Node.js v20.20.2 is not the image's release line (24.22): .ci/run uses Node.js ${release}`,
       );
       expect(result.calls).to.equal('');
     });

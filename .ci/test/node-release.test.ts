@@ -24,8 +24,12 @@ export function repositoryFiles(): NodeReleaseFiles {
 export function nodeReleaseProblems(files: NodeReleaseFiles): string[] {
   const problems: string[] = [];
   const dockerfile = files['app/Dockerfile'] ?? '';
-  const image = /^ARG NODE_IMAGE=node:(\d+)\.(\d+)-alpine(\d+\.\d+)$/m.exec(dockerfile);
-  const runtime = /^ARG RUNTIME_BASE_IMAGE=alpine:(\d+\.\d+)\.\d+$/m.exec(dockerfile);
+  const image = /^ARG NODE_IMAGE=node:(\d+)\.(\d+)-alpine(\d+\.\d+)(@sha256:[0-9a-f]{64})?$/m.exec(
+    dockerfile,
+  );
+  const runtime = /^ARG RUNTIME_BASE_IMAGE=alpine:(\d+\.\d+)\.\d+(@sha256:[0-9a-f]{64})?$/m.exec(
+    dockerfile,
+  );
   if (!image) return ['app/Dockerfile: no ARG NODE_IMAGE=node:<major>.<minor>-alpine<release>'];
   const [, major, minor, alpine] = image;
   const line = `${major}.${minor}`;
@@ -93,6 +97,19 @@ describe('one Node.js release line: image, .ci/run, workflows, engines, Makefile
       edited('.ci/run', /^node_release=.*$/m, 'node_release=22.20.0'),
     );
     expect(problems.join('\n')).to.include('.ci/run: node_release is 22.20, the image runs 24.22');
+  });
+
+  it('accepts the digest pins the Dockerfile recommends', function () {
+    const digest = `@sha256:${'0'.repeat(64)}`;
+    const pinned = edited('app/Dockerfile', /^(ARG NODE_IMAGE=.*)$/m, `$1${digest}`);
+    const both = {
+      ...pinned,
+      'app/Dockerfile': (pinned['app/Dockerfile'] ?? '').replace(
+        /^(ARG RUNTIME_BASE_IMAGE=.*)$/m,
+        `$1${digest}`,
+      ),
+    };
+    expect(nodeReleaseProblems(both)).to.deep.equal([]);
   });
 
   it('fails when a workflow sets up another Node.js', function () {
