@@ -275,6 +275,12 @@ ${markdownTable(
 )}`;
 }
 
+/** BENCH_BEFORE_NODE ran the previous build on another Node.js than this one's. */
+function otherRuntime(report: BenchReport): boolean {
+  const { previousBuildNode, node } = report.machine;
+  return previousBuildNode !== undefined && previousBuildNode !== node;
+}
+
 /** Same-run before/after: each API scenario against the previous build's, measured beside it. */
 function beforeAfter(report: BenchReport): string {
   const all = report.scenarios;
@@ -295,7 +301,7 @@ function beforeAfter(report: BenchReport): string {
   if (body.length === 0) {
     return 'Not measured in this run (`BENCH_BEFORE_REF=none`).';
   }
-  const runtimes = report.machine.previousBuildNode
+  const runtimes = otherRuntime(report)
     ? ` The previous build ran on Node.js ${report.machine.previousBuildNode}, this one on ${report.machine.node}: the change includes the runtime's.`
     : '';
   return `The previous build, ${report.settings.previousBuild ?? ''}, and this one ran side by side in
@@ -544,7 +550,7 @@ ${databaseSection(report)}
 | CPU | ${m.cpus} cores (${m.cpuModel}), **shared** by the API, PostgreSQL, Redis, the OTLP sink and the load generator (autocannon) |
 | memory | ${m.memoryGiB} GiB |
 | system | ${m.platform} |
-| Node.js | ${m.node} for every server${m.previousBuildNode ? `, but ${m.previousBuildNode} for the previous build (\`BENCH_BEFORE_NODE\`)` : ''} |
+| Node.js | ${m.node} for every server${otherRuntime(report) ? `, but ${m.previousBuildNode} for the previous build (\`BENCH_BEFORE_NODE\`)` : ''} |
 | PostgreSQL / Redis | ${m.postgres} / ${m.redis}, on loopback |
 | Express | API ${m.expressApi}; reference app ${m.expressReferenceOnExpress5} in the "on express 5" row, ${m.expressReference} as its package.json asks |
 | load | ${s.connections} connections, ${s.warmupSeconds} s warm-up then ${s.durationSeconds} s per scenario, ${s.rounds} round(s) over all scenarios: each row is its median round${s.quick ? ' (quick mode)' : ''} |
@@ -687,7 +693,7 @@ function changes(report: BenchReport): string {
     ];
   });
   const m = report.machine;
-  const runtime = m.previousBuildNode
+  const runtime = otherRuntime(report)
     ? ` The runtime moved too: the previous build ran on Node.js ${m.previousBuildNode} (what its image shipped), this one on ${m.node} (\`app/Dockerfile\` \`NODE_IMAGE\`). A newer V8 and HTTP parser lower every concern at once, so each row's before → now includes the runtime's share.`
     : '';
   return `## What changed, and what each change bought

@@ -608,6 +608,7 @@ async function main(): Promise<void> {
             [...profiling, join(previousAppDir, 'dist', 'server.js')],
             beforeEnv,
             '/ready',
+            settings.previousNode,
           )
         : await start(apiArguments('dist', profiling), apiEnv, '/ready');
       const onProfiled = { ...scenario, server: () => profiled };
@@ -698,9 +699,10 @@ async function main(): Promise<void> {
         cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
         memoryGiB: Math.round(os.totalmem() / 2 ** 30),
         node: process.version,
-        previousBuildNode: settings.previousNode
-          ? execFileSync(settings.previousNode, ['--version'], { encoding: 'utf8' }).trim()
-          : undefined,
+        previousBuildNode:
+          previous && settings.previousNode
+            ? execFileSync(settings.previousNode, ['--version'], { encoding: 'utf8' }).trim()
+            : undefined,
         platform: `${os.type()} ${os.release()}`,
         postgres: versions.postgres,
         redis: versions.redis,

@@ -82,6 +82,19 @@ describe('make bench report: the Node.js of each build', function () {
     );
   });
 
+  it('says one Node.js ran every server when BENCH_BEFORE_NODE named the same release', function () {
+    const markdown = renderMarkdown({
+      ...latest,
+      machine: { ...latest.machine, previousBuildNode: latest.machine.node },
+    });
+    expect(markdown).to.include(`| Node.js | ${latest.machine.node} for every server |`);
+    expect(markdown).not.to.include('The runtime moved too');
+  });
+
+  it('fills every figure of the gap paragraphs (no ${name} left)', function () {
+    expect(renderMarkdown(latest)).not.to.match(/\$\{\w+\}/);
+  });
+
   it('says one Node.js ran every server otherwise', function () {
     const markdown = renderMarkdown({
       ...latest,
