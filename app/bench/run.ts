@@ -435,14 +435,15 @@ async function main(): Promise<void> {
       apiEnv,
       '/ready',
     );
-    const before = previous
-      ? await start(
-          [join(previous.appDir, 'dist', 'server.js')],
-          beforeEnv,
-          '/ready',
-          settings.previousNode,
-        )
-      : undefined;
+    /** The previous build's API: its own production values, on BENCH_BEFORE_NODE when given. */
+    const startPrevious = (appDir: string, nodeOptions: string[] = []) =>
+      start(
+        [...nodeOptions, join(appDir, 'dist', 'server.js')],
+        beforeEnv,
+        '/ready',
+        settings.previousNode,
+      );
+    const before = previous ? await startPrevious(previous.appDir) : undefined;
 
     const { keys: replayKeys } = await createPayments(api.baseUrl, 100, `bench-replay-${suffix}-`);
     const { ids: paymentIds } = await createPayments(api.baseUrl, 900, `bench-read-${suffix}-`);
@@ -604,12 +605,7 @@ async function main(): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
       const profiling = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
       const profiled = previousAppDir
-        ? await start(
-            [...profiling, join(previousAppDir, 'dist', 'server.js')],
-            beforeEnv,
-            '/ready',
-            settings.previousNode,
-          )
+        ? await startPrevious(previousAppDir, profiling)
         : await start(apiArguments('dist', profiling), apiEnv, '/ready');
       const onProfiled = { ...scenario, server: () => profiled };
       await measure(onProfiled, settings.warmupSeconds);
