@@ -379,22 +379,22 @@ the two apart.`,
 function gaps(report: BenchReport): string {
   const missed = verdicts(report).filter((v) => !v.met);
   if (missed.length === 0) return 'Every target is met in this run.';
+  // The run's figures that the hand-written paragraphs name (${name} in whyItRemains).
+  const cpu = (name: string) => String(find(report.scenarios, name)?.cpuMicrosPerRequest ?? '?');
+  const figures: Record<string, string> = {
+    connections: String(report.settings.connections),
+    ratio: report.settings.apiEnvironment.TRACE_SAMPLE_RATIO ?? '1',
+    rawInsertP99: String(find(report.scenarios, names.rawInsert)?.latencyP99Ms ?? '?'),
+    healthLogMicros: String(concernMicros(report, names.health, 'logging (pino)') ?? '?'),
+    healthMicros: cpu(names.health),
+    referenceMicros: cpu(names.referenceHealth),
+  };
   return missed
     .map((v) => {
       const profiled = report.profile.find((p) => p.scenario === v.scenario);
       const evidence = profiled
         ? `The profile of "${profiled.scenario}" (${profiled.summary.samples} samples of the measured seconds) charges the time to ${shares(profiled.summary.byCallerConcern, 6)}; the top self-time frames are ${frames(profiled.summary.topFunctions, 6)}. `
         : '';
-      const cpu = (name: string) =>
-        String(find(report.scenarios, name)?.cpuMicrosPerRequest ?? '?');
-      const figures: Record<string, string> = {
-        connections: String(report.settings.connections),
-        ratio: report.settings.apiEnvironment.TRACE_SAMPLE_RATIO ?? '1',
-        rawInsertP99: String(find(report.scenarios, names.rawInsert)?.latencyP99Ms ?? '?'),
-        healthLogMicros: String(concernMicros(report, names.health, 'logging (pino)') ?? '?'),
-        healthMicros: cpu(names.health),
-        referenceMicros: cpu(names.referenceHealth),
-      };
       const why = whyItRemains[v.id].replace(
         /\$\{(\w+)\}/g,
         (all, name: string) => figures[name] ?? all,
